@@ -227,6 +227,26 @@ function fastCeil(sc: Scanned, power: number): number | undefined {
  */
 export function resourceAmount(resource: string, input: string | number): number {
   const power = resource === 'cpu' ? 3 : 0;
+  if (typeof input === 'string') {
+    const cache = power === 3 ? milliCache : unitCache;
+    const hit = cache.get(input);
+    if (hit !== undefined) return hit;
+    const amount = computeAmount(resource, power, input);
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(input, amount);
+    return amount;
+  }
+  return computeAmount(resource, power, input);
+}
+
+// Workloads repeat a handful of quantity strings ("100m", "1Gi") across thousands of pods; remembering
+// them keeps the per-pod cost low even before the JIT has warmed up. Bounded, so a stream of distinct
+// strings cannot grow it without limit; errors are not cached (they throw before `set`).
+const CACHE_LIMIT = 4096;
+const milliCache = new Map<string, number>();
+const unitCache = new Map<string, number>();
+
+function computeAmount(resource: string, power: number, input: string | number): number {
   try {
     if (typeof input === 'number') {
       if (Number.isSafeInteger(input)) {
