@@ -1,0 +1,109 @@
+/**
+ * A pod's effective resource requests, computed the way kube-scheduler's NodeResourcesFit does
+ * (k8s.io/component-helpers resource.PodRequests), including restartable init containers (sidecars,
+ * KEP-753) and pod overhead.
+ */
+import type { Container, Pod } from '../apis/core.js';
+import { QuantityError, resourceAmount } from '../utils/quantity.js';
+import { PODS, type ResourceList } from '../utils/resources.js';
+
+type Amounts = Record<string, number>;
+
+/** Where a quantity sits, spelled out only when it is wrong. */
+interface Site {
+  readonly container: Container | undefined;
+  readonly list: 'containers' | 'initContainers' | 'overhead';
+  readonly index: number;
+}
+
+function describe(site: Site, field: string): string {
+  if (!site.container) return 'pod overhead (spec.overhead)';
+  return `container "${site.container.name}" (spec.${site.list}[${site.index}]) ${field}`;
+}
+
+function amountOf(site: Site, field: string, name: string, value: string | number): number {
+  let amount: number;
+  try {
+    amount = resourceAmount(name, value);
+  } catch (err) {
+    if (err instanceof QuantityError) throw new QuantityError(`${describe(site, field)}: ${err.message}`, { cause: err });
+    throw err;
+  }
+  if (amount < 0) throw new QuantityError(`${describe(site, field)}: ${name}: must not be negative, got "${String(value)}"`);
+  return amount;
+}
+
+/**
+ * Adds a container's requests into `into`. A resource with a limit but no request counts its limit,
+ * as the API server's defaulting would have copied it into requests.
+ */
+function addContainer(into: Amounts, site: Site & { readonly container: Container }): void {
+  const res = site.container.resources;
+  if (!res) return;
+  const { requests, limits } = res;
+  if (requests) {
+    for (const name in requests) into[name] = (into[name] ?? 0) + amountOf(site, 'resources.requests', name, requests[name]!);
+  }
+  if (limits) {
+    for (const name in limits) {
+      if (requests?.[name] !== undefined) continue;
+      into[name] = (into[name] ?? 0) + amountOf(site, 'resources.limits', name, limits[name]!);
+    }
+  }
+}
+
+function addInto(into: Amounts, from: Amounts): void {
+  for (const name in from) into[name] = (into[name] ?? 0) + from[name]!;
+}
+
+function maxInto(into: Amounts, from: Amounts): void {
+  for (const name in from) {
+    const current = into[name];
+    if (current === undefined || from[name]! > current) into[name] = from[name]!;
+  }
+}
+
+/**
+ * Effective requests as kube-scheduler computes them:
+ * max(sum(containers) + sum(sidecars), max over init containers i of (init i + sidecars declared
+ * before i)) + pod overhead, with `pods: 1`. A sidecar is an init container with restartPolicy Always;
+ * it counts in the init maximum too, together with the sidecars before it. Limits stand in for
+ * requests a container does not set (the API server's default).
+ * @throws QuantityError naming the container (and its field path) and resource, for an invalid,
+ *   negative or too large quantity.
+ */
+export function podRequests(pod: Pod): ResourceList {
+  const spec = pod.spec;
+  const total: Amounts = {};
+  // Manifests read from files may lack the list; a pod without containers requests nothing of its own.
+  const containers = spec.containers ?? [];
+  for (let i = 0; i < containers.length; i++) {
+    addContainer(total, { container: containers[i]!, list: 'containers', index: i });
+  }
+  const inits = spec.initContainers;
+  if (inits && inits.length > 0) {
+    const sidecars: Amounts = {};
+    const initPeak: Amounts = {};
+    for (let i = 0; i < inits.length; i++) {
+      const site = { container: inits[i]!, list: 'initContainers', index: i } as const;
+      if (site.container.restartPolicy === 'Always') {
+        addContainer(sidecars, site);
+        maxInto(initPeak, sidecars);
+      } else {
+        const use: Amounts = { ...sidecars };
+        addContainer(use, site);
+        maxInto(initPeak, use);
+      }
+    }
+    addInto(total, sidecars);
+    maxInto(total, initPeak);
+  }
+  const overhead = spec.overhead;
+  if (overhead) {
+    const site: Site = { container: undefined, list: 'overhead', index: 0 };
+    for (const name in overhead) total[name] = (total[name] ?? 0) + amountOf(site, '', name, overhead[name]!);
+  }
+  // The scheduler counts pods on a node, whatever a container might claim under "pods".
+  total[PODS] = 1;
+  return total;
+}
