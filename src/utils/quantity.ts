@@ -5,8 +5,9 @@
  * ("5", "5.", ".5", "5.25"), then one optional suffix: binary Ki Mi Gi Ti Pi Ei; decimal n u m k M G T
  * P E; or a decimal exponent e/E with optional sign and digits ("2e3", "1E-3"). As in Kubernetes,
  * values finer than 1n are rounded up (away from zero) to the next nano, and positive binary-suffixed
- * values are capped at 2^63-1. Unlike Kubernetes, a string with no digits ("Mi", ".", "-") is rejected,
- * and so is a value of 10^100 or more (nothing real is that large, and the cap keeps bigint work bounded).
+ * values are capped at 2^63-1. A string needs at least one digit ("Mi", ".", "-" are rejected, which
+ * apimachinery's lenient scanner may not do), and a value of 10^100 or more is rejected (Kubernetes has
+ * no such bound; nothing real is that large, and it keeps bigint work bounded).
  *
  * Hot callers use `resourceAmount`, which computes with plain numbers when that is exact and falls
  * back to bigint otherwise; both paths give the same result.
