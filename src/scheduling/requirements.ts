@@ -136,6 +136,15 @@ export class Requirement {
     return new Requirement(this.key, false, kept, undefined, undefined, minValues);
   }
 
+  /** Same allowed values (and minValues) as `other`. */
+  equals(other: Requirement): boolean {
+    if (this === other) return true;
+    if (this.complement !== other.complement || this.gt !== other.gt || this.lt !== other.lt || this.minValues !== other.minValues) return false;
+    if (this.values.size !== other.values.size) return false;
+    for (const v of this.values) if (!other.values.has(v)) return false;
+    return true;
+  }
+
   /** Some allowed value, deterministic (the smallest for finite sets); undefined for the empty set. */
   any(): string | undefined {
     if (!this.complement) {
@@ -198,7 +207,13 @@ export class Requirements {
   /** Narrows the set: the requirement is intersected with any existing one for its key. */
   add(r: Requirement): this {
     const existing = this.#byKey.get(r.key);
-    this.#byKey.set(r.key, existing ? existing.intersect(r) : r);
+    if (!existing) {
+      this.#byKey.set(r.key, r);
+      return this;
+    }
+    const next = existing.intersect(r);
+    // Keep the old object when nothing narrowed, so callers can detect change by identity.
+    if (!next.equals(existing)) this.#byKey.set(r.key, next);
     return this;
   }
 

@@ -1,0 +1,176 @@
+/**
+ * A NodePool compiled for one solve: its requirements (template requirements and labels, plus the
+ * nodepool label), taints, the instance types it may launch (filtered by its requirements and
+ * available offerings) as vectors, the daemonset overhead every new node of it carries, and what
+ * remains of its limits.
+ */
+import type { DaemonSet, Taint } from '../apis/core.js';
+import { CAPACITY_TYPE_LABEL, isWellKnownLabel, NODEPOOL_LABEL, normalizeLabelKey, ZONE_LABEL } from '../apis/labels.js';
+import type { InstanceType, Offering } from '../cloudprovider/types.js';
+import { resourceAmount } from '../utils/quantity.js';
+import { subtractResources, type ResourceList } from '../utils/resources.js';
+import { podRequests } from './pod-requests.js';
+import { Requirement, Requirements } from './requirements.js';
+import { addInto, type ResourceSpace, type Vec } from './resource-space.js';
+import { firstUntoleratedTaint } from './taints.js';
+import type { SolverNodePool } from './types.js';
+
+export interface CompiledInstanceType {
+  /** Position in its pool's instanceTypes. */
+  readonly index: number;
+  readonly instanceType: InstanceType;
+  /** The type's labels plus zone and capacity type from its available offerings. */
+  readonly requirements: Requirements;
+  readonly allocatable: Vec;
+  readonly capacity: Vec;
+  /** Available offerings, cheapest first. */
+  readonly offerings: readonly Offering[];
+}
+
+export interface NodePoolTemplate {
+  readonly name: string;
+  readonly weight: number;
+  readonly requirements: Requirements;
+  readonly taints: readonly Taint[];
+  readonly labels: Readonly<Record<string, string>>;
+  readonly instanceTypes: readonly CompiledInstanceType[];
+  readonly daemonOverhead: Vec;
+  readonly daemonOverheadList: ResourceList;
+  /** limits − usage for each limited resource ("nodes" included); undefined when unlimited. */
+  readonly remaining: Vec | undefined;
+  readonly remainingNodes: number;
+  /** Why the pool launches nothing at all, when it cannot (no instance types left, say). */
+  readonly problem: string | undefined;
+}
+
+export const allowUndefinedWellKnown = (key: string): boolean => isWellKnownLabel(key);
+
+function compileType(it: InstanceType, space: ResourceSpace, index: number): CompiledInstanceType {
+  const requirements = new Requirements();
+  for (const [k, values] of Object.entries(it.requirements)) requirements.add(Requirement.in(k, values));
+  const offerings = it.offerings.filter((o) => o.available).sort((a, b) => a.price - b.price);
+  requirements.add(Requirement.in(ZONE_LABEL, new Set(offerings.map((o) => o.zone))));
+  requirements.add(Requirement.in(CAPACITY_TYPE_LABEL, new Set(offerings.map((o) => o.capacityType))));
+  const capacity = space.vector(it.capacity);
+  const allocatable = space.vector(subtractResources(it.capacity, it.overhead));
+  return { index, instanceType: it, requirements, allocatable, capacity, offerings };
+}
+
+/** Offerings of a type that the requirements allow (zone and capacity type), cheapest first. */
+export function compatibleOfferings(t: CompiledInstanceType, reqs: Requirements): Offering[] {
+  const zone = reqs.get(ZONE_LABEL);
+  const ct = reqs.get(CAPACITY_TYPE_LABEL);
+  return t.offerings.filter((o) => (!zone || zone.has(o.zone)) && (!ct || ct.has(o.capacityType)));
+}
+
+export function hasCompatibleOffering(t: CompiledInstanceType, reqs: Requirements): boolean {
+  const zone = reqs.get(ZONE_LABEL);
+  const ct = reqs.get(CAPACITY_TYPE_LABEL);
+  for (const o of t.offerings) if ((!zone || zone.has(o.zone)) && (!ct || ct.has(o.capacityType))) return true;
+  return false;
+}
+
+/** Registers every resource name the pools' instance types, limits and usage use. */
+export function registerPoolResources(pools: readonly SolverNodePool[], space: ResourceSpace): void {
+  for (const p of pools) {
+    for (const it of p.instanceTypes) {
+      space.register(it.capacity);
+      space.register(it.overhead);
+    }
+    for (const k of Object.keys(p.nodePool.spec.limits ?? {})) if (k !== 'nodes') space.register({ [k]: 0 });
+    space.register(withoutNodes(p.usage ?? {}));
+  }
+}
+
+function withoutNodes(r: ResourceList): ResourceList {
+  const { nodes: _nodes, ...rest } = r;
+  return rest;
+}
+
+/** Requests of the daemonset pods that would run on every node of a pool with these requirements and taints. */
+export function daemonSetRequests(daemonSets: readonly DaemonSet[], requirements: Requirements, taints: readonly Taint[]): ResourceList {
+  const daemon: Record<string, number> = {};
+  for (const ds of daemonSets) {
+    const tmpl = ds.spec.template;
+    if (firstUntoleratedTaint(tmpl.spec.tolerations, taints) !== undefined) continue;
+    const dsReqs = Requirements.fromLabels(tmpl.spec.nodeSelector);
+    const term = tmpl.spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms[0];
+    let req: ResourceList;
+    try {
+      for (const e of term?.matchExpressions ?? []) dsReqs.add(Requirement.fromSelector(normalizeLabelKey(e.key), e.operator, e.values));
+      req = podRequests({ metadata: {}, spec: tmpl.spec });
+    } catch {
+      continue; // a daemonset with a broken spec schedules nowhere
+    }
+    if (requirements.compatible(dsReqs, allowUndefinedWellKnown) !== undefined) continue;
+    for (const [k, v] of Object.entries(req)) daemon[k] = (daemon[k] ?? 0) + v;
+  }
+  return daemon;
+}
+
+/** The pool's requirements: template labels, the nodepool label and the template requirements. */
+export function poolRequirements(p: SolverNodePool): Requirements {
+  const np = p.nodePool;
+  const labels: Record<string, string> = { ...(np.spec.template.metadata?.labels ?? {}), [NODEPOOL_LABEL]: np.metadata.name ?? '' };
+  const requirements = Requirements.fromLabels(labels);
+  for (const r of np.spec.template.spec.requirements) requirements.add(Requirement.fromSelector(normalizeLabelKey(r.key), r.operator, r.values, r.minValues));
+  return requirements;
+}
+
+/**
+ * Compiles one NodePool. Instance types whose requirements conflict with the pool's, or with no
+ * available offering the pool allows, are dropped here once rather than per pod.
+ * @throws Error for requirements or limits that do not parse (validation should have caught them).
+ */
+export function compileNodePool(p: SolverNodePool, space: ResourceSpace, requirements: Requirements, daemon: ResourceList): NodePoolTemplate {
+  const np = p.nodePool;
+  const name = np.metadata.name ?? '';
+  const labels: Record<string, string> = { ...(np.spec.template.metadata?.labels ?? {}), [NODEPOOL_LABEL]: name };
+  const taints = np.spec.template.spec.taints ?? [];
+  // Daemonset pods count against the node's pod capacity too: podRequests counted one pod each.
+  const daemonOverhead = space.vector(daemon);
+
+  let remaining: Vec | undefined;
+  let remainingNodes = Infinity;
+  if (np.spec.limits) {
+    const limits: Record<string, number> = {};
+    for (const [k, q] of Object.entries(np.spec.limits)) {
+      if (k === 'nodes') remainingNodes = resourceAmount(k, q) - (p.usage?.nodes ?? 0);
+      else limits[k] = resourceAmount(k, q);
+    }
+    remaining = space.vector(subtractResources(limits, withoutNodes(p.usage ?? {})));
+    // Unlimited dimensions must not constrain.
+    const limited = new Set(Object.keys(limits));
+    for (let i = 0; i < space.size; i++) if (!limited.has(space.names[i]!)) remaining[i] = Infinity;
+  }
+
+  const instanceTypes: CompiledInstanceType[] = [];
+  for (const it of p.instanceTypes) {
+    const t = compileType(it, space, instanceTypes.length);
+    if (requirements.intersects(t.requirements) !== undefined) continue;
+    if (!hasCompatibleOffering(t, requirements)) continue;
+    instanceTypes.push(t);
+  }
+  let problem: string | undefined;
+  if (instanceTypes.length === 0) problem = `nodepool ${name}: no instance type satisfies its requirements (${requirements.toString()}) with an available offering`;
+  return {
+    name,
+    weight: np.spec.weight ?? 0,
+    requirements,
+    taints,
+    labels,
+    instanceTypes,
+    daemonOverhead,
+    daemonOverheadList: daemon,
+    remaining,
+    remainingNodes,
+    problem,
+  };
+}
+
+/** Sum of vectors, for callers that total daemon overhead or requests. */
+export function sumVectors(space: ResourceSpace, vs: readonly Vec[]): Vec {
+  const out = space.zero();
+  for (const v of vs) addInto(out, v);
+  return out;
+}

@@ -1,0 +1,73 @@
+/**
+ * Instance-type options of claims, cheapest first, shared between claims: per pool and per
+ * zone/capacity-type requirement (the only keys offerings depend on) the options are built and
+ * sorted once, and a claim picks its types out of that order. This keeps finalizing thousands of
+ * claims with hundreds of types each cheap.
+ */
+import { CAPACITY_TYPE_LABEL, ZONE_LABEL } from '../apis/labels.js';
+import { compatibleOfferings, type CompiledInstanceType, type NodePoolTemplate } from './node-pool-template.js';
+import type { Requirements } from './requirements.js';
+import type { InstanceTypeOption } from './types.js';
+
+export interface CompiledOption extends InstanceTypeOption {
+  readonly type: CompiledInstanceType;
+}
+
+interface Entry {
+  /** Type indices with a compatible offering, cheapest first (then by name). */
+  readonly order: readonly number[];
+  readonly options: readonly (CompiledOption | undefined)[];
+}
+
+export class OfferingIndex {
+  readonly #entries = new Map<NodePoolTemplate, Map<string, Entry>>();
+
+  #entry(pool: NodePoolTemplate, reqs: Requirements): Entry {
+    const zone = reqs.get(ZONE_LABEL);
+    const ct = reqs.get(CAPACITY_TYPE_LABEL);
+    const sig = `${zone?.toString() ?? ''}|${ct?.toString() ?? ''}`;
+    let byPool = this.#entries.get(pool);
+    if (!byPool) this.#entries.set(pool, (byPool = new Map<string, Entry>()));
+    let e = byPool.get(sig);
+    if (!e) {
+      const options = pool.instanceTypes.map((t): CompiledOption | undefined => {
+        const offerings = compatibleOfferings(t, reqs);
+        return offerings.length > 0 ? { type: t, instanceType: t.instanceType, offerings, price: offerings[0]!.price } : undefined;
+      });
+      const order = options
+        .filter((o): o is CompiledOption => o !== undefined)
+        .sort((a, b) => a.price - b.price || (a.instanceType.name < b.instanceType.name ? -1 : 1))
+        .map((o) => o.type.index);
+      e = { order, options };
+      byPool.set(sig, e);
+    }
+    return e;
+  }
+
+  /** The options among `types` (a subset of the pool's) under `reqs`, cheapest first. */
+  options(pool: NodePoolTemplate, reqs: Requirements, types: readonly CompiledInstanceType[]): CompiledOption[] {
+    const e = this.#entry(pool, reqs);
+    const mark = new Uint8Array(pool.instanceTypes.length);
+    for (const t of types) mark[t.index] = 1;
+    const out: CompiledOption[] = [];
+    for (const i of e.order) if (mark[i]) out.push(e.options[i]!);
+    return out;
+  }
+
+  /** The cheapest option among `types`, or undefined. */
+  cheapest(pool: NodePoolTemplate, reqs: Requirements, types: readonly CompiledInstanceType[]): CompiledOption | undefined {
+    const e = this.#entry(pool, reqs);
+    let best: CompiledOption | undefined;
+    let bestRank = Infinity;
+    const rank = new Map<number, number>();
+    e.order.forEach((i, r) => rank.set(i, r));
+    for (const t of types) {
+      const r = rank.get(t.index);
+      if (r !== undefined && r < bestRank) {
+        bestRank = r;
+        best = e.options[t.index];
+      }
+    }
+    return best;
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * Where a pod can go: an existing (or in-flight) node with fixed labels and remaining allocatable,
+ * or a new NodeClaim whose requirements and instance-type options narrow as pods join it. Each
+ * slot checks a pod against taints, requirements, host ports, topology and resources, and commits
+ * the placement only when everything holds.
+ */
+import type { Taint } from '../apis/core.js';
+import { HOSTNAME_LABEL, isWellKnownLabel } from '../apis/labels.js';
+import { formatResourceAmount } from '../utils/quantity.js';
+import type { HostPort } from './host-ports.js';
+import { hostPortsConflict } from './host-ports.js';
+import { hasCompatibleOffering, type CompiledInstanceType, type NodePoolTemplate } from './node-pool-template.js';
+import type { PodInfo } from './pod-constraints.js';
+import { Requirement, Requirements } from './requirements.js';
+import { add, addInto, fits, fitsSum, subInto, type ResourceSpace, type Vec } from './resource-space.js';
+import { firstUntoleratedTaint, formatTaint } from './taints.js';
+import type { Topology, TopologyGroup } from './topology.js';
+import { allowUndefinedWellKnown } from './node-pool-template.js';
+
+/** Shared per-solve context the slots need. */
+export interface SlotContext {
+  readonly space: ResourceSpace;
+  readonly topology: Topology;
+  /** The current variant's own topology groups, and the anti-affinity groups that select the pod. */
+  groupsOf(pod: PodInfo): { owned: readonly TopologyGroup[]; inverse: readonly TopologyGroup[] };
+}
+
+type Outcome = string | undefined;
+const REJECTED = 'rejected';
+
+/** Narrows requirements by the pod's topology: returns the new set, or a reason. */
+function applyTopology(ctx: SlotContext, pod: PodInfo, reqs: Requirements, explain: boolean): Requirements | string {
+  const { owned, inverse } = ctx.groupsOf(pod);
+  let out = reqs;
+  let cloned = false;
+  for (const g of owned) {
+    const nodeDomains = out.get(g.key) ?? Requirement.exists(g.key);
+    const allowed = g.allowed(pod, nodeDomains);
+    const next = nodeDomains.intersect(allowed);
+    if (next.isEmpty()) return explain ? `its ${g.term.kind} constraint on ${g.key} cannot be met there` : REJECTED;
+    if (!next.equals(nodeDomains)) {
+      if (!cloned) { out = out.clone(); cloned = true; }
+      out.add(next);
+    }
+  }
+  for (const g of inverse) {
+    const nodeDomains = out.get(g.key) ?? Requirement.exists(g.key);
+    const allowed = g.allowedInverse(nodeDomains);
+    if (allowed.isEmpty()) return explain ? `the anti-affinity of pods already there (on ${g.key}) rejects it` : REJECTED;
+    if (!allowed.equals(nodeDomains)) {
+      if (!cloned) { out = out.clone(); cloned = true; }
+      out.add(allowed);
+    }
+  }
+  return out;
+}
+
+/** An existing or in-flight node. */
+export class NodeSlot {
+  readonly requirements: Requirements;
+  readonly remaining: Vec;
+  readonly hostPorts: HostPort[] = [];
+  readonly placed: PodInfo[] = [];
+
+  constructor(
+    readonly name: string,
+    readonly labels: Readonly<Record<string, string>>,
+    readonly taints: readonly Taint[],
+    allocatableMinusUsed: Vec,
+    readonly inFlight: boolean,
+    readonly unschedulable: boolean,
+  ) {
+    this.requirements = Requirements.fromLabels(labels);
+    this.remaining = allocatableMinusUsed;
+  }
+
+  /** Places the pod if it fits; returns undefined on success, or why not (a fixed word unless explain). */
+  tryAdd(ctx: SlotContext, pod: PodInfo, explain = false): Outcome {
+    if (this.unschedulable) return explain ? 'the node is being disrupted' : REJECTED;
+    if (!fits(pod.requests, this.remaining)) return explain ? `not enough ${ctx.space.exceeded(pod.requests, this.remaining).join(', ')}` : REJECTED;
+    const v = pod.variant;
+    const taint = firstUntoleratedTaint(v.tolerations, this.taints, { preferNoSchedule: !v.toleratePreferNoSchedule });
+    if (taint) return explain ? `taint ${formatTaint(taint)} is not tolerated` : REJECTED;
+    if (v.requirements.size > 0) {
+      const why = v.requirements.matchesLabels(this.labels);
+      if (why) return explain ? why : REJECTED;
+    }
+    if (pod.hostPorts.length > 0 && hostPortsConflict(pod.hostPorts, this.hostPorts)) return explain ? 'a host port is taken' : REJECTED;
+    const topo = applyTopology(ctx, pod, this.requirements, explain);
+    if (typeof topo === 'string') return topo;
+    subInto(this.remaining, pod.requests);
+    this.hostPorts.push(...pod.hostPorts);
+    this.placed.push(pod);
+    ctx.topology.record({ namespace: pod.namespace, labels: pod.labels, nodeRequirements: this.requirements, taints: this.taints }, ctx.groupsOf(pod).owned);
+    return undefined;
+  }
+}
+
+/** Why a claim cannot take a pod because of its instance types, in words a user can act on. */
+function explainTypes(ctx: SlotContext, pool: NodePoolTemplate, types: readonly CompiledInstanceType[], reqs: Requirements, requests: Vec): string {
+  const compatible = types.filter((t) => t.requirements.intersects(reqs) === undefined && hasCompatibleOffering(t, reqs));
+  if (compatible.length === 0) return `no instance type in nodepool ${pool.name} satisfies ${reqs.toString()}`;
+  const space = ctx.space;
+  const parts: string[] = [];
+  for (let i = 0; i < space.size; i++) {
+    let largest = 0;
+    for (const t of compatible) largest = Math.max(largest, t.allocatable[i]!);
+    if (requests[i]! > largest) {
+      const name = space.names[i]!;
+      const daemon = pool.daemonOverhead[i]!;
+      parts.push(`needs ${formatResourceAmount(name, requests[i]!)} ${name}${daemon > 0 ? ` (with ${formatResourceAmount(name, daemon)} for daemonsets)` : ''}; the largest allowed has ${formatResourceAmount(name, largest)}`);
+    }
+  }
+  if (parts.length > 0) return `no instance type in nodepool ${pool.name} is big enough: ${parts.join('; ')}`;
+  return `no single instance type in nodepool ${pool.name} has all of ${space.list(requests) ? Object.entries(space.list(requests)).map(([k, v]) => `${formatResourceAmount(k, v)} ${k}`).join(', ') : ''} at once`;
+}
+
+function minValuesProblem(reqs: Requirements, types: readonly CompiledInstanceType[]): string | undefined {
+  for (const r of reqs.values()) {
+    if (r.minValues === undefined) continue;
+    const seen = new Set<string>();
+    for (const t of types) for (const v of t.requirements.get(r.key)?.values ?? []) if (r.has(v)) seen.add(v);
+    if (seen.size < r.minValues) return `minValues ${r.minValues} for ${r.key} cannot be met: only ${seen.size} value(s) remain`;
+  }
+  return undefined;
+}
+
+/** A new NodeClaim being planned. */
+export class ClaimSlot {
+  requirements: Requirements;
+  types: CompiledInstanceType[];
+  readonly requests: Vec;
+  readonly pods: PodInfo[] = [];
+  readonly hostPorts: HostPort[] = [];
+  /** Per-dimension max allocatable over `types`: a quick upper bound before the full filter. */
+  #maxAllocatable: Vec;
+  readonly #hasMinValues: boolean;
+
+  constructor(
+    ctx: SlotContext,
+    readonly pool: NodePoolTemplate,
+    readonly hostname: string,
+    types: readonly CompiledInstanceType[],
+  ) {
+    this.requirements = pool.requirements.clone().add(Requirement.in(HOSTNAME_LABEL, [hostname]));
+    this.types = [...types];
+    this.requests = pool.daemonOverhead.slice();
+    this.#maxAllocatable = ctx.space.zero();
+    this.#recomputeMax();
+    this.#hasMinValues = [...pool.requirements.values()].some((r) => r.minValues !== undefined);
+  }
+
+  get taints(): readonly Taint[] {
+    return this.pool.taints;
+  }
+
+  #recomputeMax(): void {
+    const m = this.#maxAllocatable;
+    m.fill(0);
+    for (const t of this.types) {
+      const a = t.allocatable;
+      for (let i = 0; i < m.length; i++) if (a[i]! > m[i]!) m[i] = a[i]!;
+    }
+  }
+
+  /** Places the pod if some instance type can still hold everything; undefined on success. */
+  tryAdd(ctx: SlotContext, pod: PodInfo, explain = false): Outcome {
+    if (!fitsSum(this.requests, pod.requests, this.#maxAllocatable)) {
+      if (!explain) return REJECTED;
+      return explainTypes(ctx, this.pool, this.types, this.requirements, add(this.requests, pod.requests));
+    }
+    const v = pod.variant;
+    const taint = firstUntoleratedTaint(v.tolerations, this.pool.taints, { preferNoSchedule: !v.toleratePreferNoSchedule });
+    if (taint) return explain ? `nodepool ${this.pool.name} has taint ${formatTaint(taint)}, which the pod does not tolerate` : REJECTED;
+    if (pod.hostPorts.length > 0 && hostPortsConflict(pod.hostPorts, this.hostPorts)) return REJECTED;
+    let reqs = this.requirements;
+    if (v.requirements.size > 0) {
+      const why = reqs.compatible(v.requirements, allowUndefinedWellKnown);
+      if (why) return explain ? `incompatible with nodepool ${this.pool.name}: ${why}` : REJECTED;
+      reqs = reqs.clone().addAll(v.requirements);
+    }
+    const topo = applyTopology(ctx, pod, reqs, explain);
+    if (typeof topo === 'string') return topo;
+    reqs = topo;
+
+    const changed: string[] = [];
+    if (reqs !== this.requirements) {
+      for (const r of reqs.values()) if (this.requirements.get(r.key) !== r) changed.push(r.key);
+    }
+    // Count first, compact in place only once the pod is accepted: no allocation per add.
+    const types = this.types;
+    let kept = 0;
+    for (const t of types) if (this.#keeps(t, pod, reqs, changed)) kept++;
+    if (kept === 0) {
+      return explain ? explainTypes(ctx, this.pool, this.types, reqs, add(this.requests, pod.requests)) : REJECTED;
+    }
+    if (this.#hasMinValues || changed.length > 0) {
+      const why = minValuesProblem(reqs, types.filter((t) => this.#keeps(t, pod, reqs, changed)));
+      if (why) return explain ? `nodepool ${this.pool.name}: ${why}` : REJECTED;
+    }
+    this.requirements = reqs;
+    if (kept !== types.length) {
+      let j = 0;
+      for (const t of types) if (this.#keeps(t, pod, reqs, changed)) types[j++] = t;
+      types.length = j;
+      this.#recomputeMax();
+    }
+    addInto(this.requests, pod.requests);
+    this.pods.push(pod);
+    if (pod.hostPorts.length > 0) this.hostPorts.push(...pod.hostPorts);
+    ctx.topology.record({ namespace: pod.namespace, labels: pod.labels, nodeRequirements: reqs, taints: this.pool.taints }, ctx.groupsOf(pod).owned);
+    return undefined;
+  }
+
+  #keeps(t: CompiledInstanceType, pod: PodInfo, reqs: Requirements, changed: readonly string[]): boolean {
+    return fitsSum(this.requests, pod.requests, t.allocatable) && (changed.length === 0 || this.#typeAllows(t, reqs, changed));
+  }
+
+  #typeAllows(t: CompiledInstanceType, reqs: Requirements, changed: readonly string[]): boolean {
+    let offeringKeys = false;
+    for (const key of changed) {
+      const r = reqs.get(key)!;
+      const tr = t.requirements.get(key);
+      if (tr) {
+        if (tr.intersect(r).isEmpty()) return false;
+        if (key === 'topology.kubernetes.io/zone' || key === 'karpenter.sh/capacity-type') offeringKeys = true;
+      } else if (isWellKnownLabel(key) && !(key in this.pool.labels)) {
+        // The type does not define this well-known label: only "must not be" requirements hold.
+        const op = r.operator();
+        if (op !== 'NotIn' && op !== 'DoesNotExist') return false;
+      }
+    }
+    return !offeringKeys || hasCompatibleOffering(t, reqs);
+  }
+}

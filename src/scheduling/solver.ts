@@ -1,0 +1,333 @@
+/**
+ * The scheduling solver: places pending pods on existing nodes, then in-flight ones, then on new
+ * NodeClaims from the NodePools in weight order, honouring every constraint the pod carries, and
+ * returns the plan. Pure: no I/O, no clock; the same input gives the same output.
+ */
+import type { Pod } from '../apis/core.js';
+import { HOSTNAME_LABEL, normalizeLabelKey } from '../apis/labels.js';
+import type { ResourceList } from '../utils/resources.js';
+import {
+  compileNodePool,
+  daemonSetRequests,
+  poolRequirements,
+  registerPoolResources,
+  type NodePoolTemplate,
+} from './node-pool-template.js';
+import { compilePod, requiredAntiAffinityTerms, type PodInfo } from './pod-constraints.js';
+import { podRequests } from './pod-requests.js';
+import type { Requirements } from './requirements.js';
+import { addInto, ResourceSpace, sub } from './resource-space.js';
+import { ClaimSlot, NodeSlot, type SlotContext } from './slots.js';
+import { Topology, type TopologyGroup } from './topology.js';
+import { finalizeClaims } from './finalize.js';
+import { OfferingIndex } from './offering-index.js';
+import type { SolverInput, SolverResult, UnschedulablePod } from './types.js';
+import { VolumeTopology } from './volume-topology.js';
+
+const DEFAULT_MAX_INSTANCE_TYPES = 600;
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function safeRequests(pod: Pod): ResourceList {
+  try {
+    return podRequests(pod);
+  } catch {
+    return { pods: 1 };
+  }
+}
+
+/** Orders pools as Karpenter does: higher weight first, then by name. */
+function orderPools(pools: NodePoolTemplate[]): NodePoolTemplate[] {
+  return pools.sort((a, b) => b.weight - a.weight || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/**
+ * Solves one batch.
+ * Never throws for bad pods (they are reported in `unschedulable`); a NodePool whose spec cannot be
+ * compiled is skipped and named in the reasons of pods that found no place.
+ */
+export function solve(input: SolverInput): SolverResult {
+  const opts = input.options ?? {};
+  const space = new ResourceSpace();
+  const unschedulable: UnschedulablePod[] = [];
+  const volumes = new VolumeTopology(input.volumes, normalizeLabelKey);
+
+  // 1. Register every resource name before any vector is made.
+  const pending: { pod: Pod; requests: ResourceList; volumeReqs: Requirements | undefined }[] = [];
+  for (const pod of input.pods) {
+    try {
+      const requests = podRequests(pod);
+      const volumeReqs = volumes.requirementsFor(pod);
+      space.register(requests);
+      pending.push({ pod, requests, volumeReqs });
+    } catch (err) {
+      unschedulable.push({ pod, reason: errorMessage(err) });
+    }
+  }
+  registerPoolResources(input.nodePools, space);
+  const poolProblems: string[] = [];
+  const poolInputs: { p: (typeof input.nodePools)[number]; reqs: Requirements; daemon: ResourceList }[] = [];
+  for (const p of input.nodePools) {
+    try {
+      const reqs = poolRequirements(p);
+      const daemon = daemonSetRequests(input.daemonSets ?? [], reqs, p.nodePool.spec.template.spec.taints ?? []);
+      space.register(daemon);
+      poolInputs.push({ p, reqs, daemon });
+    } catch (err) {
+      poolProblems.push(`nodepool ${p.nodePool.metadata.name ?? ''}: ${errorMessage(err)}`);
+    }
+  }
+  const nodeRequests = (input.nodes ?? []).map((n) => {
+    space.register(n.allocatable);
+    return n.pods.map((p) => {
+      const r = safeRequests(p);
+      space.register(r);
+      return r;
+    });
+  });
+  space.freeze();
+
+  // 2. Compile pools, nodes and pods.
+  const pools: NodePoolTemplate[] = [];
+  for (const { p, reqs, daemon } of poolInputs) {
+    try {
+      const t = compileNodePool(p, space, reqs, daemon);
+      if (t.problem) poolProblems.push(t.problem);
+      else pools.push(t);
+    } catch (err) {
+      poolProblems.push(`nodepool ${p.nodePool.metadata.name ?? ''}: ${errorMessage(err)}`);
+    }
+  }
+  orderPools(pools);
+
+  const topology = new Topology();
+  const pods: PodInfo[] = [];
+  for (const { pod, requests, volumeReqs } of pending) {
+    try {
+      pods.push(compilePod(pod, { space, requestList: requests, ignorePreferences: opts.ignorePreferences ?? false, volumeRequirements: volumeReqs, normalizeKey: normalizeLabelKey }));
+    } catch (err) {
+      unschedulable.push({ pod, reason: errorMessage(err) });
+    }
+  }
+
+  // Groups for every pod's strictest rung (relaxed rungs only drop terms) and existing anti-affinity.
+  const keys = new Set<string>();
+  for (const p of pods) for (const t of p.variant.terms) keys.add(t.key);
+  const existingAnti: { group: TopologyGroup; node: number }[] = [];
+  (input.nodes ?? []).forEach((n, i) => {
+    for (const pod of n.pods) for (const term of requiredAntiAffinityTerms(pod)) {
+      existingAnti.push({ group: topology.group(term), node: i });
+      keys.add(term.key);
+    }
+  });
+  for (const key of keys) {
+    if (key === HOSTNAME_LABEL) continue;
+    for (const pool of pools) {
+      const poolReq = pool.requirements.get(key);
+      for (const t of pool.instanceTypes) {
+        for (const v of t.requirements.get(key)?.values ?? []) if (!poolReq || poolReq.has(v)) topology.registerDomain(key, v);
+      }
+      if (poolReq && !poolReq.complement) for (const v of poolReq.values) topology.registerDomain(key, v);
+    }
+  }
+  for (const n of input.nodes ?? []) for (const key of keys) {
+    const v = n.labels[key];
+    if (v !== undefined) topology.registerDomain(key, v);
+  }
+  for (const p of pods) for (const t of p.variant.terms) topology.group(t, p);
+
+  const nodeSlots: NodeSlot[] = [];
+  (input.nodes ?? []).forEach((n, i) => {
+    const used = space.zero();
+    for (const r of nodeRequests[i]!) addInto(used, space.vector(r));
+    const remaining = sub(space.vector(n.allocatable), used);
+    const labels = { ...n.labels, 'metadata.name': n.name };
+    const slot = new NodeSlot(n.name, labels, n.taints, remaining, n.inFlight ?? false, n.unschedulable ?? false);
+    for (const pod of n.pods) {
+      topology.record({ namespace: pod.metadata.namespace ?? 'default', labels: pod.metadata.labels ?? {}, nodeRequirements: slot.requirements, taints: slot.taints });
+    }
+    nodeSlots.push(slot);
+  });
+  for (const { group, node } of existingAnti) group.recordOwner(nodeSlots[node]!.requirements);
+  // Initialised nodes first, then in-flight ones.
+  nodeSlots.sort((a, b) => Number(a.inFlight) - Number(b.inFlight));
+
+  // 3. Place.
+  const groupCache = new WeakMap<PodInfo['variant'], { owned: TopologyGroup[]; inverse: TopologyGroup[] }>();
+  const ctx: SlotContext = {
+    space,
+    topology,
+    groupsOf(pod) {
+      let g = groupCache.get(pod.variant);
+      if (!g) {
+        const owned = pod.variant.terms.map((t) => topology.group(t, pod));
+        const inverse = topology.antiAffinityGroups.filter((ag) => ag.selects(pod.namespace, pod.labels));
+        g = { owned, inverse };
+        groupCache.set(pod.variant, g);
+      }
+      return g;
+    },
+  };
+  const offerings = new OfferingIndex();
+  const placer = new Placer(ctx, pools, nodeSlots, poolProblems, offerings);
+  const order = sortPods(pods);
+  for (const pod of order) {
+    const reason = placer.place(pod);
+    if (reason !== undefined) unschedulable.push({ pod: pod.pod, reason });
+  }
+
+  // 4. Finalize: instance type options, prices, limits.
+  const { claims, overLimit } = finalizeClaims(space, placer.claims, pools, opts.maxInstanceTypes ?? DEFAULT_MAX_INSTANCE_TYPES, offerings);
+  unschedulable.push(...overLimit);
+  const existingNodes = nodeSlots.filter((n) => n.placed.length > 0).map((n) => ({ node: n.name, pods: n.placed.map((p) => p.pod) }));
+  return {
+    newNodeClaims: claims,
+    existingNodes,
+    unschedulable,
+    totalPricePerHour: claims.reduce((s, c) => s + c.pricePerHour, 0),
+  };
+}
+
+/** Largest first (cpu, then memory), as Karpenter orders a batch; ties keep input order. */
+function sortPods(pods: PodInfo[]): PodInfo[] {
+  return pods
+    .map((p, i) => ({ p, i }))
+    .sort((a, b) => b.p.requests[0]! - a.p.requests[0]! || b.p.requests[1]! - a.p.requests[1]! || a.i - b.i)
+    .map((x) => x.p);
+}
+
+/** First fit over existing nodes, open claims and new claims, with per-class scan pointers. */
+class Placer {
+  readonly claims: ClaimSlot[] = [];
+  /** For classes whose rejections are permanent: where the next scan may start. */
+  readonly #nodeStart = new Map<string, number>();
+  readonly #claimStart = new Map<string, number>();
+  #nextHostname = 0;
+
+  constructor(
+    private readonly ctx: SlotContext,
+    private readonly pools: readonly NodePoolTemplate[],
+    private readonly nodes: readonly NodeSlot[],
+    private readonly poolProblems: readonly string[],
+    private readonly offerings: OfferingIndex,
+  ) {}
+
+  /** Places the pod, relaxing preferences as needed; returns the reason when it fits nowhere. */
+  place(pod: PodInfo): string | undefined {
+    for (;;) {
+      const cls = this.#classOf(pod);
+      if (this.#tryNodes(pod, cls) || this.#tryClaims(pod, cls)) return undefined;
+      const reasons = this.#tryNewClaim(pod, cls);
+      if (reasons === undefined) return undefined;
+      if (!pod.relax()) return this.#reason(reasons);
+    }
+  }
+
+  /** A class key when every rejection of this pod's rung is permanent, else undefined. */
+  #classOf(pod: PodInfo): string | undefined {
+    for (const t of pod.variant.terms) {
+      if (t.kind === 'affinity') return undefined;
+      if (t.kind === 'spread' && t.key !== HOSTNAME_LABEL) return undefined;
+    }
+    return `${pod.variant.signature}|${pod.namespace}|${JSON.stringify(pod.labels)}|${pod.requests.join(',')}|${JSON.stringify(pod.hostPorts)}`;
+  }
+
+  #tryNodes(pod: PodInfo, cls: string | undefined): boolean {
+    const start = cls ? (this.#nodeStart.get(cls) ?? 0) : 0;
+    for (let i = start; i < this.nodes.length; i++) {
+      if (this.nodes[i]!.tryAdd(this.ctx, pod) === undefined) {
+        if (cls) this.#nodeStart.set(cls, i);
+        return true;
+      }
+    }
+    if (cls) this.#nodeStart.set(cls, this.nodes.length);
+    return false;
+  }
+
+  #tryClaims(pod: PodInfo, cls: string | undefined): boolean {
+    const start = cls ? (this.#claimStart.get(cls) ?? 0) : 0;
+    for (let i = start; i < this.claims.length; i++) {
+      if (this.claims[i]!.tryAdd(this.ctx, pod) === undefined) {
+        if (cls) this.#claimStart.set(cls, i);
+        return true;
+      }
+    }
+    if (cls) this.#claimStart.set(cls, this.claims.length);
+    return false;
+  }
+
+  /** Opens a claim from the first pool that can take the pod; returns per-pool reasons on failure. */
+  #tryNewClaim(pod: PodInfo, cls: string | undefined): string[] | undefined {
+    const reasons: string[] = [];
+    for (const pool of this.pools) {
+      if (this.#openClaims(pool) >= pool.remainingNodes) {
+        reasons.push(`nodepool ${pool.name} has reached its node limit`);
+        continue;
+      }
+      const types = this.#typesWithinLimits(pool);
+      if (types.length === 0) {
+        reasons.push(`nodepool ${pool.name} has reached its resource limits`);
+        continue;
+      }
+      const hostname = `hostname-placeholder-${String(this.#nextHostname).padStart(4, '0')}`;
+      this.ctx.topology.registerDomain(HOSTNAME_LABEL, hostname);
+      const claim = new ClaimSlot(this.ctx, pool, hostname, types);
+      const why = claim.tryAdd(this.ctx, pod, false);
+      if (why === undefined) {
+        this.#nextHostname++;
+        this.claims.push(claim);
+        if (cls) this.#claimStart.set(cls, this.claims.length - 1);
+        return undefined;
+      }
+      reasons.push(new ClaimSlot(this.ctx, pool, hostname, types).tryAdd(this.ctx, pod, true) ?? why);
+    }
+    return reasons;
+  }
+
+  readonly #maxCaps = new Map<NodePoolTemplate, Float64Array>();
+
+  #maxCapacity(pool: NodePoolTemplate): Float64Array {
+    let m = this.#maxCaps.get(pool);
+    if (!m) {
+      m = new Float64Array(pool.daemonOverhead.length);
+      for (const t of pool.instanceTypes) for (let i = 0; i < m.length; i++) m[i] = Math.max(m[i]!, t.capacity[i]!);
+      this.#maxCaps.set(pool, m);
+    }
+    return m;
+  }
+
+  #openClaims(pool: NodePoolTemplate): number {
+    let n = 0;
+    for (const c of this.claims) if (c.pool === pool) n++;
+    return n;
+  }
+
+  /** The pool's types that still fit under its limits, given what its open claims will need. */
+  #typesWithinLimits(pool: NodePoolTemplate): NodePoolTemplate['instanceTypes'] {
+    if (!pool.remaining) return pool.instanceTypes;
+    // Fast path: even if every open claim (and this one) took the largest type, the limits hold.
+    const open = this.#openClaims(pool) + 1;
+    const maxCap = this.#maxCapacity(pool);
+    let roomy = true;
+    for (let i = 0; i < maxCap.length; i++) if (open * maxCap[i]! > pool.remaining[i]!) roomy = false;
+    if (roomy) return pool.instanceTypes;
+    const left = pool.remaining.slice();
+    for (const c of this.claims) {
+      if (c.pool !== pool) continue;
+      const cheapest = this.offerings.cheapest(pool, c.requirements, c.types);
+      if (cheapest) for (let i = 0; i < left.length; i++) left[i]! -= cheapest.type.capacity[i]!;
+    }
+    return pool.instanceTypes.filter((t) => {
+      for (let i = 0; i < left.length; i++) if (t.capacity[i]! > left[i]!) return false;
+      return true;
+    });
+  }
+
+  #reason(poolReasons: readonly string[]): string {
+    const all = [...poolReasons, ...this.poolProblems];
+    if (all.length === 0) return 'no nodepool can launch nodes (none is valid or none exists)';
+    return all.join('; ');
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * Topology groups: one per distinct spread constraint or pod (anti-)affinity term, counting the
+ * pods its selector matches in each domain of its key. Given a candidate node's requirement on the
+ * key, a group answers which domains the pod may take there; after a placement every group that
+ * counts the pod records it. Inverse anti-affinity (an existing pod's anti-affinity rejecting a
+ * newcomer) is tracked by the owners' domains.
+ */
+import type { Taint } from '../apis/core.js';
+import { HOSTNAME_KEY, type PodInfo, type TopologyTerm } from './pod-constraints.js';
+import { Requirement, type Requirements } from './requirements.js';
+import { firstUntoleratedTaint } from './taints.js';
+
+/** Where a pod sits (or will sit), as the topology sees it. */
+export interface Placement {
+  readonly namespace: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The node's requirements (labels of an existing node as single values; a claim's narrowed set). */
+  readonly nodeRequirements: Requirements;
+  readonly taints: readonly Taint[];
+}
+
+export class TopologyGroup {
+  /** domain → pods matched by the selector. */
+  readonly counts = new Map<string, number>();
+  /** anti-affinity only: domain → pods that own this term (for the inverse check). */
+  readonly ownerDomains = new Map<string, number>();
+  /** The first owner's requirements and tolerations, for spread node filters. */
+  ownerRequirements: Requirements | undefined;
+  ownerTolerations: PodInfo['variant']['tolerations'] = [];
+
+  constructor(readonly term: TopologyTerm) {}
+
+  get key(): string {
+    return this.term.key;
+  }
+
+  /** Whether a pod in this namespace with these labels is counted by the selector. */
+  selects(namespace: string, labels: Readonly<Record<string, string>>): boolean {
+    const ns = this.term.namespaces;
+    return (ns === null || ns.has(namespace)) && this.term.selector(labels);
+  }
+
+  /** Spread node filters: whether pods on this node count, and whether the node's domain exists for the owner. */
+  nodeCounts(nodeRequirements: Requirements, taints: readonly Taint[]): boolean {
+    if (this.term.kind !== 'spread') return true;
+    if (this.term.honorNodeAffinity && this.ownerRequirements && this.ownerRequirements.intersects(nodeRequirements) !== undefined) return false;
+    if (this.term.honorNodeTaints && firstUntoleratedTaint(this.ownerTolerations, taints) !== undefined) return false;
+    return true;
+  }
+
+  registerDomain(domain: string): void {
+    if (!this.counts.has(domain)) this.counts.set(domain, 0);
+  }
+
+  /** Records a placement's domains (all possible ones for anti-affinity, only a decided one otherwise). */
+  record(p: Placement): void {
+    if (!this.selects(p.namespace, p.labels) || !this.nodeCounts(p.nodeRequirements, p.taints)) return;
+    const r = p.nodeRequirements.get(this.key);
+    if (!r) return;
+    if (this.term.kind === 'anti-affinity') {
+      for (const d of possibleDomains(r, this.counts)) this.counts.set(d, (this.counts.get(d) ?? 0) + 1);
+    } else if (!r.complement && r.values.size === 1) {
+      const d = r.values.values().next().value!;
+      this.counts.set(d, (this.counts.get(d) ?? 0) + 1);
+    }
+  }
+
+  recordOwner(nodeRequirements: Requirements): void {
+    const r = nodeRequirements.get(this.key);
+    if (!r) return;
+    for (const d of possibleDomains(r, this.counts)) this.ownerDomains.set(d, (this.ownerDomains.get(d) ?? 0) + 1);
+  }
+
+  /**
+   * The domains a pod owning this term may take on a node whose requirement on the key is
+   * `nodeDomains`: an In requirement (possibly empty, meaning nowhere).
+   */
+  allowed(pod: PodInfo, nodeDomains: Requirement): Requirement {
+    const podDomains = pod.variant.requirements.get(this.key) ?? Requirement.exists(this.key);
+    switch (this.term.kind) {
+      case 'spread':
+        return this.#nextSpread(pod, this.term.honorNodeAffinity ? podDomains : Requirement.exists(this.key), nodeDomains);
+      case 'affinity':
+        return this.#nextAffinity(pod, podDomains, nodeDomains);
+      case 'anti-affinity':
+        return this.#nextAnti(podDomains, nodeDomains);
+    }
+  }
+
+  /** The domains a pod selected by this (anti-affinity) term's owners may take: none where owners are. */
+  allowedInverse(nodeDomains: Requirement): Requirement {
+    if (this.ownerDomains.size === 0) return nodeDomains;
+    if (!nodeDomains.complement) {
+      const out: string[] = [];
+      for (const d of nodeDomains.values) if (!this.ownerDomains.get(d)) out.push(d);
+      return Requirement.in(this.key, out);
+    }
+    const excluded: string[] = [];
+    for (const [d, n] of this.ownerDomains) if (n > 0) excluded.push(d);
+    return nodeDomains.intersect(Requirement.fromSelector(this.key, 'NotIn', excluded));
+  }
+
+  #minCount(podDomains: Requirement): number {
+    // A new node is always a new, empty hostname domain.
+    if (this.key === HOSTNAME_KEY) return 0;
+    let min = Infinity;
+    let supported = 0;
+    for (const [d, n] of this.counts) {
+      if (!podDomains.has(d)) continue;
+      supported++;
+      if (n < min) min = n;
+    }
+    if (this.term.minDomains !== undefined && supported < this.term.minDomains) return 0;
+    return min === Infinity ? 0 : min;
+  }
+
+  #nextSpread(pod: PodInfo, podDomains: Requirement, nodeDomains: Requirement): Requirement {
+    const min = this.#minCount(podDomains);
+    const self = this.selects(pod.namespace, pod.labels) ? 1 : 0;
+    let best: string | undefined;
+    let bestCount = Infinity;
+    const consider = (d: string, n: number): void => {
+      const c = n + self;
+      if (c - min <= this.term.maxSkew && (c < bestCount || (c === bestCount && best !== undefined && d < best))) {
+        best = d;
+        bestCount = c;
+      }
+    };
+    if (!nodeDomains.complement) {
+      for (const d of nodeDomains.values) {
+        const n = this.counts.get(d);
+        if (n !== undefined && podDomains.has(d)) consider(d, n);
+      }
+    } else {
+      for (const [d, n] of this.counts) if (nodeDomains.has(d) && podDomains.has(d)) consider(d, n);
+    }
+    return Requirement.in(this.key, best === undefined ? [] : [best]);
+  }
+
+  #nextAffinity(pod: PodInfo, podDomains: Requirement, nodeDomains: Requirement): Requirement {
+    const options: string[] = [];
+    for (const [d, n] of this.counts) if (n > 0 && podDomains.has(d)) options.push(d);
+    if (options.length === 0 && this.selects(pod.namespace, pod.labels)) {
+      // Nothing to be near yet and the pod selects itself: it may start anywhere it can go,
+      // preferring the candidate node's own domain.
+      const both = podDomains.intersect(nodeDomains);
+      const start = firstDomain(both, this.counts) ?? firstDomain(podDomains, this.counts);
+      if (start !== undefined) options.push(start);
+    }
+    return Requirement.in(this.key, options);
+  }
+
+  #nextAnti(podDomains: Requirement, nodeDomains: Requirement): Requirement {
+    const options: string[] = [];
+    const within = (d: string): boolean => podDomains.has(d) && !this.counts.get(d);
+    if (!nodeDomains.complement) {
+      for (const d of nodeDomains.values) if (this.counts.has(d) && within(d)) options.push(d);
+    } else {
+      for (const d of this.counts.keys()) if (nodeDomains.has(d) && within(d)) options.push(d);
+    }
+    return Requirement.in(this.key, options);
+  }
+}
+
+function possibleDomains(r: Requirement, known: ReadonlyMap<string, number>): string[] {
+  if (!r.complement) return [...r.values];
+  const out: string[] = [];
+  for (const d of known.keys()) if (r.has(d)) out.push(d);
+  return out;
+}
+
+function firstDomain(r: Requirement, known: ReadonlyMap<string, number>): string | undefined {
+  if (!r.complement) {
+    let best: string | undefined;
+    for (const d of r.values) if (known.has(d) && (best === undefined || d < best)) best = d;
+    return best;
+  }
+  let best: string | undefined;
+  for (const d of known.keys()) if (r.has(d) && (best === undefined || d < best)) best = d;
+  return best;
+}
+
+/** All topology groups of one solve, keyed by term identity, plus the domains of each key. */
+export class Topology {
+  readonly #groups = new Map<string, TopologyGroup>();
+  readonly #byKey = new Map<string, TopologyGroup[]>();
+  readonly #domains = new Map<string, Set<string>>();
+  readonly #antiGroups: TopologyGroup[] = [];
+  /** Every placement so far, replayed into groups created late (a relaxed pod's new spread identity). */
+  readonly #log: Placement[] = [];
+
+  /** The group for a term, created on first use with every known domain of its key. */
+  group(term: TopologyTerm, owner?: PodInfo): TopologyGroup {
+    let g = this.#groups.get(term.identity);
+    if (!g) {
+      g = new TopologyGroup(term);
+      if (owner) {
+        g.ownerRequirements = owner.variant.requirements;
+        g.ownerTolerations = owner.variant.tolerations;
+      }
+      for (const d of this.#domains.get(term.key) ?? []) g.registerDomain(d);
+      for (const p of this.#log) g.record(p);
+      this.#groups.set(term.identity, g);
+      let list = this.#byKey.get(term.key);
+      if (!list) this.#byKey.set(term.key, (list = []));
+      list.push(g);
+      if (term.kind === 'anti-affinity') this.#antiGroups.push(g);
+    }
+    return g;
+  }
+
+  get groups(): IterableIterator<TopologyGroup> {
+    return this.#groups.values();
+  }
+
+  get antiAffinityGroups(): readonly TopologyGroup[] {
+    return this.#antiGroups;
+  }
+
+  /** Makes a domain of a key known (a zone an instance type offers, a new node's hostname). */
+  registerDomain(key: string, domain: string): void {
+    let set = this.#domains.get(key);
+    if (!set) this.#domains.set(key, (set = new Set()));
+    if (set.has(domain)) return;
+    set.add(domain);
+    for (const g of this.#byKey.get(key) ?? []) g.registerDomain(domain);
+  }
+
+  /** Records a placed pod in every group that counts it; owners of anti-affinity terms too. */
+  record(p: Placement, ownedGroups?: readonly TopologyGroup[]): void {
+    this.#log.push(p);
+    for (const g of this.#groups.values()) g.record(p);
+    if (ownedGroups) for (const g of ownedGroups) if (g.term.kind === 'anti-affinity') g.recordOwner(p.nodeRequirements);
+  }
+}
