@@ -56,9 +56,9 @@ export function requireString(value: unknown, path: string, problems: Problems):
 /** An optional integer within [min, max]; true when absent or valid. */
 export function checkInteger(value: unknown, path: string, problems: Problems, min: number, max = Infinity): boolean {
   if (value === undefined) return true;
-  const range = max === Infinity ? `at least ${min}` : `between ${min} and ${max}`;
+  const range = max !== Infinity ? ` between ${min} and ${max}` : min !== -Infinity ? ` at least ${min}` : '';
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    problems.add(path, `must be an integer ${range}, got ${describe(value)}`);
+    problems.add(path, `must be an integer${range}, got ${describe(value)}`);
     return false;
   }
   return true;
@@ -249,5 +249,33 @@ export function checkQuantities(value: unknown, path: string, problems: Problems
       if (!(e instanceof QuantityError)) throw e;
       problems.add(at, e.message);
     }
+  }
+}
+
+/** Checks apiVersion when present. */
+export function checkApiVersion(apiVersion: unknown, expected: string, problems: Problems): void {
+  if (apiVersion === undefined || apiVersion === expected) return;
+  problems.add('apiVersion', `must be ${expected}, got ${describe(apiVersion)}`);
+}
+
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/**
+ * Checks metadata.name: required (unless generateName is allowed and set), a DNS subdomain, and at
+ * most 63 characters when it becomes the value of `labelValue` on every node.
+ */
+export function checkName(metadata: unknown, problems: Problems, options: { allowGenerateName?: boolean; labelValue?: string }): void {
+  if (!isRecord(metadata)) {
+    problems.add('metadata', metadata === undefined ? 'is required' : `must be a mapping, got ${describe(metadata)}`);
+    return;
+  }
+  const { name } = metadata;
+  if (name === undefined && options.allowGenerateName && typeof metadata.generateName === 'string') return;
+  if (typeof name !== 'string' || name === '') {
+    problems.add('metadata.name', name === undefined ? 'is required' : `must be a non-empty string, got ${describe(name)}`);
+  } else if (!DNS_SUBDOMAIN.test(name)) {
+    problems.add('metadata.name', `"${name}" must be lowercase letters, digits, "-" and ".", starting and ending with a letter or digit`);
+  } else if (options.labelValue !== undefined && name.length > 63) {
+    problems.add('metadata.name', `must be at most 63 characters: it becomes the value of the ${options.labelValue} label on every node`);
   }
 }

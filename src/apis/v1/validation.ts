@@ -11,9 +11,11 @@ import {
   DURATION_OR_NEVER,
   Problems,
   checkAnnotations,
+  checkApiVersion,
   checkDuration,
   checkInteger,
   checkLabels,
+  checkName,
   checkNodeClassRef,
   checkQuantities,
   checkRequirements,
@@ -37,7 +39,6 @@ const NODEPOOL_REQUIREMENTS: RequirementRules = {
 };
 const NODECLAIM_REQUIREMENTS: RequirementRules = { ...NODEPOOL_REQUIREMENTS, forbiddenKeys: new Map() };
 const CONSOLIDATION_POLICIES = ['WhenEmpty', 'WhenEmptyOrUnderutilized'];
-const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const BUDGET_NODES = /^((100|[0-9]{1,2})%|[0-9]+)$/;
 
 /** "path: message" per line, for logs and CLI output. */
@@ -55,8 +56,8 @@ export function validateNodePool(nodePool: unknown): ValidationProblem[] {
     problems.add('', `must be a NodePool object, got ${describe(nodePool)}`);
     return problems.list;
   }
-  checkApiVersion(nodePool.apiVersion, problems);
-  checkName(nodePool.metadata, problems, true);
+  checkApiVersion(nodePool.apiVersion, API_VERSION, problems);
+  checkName(nodePool.metadata, problems, { labelValue: NODEPOOL_LABEL });
   const spec = nodePool.spec;
   if (!isRecord(spec)) {
     problems.add('spec', spec === undefined ? 'is required' : `must be a mapping, got ${describe(spec)}`);
@@ -86,8 +87,8 @@ export function validateNodeClaim(nodeClaim: unknown): ValidationProblem[] {
     problems.add('', `must be a NodeClaim object, got ${describe(nodeClaim)}`);
     return problems.list;
   }
-  checkApiVersion(nodeClaim.apiVersion, problems);
-  checkName(nodeClaim.metadata, problems, false);
+  checkApiVersion(nodeClaim.apiVersion, API_VERSION, problems);
+  checkName(nodeClaim.metadata, problems, { allowGenerateName: true });
   const spec = nodeClaim.spec;
   if (!isRecord(spec)) {
     problems.add('spec', spec === undefined ? 'is required' : `must be a mapping, got ${describe(spec)}`);
@@ -99,27 +100,6 @@ export function validateNodeClaim(nodeClaim: unknown): ValidationProblem[] {
     else checkQuantities(spec.resources.requests, 'spec.resources.requests', problems);
   }
   return problems.list;
-}
-
-function checkApiVersion(apiVersion: unknown, problems: Problems): void {
-  if (apiVersion === undefined || apiVersion === API_VERSION) return;
-  problems.add('apiVersion', `must be ${API_VERSION}, got ${describe(apiVersion)}`);
-}
-
-function checkName(metadata: unknown, problems: Problems, nameRequired: boolean): void {
-  if (!isRecord(metadata)) {
-    problems.add('metadata', metadata === undefined ? 'is required' : `must be a mapping, got ${describe(metadata)}`);
-    return;
-  }
-  const { name } = metadata;
-  if (name === undefined && !nameRequired && typeof metadata.generateName === 'string') return;
-  if (typeof name !== 'string' || name === '') {
-    problems.add('metadata.name', name === undefined ? 'is required' : `must be a non-empty string, got ${describe(name)}`);
-  } else if (!DNS_SUBDOMAIN.test(name)) {
-    problems.add('metadata.name', `"${name}" must be lowercase letters, digits, "-" and ".", starting and ending with a letter or digit`);
-  } else if (nameRequired && name.length > 63) {
-    problems.add('metadata.name', `must be at most 63 characters: it becomes the value of the ${NODEPOOL_LABEL} label on every node`);
-  }
 }
 
 function checkTemplate(template: unknown, path: string, problems: Problems): void {
