@@ -308,6 +308,7 @@ describe('validateNodePool', () => {
       formatProblems([{ path: 'spec.weight', message: 'must be an integer between 1 and 100, got number 0' }, { path: 'a', message: 'b' }]),
       'spec.weight: must be an integer between 1 and 100, got number 0\na: b',
     );
+    assert.equal(formatProblems(validateNodePool(null)), 'must be a NodePool object, got null');
   });
 });
 

@@ -41,9 +41,9 @@ const NODECLAIM_REQUIREMENTS: RequirementRules = { ...NODEPOOL_REQUIREMENTS, for
 const CONSOLIDATION_POLICIES = ['WhenEmpty', 'WhenEmptyOrUnderutilized'];
 const BUDGET_NODES = /^((100|[0-9]{1,2})%|[0-9]+)$/;
 
-/** "path: message" per line, for logs and CLI output. */
+/** "path: message" per line (just the message for the object itself), for logs and CLI output. */
 export function formatProblems(problems: readonly ValidationProblem[]): string {
-  return problems.map((p) => `${p.path}: ${p.message}`).join('\n');
+  return problems.map((p) => (p.path === '' ? p.message : `${p.path}: ${p.message}`)).join('\n');
 }
 
 /**
