@@ -19,6 +19,7 @@ import type {
   StorageClass,
 } from './core.js';
 import type { NodePool } from './v1/types.js';
+import type { Provisioner } from './v1alpha5/types.js';
 import { isMap } from './manifests-checks.js';
 import type { Json } from './manifests-checks.js';
 import { checkShape, isKnownKind } from './manifests-shapes.js';
@@ -43,9 +44,6 @@ export interface Manifest<T> {
   readonly source: ManifestSource;
 }
 
-/** A karpenter.sh/v1alpha5 Provisioner as read; apis/v1alpha5 converts it. */
-export type ProvisionerManifest = KubeObject & { spec: Record<string, unknown> };
-
 /** Every object read, by kind, in input order. */
 export interface ManifestSet {
   readonly pods: Manifest<Pod>[];
@@ -59,7 +57,8 @@ export interface ManifestSet {
   readonly persistentVolumeClaims: Manifest<PersistentVolumeClaim>[];
   readonly storageClasses: Manifest<StorageClass>[];
   readonly nodePools: Manifest<NodePool>[];
-  readonly provisioners: Manifest<ProvisionerManifest>[];
+  /** karpenter.sh/v1alpha5 Provisioners as read (shape checked, not validated: apis/v1alpha5 does that). */
+  readonly provisioners: Manifest<Provisioner>[];
 }
 
 const FIELD_OF_KIND = {
