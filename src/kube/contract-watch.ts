@@ -1,0 +1,111 @@
+/**
+ * Contract: list+watch continuity from a list's resourceVersion, initial events, selectors,
+ * bookmarks, timeouts and abort.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Pod } from '../apis/core.js';
+import type { MakeHarness } from './contract-support.js';
+import { podSpec, WatchReader, withCluster } from './contract-support.js';
+import type { WatchEvent } from './types.js';
+
+type Change<T> = Exclude<WatchEvent<T>, { type: 'BOOKMARK' }>;
+
+const describeChange = (ev: Change<Pod>): string => `${ev.type} ${ev.object.metadata.name ?? ''}`;
+
+export function watchContract(make: MakeHarness): void {
+  void describe('watch', () => {
+    void it('continues a list: every change after its resourceVersion, in order, nothing before', () => withCluster(make, async ({ client, ns }) => {
+      await client.create('Pod', podSpec('before', ns));
+      const list = await client.list('Pod', { namespace: ns });
+      await client.create('Pod', podSpec('a', ns));
+      await client.patch('Pod', 'a', { metadata: { labels: { step: '2' } } }, ns);
+      await client.delete('Pod', 'a', ns);
+      await client.create('Pod', podSpec('b', ns));
+      const w = new WatchReader(client.watch('Pod', { namespace: ns, resourceVersion: list.resourceVersion }));
+      try {
+        const seen: Change<Pod>[] = [];
+        for (let i = 0; i < 4; i++) seen.push(await w.nextChange());
+        assert.deepEqual(seen.map(describeChange), ['ADDED a', 'MODIFIED a', 'DELETED a', 'ADDED b']);
+        assert.equal(seen[1]!.object.metadata.labels?.step, '2');
+        const rvs = seen.map((e) => BigInt(e.object.metadata.resourceVersion ?? '0'));
+        for (let i = 1; i < rvs.length; i++) assert.ok(rvs[i]! > rvs[i - 1]!, 'resourceVersions increase');
+        await client.create('Pod', podSpec('live', ns));
+        assert.equal(describeChange(await w.nextChange('the live ADDED')), 'ADDED live');
+      } finally {
+        await w.close();
+      }
+    }));
+
+    void it('starts with the current objects when no resourceVersion is given', () => withCluster(make, async ({ client, ns }) => {
+      await client.create('Pod', podSpec('x', ns));
+      await client.create('Pod', podSpec('y', ns));
+      const w = new WatchReader(client.watch('Pod', { namespace: ns }));
+      try {
+        const initial = [await w.nextChange(), await w.nextChange()];
+        assert.deepEqual(initial.map(describeChange).sort(), ['ADDED x', 'ADDED y']);
+        await client.delete('Pod', 'x', ns);
+        assert.equal(describeChange(await w.nextChange()), 'DELETED x');
+      } finally {
+        await w.close();
+      }
+    }));
+
+    void it('reports objects entering and leaving a selector as ADDED and DELETED', () => withCluster(make, async ({ client, ns }) => {
+      await client.create('Pod', podSpec('mover', ns, { app: 'x' }));
+      const list = await client.list('Pod', { namespace: ns });
+      const w = new WatchReader(client.watch('Pod', { namespace: ns, resourceVersion: list.resourceVersion, labelSelector: { matchLabels: { app: 'x' } } }));
+      try {
+        await client.patch('Pod', 'mover', { metadata: { labels: { app: 'y' } } }, ns);
+        const left = await w.nextChange();
+        assert.equal(describeChange(left), 'DELETED mover');
+        await client.patch('Pod', 'mover', { metadata: { labels: { app: 'x' } } }, ns);
+        assert.equal(describeChange(await w.nextChange()), 'ADDED mover');
+      } finally {
+        await w.close();
+      }
+    }));
+
+    void it('watches a cluster-scoped kind by metadata.name', () => withCluster(make, async ({ client, unique, track }) => {
+      const name = unique('watched');
+      const other = unique('other');
+      track('Node', name);
+      track('Node', other);
+      const w = new WatchReader(client.watch('Node', { fieldSelector: { 'metadata.name': name }, resourceVersion: (await client.list('Node')).resourceVersion }));
+      try {
+        await client.create('Node', { metadata: { name: other } });
+        await client.create('Node', { metadata: { name } });
+        const ev = await w.nextChange();
+        assert.equal(ev.type, 'ADDED');
+        assert.equal(ev.object.metadata.name, name);
+      } finally {
+        await w.close();
+      }
+    }));
+
+    void it('sends a bookmark before the timeout and then ends the stream', () => withCluster(make, async ({ client, ns, wait }) => {
+      const list = await client.list('Pod', { namespace: ns });
+      const w = new WatchReader(client.watch('Pod', { namespace: ns, resourceVersion: list.resourceVersion, allowBookmarks: true, timeoutSeconds: 5 }));
+      await client.create('Pod', podSpec('marked', ns));
+      const added = await w.nextChange();
+      const rest = (async () => {
+        const events: WatchEvent<Pod>[] = [];
+        for (let ev = await w.next('a bookmark or the end'); ev; ev = await w.next('a bookmark or the end')) events.push(ev);
+        return events;
+      })();
+      await wait(6_000);
+      const events = await rest;
+      const bookmark = events.find((e) => e.type === 'BOOKMARK');
+      assert.ok(bookmark && bookmark.type === 'BOOKMARK', `a bookmark arrives (got ${events.map((e) => e.type).join(', ') || 'nothing'})`);
+      assert.ok(BigInt(bookmark.resourceVersion) >= BigInt(added.object.metadata.resourceVersion ?? '0'));
+    }));
+
+    void it('ends the stream normally when its signal aborts', () => withCluster(make, async ({ client, ns }) => {
+      const ac = new AbortController();
+      const w = new WatchReader(client.watch('Pod', { namespace: ns, resourceVersion: (await client.list('Pod', { namespace: ns })).resourceVersion, signal: ac.signal }));
+      const ended = w.next('the end of the stream');
+      ac.abort();
+      assert.equal(await ended, undefined);
+    }));
+  });
+}
