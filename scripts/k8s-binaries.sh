@@ -60,7 +60,7 @@ build() {
   local start=$SECONDS tmp="$out.tmp.$$"
   # -mod=readonly: go.mod/go.sum are committed and must already be complete, so CI resolves the same
   # versions; CGO off gives static binaries and needs no C compiler.
-  if ! (cd "$dir" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="${GOFLAGS:-} -mod=readonly" \
+  if ! (cd "$dir" && CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS="${GOFLAGS:-} -mod=readonly -buildvcs=false" \
     nice -n 19 go build "${p_flag[@]}" -trimpath -ldflags="$ldflags" -o "$tmp" "$pkg" >&2); then
     rm -f "$tmp"
     die "go build $pkg failed in $dir (output above)"
