@@ -17,6 +17,8 @@ interface Entry {
   /** Type indices with a compatible offering, cheapest first (then by name). */
   readonly order: readonly number[];
   readonly options: readonly (CompiledOption | undefined)[];
+  /** Position of each type index in `order`; -1 when it has no compatible offering. */
+  readonly rank: Int32Array;
 }
 
 export class OfferingIndex {
@@ -38,7 +40,9 @@ export class OfferingIndex {
         .filter((o): o is CompiledOption => o !== undefined)
         .sort((a, b) => a.price - b.price || (a.instanceType.name < b.instanceType.name ? -1 : 1))
         .map((o) => o.type.index);
-      e = { order, options };
+      const rank = new Int32Array(options.length).fill(-1);
+      order.forEach((i, r) => (rank[i] = r));
+      e = { order, options, rank };
       byPool.set(sig, e);
     }
     return e;
@@ -59,11 +63,9 @@ export class OfferingIndex {
     const e = this.#entry(pool, reqs);
     let best: CompiledOption | undefined;
     let bestRank = Infinity;
-    const rank = new Map<number, number>();
-    e.order.forEach((i, r) => rank.set(i, r));
     for (const t of types) {
-      const r = rank.get(t.index);
-      if (r !== undefined && r < bestRank) {
+      const r = e.rank[t.index]!;
+      if (r >= 0 && r < bestRank) {
         bestRank = r;
         best = e.options[t.index];
       }

@@ -13,6 +13,7 @@ export class RequirementError extends Error {
 }
 
 const EMPTY: ReadonlySet<string> = new Set();
+const existsCache = new Map<string, Requirement>();
 
 function parseBound(key: string, operator: string, values: readonly string[] | undefined): number {
   if (values?.length !== 1) throw new RequirementError(`${key}: operator ${operator} needs exactly one value`);
@@ -36,8 +37,11 @@ export class Requirement {
     readonly minValues?: number,
   ) {}
 
+  /** Exists(key); shared instances, since requirements are immutable. */
   static exists(key: string): Requirement {
-    return new Requirement(key, true, EMPTY);
+    let r = existsCache.get(key);
+    if (!r) existsCache.set(key, (r = new Requirement(key, true, EMPTY)));
+    return r;
   }
 
   static doesNotExist(key: string): Requirement {

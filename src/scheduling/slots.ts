@@ -125,6 +125,9 @@ function minValuesProblem(reqs: Requirements, types: readonly CompiledInstanceTy
   return undefined;
 }
 
+/** Scratch space for filtering instance types; the solver is single-threaded and tryAdd does not re-enter. */
+const scratch: CompiledInstanceType[] = [];
+
 /** A new NodeClaim being planned. */
 export class ClaimSlot {
   requirements: Requirements;
@@ -163,8 +166,21 @@ export class ClaimSlot {
     }
   }
 
-  /** Places the pod if some instance type can still hold everything; undefined on success. */
-  tryAdd(ctx: SlotContext, pod: PodInfo, explain = false): Outcome {
+  /**
+   * Checks the pod without placing it: the requirements and instance types the claim would have
+   * with it, or undefined when it does not fit.
+   */
+  probe(ctx: SlotContext, pod: PodInfo): { requirements: Requirements; types: CompiledInstanceType[] } | undefined {
+    let result: { requirements: Requirements; types: CompiledInstanceType[] } | undefined;
+    this.tryAdd(ctx, pod, false, (requirements, types) => (result = { requirements, types }));
+    return result;
+  }
+
+  /**
+   * Places the pod if some instance type can still hold everything; undefined on success. With
+   * `dryRun`, nothing is committed and the would-be requirements and types are passed to it instead.
+   */
+  tryAdd(ctx: SlotContext, pod: PodInfo, explain = false, dryRun?: (reqs: Requirements, types: CompiledInstanceType[]) => void): Outcome {
     if (!fitsSum(this.requests, pod.requests, this.#maxAllocatable)) {
       if (!explain) return REJECTED;
       return explainTypes(ctx, this.pool, this.types, this.requirements, add(this.requests, pod.requests));
@@ -187,22 +203,26 @@ export class ClaimSlot {
     if (reqs !== this.requirements) {
       for (const r of reqs.values()) if (this.requirements.get(r.key) !== r) changed.push(r.key);
     }
-    // Count first, compact in place only once the pod is accepted: no allocation per add.
+    // Filter into a shared scratch array; copy back only once the pod is accepted.
     const types = this.types;
-    let kept = 0;
-    for (const t of types) if (this.#keeps(t, pod, reqs, changed)) kept++;
-    if (kept === 0) {
+    const kept = scratch;
+    let n = 0;
+    for (const t of types) if (this.#keeps(t, pod, reqs, changed)) kept[n++] = t;
+    if (n === 0) {
       return explain ? explainTypes(ctx, this.pool, this.types, reqs, add(this.requests, pod.requests)) : REJECTED;
     }
     if (this.#hasMinValues || changed.length > 0) {
-      const why = minValuesProblem(reqs, types.filter((t) => this.#keeps(t, pod, reqs, changed)));
+      const why = minValuesProblem(reqs, kept.slice(0, n));
       if (why) return explain ? `nodepool ${this.pool.name}: ${why}` : REJECTED;
     }
+    if (dryRun) {
+      dryRun(reqs, kept.slice(0, n));
+      return undefined;
+    }
     this.requirements = reqs;
-    if (kept !== types.length) {
-      let j = 0;
-      for (const t of types) if (this.#keeps(t, pod, reqs, changed)) types[j++] = t;
-      types.length = j;
+    if (n !== types.length) {
+      for (let i = 0; i < n; i++) types[i] = kept[i]!;
+      types.length = n;
       this.#recomputeMax();
     }
     addInto(this.requests, pod.requests);

@@ -16,7 +16,8 @@ import {
 import { compilePod, requiredAntiAffinityTerms, type PodInfo } from './pod-constraints.js';
 import { podRequests } from './pod-requests.js';
 import type { Requirements } from './requirements.js';
-import { addInto, ResourceSpace, sub } from './resource-space.js';
+import { addInto, fits, fitsSum, maxInto, ResourceSpace, sub } from './resource-space.js';
+import { packByCost } from './cost-packing.js';
 import { ClaimSlot, NodeSlot, type SlotContext } from './slots.js';
 import { Topology, type TopologyGroup } from './topology.js';
 import { finalizeClaims } from './finalize.js';
@@ -172,11 +173,16 @@ export function solve(input: SolverInput): SolverResult {
   };
   const offerings = new OfferingIndex();
   const placer = new Placer(ctx, pools, nodeSlots, poolProblems, offerings);
+  // Pods with inter-pod constraints first, by first fit; then the rest, packed for cost.
+  const optimize = opts.optimizeCost ?? true;
+  const isSimple = (p: PodInfo): boolean => optimize && p.variant.terms.length === 0 && p.hostPorts.length === 0 && ctx.groupsOf(p).inverse.length === 0;
   const order = sortPods(pods);
   for (const pod of order) {
+    if (isSimple(pod)) continue;
     const reason = placer.place(pod);
     if (reason !== undefined) unschedulable.push({ pod: pod.pod, reason });
   }
+  for (const u of placer.placeSimple(order.filter(isSimple))) unschedulable.push(u);
 
   // 4. Finalize: instance type options, prices, limits.
   const { claims, overLimit } = finalizeClaims(space, placer.claims, pools, opts.maxInstanceTypes ?? DEFAULT_MAX_INSTANCE_TYPES, offerings);
@@ -223,6 +229,93 @@ class Placer {
       if (reasons === undefined) return undefined;
       if (!pod.relax()) return this.#reason(reasons);
     }
+  }
+
+  /**
+   * Places pods without inter-pod constraints: existing nodes first, then the free room of claims
+   * already planned (room their cheapest type has anyway), then new claims packed for cost per
+   * group of pods with the same constraints. Returns the pods that fit nowhere.
+   */
+  placeSimple(pods: readonly PodInfo[]): UnschedulablePod[] {
+    const unschedulable: UnschedulablePod[] = [];
+    const rest: PodInfo[] = [];
+    for (const pod of pods) {
+      if (!this.#tryNodes(pod, this.#classOf(pod))) rest.push(pod);
+    }
+    const planned = this.claims.map((claim) => ({ claim, room: this.#freeRoom(claim) }));
+    const left: PodInfo[] = [];
+    for (const pod of rest) {
+      if (!this.#tryFreeRoom(pod, planned)) left.push(pod);
+    }
+    const groups = new Map<string, PodInfo[]>();
+    for (const pod of left) {
+      const key = pod.variant.signature;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = []));
+      g.push(pod);
+    }
+    for (const group of groups.values()) {
+      if (this.#packGroup(group)) continue;
+      for (const pod of group) {
+        const reason = this.place(pod);
+        if (reason !== undefined) unschedulable.push({ pod: pod.pod, reason });
+      }
+    }
+    return unschedulable;
+  }
+
+  /** What the claim's cheapest type holds beyond the claim's requests. */
+  #freeRoom(claim: ClaimSlot): Float64Array {
+    const cheapest = this.offerings.cheapest(claim.pool, claim.requirements, claim.types);
+    return cheapest ? sub(cheapest.type.allocatable, claim.requests) : new Float64Array(claim.requests.length);
+  }
+
+  /** Adds the pod to a planned claim whose cheapest type holds it already (no extra cost). */
+  #tryFreeRoom(pod: PodInfo, planned: { claim: ClaimSlot; room: Float64Array }[]): boolean {
+    for (const p of planned) {
+      if (!fits(pod.requests, p.room)) continue;
+      if (p.claim.tryAdd(this.ctx, pod) === undefined) {
+        p.room = this.#freeRoom(p.claim);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Packs a group of same-constraint pods onto new claims of the first pool that takes them. */
+  #packGroup(group: readonly PodInfo[]): boolean {
+    const largest = this.ctx.space.zero();
+    for (const p of group) maxInto(largest, p.requests);
+    for (let d = 4; d < largest.length; d++) if (largest[d]! > 0) return false; // extended resources: first fit
+    for (const pool of this.pools) {
+      const types = this.#typesWithinLimits(pool);
+      if (types.length === 0 || this.#openClaims(pool) + 1 > pool.remainingNodes) continue;
+      const trial = new ClaimSlot(this.ctx, pool, 'hostname-placeholder-probe', types);
+      const probe = trial.probe(this.ctx, group[0]!);
+      if (!probe) continue;
+      const options = this.offerings.options(pool, probe.requirements, probe.types)
+        .filter((o) => fitsSum(largest, pool.daemonOverhead, o.type.allocatable));
+      const packing = packByCost(group, options, pool.daemonOverhead);
+      if (!packing) continue;
+      for (const bin of packing.bins) {
+        const claim = this.#newClaim(pool, types);
+        for (const pod of bin) {
+          if (claim.tryAdd(this.ctx, pod) === undefined) continue;
+          const reason = this.place(pod); // cannot happen for a bin the packer sized; stay correct anyway
+          if (reason !== undefined) throw new Error(`packing placed ${pod.key} where it does not fit: ${reason}`);
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
+  #newClaim(pool: NodePoolTemplate, types: NodePoolTemplate['instanceTypes']): ClaimSlot {
+    const hostname = `hostname-placeholder-${String(this.#nextHostname++).padStart(4, '0')}`;
+    this.ctx.topology.registerDomain(HOSTNAME_LABEL, hostname);
+    const claim = new ClaimSlot(this.ctx, pool, hostname, types);
+    this.claims.push(claim);
+    return claim;
   }
 
   /** A class key when every rejection of this pod's rung is permanent, else undefined. */

@@ -1,0 +1,218 @@
+/**
+ * Cost-aware packing of pods that carry no inter-pod constraints (no spread, affinity or host
+ * ports): where first fit puts a mixed bag of pods on whichever type fits the bag, this splits the
+ * pods by their memory-to-cpu ratio into up to three groups, gives each group the instance type
+ * with the lowest fractional cost for it (price × the scarcest of cpu, memory and pod slots), packs
+ * each group first-fit-decreasing onto that type, and shrinks each bin to the cheapest type that
+ * holds it. Several splits are tried; the cheapest packing wins.
+ */
+import type { CompiledOption } from './offering-index.js';
+import type { PodInfo } from './pod-constraints.js';
+import { fitsSum, type Vec } from './resource-space.js';
+
+const CPU = 0;
+const MEM = 1;
+const PODS = 2;
+const MAX_BUCKETS = 48;
+const MAX_GROUPS = 3;
+
+interface Usable {
+  readonly option: CompiledOption;
+  /** Allocatable minus daemonset overhead. */
+  readonly room: Vec;
+}
+
+export interface Packing {
+  readonly bins: PodInfo[][];
+  readonly pricePerHour: number;
+}
+
+/** Fractional cost of covering (cpu, mem, pods) with machines of this type. */
+function fractionalCost(u: Usable, cpu: number, mem: number, pods: number): number {
+  const r = u.room;
+  const need = Math.max(r[CPU]! > 0 ? cpu / r[CPU]! : cpu > 0 ? Infinity : 0, r[MEM]! > 0 ? mem / r[MEM]! : mem > 0 ? Infinity : 0, r[PODS]! > 0 ? pods / r[PODS]! : Infinity);
+  return need * u.option.price;
+}
+
+/** The type with the lowest fractional cost for a group; among near-ties, the largest (less fragmentation). */
+function bestType(usable: readonly Usable[], cpu: number, mem: number, pods: number): { u: Usable; cost: number } | undefined {
+  let best: Usable | undefined;
+  let bestCost = Infinity;
+  for (const u of usable) {
+    const c = fractionalCost(u, cpu, mem, pods);
+    if (c < bestCost * 0.999 || (c <= bestCost * 1.001 && best && u.room[CPU]! > best.room[CPU]!)) {
+      if (c < bestCost) bestCost = c;
+      best = u;
+    }
+  }
+  return best ? { u: best, cost: bestCost } : undefined;
+}
+
+/** First-fit decreasing onto bins of one type. */
+function ffd(pods: readonly PodInfo[], room: Vec): { pods: PodInfo[]; used: Vec }[] {
+  const sorted = [...pods].sort((a, b) => Math.max(b.requests[CPU]! / room[CPU]!, b.requests[MEM]! / room[MEM]!) - Math.max(a.requests[CPU]! / room[CPU]!, a.requests[MEM]! / room[MEM]!));
+  const bins: { pods: PodInfo[]; used: Vec }[] = [];
+  let firstOpen = 0;
+  for (const p of sorted) {
+    let placed = false;
+    for (let i = firstOpen; i < bins.length; i++) {
+      const b = bins[i]!;
+      if (fitsSum(b.used, p.requests, room)) {
+        b.pods.push(p);
+        for (let d = 0; d < room.length; d++) b.used[d]! += p.requests[d]!;
+        placed = true;
+        break;
+      }
+    }
+    if (!placed) {
+      if (!fitsSum(new Float64Array(room.length), p.requests, room)) return [];
+      bins.push({ pods: [p], used: p.requests.slice() });
+    }
+    // Bins that cannot take even the smallest remaining pod stay closed to the scan.
+    while (firstOpen < bins.length && bins[firstOpen]!.used[CPU]! >= room[CPU]! && bins[firstOpen]!.used[MEM]! >= room[MEM]!) firstOpen++;
+  }
+  return bins;
+}
+
+const SCAN = 64;
+
+/**
+ * Fills one bin at a time from both ends of the pods sorted by memory-to-cpu ratio: while the bin
+ * is fuller in memory it takes cpu-heavy pods, and the other way round, so bins end up full in both
+ * dimensions rather than in whichever the first-fit order happened to favour.
+ */
+function balancedFill(pods: readonly PodInfo[], room: Vec): { pods: PodInfo[]; used: Vec }[] {
+  const sorted = [...pods].sort((a, b) => ratio(a) - ratio(b) || b.requests[CPU]! - a.requests[CPU]!);
+  const taken = new Uint8Array(sorted.length);
+  let lo = 0;
+  let hi = sorted.length - 1;
+  let left = sorted.length;
+  const bins: { pods: PodInfo[]; used: Vec }[] = [];
+  const zero = new Float64Array(room.length);
+  while (left > 0) {
+    const bin = { pods: [] as PodInfo[], used: new Float64Array(room.length) };
+    for (;;) {
+      while (lo <= hi && taken[lo]) lo++;
+      while (hi >= lo && taken[hi]) hi--;
+      if (lo > hi) break;
+      const cpuHeavyFirst = bin.used[CPU]! / room[CPU]! <= bin.used[MEM]! / room[MEM]!;
+      const pick = scanFit(sorted, taken, bin.used, room, cpuHeavyFirst ? lo : hi, cpuHeavyFirst ? 1 : -1, lo, hi)
+        ?? scanFit(sorted, taken, bin.used, room, cpuHeavyFirst ? hi : lo, cpuHeavyFirst ? -1 : 1, lo, hi);
+      if (pick === undefined) break;
+      taken[pick] = 1;
+      left--;
+      const p = sorted[pick]!;
+      bin.pods.push(p);
+      for (let d = 0; d < room.length; d++) bin.used[d]! += p.requests[d]!;
+    }
+    if (bin.pods.length === 0) {
+      // Nothing fits an empty bin: some pod is larger than the type.
+      if (!fitsSum(zero, sorted[lo]!.requests, room)) return [];
+      break;
+    }
+    bins.push(bin);
+  }
+  return bins;
+}
+
+function scanFit(sorted: readonly PodInfo[], taken: Uint8Array, used: Vec, room: Vec, from: number, step: 1 | -1, lo: number, hi: number): number | undefined {
+  let seen = 0;
+  for (let i = from; i >= lo && i <= hi && seen < SCAN; i += step) {
+    if (taken[i]) continue;
+    seen++;
+    if (fitsSum(used, sorted[i]!.requests, room)) return i;
+  }
+  return undefined;
+}
+
+/** The cheapest option whose room holds `used`. Options are sorted cheapest first. */
+function cheapestHolding(usable: readonly Usable[], used: Vec): number {
+  for (const u of usable) if (fitsSum(used, new Float64Array(used.length), u.room)) return u.option.price;
+  return Infinity;
+}
+
+/**
+ * Packs pods onto new machines of the given options (cheapest first) as cheaply as it can.
+ * @returns undefined when some pod fits no option (the caller falls back to first fit).
+ */
+export function packByCost(pods: readonly PodInfo[], options: readonly CompiledOption[], daemon: Vec): Packing | undefined {
+  if (pods.length === 0) return { bins: [], pricePerHour: 0 };
+  const usable: Usable[] = [];
+  for (const o of options) {
+    const room = o.type.allocatable.slice();
+    let ok = true;
+    for (let d = 0; d < room.length; d++) {
+      room[d]! -= daemon[d]!;
+      if (room[d]! < 0) ok = false;
+    }
+    if (ok) usable.push({ option: o, room });
+  }
+  if (usable.length === 0) return undefined;
+
+  // Buckets of pods by memory-to-cpu ratio, equal counts, in ratio order.
+  const byRatio = [...pods].sort((a, b) => ratio(a) - ratio(b));
+  const nb = Math.min(MAX_BUCKETS, byRatio.length);
+  const edges: number[] = [0];
+  for (let k = 1; k <= nb; k++) edges.push(Math.round((k * byRatio.length) / nb));
+  const prefix = [[0, 0, 0]];
+  let acc = [0, 0, 0];
+  for (let k = 0; k < nb; k++) {
+    for (let i = edges[k]!; i < edges[k + 1]!; i++) {
+      const r = byRatio[i]!.requests;
+      acc = [acc[0]! + r[CPU]!, acc[1]! + r[MEM]!, acc[2]! + r[PODS]!];
+    }
+    prefix.push(acc);
+  }
+  const groupCost = (i: number, j: number): { u: Usable; cost: number } | undefined => {
+    const a = prefix[i]!;
+    const b = prefix[j]!;
+    return bestType(usable, b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!);
+  };
+
+  // Dynamic programme over contiguous splits: best[k][j] = cheapest cover of buckets [0, j) with k groups.
+  const candidates: { from: number; to: number; u: Usable }[][] = [];
+  let prev: { cost: number; plan: { from: number; to: number; u: Usable }[] }[] = [{ cost: 0, plan: [] }];
+  for (let j = 1; j <= nb; j++) prev.push({ cost: Infinity, plan: [] });
+  for (let k = 1; k <= MAX_GROUPS; k++) {
+    const next: typeof prev = prev.map(() => ({ cost: Infinity, plan: [] }));
+    for (let j = 1; j <= nb; j++) {
+      for (let i = 0; i < j; i++) {
+        if (prev[i]!.cost === Infinity) continue;
+        const g = groupCost(i, j);
+        if (!g) continue;
+        const c = prev[i]!.cost + g.cost;
+        if (c < next[j]!.cost) next[j] = { cost: c, plan: [...prev[i]!.plan, { from: i, to: j, u: g.u }] };
+      }
+    }
+    if (next[nb]!.cost < Infinity) candidates.push(next[nb]!.plan);
+    prev = next;
+  }
+
+  let best: Packing | undefined;
+  for (const plan of candidates) {
+    const bins: PodInfo[][] = [];
+    let price = 0;
+    let failed = false;
+    for (const g of plan) {
+      const groupPods = byRatio.slice(edges[g.from], edges[g.to]);
+      const byFfd = ffd(groupPods, g.u.room);
+      const byBalance = balancedFill(groupPods, g.u.room);
+      const packed = byBalance.length > 0 && (byFfd.length === 0 || byBalance.length < byFfd.length) ? byBalance : byFfd;
+      if (packed.length === 0) {
+        failed = true;
+        break;
+      }
+      for (const b of packed) {
+        bins.push(b.pods);
+        price += cheapestHolding(usable, b.used);
+      }
+    }
+    if (!failed && (!best || price < best.pricePerHour)) best = { bins, pricePerHour: price };
+  }
+  return best;
+}
+
+function ratio(p: PodInfo): number {
+  const c = p.requests[CPU]!;
+  return c > 0 ? p.requests[MEM]! / c : Number.MAX_VALUE;
+}
