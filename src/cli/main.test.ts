@@ -47,6 +47,7 @@ describe('nodewright plan (spawned)', () => {
     if (db0 !== undefined) assert.equal(db0.zone, 'us-east-1b');
     const crunch = plan.nodeClaims.filter((c) => c.pods.some((p) => p.startsWith('batch/crunch-')));
     assert.ok(crunch.length > 0 && crunch.every((c) => c.nodePool === 'batch' && c.capacityType === 'spot'));
+    assert.match(res.stderr, /note: EC2 spot prices and zone availability are synthetic/);
     assert.match(res.stderr, /warning: .*provisioner\.yaml: document 1 \(line 2\): Provisioner batch: converted to NodePool batch/);
   });
 

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { emptyManifestSet, formatProblem, parseManifests } from '../apis/manifests.js';
-import { CATALOG_NAMES, catalogByName, isCatalogName } from '../cloudprovider/catalog/index.js';
+import { CATALOG_NAMES, EC2_SYNTHETIC_NOTICE, catalogByName, isCatalogName } from '../cloudprovider/catalog/index.js';
 import { solve } from '../scheduling/solver.js';
 import { EXIT_BAD_INPUT, EXIT_OK } from './io.js';
 import type { CliIo } from './io.js';
@@ -111,6 +111,7 @@ export async function runPlan(args: readonly string[], io: CliIo): Promise<numbe
     return EXIT_BAD_INPUT;
   }
   for (const note of planInput.notes) io.stderr(`note: ${note}\n`);
+  if (options.catalog === 'aws') io.stderr(`note: ${EC2_SYNTHETIC_NOTICE}\n`);
 
   const result = solve(planInput.input);
   io.stdout(options.output === 'json' ? `${JSON.stringify(planJson(result, options.catalog), null, 2)}\n` : planTable(result, options.catalog));
