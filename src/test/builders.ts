@@ -266,3 +266,10 @@ export function claimValues(claim: PlannedNodeClaim, key: string): string[] | un
   const r = claim.requirements.find((x) => x.key === key && x.operator === 'In');
   return r?.values ? [...r.values].sort() : undefined;
 }
+
+/** The zones a planned claim can launch in: those of every offering of every option, sorted. */
+export function offeringZones(claim: PlannedNodeClaim): string[] {
+  const zones = new Set<string>();
+  for (const o of claim.instanceTypeOptions) for (const off of o.offerings) zones.add(off.zone);
+  return [...zones].sort();
+}
