@@ -31,7 +31,7 @@ function walk(dir, out) {
   return out;
 }
 
-const files = walk(join(root, 'src'), [])
+const files = ['src', 'bench'].flatMap((d) => walk(join(root, d), []))
   .filter((f) => tiers.length === 0 || tiers.includes(tierOf(f)))
   .filter((f) => filters.length === 0 || filters.some((x) => f.includes(x)))
   .sort();
