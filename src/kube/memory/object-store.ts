@@ -126,7 +126,8 @@ export interface ScanScope {
 }
 
 export class ObjectStore {
-  #rv = 0;
+  /** Starts above 0: "0" means "any version" to a watch, so no list may ever return it. */
+  #rv = 1;
   readonly #tables = new Map<Kind, KindTable>();
   readonly #listeners: ChangeListener[] = [];
   readonly #pending: Change[] = [];

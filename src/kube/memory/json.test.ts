@@ -1,0 +1,85 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { applyMergePatch, copyJson, deepFreeze, JsonValueError, jsonEqual } from './json.js';
+
+describe('copyJson', () => {
+  it('copies deeply with JSON semantics', () => {
+    const src = { a: { b: [1, { c: 'x' }] }, gone: undefined, arr: [undefined, true, null] };
+    const copy = copyJson(src);
+    assert.deepEqual(copy, { a: { b: [1, { c: 'x' }] }, arr: [null, true, null] });
+    assert.notEqual(copy.a, src.a);
+    assert.notEqual(copy.a.b[1], src.a.b[1]);
+  });
+  it('refuses values JSON cannot carry, naming where', () => {
+    assert.throws(() => copyJson({ metadata: { when: new Date() } }), (e: unknown) => e instanceof JsonValueError && e.path === 'metadata.when');
+    assert.throws(() => copyJson({ spec: { n: [1, Number.NaN] } }), /spec\.n\[1\]: NaN/);
+    assert.throws(() => copyJson({ f: () => 1 }), /a function/);
+    assert.throws(() => copyJson({ m: new Map() }), /Map/);
+  });
+  it('round-trips like JSON for any JSON value', () => {
+    fc.assert(fc.property(fc.jsonValue(), (v) => {
+      assert.deepEqual(copyJson(v), JSON.parse(JSON.stringify(v)));
+    }));
+  });
+});
+
+describe('jsonEqual', () => {
+  it('ignores key order and undefined fields', () => {
+    assert.ok(jsonEqual({ a: 1, b: [1, 2] }, { b: [1, 2], a: 1 }));
+    assert.ok(jsonEqual({ a: 1, u: undefined }, { a: 1 }));
+    assert.ok(!jsonEqual({ a: 1 }, { a: 2 }));
+    assert.ok(!jsonEqual([1, 2], [2, 1]));
+    assert.ok(!jsonEqual({ a: [] }, { a: {} }));
+    assert.ok(!jsonEqual({ a: 1 }, { a: 1, b: 2 }));
+    assert.ok(!jsonEqual(null, {}));
+  });
+  it('agrees with comparing canonical JSON', () => {
+    const canon = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (x && typeof x === 'object' && !Array.isArray(x)
+      ? Object.fromEntries(Object.entries(x).sort(([a], [b]) => a.localeCompare(b))) : x));
+    fc.assert(fc.property(fc.jsonValue({ maxDepth: 3 }), fc.jsonValue({ maxDepth: 3 }), (a, b) => {
+      assert.equal(jsonEqual(a, b), canon(a) === canon(b));
+      assert.ok(jsonEqual(a, copyJson(a)));
+    }));
+  });
+});
+
+describe('applyMergePatch (RFC 7386)', () => {
+  const cases: [unknown, unknown, unknown][] = [
+    [{ a: 'b' }, { a: 'c' }, { a: 'c' }],
+    [{ a: 'b' }, { b: 'c' }, { a: 'b', b: 'c' }],
+    [{ a: 'b' }, { a: null }, {}],
+    [{ a: 'b', b: 'c' }, { a: null }, { b: 'c' }],
+    [{ a: ['b'] }, { a: 'c' }, { a: 'c' }],
+    [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
+    [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
+    [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
+    [['a', 'b'], ['c', 'd'], ['c', 'd']],
+    [{ a: 'b' }, ['c'], ['c']],
+    [{ a: 'foo' }, null, null],
+    [{ a: 'foo' }, 'bar', 'bar'],
+    [{ e: null }, { a: 1 }, { e: null, a: 1 }],
+    [[1, 2], { a: 'b', c: null }, { a: 'b' }],
+    [{}, { a: { bb: { ccc: null } } }, { a: { bb: {} } }],
+  ];
+  for (const [target, patch, expected] of cases) {
+    it(`${JSON.stringify(target)} + ${JSON.stringify(patch)} = ${JSON.stringify(expected)}`, () => {
+      assert.deepEqual(applyMergePatch(target, patch), expected);
+    });
+  }
+  it('leaves the target untouched and copies what it takes from the patch', () => {
+    const target = deepFreeze({ keep: { x: 1 }, change: { y: 2 } });
+    const patch = { change: { z: [1] } };
+    const out = applyMergePatch(target, patch) as { keep: unknown; change: { z: number[] } };
+    assert.equal(out.keep, target.keep, 'untouched subtree shared');
+    patch.change.z.push(2);
+    assert.deepEqual(out.change.z, [1]);
+  });
+});
+
+describe('deepFreeze', () => {
+  it('makes nested mutation throw', () => {
+    const o = deepFreeze({ a: { b: [1] } });
+    assert.throws(() => { (o.a.b).push(2); }, TypeError);
+  });
+});
