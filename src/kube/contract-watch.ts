@@ -59,6 +59,9 @@ export function watchContract(make: MakeHarness): void {
         await client.patch('Pod', 'mover', { metadata: { labels: { app: 'y' } } }, ns);
         const left = await w.nextChange();
         assert.equal(describeChange(left), 'DELETED mover');
+        assert.equal(left.object.metadata.labels?.app, 'x', 'the last state the selector matched');
+        const now = await client.get('Pod', 'mover', ns);
+        assert.equal(left.object.metadata.resourceVersion, now.metadata.resourceVersion, 'at the version of the change');
         await client.patch('Pod', 'mover', { metadata: { labels: { app: 'x' } } }, ns);
         assert.equal(describeChange(await w.nextChange()), 'ADDED mover');
       } finally {

@@ -59,7 +59,7 @@ export interface WatchOptions extends ListOptions {
 
 /**
  * One change seen by a watch. With selectors, an object that starts matching arrives as ADDED and
- * one that stops matching as DELETED (carrying its new state).
+ * one that stops matching as DELETED (carrying its last matching state, at the new resourceVersion).
  */
 export type WatchEvent<T> =
   | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: T }

@@ -149,7 +149,11 @@ export class WatchHub {
     }
     const is = w.filter.matches(c.object);
     if (is) w.stream.push({ type: was ? 'MODIFIED' : 'ADDED', object: c.object });
-    else if (was) w.stream.push({ type: 'DELETED', object: c.object });
+    else if (was) {
+      // As the API server's watch cache does: the last state the watcher could see, at the new version.
+      const prev = c.previous!;
+      w.stream.push({ type: 'DELETED', object: { ...prev, metadata: { ...prev.metadata, resourceVersion: String(c.rv) } } });
+    }
   }
 
   /** Ends open watches (of one kind, or all) as a dropped connection would. Returns how many. */
