@@ -125,6 +125,14 @@ describe('VirtualClock', () => {
     await assert.rejects(c.step(1), /more than 100 timers fired/);
   });
 
+  it('refuses a delay that is not a finite number', () => {
+    const c = new VirtualClock(0);
+    assert.throws(() => c.setTimer(Number.NaN, () => undefined), RangeError);
+    assert.throws(() => new RealClock().setTimer(Number.POSITIVE_INFINITY, () => undefined), RangeError);
+    c.setTimer(-5, () => undefined);
+    assert.equal(c.nextTimerAt(), 0, 'negative delays count as 0');
+  });
+
   it('rejects backwards and concurrent steps', async () => {
     const c = new VirtualClock(100);
     await assert.rejects(c.step(-1), ClockError);
@@ -186,6 +194,18 @@ describe('RealClock', () => {
     await c.sleep(5);
     assert.ok(c.now() >= before);
     assert.match(c.nowIso(), /^\d{4}-\d\d-\d\dT/);
+  });
+  it('chains timers longer than one setTimeout can hold', async () => {
+    const c = new RealClock({ maxChunkMs: 5 });
+    const start = c.now();
+    await new Promise<void>((resolve) => c.setTimer(30, resolve));
+    assert.ok(c.now() - start >= 29, 'fired no earlier than asked');
+    let fired = false;
+    const cancel = c.setTimer(20, () => { fired = true; });
+    await c.sleep(8);
+    cancel(); // cancels the chained timeout, not just the first
+    await c.sleep(30);
+    assert.equal(fired, false);
   });
   it('cancels timers and aborts sleeps', async () => {
     const c = new RealClock();

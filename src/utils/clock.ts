@@ -18,8 +18,16 @@ export interface Clock {
    * or is already aborted.
    */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
-  /** Calls `fn` once after `ms`; returns a function that cancels it (idempotent). */
+  /**
+   * Calls `fn` once after `ms` (negative counts as 0); returns a function that cancels it
+   * (idempotent). @throws RangeError when `ms` is not a finite number.
+   */
   setTimer(ms: number, fn: () => void): () => void;
+}
+
+function checkDelay(ms: number): number {
+  if (!Number.isFinite(ms)) throw new RangeError(`setting a timer: delay must be a finite number of ms, got ${ms}`);
+  return Math.max(0, ms);
 }
 
 /** Thrown for misuse of a VirtualClock (stepping backwards, concurrent steps, never-idle runs). */
@@ -75,8 +83,18 @@ function sleepWith(clock: Clock, ms: number, signal: AbortSignal | undefined): P
   });
 }
 
+/** Node's setTimeout fires at once for delays above 2^31-1 ms (24.8 days): longer ones are chained. */
+const MAX_NODE_TIMEOUT_MS = 2_147_483_647;
+
 /** Wall-clock time and Node's timers. */
 export class RealClock implements Clock {
+  readonly #maxChunkMs: number;
+
+  /** @param options.maxChunkMs longest single setTimeout (tests shorten it to exercise chaining). */
+  constructor(options: { maxChunkMs?: number } = {}) {
+    this.#maxChunkMs = Math.min(options.maxChunkMs ?? MAX_NODE_TIMEOUT_MS, MAX_NODE_TIMEOUT_MS);
+  }
+
   now(): number {
     return Date.now();
   }
@@ -90,7 +108,13 @@ export class RealClock implements Clock {
   }
 
   setTimer(ms: number, fn: () => void): () => void {
-    const handle = setTimeout(fn, Math.max(0, ms));
+    const deadline = this.now() + checkDelay(ms);
+    let handle: ReturnType<typeof setTimeout>;
+    const arm = (): void => {
+      const left = Math.max(0, deadline - this.now());
+      handle = left > this.#maxChunkMs ? setTimeout(arm, this.#maxChunkMs) : setTimeout(fn, left);
+    };
+    arm();
     return () => clearTimeout(handle);
   }
 }
@@ -209,7 +233,7 @@ export class VirtualClock implements Clock {
   }
 
   setTimer(ms: number, fn: () => void): () => void {
-    const timer: Timer = { at: this.#now + Math.max(0, ms), seq: this.#seq++, fn, index: -1 };
+    const timer: Timer = { at: this.#now + checkDelay(ms), seq: this.#seq++, fn, index: -1 };
     this.#heap.push(timer);
     return () => this.#heap.remove(timer);
   }
