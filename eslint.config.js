@@ -61,7 +61,7 @@ export default tseslint.config(
     rules: { 'no-restricted-globals': 'off', 'no-restricted-properties': 'off' },
   },
   {
-    files: ['src/**/*.test.ts', 'src/test/**/*.ts'],
+    files: ['src/**/*.test.ts', 'src/test/**/*.ts', 'bench/**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-floating-promises': 'off', // node:test's describe/it return promises that the runner awaits
       '@typescript-eslint/no-non-null-assertion': 'off',

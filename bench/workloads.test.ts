@@ -8,7 +8,7 @@ import { validateNodePool } from '../src/apis/v1/validation.js';
 
 const kindOf = (name: string | undefined): string => (name ?? '').replace(/-\d+$/, '');
 
-void describe('bench workloads', () => {
+describe('bench workloads', () => {
   void it('builds the diverse mix: a fifth of each kind, the remainder generic, deterministic', () => {
     const pods = diversePods(53);
     assert.equal(pods.length, 53);

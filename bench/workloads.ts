@@ -153,9 +153,9 @@ export function mixedGenericPods(count: number, seed = 7): Pod[] {
 }
 
 /**
- * The benchmark's NodePool: no requirements beyond `requirements`, limits cpu 10,000,000 and memory
- * 8,000,000Gi, defaults already applied. Karpenter's pool says 10,000,000Gi, which is past 2^53 bytes
- * (the exact range of a ResourceList); like Karpenter's, this limit is never reached by any row.
+ * The benchmark's NodePool, as Karpenter's: no requirements beyond `requirements`, limits cpu
+ * 10,000,000 and memory 10,000,000Gi (past 2^53 bytes, which the solver reads as unlimited),
+ * defaults already applied.
  */
 export function benchNodePool(requirements: NodePool['spec']['template']['spec']['requirements'] = []): NodePool {
   return {
@@ -171,7 +171,7 @@ export function benchNodePool(requirements: NodePool['spec']['template']['spec']
         },
       },
       disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '0s', budgets: [{ nodes: '10%' }] },
-      limits: { cpu: '10000000', memory: '8000000Gi' },
+      limits: { cpu: '10000000', memory: '10000000Gi' },
     },
   };
 }

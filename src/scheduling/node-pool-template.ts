@@ -7,7 +7,7 @@
 import type { DaemonSet, Taint } from '../apis/core.js';
 import { CAPACITY_TYPE_LABEL, isWellKnownLabel, NODEPOOL_LABEL, normalizeLabelKey, ZONE_LABEL } from '../apis/labels.js';
 import type { InstanceType, Offering } from '../cloudprovider/types.js';
-import { resourceAmount } from '../utils/quantity.js';
+import { compareQuantities, parseQuantity, QuantityError, resourceAmount } from '../utils/quantity.js';
 import { subtractResources, type ResourceList } from '../utils/resources.js';
 import { podRequests } from './pod-requests.js';
 import { Requirement, Requirements } from './requirements.js';
@@ -45,15 +45,37 @@ export interface NodePoolTemplate {
 
 export const allowUndefinedWellKnown = (key: string): boolean => isWellKnownLabel(key);
 
+// Compiled types are immutable and depend only on the type and the resource layout, so they are
+// reused across solves (the controllers solve the same catalogue every batch).
+const compiledCache = new WeakMap<InstanceType, Map<string, Omit<CompiledInstanceType, 'index'>>>();
+
 function compileType(it: InstanceType, space: ResourceSpace, index: number): CompiledInstanceType {
-  const requirements = new Requirements();
-  for (const [k, values] of Object.entries(it.requirements)) requirements.add(Requirement.in(k, values));
-  const offerings = it.offerings.filter((o) => o.available).sort((a, b) => a.price - b.price);
-  requirements.add(Requirement.in(ZONE_LABEL, new Set(offerings.map((o) => o.zone))));
-  requirements.add(Requirement.in(CAPACITY_TYPE_LABEL, new Set(offerings.map((o) => o.capacityType))));
-  const capacity = space.vector(it.capacity);
-  const allocatable = space.vector(subtractResources(it.capacity, it.overhead));
-  return { index, instanceType: it, requirements, allocatable, capacity, offerings };
+  let byLayout = compiledCache.get(it);
+  if (!byLayout) compiledCache.set(it, (byLayout = new Map<string, Omit<CompiledInstanceType, 'index'>>()));
+  const layout = space.names.join(',');
+  let c = byLayout.get(layout);
+  if (!c) {
+    const requirements = new Requirements();
+    for (const [k, values] of Object.entries(it.requirements)) requirements.add(Requirement.in(k, values));
+    const offerings = it.offerings.filter((o) => o.available).sort((a, b) => a.price - b.price);
+    requirements.add(Requirement.in(ZONE_LABEL, new Set(offerings.map((o) => o.zone))));
+    requirements.add(Requirement.in(CAPACITY_TYPE_LABEL, new Set(offerings.map((o) => o.capacityType))));
+    c = { instanceType: it, requirements, allocatable: space.vector(subtractResources(it.capacity, it.overhead)), capacity: space.vector(it.capacity), offerings };
+    byLayout.set(layout, c);
+  }
+  return { ...c, index };
+}
+
+/**
+ * A limit's amount. Limits beyond what a number holds exactly (Karpenter's examples use
+ * "10000000Gi" of memory, past 2^53 bytes) are no limit at all in practice: Infinity.
+ * @throws QuantityError for a quantity that does not parse or is negative.
+ */
+function limitAmount(resource: string, q: string | number): number {
+  const exact = parseQuantity(q);
+  if (exact.numerator < 0n) throw new QuantityError(`limits.${resource}: must not be negative, got "${String(q)}"`);
+  const huge = compareQuantities(exact, parseQuantity(Number.MAX_SAFE_INTEGER / 1000)) > 0;
+  return huge ? Infinity : resourceAmount(resource, q);
 }
 
 /** Offerings of a type that the requirements allow (zone and capacity type), cheapest first. */
@@ -135,8 +157,8 @@ export function compileNodePool(p: SolverNodePool, space: ResourceSpace, require
   if (np.spec.limits) {
     const limits: Record<string, number> = {};
     for (const [k, q] of Object.entries(np.spec.limits)) {
-      if (k === 'nodes') remainingNodes = resourceAmount(k, q) - (p.usage?.nodes ?? 0);
-      else limits[k] = resourceAmount(k, q);
+      if (k === 'nodes') remainingNodes = limitAmount(k, q) - (p.usage?.nodes ?? 0);
+      else limits[k] = limitAmount(k, q);
     }
     remaining = space.vector(subtractResources(limits, withoutNodes(p.usage ?? {})));
     // Unlimited dimensions must not constrain.

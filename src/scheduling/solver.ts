@@ -6,6 +6,7 @@
 import type { Pod } from '../apis/core.js';
 import { HOSTNAME_LABEL, normalizeLabelKey } from '../apis/labels.js';
 import type { ResourceList } from '../utils/resources.js';
+import { formatResourceAmount } from '../utils/quantity.js';
 import {
   compileNodePool,
   daemonSetRequests,
@@ -37,6 +38,17 @@ function safeRequests(pod: Pod): ResourceList {
   } catch {
     return { pods: 1 };
   }
+}
+
+function limitsText(space: ResourceSpace, pool: NodePoolTemplate): string {
+  const parts: string[] = [];
+  if (pool.remaining) {
+    pool.remaining.forEach((v, i) => {
+      if (v !== Infinity) parts.push(`${space.names[i]!}: ${formatResourceAmount(space.names[i]!, Math.max(0, v))} left`);
+    });
+  }
+  if (pool.remainingNodes !== Infinity) parts.push(`nodes: ${pool.remainingNodes} left`);
+  return parts.join(', ');
 }
 
 /** Orders pools as Karpenter does: higher weight first, then by name. */
@@ -373,6 +385,10 @@ class Placer {
         this.claims.push(claim);
         if (cls) this.#claimStart.set(cls, this.claims.length - 1);
         return undefined;
+      }
+      if (types.length < pool.instanceTypes.length && new ClaimSlot(this.ctx, pool, hostname, pool.instanceTypes).probe(this.ctx, pod)) {
+        reasons.push(`nodepool ${pool.name} would exceed its limits (${limitsText(this.ctx.space, pool)}) with a node big enough for this pod`);
+        continue;
       }
       reasons.push(new ClaimSlot(this.ctx, pool, hostname, types).tryAdd(this.ctx, pod, true) ?? why);
     }
