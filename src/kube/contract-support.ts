@@ -22,6 +22,11 @@ export interface ContractHarness {
    * (bookmark and timeout tests then take a few seconds).
    */
   advance?(ms: number): Promise<void>;
+  /**
+   * Make the implementation forget its watch history (the memory client's faults.expireHistory).
+   * Absent: the suite relies on resourceVersion 1 being older than any history a live server keeps.
+   */
+  expireHistory?(): Promise<void>;
 }
 
 export type MakeHarness = () => Promise<ContractHarness>;
@@ -41,6 +46,8 @@ export interface TestContext {
   track: (kind: Kind, name: string) => void;
   /** Lets `ms` of the client's time pass (virtual or real). */
   wait: (ms: number) => Promise<void>;
+  /** Forgets watch history where the implementation allows it (see ContractHarness). */
+  expireHistory: () => Promise<void>;
 }
 
 /** Runs `body` with a fresh client and namespace, cleaning up whatever the outcome. */
@@ -55,6 +62,7 @@ export async function withCluster(make: MakeHarness, body: (t: TestContext) => P
     unique: (prefix) => `${prefix}-${runId}-${randomBytes(2).toString('hex')}`,
     track: (kind, name) => void tracked.push([kind, name]),
     wait: (ms) => (h.advance ? h.advance(ms) : realClock.sleep(ms)),
+    expireHistory: () => (h.expireHistory ? h.expireHistory() : Promise.resolve()),
   };
   try {
     await h.client.create('Namespace', { metadata: { name: ns } });

@@ -7,6 +7,7 @@ import { describe, it } from 'node:test';
 import type { Pod } from '../apis/core.js';
 import type { MakeHarness } from './contract-support.js';
 import { podSpec, WatchReader, withCluster } from './contract-support.js';
+import { isGone } from './errors.js';
 import type { WatchEvent } from './types.js';
 
 type Change<T> = Exclude<WatchEvent<T>, { type: 'BOOKMARK' }>;
@@ -101,6 +102,15 @@ export function watchContract(make: MakeHarness): void {
       const bookmark = events.find((e) => e.type === 'BOOKMARK');
       assert.ok(bookmark && bookmark.type === 'BOOKMARK', `a bookmark arrives (got ${events.map((e) => e.type).join(', ') || 'nothing'})`);
       assert.ok(BigInt(bookmark.resourceVersion) >= BigInt(added.object.metadata.resourceVersion ?? '0'));
+    }));
+
+    void it('answers 410 Gone for a version older than the history kept', () => withCluster(make, async ({ client, ns, expireHistory }) => {
+      await client.create('Pod', podSpec('old', ns));
+      await expireHistory();
+      const w = new WatchReader(client.watch('Pod', { namespace: ns, resourceVersion: '1' }));
+      const e = await w.next('410 Gone').then(() => undefined, (x: unknown) => x);
+      assert.ok(isGone(e), `expected a Gone KubeError, got ${String(e)}`);
+      assert.equal(e.code, 410);
     }));
 
     void it('ends the stream normally when its signal aborts', () => withCluster(make, async ({ client, ns }) => {

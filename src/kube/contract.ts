@@ -5,7 +5,8 @@
  * for cluster-scoped objects, and cleans up after itself.
  *
  * Usage, in an implementation's test file:
- *   kubeClientContract('memory', async () => ({ client, cleanup: async () => {}, advance: (ms) => clock.step(ms) }));
+ *   kubeClientContract('memory', async () => ({ client, cleanup, advance, expireHistory }));
+ * (advance and expireHistory are optional: see ContractHarness.)
  */
 import { describe } from 'node:test';
 import { crudContract } from './contract-crud.js';

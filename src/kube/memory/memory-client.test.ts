@@ -9,5 +9,6 @@ kubeClientContract('memory', () => {
     client,
     cleanup: () => Promise.resolve(client.close()),
     advance: async (ms: number) => void (await clock.step(ms)),
+    expireHistory: () => Promise.resolve(client.faults.expireHistory()),
   });
 });
