@@ -67,6 +67,11 @@ describe('a list-watch loop on the memory client', () => {
     const writes = churn();
     await clock.step(3_610_000); // the last write happens at 3605 s
     await writes;
+    // A final change made while the watch is down must arrive through the resumed watch.
+    client.faults.dropWatches();
+    await client.create('Pod', { metadata: { name: 'final', namespace: 'default' }, spec: { containers: [{ name: 'c' }] } });
+    await clock.step(1_000);
+    assert.ok(cache.has('final'), 'the resumed watch replays what happened while it was down');
     const truth = new Map((await client.list('Pod')).items.map((p) => [p.metadata.name!, p.metadata.resourceVersion!]));
     assert.deepEqual(cache, truth);
     assert.ok(stats.rewatches >= 12, `re-watched after timeouts and drops (${stats.rewatches})`);
