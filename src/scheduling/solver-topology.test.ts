@@ -83,6 +83,13 @@ describe('solve: topology spread', () => {
     assert.deepEqual([...zoneOf(r).values()], ['zone-b', 'zone-b']);
   });
 
+  it('spreads within the pool zones around a matching pod in a zone the pool cannot launch in (Karpenter: 1, 2, 2)', () => {
+    const nodes = [fullNode('old', 'zone-c', [pod({ name: 'old-web', cpu: '100m', labels: { app: 'web' } })])];
+    const r = solve({ pods: webs(6, { cpu: '1100m', spread: [spread(ZONE, 1)] }), nodePools: [zonesPool('zone-a', 'zone-b')], nodes });
+    assert.deepEqual(histogram(zoneOf(r).values()), { 'zone-a': 2, 'zone-b': 2 });
+    assert.equal(r.unschedulable.length, 2);
+  });
+
   it('with minDomains above the domains there are, treats the global minimum as 0', () => {
     const withMin = solve({ pods: webs(6, { spread: [spread(ZONE, 2, { minDomains: 3 })] }), nodePools: [zonesPool('zone-a', 'zone-b')] });
     assert.equal(withMin.unschedulable.length, 2);
