@@ -44,6 +44,8 @@ interface PodModel {
   readonly zone: string | undefined;
   readonly arch: string | undefined;
   readonly tolerates: boolean;
+  /** Host port 8080 (only for pods without inter-pod constraints). */
+  readonly hostPort: boolean;
 }
 
 interface NodeModel {
@@ -71,6 +73,7 @@ const podModel: fc.Arbitrary<PodModel> = fc.record({
   zone: fc.option(fc.constantFrom(...ZONES), { nil: undefined }),
   arch: fc.option(fc.constantFrom('amd64', 'arm64'), { nil: undefined }),
   tolerates: fc.boolean(),
+  hostPort: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
 });
 
 const nodeModel: fc.Arbitrary<NodeModel> = fc.record({
@@ -105,6 +108,7 @@ function buildPod(m: PodModel, i: number, maxSkew: number): Pod {
     memory: `${m.memMi}Mi`,
     nodeSelector: Object.keys(nodeSelector).length ? nodeSelector : undefined,
     tolerations: m.tolerates ? [TOLERATION] : undefined,
+    hostPort: m.hostPort && !constrained ? 8080 : undefined,
     spread: m.app === 'spread' ? [{ topologyKey: ZONE, maxSkew, whenUnsatisfiable: 'DoNotSchedule', labelSelector: selector }]
       : m.app === 'hspread' ? [{ topologyKey: HOST, maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule', labelSelector: selector }]
         : undefined,
@@ -225,10 +229,16 @@ function check(w: World, input: SolverInput, r: SolverResult): void {
   const values = [...counts.values()];
   assert.ok(Math.max(...values) - Math.min(...values) <= w.maxSkew, `zone skew ${JSON.stringify([...counts])} exceeds ${w.maxSkew}`);
 
-  // Hostname spread with maxSkew 1 (new nodes are empty domains) and hostname anti-affinity: one per node.
-  for (const app of ['hspread', 'anti'] as const) {
-    const hosts = [...hostOf].filter(([name]) => model.get(name)!.app === app).map(([, h]) => h);
-    assert.equal(new Set(hosts).size, hosts.length, `two ${app} pods share a node: ${hosts.join(',')}`);
+  // Hostname spread with maxSkew 1 (new nodes are empty domains), hostname anti-affinity and a
+  // host port: one per node.
+  const groups: [string, (m: PodModel) => boolean][] = [
+    ['hspread', (m) => m.app === 'hspread'],
+    ['anti', (m) => m.app === 'anti'],
+    ['host port 8080', (m) => m.app === 'free' && m.hostPort],
+  ];
+  for (const [what, member] of groups) {
+    const hosts = [...hostOf].filter(([name]) => member(model.get(name)!)).map(([, h]) => h);
+    assert.equal(new Set(hosts).size, hosts.length, `two ${what} pods share a node: ${hosts.join(',')}`);
   }
 }
 
@@ -258,7 +268,7 @@ describe('solve: properties over random workloads', () => {
   });
 
   it('has a checker that rejects broken results (so the properties above can fail)', () => {
-    const free: PodModel = { app: 'free', cpuMilli: 500, memMi: 256, zone: undefined, arch: undefined, tolerates: false };
+    const free: PodModel = { app: 'free', cpuMilli: 500, memMi: 256, zone: undefined, arch: undefined, tolerates: false, hostPort: false };
     const w: World = { pods: [{ ...free, app: 'anti' }, { ...free, app: 'anti' }, { ...free, zone: 'zone-b' }], nodes: [], taintedPool: true, daemon: false, maxSkew: 1 };
     const input = buildInput(w);
     const good = solve(input);
