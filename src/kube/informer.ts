@@ -206,6 +206,7 @@ export class Informer<K extends Kind> {
   async #run(): Promise<void> {
     let needList = true;
     let failures = 0;
+    let lastWasGone = false;
     while (!this.#stopped) {
       let phase: InformerPhase = 'list';
       try {
@@ -218,6 +219,7 @@ export class Informer<K extends Kind> {
         const events = await this.#watchOnce();
         if (events > 0) {
           failures = 0;
+          lastWasGone = false;
           continue;
         }
         if (this.#clock.now() - started >= SHORT_WATCH_MS) continue;
@@ -230,9 +232,12 @@ export class Informer<K extends Kind> {
           this.stats.relists++;
         }
         this.#report(phase, `${phase === 'list' ? 'listing' : 'watching'} ${this.kind}${gone ? ' (history expired: relisting)' : ''}`, e);
-        // A first 410 relists at once; anything else, or 410s in a row, waits.
-        if (gone && failures++ === 0) continue;
-        if (!gone) failures++;
+        failures++;
+        // A 410 relists at once, unless the previous failure was one too (a server that keeps
+        // answering 410 must not be hammered); anything else waits.
+        const relistNow = gone && !lastWasGone;
+        lastWasGone = gone;
+        if (relistNow) continue;
         try {
           await this.#clock.sleep(this.#backoffMs(failures), this.#abort.signal);
         } catch {
