@@ -26,6 +26,8 @@ export interface TopologyTerm {
   readonly honorNodeAffinity: boolean;
   /** Spread: count only nodes whose taints the owner tolerates (nodeTaintsPolicy Honor). */
   readonly honorNodeTaints: boolean;
+  /** Required (hard) or preferred; only required anti-affinity repels other pods (the inverse direction). */
+  readonly required: boolean;
   /** Identity: terms with the same identity share one topology group. */
   readonly identity: string;
 }
@@ -72,6 +74,7 @@ function withLabelKeys(sel: LabelSelector | undefined, labels: Labels, match: re
 }
 
 function spreadTerm(c: TopologySpreadConstraint, labels: Labels, namespace: string, ownerReqs: string): TopologyTerm {
+  const required = c.whenUnsatisfiable !== 'ScheduleAnyway';
   const [sel, extra] = withLabelKeys(c.labelSelector, labels, c.matchLabelKeys, undefined);
   const honorNodeAffinity = c.nodeAffinityPolicy !== 'Ignore';
   const honorNodeTaints = c.nodeTaintsPolicy === 'Honor';
@@ -85,11 +88,12 @@ function spreadTerm(c: TopologySpreadConstraint, labels: Labels, namespace: stri
     minDomains: c.minDomains,
     honorNodeAffinity,
     honorNodeTaints,
+    required,
     identity: JSON.stringify(['spread', c.topologyKey, namespace, c.maxSkew, c.minDomains ?? null, honorNodeAffinity ? ownerReqs : '', honorNodeTaints, selectorIdentity(sel, extra)]),
   };
 }
 
-function affinityTerm(kind: 'affinity' | 'anti-affinity', t: PodAffinityTerm, labels: Labels, namespace: string): TopologyTerm {
+function affinityTerm(kind: 'affinity' | 'anti-affinity', t: PodAffinityTerm, labels: Labels, namespace: string, required: boolean): TopologyTerm {
   const [sel, extra] = withLabelKeys(t.labelSelector, labels, t.matchLabelKeys, t.mismatchLabelKeys);
   // Namespace labels are not known to the solver: a namespaceSelector of {} means every namespace,
   // any other selector is approximated by the listed namespaces plus the pod's own.
@@ -104,7 +108,8 @@ function affinityTerm(kind: 'affinity' | 'anti-affinity', t: PodAffinityTerm, la
     minDomains: undefined,
     honorNodeAffinity: false,
     honorNodeTaints: false,
-    identity: JSON.stringify([kind, t.topologyKey, namespaces ? [...namespaces].sort() : null, selectorIdentity(sel, extra)]),
+    required,
+    identity: JSON.stringify([kind, required, t.topologyKey, namespaces ? [...namespaces].sort() : null, selectorIdentity(sel, extra)]),
   };
 }
 
@@ -121,7 +126,7 @@ export function requiredAntiAffinityTerms(pod: Pod): TopologyTerm[] {
   const labels = pod.metadata.labels ?? {};
   const namespace = pod.metadata.namespace ?? 'default';
   return (pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? [])
-    .map((t) => affinityTerm('anti-affinity', t, labels, namespace));
+    .map((t) => affinityTerm('anti-affinity', t, labels, namespace, true));
 }
 
 export interface CompileOptions {
@@ -172,10 +177,10 @@ export function compilePod(pod: Pod, opts: CompileOptions): PodInfo {
     const terms: TopologyTerm[] = [
       ...hard.map((c) => spreadTerm(c, labels, namespace, ownerReqs)),
       ...state.scheduleAnyway.map((c) => spreadTerm(c, labels, namespace, ownerReqs)),
-      ...requiredAffinity.map((t) => affinityTerm('affinity', t, labels, namespace)),
-      ...state.preferredAffinity.map((t) => affinityTerm('affinity', t.podAffinityTerm, labels, namespace)),
-      ...requiredAnti.map((t) => affinityTerm('anti-affinity', t, labels, namespace)),
-      ...state.preferredAnti.map((t) => affinityTerm('anti-affinity', t.podAffinityTerm, labels, namespace)),
+      ...requiredAffinity.map((t) => affinityTerm('affinity', t, labels, namespace, true)),
+      ...state.preferredAffinity.map((t) => affinityTerm('affinity', t.podAffinityTerm, labels, namespace, false)),
+      ...requiredAnti.map((t) => affinityTerm('anti-affinity', t, labels, namespace, true)),
+      ...state.preferredAnti.map((t) => affinityTerm('anti-affinity', t.podAffinityTerm, labels, namespace, false)),
     ];
     const tolerations = spec.tolerations ?? [];
     return {

@@ -268,9 +268,7 @@ describe('solve: host ports', () => {
     assert.equal(only(r.newNodeClaims).pods.length, 1);
   });
 
-  it('keeps a pod off an existing node whose bound pod holds its host port', {
-    todo: 'bug: solve() builds each NodeSlot with empty hostPorts and never adds the host ports of the pods already bound to the node, so a new pod wanting 8080 lands on a node where 8080 is taken',
-  }, () => {
+  it('keeps a pod off an existing node whose bound pod holds its host port', {}, () => {
     const n = solverNode('busy', { bound: [pod({ name: 'old', cpu: '100m', hostPort: 8080 })] });
     const r = solve({ pods: [pod({ name: 'new', cpu: '100m', hostPort: 8080 }), pod({ name: 'other', cpu: '100m', hostPort: 9090 })], nodePools: [pool()], nodes: [n] });
     const where = placements(r);

@@ -119,9 +119,7 @@ describe('solve: topology spread', () => {
     assert.equal(ignore.unschedulable.length, 1);
   });
 
-  it('leaves out domains of nodes whose taints the pod does not tolerate under nodeTaintsPolicy Honor', {
-    todo: 'bug: TopologyGroup.#minCount (topology.ts) takes the minimum over every registered domain; nodeCounts() only filters which pods are counted, so the zone of a node whose taint the pod does not tolerate still counts as an empty domain under nodeTaintsPolicy Honor',
-  }, () => {
+  it('leaves out domains of nodes whose taints the pod does not tolerate under nodeTaintsPolicy Honor', {}, () => {
     const nodes = [fullNode('tainted', 'zone-c', [], [{ key: 'dedicated', effect: 'NoSchedule' }])];
     const ignore = solve({ pods: webs(3, { spread: [spread(ZONE, 1)] }), nodePools: [zonesPool('zone-a', 'zone-b')], nodes });
     assert.equal(ignore.unschedulable.length, 1);
@@ -170,9 +168,7 @@ describe('solve: pod affinity', () => {
     assert.equal(new Set(zoneOf(zone).values()).size, 1);
   });
 
-  it('follows a matching pod of the same batch, even one placed after it', {
-    todo: 'bug: solve() tries each pod once in size order; Karpenter requeues a pod that failed and retries it after the others (Queue.Pop stops only when a full pass makes no progress), so web (2 cpu) with hostname affinity to db (100m) is reported unschedulable instead of joining db',
-  }, () => {
+  it('follows a matching pod of the same batch, even one placed after it', {}, () => {
     const pods = [pod({ name: 'web', cpu: '2', affinity: affinity(term(HOST, 'db')) }), db()];
     const r = solve({ pods, nodePools: [pool()] });
     const where = placements(r);
@@ -259,9 +255,7 @@ describe('solve: pod anti-affinity', () => {
     assert.equal(solve({ pods: webs(3, { affinity: preferred }), nodePools: [pool()], options: { ignorePreferences: true } }).newNodeClaims.length, 1);
   });
 
-  it('relaxes preferred anti-affinity that cannot be met, and never enforces it in the inverse direction', {
-    todo: "bug: a pending pod's preferred anti-affinity term becomes a group in topology.antiAffinityGroups, and ctx.groupsOf (solver.ts) uses every such group as an inverse constraint on later pods; Karpenter builds inverse groups from required terms only, so pods it selects are rejected even after their own preferences are relaxed",
-  }, () => {
+  it('relaxes preferred anti-affinity that cannot be met, and never enforces it in the inverse direction', {}, () => {
     const zonePref = { podAntiAffinity: { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 10, podAffinityTerm: term(ZONE, 'web') }] } };
     // One zone, four pods that would rather not share it: all placed.
     assert.equal(solve({ pods: webs(4, { affinity: zonePref }), nodePools: [zonesPool('zone-a')] }).unschedulable.length, 0);

@@ -16,13 +16,14 @@ import {
 } from './node-pool-template.js';
 import { compilePod, requiredAntiAffinityTerms, type PodInfo } from './pod-constraints.js';
 import { podRequests } from './pod-requests.js';
+import { podHostPorts } from './host-ports.js';
 import type { Requirements } from './requirements.js';
-import { addInto, fits, fitsSum, maxInto, ResourceSpace, sub } from './resource-space.js';
+import { addInto, fits, fitsSum, ResourceSpace, sub } from './resource-space.js';
 import { packByCost } from './cost-packing.js';
 import { ClaimSlot, NodeSlot, type SlotContext } from './slots.js';
 import { Topology, type TopologyGroup } from './topology.js';
 import { finalizeClaims } from './finalize.js';
-import { OfferingIndex } from './offering-index.js';
+import { OfferingIndex, type CompiledOption } from './offering-index.js';
 import type { SolverInput, SolverResult, UnschedulablePod } from './types.js';
 import { VolumeTopology } from './volume-topology.js';
 
@@ -140,14 +141,14 @@ export function solve(input: SolverInput): SolverResult {
     for (const pool of pools) {
       const poolReq = pool.requirements.get(key);
       for (const t of pool.instanceTypes) {
-        for (const v of t.requirements.get(key)?.values ?? []) if (!poolReq || poolReq.has(v)) topology.registerDomain(key, v);
+        for (const v of t.requirements.get(key)?.values ?? []) if (!poolReq || poolReq.has(v)) topology.registerDomain(key, v, pool.taints);
       }
-      if (poolReq && !poolReq.complement) for (const v of poolReq.values) topology.registerDomain(key, v);
+      if (poolReq && !poolReq.complement) for (const v of poolReq.values) topology.registerDomain(key, v, pool.taints);
     }
   }
   for (const n of input.nodes ?? []) for (const key of keys) {
     const v = n.labels[key];
-    if (v !== undefined) topology.registerDomain(key, v);
+    if (v !== undefined) topology.registerDomain(key, v, n.taints);
   }
   for (const p of pods) for (const t of p.variant.terms) topology.group(t, p);
 
@@ -159,6 +160,7 @@ export function solve(input: SolverInput): SolverResult {
     const labels = { ...n.labels, 'metadata.name': n.name };
     const slot = new NodeSlot(n.name, labels, n.taints, remaining, n.inFlight ?? false, n.unschedulable ?? false);
     for (const pod of n.pods) {
+      slot.hostPorts.push(...podHostPorts(pod));
       topology.record({ namespace: pod.metadata.namespace ?? 'default', labels: pod.metadata.labels ?? {}, nodeRequirements: slot.requirements, taints: slot.taints });
     }
     nodeSlots.push(slot);
@@ -189,12 +191,23 @@ export function solve(input: SolverInput): SolverResult {
   const optimize = opts.optimizeCost ?? true;
   const isSimple = (p: PodInfo): boolean => optimize && p.variant.terms.length === 0 && p.hostPorts.length === 0 && ctx.groupsOf(p).inverse.length === 0;
   const order = sortPods(pods);
-  for (const pod of order) {
-    if (isSimple(pod)) continue;
-    const reason = placer.place(pod);
-    if (reason !== undefined) unschedulable.push({ pod: pod.pod, reason });
-  }
+  // A pod that fails may fit once others are placed (affinity to a pod later in the order), so
+  // failed pods are retried, as Karpenter requeues them, until a pass places none.
+  const retry = (queue: PodInfo[]): { pod: PodInfo; reason: string }[] => {
+    for (;;) {
+      const failed: { pod: PodInfo; reason: string }[] = [];
+      for (const pod of queue) {
+        const reason = placer.place(pod);
+        if (reason !== undefined) failed.push({ pod, reason });
+      }
+      if (failed.length === 0 || failed.length === queue.length) return failed;
+      queue = failed.map((f) => f.pod);
+    }
+  };
+  const failed = retry(order.filter((p) => !isSimple(p)));
   for (const u of placer.placeSimple(order.filter(isSimple))) unschedulable.push(u);
+  // Once the plain pods are placed, pods that wanted to be near them may fit.
+  for (const f of failed.length > 0 ? retry(failed.map((x) => x.pod)) : []) unschedulable.push({ pod: f.pod.pod, reason: f.reason });
 
   // 4. Finalize: instance type options, prices, limits.
   const { claims, overLimit } = finalizeClaims(space, placer.claims, pools, opts.maxInstanceTypes ?? DEFAULT_MAX_INSTANCE_TYPES, offerings);
@@ -222,6 +235,7 @@ class Placer {
   /** For classes whose rejections are permanent: where the next scan may start. */
   readonly #nodeStart = new Map<string, number>();
   readonly #claimStart = new Map<string, number>();
+  readonly #openCount = new Map<NodePoolTemplate, number>();
   #nextHostname = 0;
 
   constructor(
@@ -267,8 +281,7 @@ class Placer {
       g.push(pod);
     }
     for (const group of groups.values()) {
-      if (this.#packGroup(group)) continue;
-      for (const pod of group) {
+      for (const pod of this.#packGroup(group)) {
         const reason = this.place(pod);
         if (reason !== undefined) unschedulable.push({ pod: pod.pod, reason });
       }
@@ -294,40 +307,67 @@ class Placer {
     return false;
   }
 
-  /** Packs a group of same-constraint pods onto new claims of the first pool that takes them. */
-  #packGroup(group: readonly PodInfo[]): boolean {
-    const largest = this.ctx.space.zero();
-    for (const p of group) maxInto(largest, p.requests);
-    for (let d = 4; d < largest.length; d++) if (largest[d]! > 0) return false; // extended resources: first fit
-    for (const pool of this.pools) {
-      const types = this.#typesWithinLimits(pool);
-      if (types.length === 0 || this.#openClaims(pool) + 1 > pool.remainingNodes) continue;
-      const trial = new ClaimSlot(this.ctx, pool, 'hostname-placeholder-probe', types);
-      const probe = trial.probe(this.ctx, group[0]!);
-      if (!probe) continue;
-      const options = this.offerings.options(pool, probe.requirements, probe.types)
-        .filter((o) => fitsSum(largest, pool.daemonOverhead, o.type.allocatable));
-      const packing = packByCost(group, options, pool.daemonOverhead);
-      if (!packing) continue;
-      for (const bin of packing.bins) {
-        const claim = this.#newClaim(pool, types);
-        for (const pod of bin) {
-          if (claim.tryAdd(this.ctx, pod) === undefined) continue;
-          const reason = this.place(pod); // cannot happen for a bin the packer sized; stay correct anyway
-          if (reason !== undefined) throw new Error(`packing placed ${pod.key} where it does not fit: ${reason}`);
-        }
+  /**
+   * Packs a group of same-constraint pods for cost: each pod goes to the first pool, by weight, with
+   * an instance type it fits, and each pool's share is packed onto new claims. Returns the pods left
+   * to first fit: those of pools whose limits could bind (first fit checks limits claim by claim),
+   * pods with extended resources, and any a packed claim did not take.
+   */
+  #packGroup(group: readonly PodInfo[]): PodInfo[] {
+    const rest: PodInfo[] = [];
+    const byPool = new Map<NodePoolTemplate, { pods: PodInfo[]; options: CompiledOption[] }>();
+    const candidates = this.pools.map((pool) => ({ pool, options: this.#groupOptions(pool, group[0]!) }));
+    for (const pod of group) {
+      if (pod.requests.some((v, d) => d >= 4 && v > 0)) {
+        rest.push(pod);
+        continue;
       }
-      return true;
+      const home = candidates.find((c) => c.options.some((o) => fitsSum(pod.requests, c.pool.daemonOverhead, o.type.allocatable)));
+      if (!home) {
+        rest.push(pod); // first fit explains why it fits nowhere
+        continue;
+      }
+      let share = byPool.get(home.pool);
+      if (!share) byPool.set(home.pool, (share = { pods: [], options: home.options }));
+      share.pods.push(pod);
     }
-    return false;
+    for (const [pool, share] of byPool) {
+      const packing = packByCost(share.pods, share.options, pool.daemonOverhead);
+      if (!packing || !this.#limitsRoomy(pool, packing.bins.length)) {
+        rest.push(...share.pods);
+        continue;
+      }
+      for (const bin of packing.bins) {
+        const claim = this.#newClaim(pool, pool.instanceTypes);
+        for (const pod of bin) if (claim.tryAdd(this.ctx, pod) !== undefined) rest.push(pod);
+        if (claim.pods.length > 0) this.#pushClaim(claim);
+      }
+    }
+    return rest;
   }
 
+  /** The options (cheapest first) of a pool for pods with the constraints of `sample`, ignoring resources. */
+  #groupOptions(pool: NodePoolTemplate, sample: PodInfo): CompiledOption[] {
+    const weightless: PodInfo = { ...sample, requests: this.ctx.space.zero() };
+    const probe = new ClaimSlot(this.ctx, pool, 'hostname-placeholder-probe', pool.instanceTypes).probe(this.ctx, weightless);
+    return probe ? this.offerings.options(pool, probe.requirements, probe.types) : [];
+  }
+
+  /** True when the pool's limits hold even if its open claims and `more` new ones all took its largest type. */
+  #limitsRoomy(pool: NodePoolTemplate, more: number): boolean {
+    const open = this.#openClaims(pool) + more;
+    if (open > pool.remainingNodes) return false;
+    if (!pool.remaining) return true;
+    const maxCap = this.#maxCapacity(pool);
+    for (let i = 0; i < maxCap.length; i++) if (open * maxCap[i]! > pool.remaining[i]!) return false;
+    return true;
+  }
+
+  /** A claim with a fresh hostname, not yet in the plan (#pushClaim adds it once it holds a pod). */
   #newClaim(pool: NodePoolTemplate, types: NodePoolTemplate['instanceTypes']): ClaimSlot {
     const hostname = `hostname-placeholder-${String(this.#nextHostname++).padStart(4, '0')}`;
-    this.ctx.topology.registerDomain(HOSTNAME_LABEL, hostname);
-    const claim = new ClaimSlot(this.ctx, pool, hostname, types);
-    this.claims.push(claim);
-    return claim;
+    this.ctx.topology.registerDomain(HOSTNAME_LABEL, hostname, pool.taints);
+    return new ClaimSlot(this.ctx, pool, hostname, types);
   }
 
   /** A class key when every rejection of this pod's rung is permanent, else undefined. */
@@ -377,12 +417,12 @@ class Placer {
         continue;
       }
       const hostname = `hostname-placeholder-${String(this.#nextHostname).padStart(4, '0')}`;
-      this.ctx.topology.registerDomain(HOSTNAME_LABEL, hostname);
+      this.ctx.topology.registerDomain(HOSTNAME_LABEL, hostname, pool.taints);
       const claim = new ClaimSlot(this.ctx, pool, hostname, types);
       const why = claim.tryAdd(this.ctx, pod, false);
       if (why === undefined) {
         this.#nextHostname++;
-        this.claims.push(claim);
+        this.#pushClaim(claim);
         if (cls) this.#claimStart.set(cls, this.claims.length - 1);
         return undefined;
       }
@@ -408,20 +448,17 @@ class Placer {
   }
 
   #openClaims(pool: NodePoolTemplate): number {
-    let n = 0;
-    for (const c of this.claims) if (c.pool === pool) n++;
-    return n;
+    return this.#openCount.get(pool) ?? 0;
+  }
+
+  #pushClaim(claim: ClaimSlot): void {
+    this.claims.push(claim);
+    this.#openCount.set(claim.pool, this.#openClaims(claim.pool) + 1);
   }
 
   /** The pool's types that still fit under its limits, given what its open claims will need. */
   #typesWithinLimits(pool: NodePoolTemplate): NodePoolTemplate['instanceTypes'] {
-    if (!pool.remaining) return pool.instanceTypes;
-    // Fast path: even if every open claim (and this one) took the largest type, the limits hold.
-    const open = this.#openClaims(pool) + 1;
-    const maxCap = this.#maxCapacity(pool);
-    let roomy = true;
-    for (let i = 0; i < maxCap.length; i++) if (open * maxCap[i]! > pool.remaining[i]!) roomy = false;
-    if (roomy) return pool.instanceTypes;
+    if (!pool.remaining || this.#limitsRoomy(pool, 1)) return pool.instanceTypes;
     const left = pool.remaining.slice();
     for (const c of this.claims) {
       if (c.pool !== pool) continue;

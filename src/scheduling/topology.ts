@@ -28,7 +28,15 @@ export class TopologyGroup {
   ownerRequirements: Requirements | undefined;
   ownerTolerations: PodInfo['variant']['tolerations'] = [];
 
-  constructor(readonly term: TopologyTerm) {}
+  /**
+   * Spread with nodeTaintsPolicy Honor: the domains that have a node (or a pool) whose taints the
+   * owner tolerates; only they count towards the minimum. Undefined: every domain counts.
+   */
+  readonly #eligible: Set<string> | undefined;
+
+  constructor(readonly term: TopologyTerm) {
+    this.#eligible = term.kind === 'spread' && term.honorNodeTaints ? new Set() : undefined;
+  }
 
   get key(): string {
     return this.term.key;
@@ -48,8 +56,12 @@ export class TopologyGroup {
     return true;
   }
 
-  registerDomain(domain: string): void {
+  /** Makes a domain known, with the taints of the nodes or pools that provide it. */
+  registerDomain(domain: string, taintSets: readonly (readonly Taint[])[]): void {
     if (!this.counts.has(domain)) this.counts.set(domain, 0);
+    if (this.#eligible && !this.#eligible.has(domain)) {
+      if (taintSets.some((t) => firstUntoleratedTaint(this.ownerTolerations, t) === undefined)) this.#eligible.add(domain);
+    }
   }
 
   /** Records a placement's domains (all possible ones for anti-affinity, only a decided one otherwise). */
@@ -106,7 +118,7 @@ export class TopologyGroup {
     let min = Infinity;
     let supported = 0;
     for (const [d, n] of this.counts) {
-      if (!podDomains.has(d)) continue;
+      if (!podDomains.has(d) || (this.#eligible && !this.#eligible.has(d))) continue;
       supported++;
       if (n < min) min = n;
     }
@@ -184,7 +196,8 @@ function firstDomain(r: Requirement, known: ReadonlyMap<string, number>): string
 export class Topology {
   readonly #groups = new Map<string, TopologyGroup>();
   readonly #byKey = new Map<string, TopologyGroup[]>();
-  readonly #domains = new Map<string, Set<string>>();
+  /** key → domain → the taint sets of the nodes and pools that provide it. */
+  readonly #domains = new Map<string, Map<string, (readonly Taint[])[]>>();
   readonly #antiGroups: TopologyGroup[] = [];
   /** Every placement so far, replayed into groups created late (a relaxed pod's new spread identity). */
   readonly #log: Placement[] = [];
@@ -198,13 +211,13 @@ export class Topology {
         g.ownerRequirements = owner.variant.requirements;
         g.ownerTolerations = owner.variant.tolerations;
       }
-      for (const d of this.#domains.get(term.key) ?? []) g.registerDomain(d);
+      for (const [d, taints] of this.#domains.get(term.key) ?? []) g.registerDomain(d, taints);
       for (const p of this.#log) g.record(p);
       this.#groups.set(term.identity, g);
       let list = this.#byKey.get(term.key);
       if (!list) this.#byKey.set(term.key, (list = []));
       list.push(g);
-      if (term.kind === 'anti-affinity') this.#antiGroups.push(g);
+      if (term.kind === 'anti-affinity' && term.required) this.#antiGroups.push(g);
     }
     return g;
   }
@@ -213,23 +226,29 @@ export class Topology {
     return this.#groups.values();
   }
 
+  /** Groups of required anti-affinity terms: their owners repel the pods they select. */
   get antiAffinityGroups(): readonly TopologyGroup[] {
     return this.#antiGroups;
   }
 
-  /** Makes a domain of a key known (a zone an instance type offers, a new node's hostname). */
-  registerDomain(key: string, domain: string): void {
-    let set = this.#domains.get(key);
-    if (!set) this.#domains.set(key, (set = new Set()));
-    if (set.has(domain)) return;
-    set.add(domain);
-    for (const g of this.#byKey.get(key) ?? []) g.registerDomain(domain);
+  /**
+   * Makes a domain of a key known (a zone an instance type offers, a new node's hostname), with the
+   * taints of the node or pool that provides it.
+   */
+  registerDomain(key: string, domain: string, taints: readonly Taint[] = []): void {
+    let byDomain = this.#domains.get(key);
+    if (!byDomain) this.#domains.set(key, (byDomain = new Map<string, (readonly Taint[])[]>()));
+    let sets = byDomain.get(domain);
+    if (!sets) byDomain.set(domain, (sets = []));
+    if (sets.includes(taints)) return;
+    sets.push(taints);
+    for (const g of this.#byKey.get(key) ?? []) g.registerDomain(domain, sets);
   }
 
   /** Records a placed pod in every group that counts it; owners of anti-affinity terms too. */
   record(p: Placement, ownedGroups?: readonly TopologyGroup[]): void {
     this.#log.push(p);
     for (const g of this.#groups.values()) g.record(p);
-    if (ownedGroups) for (const g of ownedGroups) if (g.term.kind === 'anti-affinity') g.recordOwner(p.nodeRequirements);
+    if (ownedGroups) for (const g of ownedGroups) if (g.term.kind === 'anti-affinity' && g.term.required) g.recordOwner(p.nodeRequirements);
   }
 }
