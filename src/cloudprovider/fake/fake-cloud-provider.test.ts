@@ -95,7 +95,7 @@ describe('FakeCloudProvider', () => {
     assert.equal(a.metadata.labels?.['karpenter.sh/nodepool'], 'default');
     assert.equal(a.status?.imageID, 'fake-image-1');
     assert.notEqual(a.status?.providerID, b.status?.providerID);
-    assert.match(a.status.providerID, /^fake:\/\/zone-a\/i-[0-9a-f]{8}$/);
+    assert.match(String(a.status?.providerID), /^fake:\/\/zone-a\/i-[0-9a-f]{8}$/);
   });
 
   it('deletes by claim name when the claim has no providerID; vanish and drift for other tests', async () => {
