@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { TimeSample } from './result.js';
 import { averageUtilisation, percentileNearestRank, summariseWaits } from './result.js';
+import { syntheticResult } from './report/fixtures.js';
 
 function sample(over: Partial<TimeSample>): TimeSample {
   return {
@@ -94,5 +95,27 @@ describe('averageUtilisation', () => {
   it('is zero with no capacity at all', () => {
     assert.deepEqual(averageUtilisation([]), { cpu: 0, memory: 0 });
     assert.deepEqual(averageUtilisation([sample({})]), { cpu: 0, memory: 0 });
+  });
+});
+
+describe('a result as JSON (what --json writes)', () => {
+  it('survives a JSON round trip unchanged and has the keys machines rely on', () => {
+    const result = syntheticResult();
+    const parsed = JSON.parse(JSON.stringify(result)) as Record<string, unknown>;
+    assert.deepEqual(parsed, result);
+    for (const key of ['scenario', 'seed', 'horizonSeconds', 'notes', 'strategies']) assert.ok(key in parsed, key);
+    const strategies = parsed.strategies as Record<string, Record<string, unknown>>;
+    assert.deepEqual(Object.keys(strategies), ['nodewright', 'cluster-autoscaler']);
+    for (const s of Object.values(strategies)) {
+      for (const key of ['podWaitSeconds', 'totalCost', 'peakNodes', 'pendingAtEnd', 'evictions', 'lowerBoundCost', 'replayWallSeconds']) {
+        assert.ok(key in s, key);
+      }
+      assert.deepEqual(Object.keys(s.podWaitSeconds as object), ['p50', 'p95', 'p99', 'max', 'count']);
+    }
+  });
+
+  it('is the same for the same seed and differs for another', () => {
+    assert.deepEqual(syntheticResult({ seed: 3 }), syntheticResult({ seed: 3 }));
+    assert.notDeepEqual(syntheticResult({ seed: 3 }).strategies.nodewright?.podWaitSeconds, syntheticResult({ seed: 4 }).strategies.nodewright?.podWaitSeconds);
   });
 });
