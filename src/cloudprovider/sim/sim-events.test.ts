@@ -99,6 +99,19 @@ describe('SimCloudProvider: spot interruptions', () => {
     assert.ok(!sim.interrupt(spotID), 'a terminated machine cannot be interrupted');
   });
 
+  it('a scheduled interruption picks only running spot machines matching its type and zone', async () => {
+    const { clock, sim } = setup();
+    const medium = [{ key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['medium'] }, ...SPOT];
+    await launchAll(clock, sim, [claim('s1', SPOT), claim('m1', medium), claim('m2', medium), claim('o1', [...ON_DEMAND, medium[0]!])]);
+    const hit: string[] = [];
+    sim.onInterruption((e) => hit.push(e.claimName));
+    sim.scheduleInterruption({ at: clock.now() + 1000, count: 5, instanceType: 'medium' });
+    sim.scheduleInterruption({ at: clock.now() + 2000, zone: 'zone-b' });
+    await clock.step(2000);
+    assert.deepEqual(hit.sort(), ['m1', 'm2']);
+    assert.throws(() => sim.scheduleInterruption({ at: 0, count: 0 }), /positive integer/);
+  });
+
   it('interrupt() by hand; a listener that throws does not stop the others; unsubscribe works', async () => {
     const { clock, sim } = setup();
     const [a] = await launchAll(clock, sim, [claim('a', SPOT)]);
