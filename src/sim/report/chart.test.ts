@@ -85,6 +85,18 @@ describe('renderChart', () => {
     assert.ok(paths[1]![4]!.includes(`V${Math.round((top + plotH * 0.1) * 10) / 10}`));
   });
 
+  it('collapses changes that fall on one drawn x into vertical strokes, keeping every value', () => {
+    // 86,400 s over 568 drawn units: changes 10 s apart share an x.
+    const points = Array.from({ length: 8641 }, (_, i) => [i * 10, i % 7] as const);
+    const html = renderChart(spec({ tMax: 86400, series: [{ name: 'noisy', color: 'red', points }] }));
+    const d = / d="([^"]+)"/.exec(html)?.[1] ?? '';
+    const cmds = commands(d);
+    assert.equal(cmds.filter((c) => c.cmd === 'V').length, 8640, 'one vertical per change');
+    assert.ok(cmds.filter((c) => c.cmd === 'H').length <= 5681, 'at most one horizontal per drawn tenth of a unit');
+    const ys = new Set(cmds.filter((c) => c.cmd === 'V').map((c) => c.values[0]));
+    assert.equal(ys.size, 7, 'every level is still drawn');
+  });
+
   it('has a caption, a legend entry per series, axis ticks and labels', () => {
     const html = renderChart(spec({ series: [...spec().series, { name: 'lower bound', color: '#64748b', dashed: true, points: [] }] }));
     assert.match(html, /<figcaption><h3>Nodes<\/h3>/);

@@ -90,9 +90,18 @@ export function changePoints(points: readonly (readonly [number, number])[]): (r
 function stepPath(changes: readonly (readonly [number, number])[], tMax: number, x: (t: number) => number, y: (v: number) => number): string {
   const [first, ...rest] = changes;
   if (first === undefined) return '';
-  let d = `M${r(x(first[0]))},${r(y(first[1]))}`;
-  for (const [t, v] of rest) d += `H${r(x(t))}V${r(y(v))}`;
-  return `${d}H${r(x(tMax))}`;
+  let atX = r(x(first[0]));
+  let d = `M${atX},${r(y(first[1]))}`;
+  for (const [t, v] of rest) {
+    // Changes within one drawn x collapse into vertical strokes, so long runs stay small files
+    // and still show every spike.
+    const nextX = r(x(t));
+    if (nextX !== atX) d += `H${nextX}`;
+    atX = nextX;
+    d += `V${r(y(v))}`;
+  }
+  const endX = r(x(tMax));
+  return endX === atX ? d : `${d}H${endX}`;
 }
 
 /**
