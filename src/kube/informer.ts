@@ -14,6 +14,7 @@ import { isGone } from './errors.js';
 import type { IndexFunc } from './informer-store.js';
 import { IndexedStore } from './informer-store.js';
 import type { Kind, KindMap } from './kinds.js';
+import { SyncGate } from './sync-gate.js';
 import type { KubeClient, ListOptions } from './types.js';
 
 export type { IndexFunc } from './informer-store.js';
@@ -82,8 +83,7 @@ export class Informer<K extends Kind> {
   #handlers: readonly InformerHandler<KindMap[K]>[] = [];
   readonly #abort = new AbortController();
   #state: 'new' | 'running' | 'stopped' = 'new';
-  #synced = false;
-  #syncWaiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  readonly #sync: SyncGate;
   #lastResourceVersion: string | undefined;
   #loop: Promise<void> = Promise.resolve();
   #cancelResync: (() => void) | undefined;
@@ -94,6 +94,7 @@ export class Informer<K extends Kind> {
     this.#clock = options.clock;
     this.#opts = options;
     this.#store = new IndexedStore(options.indexers);
+    this.#sync = new SyncGate(`waiting for the ${kind} informer to sync`);
   }
 
   /** The resourceVersion the informer has caught up to (undefined before the first list). */
@@ -103,7 +104,7 @@ export class Informer<K extends Kind> {
 
   /** True once the first list has been stored and delivered to handlers. */
   hasSynced(): boolean {
-    return this.#synced;
+    return this.#sync.isOpen;
   }
 
   /**
@@ -111,30 +112,7 @@ export class Informer<K extends Kind> {
    * signal's reason if it aborts first.
    */
   waitForSync(signal?: AbortSignal): Promise<void> {
-    if (this.#synced) return Promise.resolve();
-    if (this.#state === 'stopped') return Promise.reject(this.#stoppedError());
-    return new Promise((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(signal.reason instanceof Error ? signal.reason : new Error('waiting for informer sync: aborted'));
-        return;
-      }
-      const waiter = {
-        resolve: () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        reject: (e: Error) => {
-          signal?.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      };
-      const onAbort = (): void => {
-        this.#syncWaiters = this.#syncWaiters.filter((w) => w !== waiter);
-        reject(signal!.reason instanceof Error ? signal!.reason : new Error('waiting for informer sync: aborted'));
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      this.#syncWaiters.push(waiter);
-    });
+    return this.#sync.wait(signal);
   }
 
   /**
@@ -189,14 +167,8 @@ export class Informer<K extends Kind> {
     this.#state = 'stopped';
     this.#abort.abort(new InformerError(this.kind, 'watch', `${this.kind} informer stopped`));
     this.#cancelResync?.();
-    const waiters = this.#syncWaiters;
-    this.#syncWaiters = [];
-    for (const w of waiters) w.reject(this.#stoppedError());
+    this.#sync.fail(new InformerError(this.kind, 'list', `waiting for the ${this.kind} informer to sync: it was stopped`));
     return this.#loop;
-  }
-
-  #stoppedError(): InformerError {
-    return new InformerError(this.kind, 'list', `waiting for the ${this.kind} informer to sync: it was stopped`);
   }
 
   get #stopped(): boolean {
@@ -257,7 +229,7 @@ export class Informer<K extends Kind> {
     this.stats.lists++;
     const res = await this.#client.list(this.kind, this.#opts.listOptions);
     if (this.#stopped) return;
-    const initial = !this.#synced;
+    const initial = !this.#sync.isOpen;
     const seen = new Set<string>();
     for (const obj of res.items) {
       const key = keyOf(obj);
@@ -271,7 +243,7 @@ export class Informer<K extends Kind> {
       this.#dispatch((h) => h.onDelete?.(old, true));
     }
     this.#lastResourceVersion = res.resourceVersion;
-    if (!this.#synced) this.#markSynced();
+    if (this.#sync.open()) this.#armResync();
   }
 
   /** Watches from the last resourceVersion until the stream ends; returns how many events came. */
@@ -310,14 +282,6 @@ export class Informer<K extends Kind> {
     else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion || old.metadata.resourceVersion === undefined) {
       this.#dispatch((h) => h.onUpdate?.(old, obj));
     }
-  }
-
-  #markSynced(): void {
-    this.#synced = true;
-    const waiters = this.#syncWaiters;
-    this.#syncWaiters = [];
-    for (const w of waiters) w.resolve();
-    this.#armResync();
   }
 
   #armResync(): void {

@@ -1,0 +1,171 @@
+/**
+ * Joins Nodes and NodeClaims into StateNodeRecords by providerID, and keeps each NodePool's usage
+ * (capacity of its machines, and their count) as records change. A claim without a providerID yet
+ * (not launched) and a Node without one get a record of their own, re-keyed when the providerID
+ * appears, so in-flight capacity is never forgotten nor counted twice.
+ */
+import type { Node } from '../apis/core.js';
+import type { NodeClaim } from '../apis/v1/types.js';
+import type { ResourceList } from '../utils/resources.js';
+import type { StateNodeContext } from './state-node.js';
+import { StateNodeRecord } from './state-node.js';
+
+const nodeId = (n: Node): string => n.spec?.providerID || `node/${n.metadata.name ?? ''}`;
+const claimId = (c: NodeClaim): string => c.status?.providerID || `nodeclaim/${c.metadata.name ?? ''}`;
+
+/** Per-NodePool sums of what each record contributes. */
+class PoolUsage {
+  readonly #byRecord = new Map<string, { pool: string; resources: ResourceList }>();
+  readonly #totals = new Map<string, Record<string, number>>();
+
+  set(recordId: string, pool: string | undefined, resources: ResourceList | undefined): void {
+    const old = this.#byRecord.get(recordId);
+    if (old) this.#add(old.pool, old.resources, -1);
+    if (pool === undefined || resources === undefined) {
+      this.#byRecord.delete(recordId);
+      return;
+    }
+    this.#byRecord.set(recordId, { pool, resources });
+    this.#add(pool, resources, 1);
+  }
+
+  get(pool: string): ResourceList {
+    return { ...this.#totals.get(pool) };
+  }
+
+  pools(): string[] {
+    return [...this.#totals.keys()];
+  }
+
+  #add(pool: string, r: ResourceList, sign: 1 | -1): void {
+    let t = this.#totals.get(pool);
+    if (!t) this.#totals.set(pool, (t = {}));
+    for (const k in r) {
+      const v = (t[k] ?? 0) + sign * r[k]!;
+      if (v === 0) delete t[k];
+      else t[k] = v;
+    }
+    if (Object.keys(t).length === 0) this.#totals.delete(pool);
+  }
+}
+
+export class NodeJoin {
+  readonly usage = new PoolUsage();
+  readonly #records = new Map<string, StateNodeRecord>();
+  readonly #byNodeName = new Map<string, string>();
+  readonly #byClaimName = new Map<string, string>();
+  /** status.nodeName of claims whose Node is not (yet) in the cache, so their pods still find them. */
+  readonly #byClaimNodeName = new Map<string, string>();
+
+  constructor(readonly ctx: StateNodeContext) {}
+
+  get size(): number {
+    return this.#records.size;
+  }
+
+  values(): IterableIterator<StateNodeRecord> {
+    return this.#records.values();
+  }
+
+  byId(id: string): StateNodeRecord | undefined {
+    return this.#records.get(id);
+  }
+
+  byNodeName(name: string): StateNodeRecord | undefined {
+    const id = this.#byNodeName.get(name);
+    return id === undefined ? undefined : this.#records.get(id);
+  }
+
+  byClaimName(name: string): StateNodeRecord | undefined {
+    const id = this.#byClaimName.get(name);
+    return id === undefined ? undefined : this.#records.get(id);
+  }
+
+  /** The record pods bound to `nodeName` belong to. */
+  byPodNodeName(nodeName: string): StateNodeRecord | undefined {
+    return this.byNodeName(nodeName) ?? this.#byIdOf(this.#byClaimNodeName.get(nodeName));
+  }
+
+  #byIdOf(id: string | undefined): StateNodeRecord | undefined {
+    return id === undefined ? undefined : this.#records.get(id);
+  }
+
+  /** Stores the Node; returns its record. */
+  upsertNode(node: Node): StateNodeRecord {
+    const name = node.metadata.name ?? '';
+    const id = nodeId(node);
+    const prev = this.#byNodeName.get(name);
+    if (prev !== undefined && prev !== id) this.#detach(prev, (r) => r.setNode(undefined));
+    const rec = this.#getOrCreate(id);
+    // Two Nodes claiming one providerID cannot both be that machine: the latest wins.
+    const displaced = rec.node?.metadata.name;
+    if (displaced !== undefined && displaced !== name) this.#byNodeName.delete(displaced);
+    rec.setNode(node);
+    this.#byNodeName.set(name, id);
+    this.#account(rec);
+    return rec;
+  }
+
+  /** Forgets the Node; returns the record it was in (empty, and gone, if nothing else was). */
+  removeNode(node: Node): StateNodeRecord | undefined {
+    const name = node.metadata.name ?? '';
+    const id = this.#byNodeName.get(name);
+    if (id === undefined) return undefined;
+    this.#byNodeName.delete(name);
+    return this.#detach(id, (r) => r.setNode(undefined));
+  }
+
+  upsertClaim(claim: NodeClaim): StateNodeRecord {
+    const name = claim.metadata.name ?? '';
+    const id = claimId(claim);
+    const prev = this.#byClaimName.get(name);
+    if (prev !== undefined && prev !== id) this.#detach(prev, (r) => this.#setClaim(r, undefined));
+    const rec = this.#getOrCreate(id);
+    const displaced = rec.nodeClaim?.metadata.name;
+    if (displaced !== undefined && displaced !== name) this.#byClaimName.delete(displaced);
+    this.#setClaim(rec, claim);
+    this.#byClaimName.set(name, id);
+    this.#account(rec);
+    return rec;
+  }
+
+  removeClaim(claim: NodeClaim): StateNodeRecord | undefined {
+    const name = claim.metadata.name ?? '';
+    const id = this.#byClaimName.get(name);
+    if (id === undefined) return undefined;
+    this.#byClaimName.delete(name);
+    return this.#detach(id, (r) => this.#setClaim(r, undefined));
+  }
+
+  #setClaim(rec: StateNodeRecord, claim: NodeClaim | undefined): void {
+    const old = rec.nodeClaim?.status?.nodeName;
+    if (old !== undefined && this.#byClaimNodeName.get(old) === rec.id) this.#byClaimNodeName.delete(old);
+    rec.setClaim(claim);
+    const now = claim?.status?.nodeName;
+    if (now) this.#byClaimNodeName.set(now, rec.id);
+  }
+
+  #getOrCreate(id: string): StateNodeRecord {
+    let rec = this.#records.get(id);
+    if (!rec) this.#records.set(id, (rec = new StateNodeRecord(id, this.ctx)));
+    return rec;
+  }
+
+  #detach(id: string, clear: (r: StateNodeRecord) => void): StateNodeRecord | undefined {
+    const rec = this.#records.get(id);
+    if (!rec) return undefined;
+    clear(rec);
+    if (rec.empty) this.#records.delete(id);
+    this.#account(rec);
+    return rec;
+  }
+
+  #account(rec: StateNodeRecord): void {
+    if (rec.empty || !this.#records.has(rec.id)) {
+      this.usage.set(rec.id, undefined, undefined);
+      return;
+    }
+    const b = rec.base;
+    this.usage.set(rec.id, b.nodePool, { ...b.capacity, nodes: 1 });
+  }
+}
