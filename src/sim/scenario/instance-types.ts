@@ -10,11 +10,31 @@ import { Requirement, Requirements } from '../../scheduling/requirements.js';
 
 /**
  * Whether `name` matches the glob: `*` any run of characters, `?` one character, everything else
- * literal. A pattern without wildcards matches only itself.
+ * literal. A pattern without wildcards matches only itself. Linear-time (no regular expression, so
+ * no backtracking blow-up on patterns like "*a*a*a*a*").
  */
 export function globMatches(pattern: string, name: string): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
-  return new RegExp(`^${source}$`, 's').test(name);
+  let p = 0;
+  let n = 0;
+  let star = -1;
+  let resume = 0;
+  while (n < name.length) {
+    if (p < pattern.length && (pattern[p] === '?' || (pattern[p] !== '*' && pattern[p] === name[n]))) {
+      p++;
+      n++;
+    } else if (p < pattern.length && pattern[p] === '*') {
+      // Let the star match nothing for now; come back and let it take one more character on a mismatch.
+      star = p++;
+      resume = n;
+    } else if (star >= 0) {
+      p = star + 1;
+      n = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.length && pattern[p] === '*') p++;
+  return p === pattern.length;
 }
 
 /** The names of `types` the glob matches, in catalogue order. */

@@ -21,6 +21,8 @@ import type { CatalogSource } from './types.js';
 
 const NAMES = [...CATALOG_NAMES, 'synthetic'] as const;
 type Name = (typeof NAMES)[number];
+/** Karpenter's benchmark uses 400; the bound keeps a typo from building millions of types. */
+export const MAX_BENCH_TYPES = 10_000;
 const BENCH_ZONES: readonly string[] = ['test-zone-1', 'test-zone-2', 'test-zone-3'];
 export const SYNTHETIC_ZONES: readonly string[] = ['zone-a', 'zone-b', 'zone-c'];
 const DEFAULT_ZONES: Readonly<Record<Name, readonly string[]>> = {
@@ -64,7 +66,8 @@ export function readCatalog(r: Reader, value: unknown, path: string, zonesValue:
     }
     case 'karpenter-bench': {
       const f = r.fields(spec, path, ['name', 'count'])!;
-      const count = f.has('count') ? r.int(f.get('count'), f.at('count'), 1) : 400;
+      let count = f.has('count') ? r.int(f.get('count'), f.at('count'), 1) : 400;
+      if (count !== undefined && count > MAX_BENCH_TYPES) count = void r.fail(f.at('count'), `must be at most ${MAX_BENCH_TYPES}, got ${count}`);
       if (count === undefined || !inKnownZones(r, zones, zonesPath, BENCH_ZONES)) return undefined;
       return { source: { kind: 'karpenter-bench', count }, zones, instanceTypes: inZones(karpenterBenchCatalog(count), zones) };
     }

@@ -6,6 +6,7 @@ import type { Taint } from '../../apis/core.js';
 import type { DefaultedNodePool } from '../../apis/v1/defaults.js';
 import { CAPACITY_TYPES } from '../../cloudprovider/types.js';
 import type { CapacityType, InstanceType } from '../../cloudprovider/types.js';
+import { isMap } from '../../apis/manifests-checks.js';
 import { fixed, readDistribution } from './distribution.js';
 import { poolOptions, typesMatching } from './instance-types.js';
 import { readCatalog } from './read-catalog.js';
@@ -70,7 +71,9 @@ export function readCluster(r: Reader, value: unknown, path: string): ReadCluste
   const podStartDelay = readDistribution(r, f.get('podStartDelay'), f.at('podStartDelay'), DEFAULT_POD_START_DELAY);
   const interruptions = readInterruptions(r, f.get('interruptions'), f.at('interruptions'), types, zones);
   const insufficientCapacity = r.items(f.get('insufficientCapacity'), f.at('insufficientCapacity'), (v, p) => readWindow(r, v, p, types, zones));
-  const initialNodes = readInitialNodes(r, f.get('initialNodes'), f.at('initialNodes'), types, zones, nodePools);
+  // A NodePool left out for its own problems is not also "unknown" to the nodes that name it.
+  const declaredPools = new Set((Array.isArray(rawPools) ? rawPools : []).map((p) => (isMap(p) && isMap(p.metadata) ? p.metadata.name : undefined)));
+  const initialNodes = readInitialNodes(r, f.get('initialNodes'), f.at('initialNodes'), types, zones, nodePools, declaredPools);
   if (r.problems.length > before || catalog === undefined || launchDelay === undefined || registrationDelay === undefined) return undefined;
   if (podStartDelay === undefined || interruptions === undefined) return undefined;
   return {
@@ -143,6 +146,7 @@ const INITIAL_FIELDS = ['name', 'instanceType', 'count', 'zone', 'capacityType',
 
 function readInitialNodes(
   r: Reader, value: unknown, path: string, types: readonly InstanceType[] | undefined, zones: readonly string[], pools: readonly DefaultedNodePool[],
+  declaredPools: ReadonlySet<unknown>,
 ): InitialNodeDraft[] {
   const used = new Set<string>();
   return r.items(value, path, (v, p) => {
@@ -168,7 +172,7 @@ function readInitialNodes(
     if (offered.length === 0) return void r.fail(f.at(zone === undefined ? 'capacityType' : 'zone'), `${typeName} has no ${capacityType} offering${zone === undefined ? '' : ` in ${zone}`}`);
     if (nodePool !== undefined) {
       const pool = pools.find((np) => np.metadata.name === nodePool);
-      if (pool === undefined) return void r.fail(f.at('nodePool'), `unknown NodePool "${nodePool}"`);
+      if (pool === undefined) return declaredPools.has(nodePool) ? undefined : void r.fail(f.at('nodePool'), `unknown NodePool "${nodePool}"`);
       if (!poolOptions(pool, [type]).some((o) => o.offerings.some((x) => x.capacityType === capacityType && offered.includes(x.zone)))) {
         return void r.fail(f.at('nodePool'), `NodePool "${nodePool}" could not have launched a ${capacityType} ${typeName} here: its requirements exclude it`);
       }

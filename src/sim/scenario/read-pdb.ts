@@ -10,14 +10,14 @@ const PERCENT = /^(100|[1-9]?[0-9])%$/;
 /**
  * Reads one budget: name, namespace, selector, and exactly one of minAvailable / maxUnavailable
  * (a count or a percentage). The selector must select pods of some workload in its namespace
- * (`selectable`), since a budget over nothing is almost always a typo. `names` tracks names per
- * kind for duplicate checks.
+ * (`selectable`; undefined skips the check), since a budget over nothing is almost always a typo.
+ * `names` tracks names per kind for duplicate checks.
  */
 export function readPdb(
   r: Reader,
   value: unknown,
   path: string,
-  selectable: readonly { readonly namespace: string; readonly labels: Labels }[],
+  selectable: readonly { readonly namespace: string; readonly labels: Labels }[] | undefined,
   names: Map<string, Set<string>>,
 ): PodDisruptionBudget | undefined {
   const f = r.fields(value, path, ['name', 'namespace', 'selector', 'minAvailable', 'maxUnavailable'], true);
@@ -38,7 +38,7 @@ export function readPdb(
   seen.add(`${namespace}/${name}`);
   try {
     const matches = compileSelector(selector);
-    if (!selectable.some((w) => w.namespace === namespace && matches(w.labels))) {
+    if (selectable !== undefined && !selectable.some((w) => w.namespace === namespace && matches(w.labels))) {
       return void r.fail(f.at('selector'), `selects no pod of any deployment, StatefulSet or job in namespace "${namespace}"`);
     }
   } catch (err) {

@@ -25,6 +25,8 @@ export interface PodContext {
   readonly priorityClasses: ReadonlyMap<string, PriorityClassSpec>;
   /** The class with globalDefault, applied to pods that name none. */
   readonly defaultClass?: PriorityClassSpec;
+  /** Classes declared but left out for their own problems: naming one is not a second problem. */
+  readonly brokenClasses?: ReadonlySet<unknown>;
 }
 
 const POD_FIELDS = [
@@ -61,6 +63,7 @@ export function readPodTemplate(r: Reader, value: unknown, path: string, ctx: Po
   let priorityClass = ctx.defaultClass;
   if (className !== undefined) {
     priorityClass = ctx.priorityClasses.get(className);
+    if (priorityClass === undefined && ctx.brokenClasses?.has(className) === true) return undefined;
     if (priorityClass === undefined) {
       const known = [...ctx.priorityClasses.keys()].join(', ');
       r.fail(f.at('priorityClassName'), `unknown priority class "${className}"; declare it in workload.priorityClasses (known: ${known})`);

@@ -2,6 +2,7 @@
  * `workload:` priority classes, deployments, StatefulSets, jobs, daemonsets and
  * PodDisruptionBudgets, each with a compact pod template (read-pod.ts).
  */
+import { isMap } from '../../apis/manifests-checks.js';
 import { DEFAULT_NAMESPACE } from '../../apis/workloads.js';
 import { readDistribution } from './distribution.js';
 import { readPdb } from './read-pdb.js';
@@ -37,6 +38,8 @@ export function readWorkload(r: Reader, value: unknown, path: string, zones: rea
   const priorityClasses = readPriorityClasses(r, f);
   const classes = new Map([...BUILTIN_PRIORITY_CLASSES, ...priorityClasses].map((c) => [c.name, c]));
   const defaultClass = priorityClasses.find((c) => c.globalDefault);
+  const rawClasses = f.get('priorityClasses');
+  const brokenClasses = new Set((Array.isArray(rawClasses) ? rawClasses : []).map((c) => (isMap(c) ? c.name : undefined)).filter((n) => !classes.has(n as string)));
   const names = new Map<string, Set<string>>();
   const base = (kind: string, item: Fields<'name' | 'namespace' | 'pod'>): { name: string; namespace: string; ctx: PodContext } | undefined => {
     const name = r.str(item.get('name'), item.at('name'), true);
@@ -47,7 +50,7 @@ export function readWorkload(r: Reader, value: unknown, path: string, zones: rea
     names.set(kind, seen);
     if (seen.has(`${namespace}/${name}`)) return void r.fail(item.at('name'), `duplicates ${kind} "${namespace}/${name}"`);
     seen.add(`${namespace}/${name}`);
-    return { name, namespace, ctx: { workloadName: name, priorityClasses: classes, ...(defaultClass && { defaultClass }) } };
+    return { name, namespace, ctx: { workloadName: name, priorityClasses: classes, brokenClasses, ...(defaultClass && { defaultClass }) } };
   };
 
   const deployments = r.items(f.get('deployments'), f.at('deployments'), (v, p): DeploymentSpec | undefined => {
@@ -93,7 +96,9 @@ export function readWorkload(r: Reader, value: unknown, path: string, zones: rea
     return template && { name: b.name, namespace: b.namespace, template };
   });
 
-  const selectable = [...deployments, ...statefulSets, ...jobs].map((w) => ({ namespace: w.namespace, labels: w.template.metadata?.labels ?? {} }));
+  // With a workload left out for its own problems, a budget over it would look like a typo too.
+  const selectable = r.problems.length > before ? undefined
+    : [...deployments, ...statefulSets, ...jobs].map((w) => ({ namespace: w.namespace, labels: w.template.metadata?.labels ?? {} }));
   const pdbs = r.items(f.get('podDisruptionBudgets'), f.at('podDisruptionBudgets'), (v, p) => readPdb(r, v, p, selectable, names));
   if (r.problems.length > before) return undefined;
   return { priorityClasses, deployments, statefulSets, jobs, daemonSets, podDisruptionBudgets: pdbs };
