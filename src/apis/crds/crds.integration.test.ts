@@ -10,12 +10,13 @@ import type { ControlPlane } from '../../test/control-plane.js';
 import { INVALID_EC2NODECLASSES, buildEC2Case, validEC2NodeClass } from '../ec2nodeclass/cases.js';
 import { withEC2NodeClassDefaults } from '../ec2nodeclass/defaults.js';
 import { validateEC2NodeClass } from '../ec2nodeclass/validation.js';
+import { NODEPOOL_LABEL, restrictedLabelReason } from '../labels.js';
 import { withDefaults, withNodeClaimDefaults } from '../v1/defaults.js';
 import type { NodeClaim, NodePool } from '../v1/types.js';
 import { V1_OPERATORS, validateNodePool } from '../v1/validation.js';
 import { generateCrds } from './index.js';
 import { nodePoolKind } from './nodepool.js';
-import { INVALID_NODEPOOLS, buildCase, validNodePool } from './nodepool-cases.js';
+import { INVALID_NODEPOOLS, LABEL_KEY_SAMPLES, buildCase, validNodePool } from './nodepool-cases.js';
 import { resourceValidator, validateResource } from './validate-resource.js';
 
 interface Reply { status: number; body: Record<string, unknown> }
@@ -108,6 +109,44 @@ describe('CRDs on a real kube-apiserver', () => {
       await expectRejected(NODEPOOLS, np, c.field, c.message);
     });
   }
+
+  it('refuses exactly the requirement keys labels.ts refuses (the CEL text, not only its TypeScript twin)', async () => {
+    for (let start = 0; start < LABEL_KEY_SAMPLES.length; start += 100) {
+      const batch = LABEL_KEY_SAMPLES.slice(start, start + 100);
+      const np = validNodePool('keys');
+      np.spec.template.spec.requirements = batch.map((key) => ({ key, operator: 'Exists' }));
+      const r = await api('POST', `${NODEPOOLS}?dryRun=All`, np);
+      const causes = ((r.body.details as { causes?: { field: string }[] } | undefined)?.causes ?? []).map((c) => c.field);
+      const refused = batch.filter((_, i) => causes.includes(`spec.template.spec.requirements[${i}].key`));
+      const expected = batch.filter((key) => restrictedLabelReason(key) !== undefined || key === NODEPOOL_LABEL);
+      assert.deepEqual(refused, expected);
+    }
+  });
+
+  it('accepts what only validateNodePool refuses (checks the CRD leaves to nodewright)', async () => {
+    const cases: [string, (np: NodePool) => void][] = [
+      ['a taint repeated in startupTaints (CEL over two unbounded lists is too costly)', (np) => {
+        np.spec.template.spec.taints = [{ key: 'example.com/t', effect: 'NoSchedule' }];
+        np.spec.template.spec.startupTaints = [{ key: 'example.com/t', effect: 'NoSchedule' }];
+      }],
+      ['an annotation key that is not a qualified name (no rule on an unbounded map)', (np) => {
+        np.spec.template.metadata = { annotations: { 'bad key!': 'x' } };
+      }],
+      ['a cron schedule with a minute of 61 (the CRD checks the shape only)', (np) => {
+        np.spec.disruption = { budgets: [{ nodes: '1', schedule: '61 * * * *', duration: '1h' }] };
+      }],
+      ['kubelet in the template, moved to the node class in v1 (the server prunes it)', (np) => {
+        Object.assign(np.spec.template.spec, { kubelet: { maxPods: 10 } });
+      }],
+    ];
+    for (const [name, edit] of cases) {
+      const np = validNodePool('lenient');
+      edit(np);
+      assert.notDeepEqual(validateNodePool(np), [], name);
+      const r = await api('POST', `${NODEPOOLS}?dryRun=All`, np);
+      assert.equal(r.status, 201, `${name}: ${message(r)}`);
+    }
+  });
 
   it('refuses NodePool updates that change the node class group or kind, or switch to a static pool', async () => {
     const created = await api('POST', NODEPOOLS, validNodePool('updates'));

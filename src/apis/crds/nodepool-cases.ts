@@ -129,3 +129,15 @@ export const INVALID_NODEPOOLS: readonly InvalidNodePoolCase[] = [
   { name: 'template missing', edits: [[['spec', 'template'], undefined]], field: 'spec.template' },
   { name: 'name of 64 characters', edits: [[['metadata', 'name'], 'n'.repeat(64)]], field: 'metadata.name' },
 ];
+
+// Prefixes and names that together reach every branch of the restricted-domain rules: well-known
+// keys, deprecated aliases, exception domains, suffix look-alikes ("examplek8s.io"), no prefix.
+const KEY_PREFIXES = [
+  '', 'kubernetes.io/', 'k8s.io/', 'karpenter.sh/', 'karpenter.k8s.aws/', 'karpenter.kwok.sh/', 'node.kubernetes.io/',
+  'node-restriction.kubernetes.io/', 'kops.k8s.io/', 'x.kops.k8s.io/', 'examplek8s.io/', 'topology.kubernetes.io/',
+  'example.com/', 'sub.karpenter.sh/', 'beta.kubernetes.io/', 'failure-domain.beta.kubernetes.io/', 'topology.k8s.aws/',
+];
+const KEY_NAMES = ['zone', 'arch', 'hostname', 'nodepool', 'capacity-type', 'instance-family', 'instance-cpu', 'custom', 'region', 'os', 'instance-type'];
+
+/** Every prefix × name: label keys on both sides of each restricted-domain rule. */
+export const LABEL_KEY_SAMPLES: readonly string[] = KEY_PREFIXES.flatMap((p) => KEY_NAMES.map((n) => p + n));
