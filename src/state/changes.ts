@@ -12,6 +12,8 @@ export type SimpleKind = 'DaemonSet' | 'PodDisruptionBudget' | 'PersistentVolume
 export type StateChange =
   /** A pod became provisionable (it was not, or was not known, before). */
   | { readonly type: 'PodProvisionable'; readonly pod: Pod }
+  /** A pod became unbound and waiting (see isUnbound): what direct binding places, with no scheduler to mark it. */
+  | { readonly type: 'PodUnbound'; readonly pod: Pod }
   /** Any pod change: added, bound, updated, deleted (then `pod` is its last state). */
   | { readonly type: 'Pod'; readonly pod: Pod; readonly previous: Pod | undefined; readonly deleted: boolean }
   /**

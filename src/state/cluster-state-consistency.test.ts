@@ -14,7 +14,7 @@ import { VirtualClock } from '../utils/clock.js';
 import { addResources, resourcesFromQuantities } from '../utils/resources.js';
 import type { ResourceList } from '../utils/resources.js';
 import { ClusterState } from './cluster-state.js';
-import { isProvisionable, isTerminal } from './pod-predicates.js';
+import { isProvisionable, isTerminal, isUnbound } from './pod-predicates.js';
 
 type Op =
   | { op: 'pod'; i: number; node: number | null; cpu: number; phase: 'Pending' | 'Running' | 'Succeeded' }
@@ -89,6 +89,7 @@ function check(ops: Op[]): void {
   }
   for (const pool of ['pool0', 'pool1']) assert.deepEqual(clean(state.nodePoolUsage(pool)), clean(usage.get(pool) ?? {}), `usage of ${pool}`);
   assert.deepEqual(new Set(state.pendingPods().map((p) => p.metadata.name)), new Set([...pods.values()].filter(isProvisionable).map((p) => p.metadata.name)));
+  assert.deepEqual(new Set(state.unboundPods().map((p) => p.metadata.name)), new Set([...pods.values()].filter(isUnbound).map((p) => p.metadata.name)));
   assert.equal(state.podCount, pods.size);
 }
 

@@ -54,6 +54,7 @@ const describeChange = (c: StateChange): string => {
   switch (c.type) {
     case 'Pod': return `Pod ${c.pod.metadata.name!}${c.deleted ? ' deleted' : ''}`;
     case 'PodProvisionable': return `PodProvisionable ${c.pod.metadata.name!}`;
+    case 'PodUnbound': return `PodUnbound ${c.pod.metadata.name!}`;
     case 'Node': return `Node ${c.stateNode.name}${c.deleted ? ' deleted' : ''}`;
     case 'NodeDisrupting': return `NodeDisrupting ${c.stateNode.name}`;
     case 'NodePool': return `NodePool ${c.nodePool.metadata.name!}`;
@@ -150,17 +151,21 @@ describe('ClusterState: pods', () => {
     assert.deepEqual(state.podsOnNode('n1').map((p) => p.metadata.name), ['ds']);
   });
 
-  it('tracks provisionable pods and announces when a pod becomes provisionable', () => {
+  it('tracks unbound and provisionable pods and announces when a pod becomes either', () => {
     const { state, changes } = setup();
     const p = pod({ name: 'p' });
     state.apply('Pod', { ...p, status: { phase: 'Pending' } });
+    state.apply('Pod', pod({ name: 'agent', ownerKind: 'DaemonSet' }));
     assert.deepEqual(state.pendingPods(), []);
+    assert.deepEqual(state.unboundPods().map((x) => x.metadata.name), ['p'], 'unbound before any scheduler looked');
     state.apply('Pod', p);
     state.apply('Pod', { ...p, metadata: { ...p.metadata, labels: { x: 'y' } } });
     assert.deepEqual(state.pendingPods().map((x) => x.metadata.name), ['p']);
+    assert.deepEqual(state.snapshot().unboundPods.map((x) => x.metadata.name), ['p']);
     state.apply('Pod', { ...p, spec: { ...p.spec, nodeName: 'n1' } });
     assert.deepEqual(state.pendingPods(), []);
-    assert.deepEqual(changes.map(describeChange), ['Pod p', 'Pod p', 'PodProvisionable p', 'Pod p', 'Pod p']);
+    assert.deepEqual(state.unboundPods(), []);
+    assert.deepEqual(changes.map(describeChange), ['Pod p', 'PodUnbound p', 'Pod agent', 'Pod p', 'PodProvisionable p', 'Pod p', 'Pod p']);
   });
 
   it('moves a pod between nodes and records when each node last saw a pod come or go', async () => {
@@ -268,8 +273,8 @@ describe('ClusterState: the rest of the cache', () => {
     state.apply('Pod', pod({ name: 'x' }));
     off();
     state.apply('Pod', pod({ name: 'y' }));
-    assert.deepEqual(seen, ['Pod', 'PodProvisionable']);
-    assert.equal(errors.length, 4);
+    assert.deepEqual(seen, ['Pod', 'PodUnbound', 'PodProvisionable']);
+    assert.equal(errors.length, 6);
   });
 });
 

@@ -121,9 +121,14 @@ export class ClusterState {
     return this.#pods.onNode(nodeName)?.activePods() ?? [];
   }
 
-  /** Provisionable pods (see isProvisionable). */
+  /** Provisionable pods (see isProvisionable): what to provision for when kube-scheduler binds. */
   pendingPods(): Pod[] {
     return this.#pods.provisionable();
+  }
+
+  /** Unbound pods (see isUnbound): what to place with direct binding. */
+  unboundPods(): Pod[] {
+    return this.#pods.unbound();
   }
 
   /** Pods that must move off machines marked for deletion, deleting or tainted disrupted. */
@@ -255,6 +260,7 @@ export class ClusterState {
       this.#notes.podEvent(previous.nodeName);
     }
     this.#emit({ type: 'Pod', pod, previous: previous?.pod, deleted });
+    if (current?.unbound && !previous?.unbound) this.#emit({ type: 'PodUnbound', pod });
     if (current?.provisionable && !previous?.provisionable) this.#emit({ type: 'PodProvisionable', pod });
   }
 

@@ -61,7 +61,7 @@ describe('ClusterStateInformers', () => {
     await client.create('Pod', pendingPod('web'));
     await client.patchStatus('Pod', 'web', unschedulable, 'default');
     await clock.step(0);
-    assert.deepEqual(changes.map((c) => c.type), ['Pod', 'Pod', 'PodProvisionable']);
+    assert.deepEqual(changes.map((c) => c.type), ['Pod', 'PodUnbound', 'Pod', 'PodProvisionable']);
     assert.deepEqual(state.pendingPods().map((p) => p.metadata.name), ['web']);
     await client.bind({ metadata: { name: 'web', namespace: 'default' } }, 'n1');
     await clock.step(0);

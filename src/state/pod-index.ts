@@ -8,7 +8,7 @@ import { keyOf } from '../apis/core.js';
 import { podRequests } from '../scheduling/pod-requests.js';
 import { PODS } from '../utils/resources.js';
 import type { ResourceList } from '../utils/resources.js';
-import { isOwnedByDaemonSet, isProvisionable, isTerminal } from './pod-predicates.js';
+import { isOwnedByDaemonSet, isProvisionable, isTerminal, isUnbound } from './pod-predicates.js';
 
 export interface PodEntry {
   readonly key: string;
@@ -20,6 +20,7 @@ export interface PodEntry {
   /** Not terminal: its requests use the node's resources. */
   readonly counted: boolean;
   readonly provisionable: boolean;
+  readonly unbound: boolean;
 }
 
 function requestsOf(pod: Pod): ResourceList {
@@ -42,6 +43,7 @@ function entryOf(pod: Pod): PodEntry {
     daemon: isOwnedByDaemonSet(pod),
     counted: !isTerminal(pod),
     provisionable: isProvisionable(pod),
+    unbound: isUnbound(pod),
   };
 }
 
@@ -106,6 +108,7 @@ export class PodIndex {
   readonly #pods = new Map<string, PodEntry>();
   readonly #byNode = new Map<string, NodePods>();
   readonly #provisionable = new Map<string, Pod>();
+  readonly #unbound = new Map<string, Pod>();
 
   get size(): number {
     return this.#pods.size;
@@ -129,8 +132,9 @@ export class PodIndex {
     return [...this.#provisionable.values()];
   }
 
-  get provisionableCount(): number {
-    return this.#provisionable.size;
+  /** Unbound pods (see isUnbound), least recently changed first. */
+  unbound(): Pod[] {
+    return [...this.#unbound.values()];
   }
 
   upsert(pod: Pod): PodDelta {
@@ -157,6 +161,7 @@ export class PodIndex {
       bucket.add(e);
     }
     if (e.provisionable) this.#provisionable.set(e.key, e.pod);
+    if (e.unbound) this.#unbound.set(e.key, e.pod);
   }
 
   #unlink(e: PodEntry): void {
@@ -168,5 +173,6 @@ export class PodIndex {
       }
     }
     this.#provisionable.delete(e.key);
+    this.#unbound.delete(e.key);
   }
 }

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from '../apis/core.js';
 import { pod } from '../test/builders.js';
-import { failedToSchedule, isActive, isProvisionable, isReschedulable, isTerminal } from './pod-predicates.js';
+import { failedToSchedule, isActive, isProvisionable, isReschedulable, isTerminal, isUnbound } from './pod-predicates.js';
 
 const withStatus = (p: Pod, status: Pod['status']): Pod => ({ ...p, status });
 const deleting = (p: Pod): Pod => ({ ...p, metadata: { ...p.metadata, deletionTimestamp: '2024-01-01T00:00:00Z' } });
@@ -30,6 +30,17 @@ describe('isProvisionable', () => {
 
   it('reads the PodScheduled condition exactly', () => {
     assert.equal(failedToSchedule(withStatus(pod(), { conditions: [{ type: 'Ready', status: 'False', reason: 'Unschedulable' }] })), false);
+  });
+});
+
+describe('isUnbound', () => {
+  it('takes any active unbound pod but DaemonSet and static pods, whatever the scheduler said', () => {
+    assert.equal(isUnbound(withStatus(pod(), { phase: 'Pending' })), true);
+    assert.equal(isUnbound(pod()), true);
+    assert.equal(isUnbound(pod({ nodeName: 'n' })), false);
+    assert.equal(isUnbound(pod({ ownerKind: 'DaemonSet' })), false);
+    assert.equal(isUnbound(pod({ ownerKind: 'Node' })), false);
+    assert.equal(isUnbound(deleting(pod())), false);
   });
 });
 

@@ -55,6 +55,15 @@ export function isProvisionable(pod: Pod): boolean {
 }
 
 /**
+ * A pod waiting for a node whether or not a scheduler has looked at it: not bound, active, not a
+ * DaemonSet or static pod. With direct binding there is no kube-scheduler to mark pods
+ * Unschedulable, so these are the pods to place.
+ */
+export function isUnbound(pod: Pod): boolean {
+  return !pod.spec.nodeName && isActive(pod) && !isOwnedByDaemonSet(pod) && !isOwnedByNode(pod);
+}
+
+/**
  * A pod on a node being disrupted that must find room elsewhere: active (or a terminating
  * StatefulSet pod, which is recreated only once gone, so its replacement needs room), and not a
  * DaemonSet or static pod. (Karpenter's IsReschedulable.)

@@ -33,6 +33,8 @@ export interface ClusterSnapshot {
   readonly solverNodes: readonly SolverNode[];
   /** Provisionable pods (see isProvisionable). */
   readonly pendingPods: readonly Pod[];
+  /** Unbound pods (see isUnbound): a superset of pendingPods, for direct binding. */
+  readonly unboundPods: readonly Pod[];
   /** Pods that must move off machines going away (see isReschedulable). */
   readonly reschedulablePods: readonly Pod[];
   readonly nodePools: readonly NodePool[];
@@ -51,7 +53,7 @@ export interface SnapshotSources {
   readonly pools: readonly string[];
 }
 
-/** O(machines + pods on machines going away + pending pods). */
+/** O(machines + pods on machines going away + unbound pods). */
 export function buildSnapshot(src: SnapshotSources, options: SnapshotOptions = {}): ClusterSnapshot {
   const exclude = options.exclude;
   const stateNodes: StateNode[] = [];
@@ -76,6 +78,7 @@ export function buildSnapshot(src: SnapshotSources, options: SnapshotOptions = {
     stateNodes,
     solverNodes,
     pendingPods: src.pods.provisionable(),
+    unboundPods: src.pods.unbound(),
     reschedulablePods,
     nodePools: src.maps.nodePools.list(),
     daemonSets: src.maps.daemonSets.list(),
