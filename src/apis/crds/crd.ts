@@ -2,7 +2,7 @@
  * A CustomResourceDefinition (apiextensions.k8s.io/v1) from a kind's schema: one served and stored
  * version, the status subresource, printer columns, short names and categories.
  */
-import { map, object, required, rule, string, toOpenAPI } from './schema.js';
+import { object, required, string, toOpenAPI } from './schema.js';
 import type { JSONSchemaProps, Property, ValidationRule } from './schema.js';
 
 /** A `kubectl get` column. */
@@ -99,12 +99,3 @@ export function conditionColumn(type: string, priority: 0 | 1 = 0): PrinterColum
 
 /** The usual Age column. */
 export const AGE_COLUMN: PrinterColumn = { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' };
-
-/** A string map with no empty keys (tags, annotations). */
-export function stringMap(description: string, maxProperties?: number): JSONSchemaProps {
-  return map(string(), {
-    description,
-    ...(maxProperties !== undefined ? { maxProperties } : {}),
-    rules: [rule<Record<string, string>>("self.all(k, k != '')", 'keys may not be empty', (self) => Object.keys(self).every((k) => k !== ''))],
-  });
-}

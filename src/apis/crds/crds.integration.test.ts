@@ -270,10 +270,10 @@ const arbNodePool = fc
   .record({
     requirements: fc.array(requirement, { maxLength: 4 }),
     labels: fc.dictionary(fc.constantFrom(...keys), value, { maxKeys: 3 }),
-    taints: fc.array(fc.record({ key: fc.constantFrom('example.com/a', 'b'), effect: fc.constantFrom('NoSchedule', 'NoExecute') }), { maxLength: 2 }),
+    taints: fc.array(fc.record({ key: fc.constantFrom('example.com/a', 'b'), effect: fc.constantFrom('NoSchedule', 'PreferNoSchedule', 'NoExecute') }), { maxLength: 2 }),
     expireAfter: fc.option(fc.constantFrom('720h', 'Never', '1h30m'), { nil: undefined }),
     terminationGracePeriod: fc.option(fc.constantFrom('48h', '90s'), { nil: undefined }),
-    disruption: fc.option(fc.record({ consolidateAfter: fc.constantFrom('0s', 'Never', '5m'), budgets: fc.array(budget, { maxLength: 3 }) }, { requiredKeys: [] }), { nil: undefined }),
+    disruption: fc.option(fc.record({ consolidationPolicy: fc.constantFrom('WhenEmpty', 'WhenEmptyOrUnderutilized'), consolidateAfter: fc.constantFrom('0s', 'Never', '5m'), budgets: fc.array(budget, { maxLength: 3 }) }, { requiredKeys: [] }), { nil: undefined }),
     limits: fc.option(fc.record({ cpu: fc.constantFrom('10', '500m', 64), memory: fc.constantFrom('100Gi', '1e3') }, { requiredKeys: [] }), { nil: undefined }),
     weight: fc.option(fc.integer({ min: 1, max: 100 }), { nil: undefined }),
   })
