@@ -68,6 +68,8 @@ const CASES: readonly Case[] = [
   { name: 'lognormal without sigma', text: edit('launchDelay: 10s', 'launchDelay: {type: lognormal, median: 10s} #!'), path: 'cluster.launchDelay.sigma', message: /is required/ },
   { name: 'a field of another distribution type', text: edit('launchDelay: 10s', 'launchDelay: {type: fixed, value: 10s, sigma: 1} #!'), path: 'cluster.launchDelay.sigma', message: /unknown field; expected one of type, value/ },
   { name: 'diurnal max below min', text: edit(/replicas:\n {8}- \{at: 0s, count: 2\}\n {8}- \{at: 30m, count: 20\}/, 'replicas: {type: diurnal, min: 5, max: 2} #!'), path: 'workload.deployments[0].replicas.max', message: /must be at least min \(5\)/ },
+  { name: 'a bad namespace', text: edit('    - name: batch\n', '    - name: batch\n      namespace: Batch_Jobs #!\n'), path: 'workload.jobs[0].namespace', message: /"Batch_Jobs" must be at most 63 lowercase letters/ },
+  { name: 'a synthetic type fixing its zone label', text: edit('price: 0.4, spotPrice: 0.12}', 'price: 0.4, spotPrice: 0.12, labels: {topology.kubernetes.io/zone: zone-a}} #!'), path: 'cluster.catalog.types[1].labels["topology.kubernetes.io/zone"]', message: /set on each node/ },
   { name: 'duplicate deployment', text: edit('  statefulSets:\n', '    - name: web #!\n      pod: {}\n      replicas: 1\n  statefulSets:\n'), path: 'workload.deployments[1].name', message: /duplicates deployment "default\/web"/ },
   { name: 'missing horizon', text: edit('horizon: 2h\n', ''), path: 'horizon', message: /is required/, line: 2 },
   { name: 'horizon too long', text: edit('horizon: 2h', 'horizon: 800h #!'), path: 'horizon', message: /at most 744h/ },

@@ -28,7 +28,7 @@ function parsed(text: string, file = 'test.yaml'): Scenario {
 describe('bundled scenarios', () => {
   const files = readdirSync(EXAMPLES).filter((f) => f.endsWith('.yaml')).sort();
 
-  it('are the four the README promises', () => {
+  it('are the four the simulator ships', () => {
     assert.deepEqual(files, ['batch.yaml', 'burst.yaml', 'diurnal.yaml', 'spot-mix.yaml']);
   });
 
@@ -62,6 +62,20 @@ describe('bundled scenarios', () => {
     assert.ok(s.cluster.insufficientCapacity.some((w) => w.capacityType === 'spot' && w.zone === 'us-east-1a' && w.instanceTypes.includes('c5.2xlarge')));
     assert.equal(s.clusterAutoscaler.derived, false);
     assert.deepEqual(s.cluster.initialNodes.map((n) => n.nodeGroup), ['on-demand', 'on-demand']);
+  });
+});
+
+describe('README-format.md', () => {
+  it('its annotated example parses and means what its comments say', () => {
+    const doc = readFileSync(fileURLToPath(new URL('./README-format.md', import.meta.url)), 'utf8');
+    const example = /## An annotated example\n+```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    assert.ok(example, 'the example block');
+    const s = parsed(example, 'tour.yaml');
+    assert.deepEqual(s.cluster.initialNodes.map((n) => [n.name, n.zone, n.nodePool, n.nodeGroup]), [['base-0', 'zone-a', 'general', 'general-od'], ['base-1', 'zone-b', 'general', 'general-od']]);
+    assert.deepEqual(s.workload.statefulSets[0]?.volumeZones, ['zone-a', 'zone-b', 'zone-c']);
+    assert.deepEqual(s.workload.deployments[0]?.template.spec.topologySpreadConstraints?.[0]?.labelSelector, { matchLabels: { app: 'web' } });
+    assert.equal(s.cluster.interruptions.scheduled[0]?.capacityType, 'spot');
+    assert.equal(s.startEpochMs, Date.parse('2025-01-06T08:00:00Z'));
   });
 });
 

@@ -14,6 +14,7 @@ import {
 } from '../../cloudprovider/catalog/index.js';
 import { LABEL_ARCH, LABEL_INSTANCE_TYPE, LABEL_OS } from '../../cloudprovider/catalog/labels.js';
 import type { InstanceType, Offering } from '../../cloudprovider/types.js';
+import { CAPACITY_TYPE_LABEL, NODEPOOL_LABEL, ZONE_LABEL } from '../../apis/labels.js';
 import { CPU, MEMORY, PODS } from '../../utils/resources.js';
 import { childPath, show } from './reader.js';
 import type { Reader } from './reader.js';
@@ -121,6 +122,7 @@ function inZones(types: readonly InstanceType[], zones: readonly string[]): Inst
 
 const SYNTHETIC_FIELDS = ['name', 'cpu', 'memory', 'pods', 'price', 'spotPrice', 'zones', 'labels', 'overhead'] as const;
 const DEFAULT_PODS = 110;
+const OFFERING_LABELS: readonly string[] = [LABEL_INSTANCE_TYPE, ZONE_LABEL, CAPACITY_TYPE_LABEL, NODEPOOL_LABEL];
 const DEFAULT_OVERHEAD = { cpu: '100m', memory: '256Mi' } as const;
 
 /**
@@ -137,6 +139,9 @@ function readSyntheticType(r: Reader, value: unknown, path: string, clusterZones
   const price = r.number(f.get('price'), f.at('price'), 0, Infinity, true);
   const spotPrice = r.number(f.get('spotPrice'), f.at('spotPrice'), 0);
   const labels = r.labels(f.get('labels'), f.at('labels')) ?? {};
+  for (const key of Object.keys(labels).filter((k) => OFFERING_LABELS.includes(k))) {
+    r.fail(f.at('labels', key), 'is set on each node from the type\'s name, its offering or its NodePool; it cannot be a fixed label');
+  }
   const zones = f.has('zones') ? r.strings(f.get('zones'), f.at('zones'), true) : clusterZones;
   zones?.forEach((z, i) => {
     if (!clusterZones.includes(z)) r.fail(f.at('zones', i), `zone "${z}" is not one of cluster.zones (${clusterZones.join(', ')})`);

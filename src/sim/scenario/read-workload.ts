@@ -45,6 +45,7 @@ export function readWorkload(r: Reader, value: unknown, path: string, zones: rea
     const name = r.str(item.get('name'), item.at('name'), true);
     const namespace = r.str(item.get('namespace'), item.at('namespace')) ?? DEFAULT_NAMESPACE;
     if (name === undefined) return undefined;
+    if (!DNS_LABEL.test(namespace) || namespace.length > 63) return void r.fail(item.at('namespace'), `"${namespace}" must be at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit`);
     if (!DNS_LABEL.test(name) || name.length > 63) return void r.fail(item.at('name'), `"${name}" must be at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit`);
     const seen = names.get(kind) ?? new Set<string>();
     names.set(kind, seen);
