@@ -95,7 +95,9 @@ async function runScenario(ops: Op[]): Promise<void> {
 
 describe('Informer convergence', () => {
   it('converges to the server and loses no event under drops, 410s and failing lists', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 20, maxLength: 60 }), runScenario), { numRuns: 80 });
+    // A fixed seed: the assertion below checks that the runs exercised relists, which a random seed
+    // only does most of the time.
+    await fc.assert(fc.asyncProperty(fc.array(opArb, { minLength: 20, maxLength: 60 }), runScenario), { numRuns: 80, seed: 1 });
     assert.ok(seen.relists > 10 && seen.relistDeletes > 3, `relists exercised: ${JSON.stringify(seen)}`);
   });
 

@@ -139,23 +139,4 @@ describe('podRequests', () => {
       throwsNaming(pod([c('web', { memory: '12Ei' })]), 'container "web"', 'memory', 'too large');
     });
   });
-
-  it('is fast: 20,000 pods well under the solver budget', () => {
-    const pods: Pod[] = [];
-    for (let i = 0; i < 20_000; i++) {
-      pods.push(pod(
-        [c('app', { cpu: `${100 + (i % 50) * 10}m`, memory: `${128 + (i % 7) * 64}Mi` }, { cpu: '2', memory: '1Gi' }),
-          c('log', { cpu: '50m', memory: '64Mi' })],
-        i % 10 === 0 ? [sidecar('proxy', { cpu: '100m', memory: '128Mi' }), c('init', { cpu: '1' })] : undefined,
-      ));
-    }
-    for (const p of pods.slice(0, 2000)) podRequests(p); // warm-up
-    const start = performance.now();
-    let cpu = 0;
-    for (const p of pods) cpu += podRequests(p).cpu ?? 0;
-    const ms = performance.now() - start;
-    assert.ok(cpu > 0);
-    // The budget is 50 ms on the target machine; the bound here leaves room for a loaded CI box.
-    assert.ok(ms < 250, `20,000 pods took ${ms.toFixed(1)} ms`);
-  });
 });
