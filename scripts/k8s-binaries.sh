@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Builds, once, the control-plane binaries of the integration tier from the Go module proxy and caches
-# them under .cache/k8s/<module>-<version>/ (git-ignored): kube-apiserver and kube-scheduler from
-# tools/k8s/kube (k8s.io/kubernetes with its staging modules pinned), etcd from tools/k8s/etcd.
+# them under .cache/k8s/<module>-<version>/ (git-ignored): kube-apiserver, kube-scheduler and
+# kube-controller-manager from tools/k8s/kube (k8s.io/kubernetes with its staging modules pinned),
+# etcd from tools/k8s/etcd.
 # Versions come from those go.mod files; go.sum pins the rest, so every machine builds the same thing.
 #
 # Usage: scripts/k8s-binaries.sh
-#   stdout: one `name=/absolute/path` line per binary (etcd, kube-apiserver, kube-scheduler);
+#   stdout: one `name=/absolute/path` line per binary (etcd, kube-apiserver, kube-scheduler,
+#   kube-controller-manager);
 #   stderr: progress and build output. Exits non-zero, saying why, if a build fails.
 # Environment: K8S_BUILD_P sets `go build -p` (default: Go's, one job per core).
 set -euo pipefail
@@ -72,7 +74,9 @@ build() {
 build "$root/tools/k8s/etcd" nodewright.local/tools/k8s/etcd "$etcd_dir/etcd" "-s -w"
 build "$root/tools/k8s/kube" k8s.io/kubernetes/cmd/kube-apiserver "$k8s_dir/kube-apiserver" "$k8s_ldflags"
 build "$root/tools/k8s/kube" k8s.io/kubernetes/cmd/kube-scheduler "$k8s_dir/kube-scheduler" "$k8s_ldflags"
+build "$root/tools/k8s/kube" k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_dir/kube-controller-manager" "$k8s_ldflags"
 
 printf 'etcd=%s\n' "$etcd_dir/etcd"
 printf 'kube-apiserver=%s\n' "$k8s_dir/kube-apiserver"
 printf 'kube-scheduler=%s\n' "$k8s_dir/kube-scheduler"
+printf 'kube-controller-manager=%s\n' "$k8s_dir/kube-controller-manager"

@@ -1,6 +1,7 @@
 /**
  * A real Kubernetes control plane for the integration tier: etcd, kube-apiserver (RBAC on, client
- * certificates) and optionally kube-scheduler, on free loopback ports with a temporary directory,
+ * certificates) and optionally kube-scheduler and kube-controller-manager (the disruption controller
+ * only), on free loopback ports with a temporary directory,
  * the way controller-runtime's envtest does. Binaries come from scripts/k8s-binaries.sh, which
  * builds them from the Go module proxy on first use.
  */
@@ -21,6 +22,12 @@ import { fileURLToPath } from 'node:url';
 export interface ControlPlaneOptions {
   /** Also run kube-scheduler (default false: pods stay Pending unless something binds them). */
   readonly scheduler?: boolean;
+  /**
+   * Also run kube-controller-manager with only the disruption controller (default false), which
+   * fills in PodDisruptionBudget status, as pods/eviction needs. Nothing else is controlled: no
+   * garbage collection, namespaces stay Terminating, workloads create no pods.
+   */
+  readonly controllerManager?: boolean;
   /** How long each component may take to become healthy (default 120 s: a 2-core machine is slow). */
   readonly readyTimeoutMs?: number;
   /** Extra kube-apiserver flags, after the defaults (e.g. `--feature-gates=...`). */
@@ -38,6 +45,13 @@ export interface ControlPlane {
   readonly clientKey: string;
   /** Kills every process and removes the temporary directory. Idempotent; never throws. */
   stop(): Promise<void>;
+  /**
+   * Stops kube-apiserver (SIGTERM, as a rolling upgrade would) and starts it again on the same
+   * port and etcd, resolving once it is ready. Its watch caches start afresh: watches in flight
+   * end, and resuming from a version older than the restart gets 410 Expired.
+   * @throws ControlPlaneError if it does not come back, with its log tail.
+   */
+  restartApiServer(): Promise<void>;
 }
 
 /** Starting or preparing the control plane failed; the message says which step and shows logs. */
@@ -51,7 +65,12 @@ const POLL_MS = 100;
 const STOP_GRACE_MS = 5_000;
 
 /** Absolute paths of the control-plane binaries. */
-export interface ControlPlaneBinaries { readonly etcd: string; readonly apiserver: string; readonly scheduler: string }
+export interface ControlPlaneBinaries {
+  readonly etcd: string;
+  readonly apiserver: string;
+  readonly scheduler: string;
+  readonly controllerManager: string;
+}
 let binaries: Promise<ControlPlaneBinaries> | undefined;
 
 interface RunResult { readonly code: number | null; readonly stdout: string; readonly stderrTail: string }
@@ -95,11 +114,12 @@ async function runBinariesScript(): Promise<ControlPlaneBinaries> {
     );
   }
   const paths = new Map(res.stdout.trim().split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  const [etcd, apiserver, scheduler] = [paths.get('etcd'), paths.get('kube-apiserver'), paths.get('kube-scheduler')];
-  if (!etcd || !apiserver || !scheduler) {
+  const [etcd, apiserver, scheduler, controllerManager] =
+    ['etcd', 'kube-apiserver', 'kube-scheduler', 'kube-controller-manager'].map((n) => paths.get(n));
+  if (!etcd || !apiserver || !scheduler || !controllerManager) {
     throw new ControlPlaneError(`${binariesScript} did not print a path for every binary:\n${res.stdout}`);
   }
-  return { etcd, apiserver, scheduler };
+  return { etcd, apiserver, scheduler, controllerManager };
 }
 
 /** Free loopback ports, distinct from each other (all held open until every one is known). */
@@ -148,7 +168,7 @@ function leafCert(dir: string, name: string, subject: string, extensions: readon
   ]);
 }
 
-/** CA, serving cert, admin and scheduler client certs, service-account key pair: files in `dir`. */
+/** CA, serving cert, admin, scheduler and controller-manager client certs, service-account key pair: files in `dir`. */
 async function makePki(dir: string): Promise<void> {
   await openssl(dir, [
     'req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes',
@@ -160,6 +180,9 @@ async function makePki(dir: string): Promise<void> {
     ]),
     leafCert(dir, 'admin', '/O=system:masters/CN=nodewright-admin', ['extendedKeyUsage=clientAuth']),
     leafCert(dir, 'scheduler', '/CN=system:kube-scheduler', ['extendedKeyUsage=clientAuth']),
+    // Without per-controller service accounts the controllers act as the manager itself, and the
+    // bootstrap role system:kube-controller-manager does not cover them: give it the admin group.
+    leafCert(dir, 'controller-manager', '/O=system:masters/CN=system:kube-controller-manager', ['extendedKeyUsage=clientAuth']),
     openssl(dir, ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'sa.key'])
       .then(() => openssl(dir, ['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'])),
   ]);
@@ -264,8 +287,8 @@ async function stopProc(proc: Proc): Promise<void> {
 }
 
 /**
- * Starts etcd, kube-apiserver and (with `scheduler: true`) kube-scheduler, and resolves once each
- * is healthy (etcd /health, apiserver /readyz, scheduler /healthz). Builds the binaries first if
+ * Starts etcd, kube-apiserver, and kube-scheduler / kube-controller-manager when asked, and resolves
+ * once each is healthy (etcd /health, apiserver /readyz, the others /healthz). Builds the binaries first if
  * they are missing. Throws ControlPlaneError naming the failed step, with the tail of that
  * process's log; everything already started is stopped and the temporary directory removed.
  * The processes are also killed if this Node process exits without calling stop().
@@ -290,7 +313,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     return stopping;
   };
   try {
-    const [etcdPort, peerPort, apiPort, schedulerPort] = (await freePorts(4)) as [number, number, number, number];
+    const [etcdPort, peerPort, apiPort, schedulerPort, managerPort] = (await freePorts(5)) as [number, number, number, number, number];
     await makePki(dir);
     const f = (name: string): string => join(dir, name);
     const [caCert, clientCert, clientKey] = await Promise.all(['ca.crt', 'admin.crt', 'admin.key'].map((n) => readFile(f(n), 'utf8'))) as [string, string, string];
@@ -305,7 +328,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
     await waitHealthy(etcd, `${etcdUrl}/health`, timeoutMs);
 
     const server = `https://127.0.0.1:${apiPort}`;
-    const apiserver = launch('kube-apiserver', bins.apiserver, [
+    const apiserverArgs = [
       `--etcd-servers=${etcdUrl}`, `--cert-dir=${f('apiserver-certs')}`,
       `--secure-port=${apiPort}`, '--bind-address=127.0.0.1', '--advertise-address=127.0.0.1',
       `--tls-cert-file=${f('serving.crt')}`, `--tls-private-key-file=${f('serving.key')}`, `--client-ca-file=${f('ca.crt')}`,
@@ -313,10 +336,22 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       `--service-account-signing-key-file=${f('sa.key')}`, '--service-cluster-ip-range=10.0.0.0/24',
       '--allow-privileged=true', '--disable-admission-plugins=ServiceAccount', '--authorization-mode=RBAC',
       ...(opts.apiserverArgs ?? []),
-    ], dir);
-    procs.push(apiserver);
+    ];
     const admin = { ca: caCert, cert: clientCert, key: clientKey };
-    await waitHealthy(apiserver, `${server}/readyz`, timeoutMs, admin);
+    const startApiServer = async (): Promise<void> => {
+      const apiserver = launch('kube-apiserver', bins.apiserver, apiserverArgs, dir);
+      procs.splice(1, 0, apiserver); // after etcd, before the components that talk to it
+      await waitHealthy(apiserver, `${server}/readyz`, timeoutMs, admin);
+    };
+    await startApiServer();
+    const restartApiServer = async (): Promise<void> => {
+      const old = procs.find((p) => p.name === 'kube-apiserver');
+      if (old) {
+        await stopProc(old);
+        procs.splice(procs.indexOf(old), 1);
+      }
+      await startApiServer();
+    };
 
     const kubeconfigPath = f('admin.kubeconfig');
     await writeFile(kubeconfigPath, kubeconfig(server, caCert, clientCert, clientKey, 'nodewright-admin'));
@@ -331,7 +366,19 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
       procs.push(scheduler);
       await waitHealthy(scheduler, `https://127.0.0.1:${schedulerPort}/healthz`, timeoutMs, { ca: caCert });
     }
-    return { kubeconfigPath, server, caCert, clientCert, clientKey, stop };
+    if (opts.controllerManager === true) {
+      const [cmCert, cmKey] = await Promise.all([readFile(f('controller-manager.crt'), 'utf8'), readFile(f('controller-manager.key'), 'utf8')]);
+      await writeFile(f('controller-manager.kubeconfig'), kubeconfig(server, caCert, cmCert, cmKey, 'system:kube-controller-manager'));
+      const manager = launch('kube-controller-manager', bins.controllerManager, [
+        `--kubeconfig=${f('controller-manager.kubeconfig')}`, '--leader-elect=false', '--controllers=disruption',
+        // No service-account key or root CA: they serve the token controllers, which are not run.
+        '--use-service-account-credentials=false', '--bind-address=127.0.0.1', `--secure-port=${managerPort}`,
+        `--tls-cert-file=${f('serving.crt')}`, `--tls-private-key-file=${f('serving.key')}`,
+      ], dir);
+      procs.push(manager);
+      await waitHealthy(manager, `https://127.0.0.1:${managerPort}/healthz`, timeoutMs, { ca: caCert });
+    }
+    return { kubeconfigPath, server, caCert, clientCert, clientKey, stop, restartApiServer };
   } catch (err) {
     await stop();
     throw err;
