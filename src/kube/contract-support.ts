@@ -23,8 +23,10 @@ export interface ContractHarness {
    */
   advance?(ms: number): Promise<void>;
   /**
-   * Make the implementation forget its watch history (the memory client's faults.expireHistory).
-   * Absent: the suite relies on resourceVersion 1 being older than any history a live server keeps.
+   * Make the implementation forget its watch history (the memory client's faults.expireHistory; a
+   * restart of kube-apiserver, whose watch caches then start at the current version). Absent: the
+   * suite relies on resourceVersion 1 being older than the history kept, which holds for a
+   * long-running server but not a fresh one (its caches start near version 1).
    */
   expireHistory?(): Promise<void>;
 }
