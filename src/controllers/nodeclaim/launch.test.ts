@@ -26,7 +26,7 @@ async function setup(cloud: 'sim' | 'fake', override: (env: TestEnv) => Partial<
   return {
     env,
     ctx,
-    async stop() {
+    stop: async () => {
       await lifecycle.stop();
       await env.stop();
     },
