@@ -1,0 +1,221 @@
+/**
+ * The provisioning controller: woken by cluster state changes (a pod became provisionable, or
+ * unbound with direct binding; a node started being disrupted; capacity planned for pods went
+ * away; a NodePool's spec changed while pods were unschedulable), it batches them in a window
+ * (idle / max) and then runs one round (round.ts). Rounds never overlap; a round that failed to
+ * create some NodeClaims is retried with backoff, and pods that fit nowhere are looked at again
+ * after a while (offerings marked unavailable expire, limits free up).
+ */
+import type { StateChange } from '../../state/changes.js';
+import { isReschedulable } from '../../state/pod-predicates.js';
+import type { StateNode } from '../../state/state-node.js';
+import type { ControllerContext } from '../context.js';
+import { Batcher } from '../runtime/batcher.js';
+import type { Quiescent } from '../runtime/reconciler.js';
+import { PlanBook } from './plan-book.js';
+import type { RoundReport } from './round.js';
+import { runRound } from './round.js';
+
+export type { RoundReport } from './round.js';
+
+export interface ProvisionerOptions {
+  /** The plan shared with direct binding (default: a new one, see `plan`). */
+  plan?: PlanBook;
+  /** Look again at pods that fit nowhere after this long (default 60 s). */
+  recheckUnschedulableMs?: number;
+  /** How long a round waits for its NodeClaims to show in the cluster state (default 10 s). */
+  seenTimeoutMs?: number;
+  /** Round reports kept (default 100). */
+  keepRounds?: number;
+  /** CPU time in ms (default: process.cpuUsage), for the overhead figure. */
+  cpuMs?: () => number;
+  /** Wall time in ms (default: performance.now). */
+  wallMs?: () => number;
+}
+
+const RETRY_MIN_MS = 1_000;
+const RETRY_MAX_MS = 5 * 60_000;
+
+const processCpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
+export class Provisioner implements Quiescent {
+  readonly name = 'provisioning';
+  /** Pod → NodeClaim/Node nominations (share with the direct binder). */
+  readonly plan: PlanBook;
+  readonly #ctx: ControllerContext;
+  readonly #batcher: Batcher;
+  readonly #recheckMs: number;
+  readonly #seenTimeoutMs: number;
+  readonly #keep: number;
+  readonly #cpuMs: () => number;
+  readonly #wallMs: () => number;
+  readonly #reasons = new Map<string, string>();
+  readonly #poolGenerations = new Map<string, number | undefined>();
+  readonly #rounds: RoundReport[] = [];
+  #running: Promise<void> | undefined;
+  #again = false;
+  #wake: { at: number; cancel: () => void } | undefined;
+  #retryMs = RETRY_MIN_MS;
+  #unsubscribe: (() => void) | undefined;
+  #stopped = false;
+  /** Rounds that threw (the error is logged). */
+  failedRounds = 0;
+
+  /** @throws RangeError for batch durations that are not positive. */
+  constructor(ctx: ControllerContext, options: ProvisionerOptions = {}) {
+    this.#ctx = ctx;
+    this.plan = options.plan ?? new PlanBook();
+    this.#recheckMs = options.recheckUnschedulableMs ?? 60_000;
+    this.#seenTimeoutMs = options.seenTimeoutMs ?? 10_000;
+    this.#keep = options.keepRounds ?? 100;
+    this.#cpuMs = options.cpuMs ?? processCpuMs;
+    this.#wallMs = options.wallMs ?? (() => performance.now());
+    this.#batcher = new Batcher({
+      clock: ctx.clock, idleMs: ctx.options.batchIdleMs, maxMs: ctx.options.batchMaxMs,
+      onClose: () => this.#startRound(),
+    });
+  }
+
+  /** Reports of the latest rounds, oldest first. */
+  get rounds(): readonly RoundReport[] {
+    return this.#rounds;
+  }
+
+  /** CPU ms from batch close to the first NodeClaim create of the latest round that created any. */
+  get overheadMs(): number | undefined {
+    for (let i = this.#rounds.length - 1; i >= 0; i--) {
+      const o = this.#rounds[i]!.overheadCpuMs;
+      if (o !== undefined) return o;
+    }
+    return undefined;
+  }
+
+  /** Subscribes to the cluster state, and opens a window at once if pods are already waiting. */
+  start(): void {
+    if (this.#unsubscribe || this.#stopped) return;
+    this.#unsubscribe = this.#ctx.state.subscribe((c) => this.#onChange(c));
+    for (const np of this.#ctx.state.nodePools()) this.#poolGenerations.set(np.metadata.name ?? '', np.metadata.generation);
+    if (this.#ctx.state.synced && this.#hasWork()) this.trigger();
+  }
+
+  /** Opens the batch window, or extends the open one. */
+  trigger(): void {
+    if (!this.#stopped) this.#batcher.trigger();
+  }
+
+  /** Stops listening and batching; resolves when a running round has ended. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#unsubscribe?.();
+    this.#batcher.stop();
+    this.#wake?.cancel();
+    this.#wake = undefined;
+    await this.#running;
+  }
+
+  isIdle(horizonMs = 0): boolean {
+    if (this.#running || this.#again || !this.#batcher.isIdle()) return false;
+    return this.#wake === undefined || this.#wake.at > this.#ctx.clock.now() + horizonMs;
+  }
+
+  #onChange(c: StateChange): void {
+    switch (c.type) {
+      case 'PodProvisionable':
+        return this.trigger();
+      case 'PodUnbound':
+        if (this.#ctx.options.binding === 'direct') this.trigger();
+        return;
+      case 'NodeDisrupting':
+        if (c.stateNode.pods.some(isReschedulable)) this.trigger();
+        return;
+      case 'Node':
+        // Capacity planned for pods went away (a failed launch, say), or room freed for pods that fit nowhere.
+        if (c.deleted && (this.#plannedOn(c.stateNode) || this.#reasons.size > 0)) this.trigger();
+        return;
+      case 'NodePool': {
+        const name = c.nodePool.metadata.name ?? '';
+        const generation = c.nodePool.metadata.generation;
+        const changed = !this.#poolGenerations.has(name) || this.#poolGenerations.get(name) !== generation;
+        if (c.deleted) this.#poolGenerations.delete(name);
+        else this.#poolGenerations.set(name, generation);
+        if (changed && !c.deleted && this.#reasons.size > 0) this.trigger();
+        return;
+      }
+      case 'Synced':
+        if (this.#hasWork()) this.trigger();
+        return;
+      case 'Pod':
+      case 'Object':
+        return;
+    }
+  }
+
+  #plannedOn(sn: StateNode): boolean {
+    return (sn.nodeClaimName !== undefined && this.plan.onTarget(sn.nodeClaimName).length > 0)
+      || (sn.nodeName !== undefined && this.plan.onTarget(sn.nodeName).length > 0);
+  }
+
+  #hasWork(): boolean {
+    const s = this.#ctx.state;
+    return s.pendingPods().length > 0 || s.reschedulablePods().length > 0
+      || (this.#ctx.options.binding === 'direct' && s.unboundPods().length > 0);
+  }
+
+  #startRound(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = this.#round().finally(() => {
+      this.#running = undefined;
+      if (this.#again && !this.#stopped) {
+        this.#again = false;
+        this.#startRound();
+      }
+    });
+  }
+
+  async #round(): Promise<void> {
+    let report: RoundReport;
+    try {
+      report = await runRound({
+        ctx: this.#ctx, plan: this.plan, reasons: this.#reasons, cpuMs: this.#cpuMs, wallMs: this.#wallMs, seenTimeoutMs: this.#seenTimeoutMs,
+      });
+    } catch (e) {
+      this.failedRounds++;
+      this.#ctx.log.error({ error: String(e) }, 'provisioning round failed; retrying');
+      this.#retryLater();
+      return;
+    }
+    this.#rounds.push(report);
+    if (this.#rounds.length > this.#keep) this.#rounds.splice(0, this.#rounds.length - this.#keep);
+    const failedPools = report.skippedPools.some((p) => p.reason.startsWith('listing its instance types failed'));
+    if (report.failedCreates > 0 || (failedPools && report.unschedulable > 0)) this.#retryLater();
+    else {
+      this.#retryMs = RETRY_MIN_MS;
+      if (report.unschedulable > 0) this.#wakeIn(this.#recheckMs);
+    }
+  }
+
+  #retryLater(): void {
+    this.#wakeIn(this.#retryMs);
+    this.#retryMs = Math.min(RETRY_MAX_MS, this.#retryMs * 2);
+  }
+
+  /** Triggers a round after `ms`, unless one is already due sooner. */
+  #wakeIn(ms: number): void {
+    if (this.#stopped) return;
+    const at = this.#ctx.clock.now() + ms;
+    if (this.#wake && this.#wake.at <= at) return;
+    this.#wake?.cancel();
+    const cancel = this.#ctx.clock.setTimer(ms, () => {
+      this.#wake = undefined;
+      this.trigger();
+    });
+    this.#wake = { at, cancel };
+  }
+}

@@ -1,0 +1,186 @@
+/**
+ * One provisioning round: snapshot the cluster, plan the pods that still need a place, create a
+ * NodeClaim per planned claim, nominate the capacity and the pods, and say what was decided. The
+ * loop around it (batching, triggers, retries) is in provisioner.ts.
+ */
+import type { Pod } from '../../apis/core.js';
+import { keyOf } from '../../apis/core.js';
+import type { NodeClaim, NodePool } from '../../apis/v1/types.js';
+import { solve } from '../../scheduling/solver.js';
+import type { PlannedNodeClaim } from '../../scheduling/types.js';
+import type { ControllerContext } from '../context.js';
+import { provisionDecision, unschedulableDecision, type LaunchedClaim } from './explain-round.js';
+import { buildNodeClaim } from './nodeclaim-template.js';
+import type { PlanBook } from './plan-book.js';
+import { loadPools } from './pools.js';
+import { PriceIndex } from './pricing.js';
+import { prepareRound } from './round-input.js';
+import { waitForMachines } from './wait-for-machines.js';
+
+/** What one round did, for stats, tests and the benchmark. */
+export interface RoundReport {
+  /** Clock time (epoch ms) the round started. */
+  readonly startedAt: number;
+  /** Pods handed to the solver. */
+  readonly pods: number;
+  /** Pods left out because they are nominated to capacity on its way. */
+  readonly nominated: number;
+  readonly nodeClaims: readonly string[];
+  readonly failedCreates: number;
+  readonly unschedulable: number;
+  /** Pods placed on existing or in-flight machines. */
+  readonly placedOnExisting: number;
+  /** NodePools that could not be used, with why. */
+  readonly skippedPools: readonly { readonly name: string; readonly reason: string }[];
+  /**
+   * Controller overhead: CPU ms from the start of the round (the batch window closing) to the
+   * first NodeClaim create call; undefined when the round created none.
+   */
+  readonly overheadCpuMs: number | undefined;
+  /** The same span in wall-clock ms. */
+  readonly overheadWallMs: number | undefined;
+  /** CPU ms of the whole round, up to the NodeClaims being in the cluster state. */
+  readonly totalCpuMs: number;
+}
+
+export interface RoundDeps {
+  readonly ctx: ControllerContext;
+  readonly plan: PlanBook;
+  /** Last unschedulable reason per pod, so a decision is recorded only when it changes (updated in place). */
+  readonly reasons: Map<string, string>;
+  readonly cpuMs: () => number;
+  readonly wallMs: () => number;
+  /** How long to wait for created NodeClaims to show in the cluster state. */
+  readonly seenTimeoutMs: number;
+}
+
+/** How long a launched claim is protected from disruption as nominated capacity. */
+export function nominationMs(batchMaxMs: number): number {
+  return Math.max(2 * batchMaxMs, 10_000);
+}
+
+/**
+ * Runs one round. Throws only for what it cannot carry on from (the state never syncing); failed
+ * creates are counted in the report, their pods left for the next round.
+ */
+export async function runRound(deps: RoundDeps): Promise<RoundReport> {
+  const { ctx, plan } = deps;
+  await ctx.state.waitForSync();
+  const cpu0 = deps.cpuMs();
+  const wall0 = deps.wallMs();
+  const now = ctx.clock.now();
+  const snapshot = ctx.state.snapshot();
+  const input = prepareRound(snapshot, plan, ctx.options.binding);
+  const empty = { startedAt: now, pods: 0, nominated: input.nominated, nodeClaims: [], failedCreates: 0, unschedulable: 0, placedOnExisting: 0, skippedPools: [] };
+  if (input.pods.length === 0) {
+    deps.reasons.clear();
+    return { ...empty, overheadCpuMs: undefined, overheadWallMs: undefined, totalCpuMs: deps.cpuMs() - cpu0 };
+  }
+  const loaded = await loadPools(snapshot.nodePools, snapshot.nodePoolUsage, ctx.cloud, ctx.unavailableOfferings);
+  const result = solve({
+    pods: input.pods, nodePools: loaded.pools, nodes: input.nodes, daemonSets: snapshot.daemonSets,
+    volumes: snapshot.volumes, options: { ignorePreferences: ctx.options.ignorePreferences },
+  });
+  const pools = new Map<string, NodePool>(loaded.pools.map((p) => [p.nodePool.metadata.name ?? '', p.nodePool]));
+
+  // Create every claim at once; the first call marks the end of the controller's overhead.
+  let overheadCpuMs: number | undefined;
+  let overheadWallMs: number | undefined;
+  const creates = result.newNodeClaims.map(async (planned): Promise<LaunchedClaim> => {
+    const claim = buildNodeClaim(pools.get(planned.nodePool)!, planned);
+    if (overheadCpuMs === undefined) {
+      overheadCpuMs = deps.cpuMs() - cpu0;
+      overheadWallMs = deps.wallMs() - wall0;
+    }
+    const created: NodeClaim = await ctx.kube.create('NodeClaim', claim);
+    return { name: created.metadata.name ?? '', planned };
+  });
+  const settled = await Promise.allSettled(creates);
+  const launched: LaunchedClaim[] = [];
+  let failedCreates = 0;
+  settled.forEach((s, i) => {
+    if (s.status === 'fulfilled') return launched.push(s.value);
+    failedCreates++;
+    const planned = result.newNodeClaims[i]!;
+    ctx.log.error({ nodepool: planned.nodePool, pods: planned.pods.length, error: String(s.reason) }, 'creating a NodeClaim failed; its pods wait for the next round');
+  });
+
+  const events: Promise<void>[] = [];
+  const until = ctx.clock.now() + nominationMs(ctx.options.batchMaxMs);
+  for (const { name, planned } of launched) {
+    ctx.state.nominate(name, until);
+    plan.reserveDaemonOverhead(name, planned.daemonSetOverhead);
+    plan.plan(planned.pods, name, now);
+    events.push(...nominatedEvents(ctx, planned.pods, `nodeclaim/${name}`));
+  }
+  for (const { node, pods } of result.existingNodes) {
+    ctx.state.nominate(node, until);
+    plan.plan(pods, node, now);
+    const sn = ctx.state.node(node);
+    events.push(...nominatedEvents(ctx, pods, sn?.nodeName === node ? `node/${node}` : `nodeclaim/${node}`));
+  }
+
+  const reasons = new Map<string, string>();
+  for (const { pod, reason } of result.unschedulable) {
+    const key = keyOf(pod);
+    reasons.set(key, reason);
+    if (deps.reasons.get(key) === reason) continue;
+    ctx.decisions.record(unschedulableDecision(now, pod, reason, loaded.skipped));
+    events.push(record(ctx, pod, 'Warning', 'FailedScheduling', `Failed to schedule pod, ${reason}`));
+  }
+  deps.reasons.clear();
+  for (const [k, v] of reasons) deps.reasons.set(k, v);
+
+  if (launched.length > 0 || result.existingNodes.length > 0) {
+    const prices = new PriceIndex(loaded.pools.flatMap((p) => p.instanceTypes));
+    ctx.decisions.record(provisionDecision({
+      now, launched, existing: result.existingNodes, pools: loaded.pools, skipped: loaded.skipped,
+      costBefore: prices.clusterCost(snapshot.stateNodes),
+    }));
+  }
+  logLaunches(ctx, launched);
+
+  await waitForMachines(ctx.state, ctx.clock, launched.map((c) => c.name), deps.seenTimeoutMs);
+  await Promise.allSettled(events);
+  return {
+    startedAt: now,
+    pods: input.pods.length,
+    nominated: input.nominated,
+    nodeClaims: launched.map((c) => c.name),
+    failedCreates,
+    unschedulable: result.unschedulable.length,
+    placedOnExisting: result.existingNodes.reduce((n, e) => n + e.pods.length, 0),
+    skippedPools: loaded.skipped,
+    overheadCpuMs,
+    overheadWallMs,
+    totalCpuMs: deps.cpuMs() - cpu0,
+  };
+}
+
+function logLaunches(ctx: ControllerContext, launched: readonly LaunchedClaim[]): void {
+  for (const { name, planned } of launched) {
+    ctx.log.info({
+      nodeclaim: name, nodepool: planned.nodePool, pods: planned.pods.length,
+      instanceTypes: planned.instanceTypeOptions.length, cheapest: cheapestName(planned), pricePerHour: planned.pricePerHour,
+    }, 'created nodeclaim');
+  }
+}
+
+function cheapestName(planned: PlannedNodeClaim): string | undefined {
+  return planned.instanceTypeOptions[0]?.instanceType.name;
+}
+
+function nominatedEvents(ctx: ControllerContext, pods: readonly Pod[], target: string): Promise<void>[] {
+  return pods.map((p) => record(ctx, p, 'Normal', 'Nominated', `Pod should schedule on: ${target}`));
+}
+
+/** Records an Event on the pod; failures are logged, never thrown. */
+function record(ctx: ControllerContext, pod: Pod, type: 'Normal' | 'Warning', reason: string, note: string): Promise<void> {
+  const m = pod.metadata;
+  return ctx.kube.recordEvent({
+    regarding: { kind: 'Pod', name: m.name ?? '', namespace: m.namespace ?? 'default', ...(m.uid ? { uid: m.uid } : {}), apiVersion: 'v1' },
+    type, reason, note, action: 'Provisioning',
+  }).catch((e: unknown) => {
+    ctx.log.warn({ pod: keyOf(pod), reason, error: String(e) }, 'recording a pod event failed');
+  });
+}
