@@ -39,7 +39,7 @@ export interface RegisterOptions {
 
 /**
  * Launches the claim as the lifecycle controller would (status, labels) and registers its Node
- * (named like the claim, joined by providerID).
+ * (named like the claim, joined by providerID) with the claim's taints and startup taints.
  * @throws Error when the claim allows no instance type of the catalogue.
  */
 export async function launchAndRegister(env: TestEnv, claimName: string, catalogue: readonly InstanceType[], o: RegisterOptions = {}): Promise<Node> {
@@ -70,7 +70,7 @@ export async function launchAndRegister(env: TestEnv, claimName: string, catalog
     apiVersion: 'v1',
     kind: 'Node',
     metadata: { name: claimName, labels },
-    spec: { providerID, taints: [...(claim.spec.taints ?? []), ...(o.extraTaints ?? [])] },
+    spec: { providerID, taints: [...(claim.spec.taints ?? []), ...(claim.spec.startupTaints ?? []), ...(o.extraTaints ?? [])] },
     status: { capacity, allocatable, conditions: [{ type: 'Ready', status: o.ready === false ? 'False' : 'True' }] },
   });
 }
