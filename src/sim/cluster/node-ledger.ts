@@ -1,0 +1,221 @@
+/**
+ * What every node holds, kept up to date one event at a time: its allocatable, readiness and
+ * taints, the pods bound to it that still hold resources (not finished; terminating pods still
+ * count, as kube-scheduler counts them until they are gone) and the sum of their requests. Pods
+ * are also indexed by label, so the pods a selector picks are found without scanning the cluster.
+ *
+ * The scheduler stand-in reads it to build the solver's view of existing nodes; the metrics
+ * sampler reads requested/allocatable per node. No I/O, no clock.
+ */
+import type { LabelSelector, Node, Pod, Taint } from '../../apis/core.js';
+import { keyOf } from '../../apis/core.js';
+import { compileSelector } from '../../apis/selectors.js';
+import { podRequests } from '../../scheduling/pod-requests.js';
+import type { ResourceList } from '../../utils/resources.js';
+import { resourcesFromQuantities } from '../../utils/resources.js';
+import { constrainsNeighbours, hasRequiredAntiAffinity, isNodeReady, podStage } from './pod-facts.js';
+
+export interface LedgerPod {
+  readonly key: string;
+  readonly uid: string;
+  readonly nodeName: string;
+  pod: Pod;
+  /** podRequests(pod), computed once ({pods: 1} when the pod's quantities are malformed). */
+  readonly requests: ResourceList;
+  /** Required anti-affinity or host ports (see constrainsNeighbours). */
+  readonly constrains: boolean;
+  readonly antiAffinity: boolean;
+}
+
+export interface LedgerNode {
+  readonly name: string;
+  /** Undefined while pods are bound to a node that does not exist (yet, or any more). */
+  node: Node | undefined;
+  labels: Readonly<Record<string, string>>;
+  taints: readonly Taint[];
+  allocatable: ResourceList;
+  ready: boolean;
+  /** spec.unschedulable, or being deleted: no new pod may go there. */
+  cordoned: boolean;
+  readonly pods: Map<string, LedgerPod>;
+  /** Sum of the requests of `pods` (a missing key is 0). */
+  readonly requested: Record<string, number>;
+  /** How many of `pods` carry required anti-affinity. */
+  antiAffinityPods: number;
+  /** How many of `pods` constrain their neighbours (required anti-affinity or host ports). */
+  constrainingPods: number;
+}
+
+function safeRequests(pod: Pod): ResourceList {
+  try {
+    return podRequests(pod);
+  } catch {
+    return { pods: 1 };
+  }
+}
+
+function safeAllocatable(node: Node): ResourceList {
+  try {
+    return resourcesFromQuantities(node.status?.allocatable);
+  } catch {
+    return {};
+  }
+}
+
+export class NodeLedger {
+  readonly #nodes = new Map<string, LedgerNode>();
+  /** Holding pods by key. */
+  readonly #pods = new Map<string, LedgerPod>();
+  /** "key=value" → holding pods carrying that label. */
+  readonly #byLabel = new Map<string, Set<LedgerPod>>();
+
+  /** Known nodes and nodes that pods are bound to, in insertion order. */
+  nodes(): IterableIterator<LedgerNode> {
+    return this.#nodes.values();
+  }
+
+  node(name: string): LedgerNode | undefined {
+    return this.#nodes.get(name);
+  }
+
+  get nodeCount(): number {
+    return this.#nodes.size;
+  }
+
+  /** Pods holding resources on some node. */
+  get podCount(): number {
+    return this.#pods.size;
+  }
+
+  /** Records a node's current state. */
+  setNode(node: Node): void {
+    const entry = this.#entry(node.metadata.name ?? '');
+    entry.node = node;
+    entry.labels = node.metadata.labels ?? {};
+    entry.taints = node.spec?.taints ?? [];
+    entry.allocatable = safeAllocatable(node);
+    entry.ready = isNodeReady(node);
+    entry.cordoned = node.spec?.unschedulable === true || node.metadata.deletionTimestamp !== undefined;
+  }
+
+  /** Forgets a node; its pods stay (bound to a node that no longer exists) until they go. */
+  removeNode(name: string): void {
+    const entry = this.#nodes.get(name);
+    if (!entry) return;
+    if (entry.pods.size === 0) {
+      this.#nodes.delete(name);
+      return;
+    }
+    entry.node = undefined;
+    entry.ready = false;
+    entry.cordoned = true;
+    entry.allocatable = {};
+  }
+
+  /** Records a pod's current state (adds, moves or drops it as its stage says). */
+  setPod(pod: Pod): void {
+    const key = keyOf(pod);
+    const old = this.#pods.get(key);
+    const holds = pod.spec.nodeName !== undefined && pod.spec.nodeName !== '' && podStage(pod) !== 'finished';
+    if (old && (!holds || old.uid !== (pod.metadata.uid ?? '') || old.nodeName !== pod.spec.nodeName)) {
+      this.#drop(old);
+    } else if (old && holds) {
+      this.#unlabel(old);
+      old.pod = pod;
+      this.#label(old);
+      return;
+    }
+    if (!holds) return;
+    const entry: LedgerPod = {
+      key,
+      uid: pod.metadata.uid ?? '',
+      nodeName: pod.spec.nodeName!,
+      pod,
+      requests: safeRequests(pod),
+      constrains: constrainsNeighbours(pod),
+      antiAffinity: hasRequiredAntiAffinity(pod),
+    };
+    const node = this.#entry(entry.nodeName);
+    node.pods.set(key, entry);
+    for (const name in entry.requests) node.requested[name] = (node.requested[name] ?? 0) + entry.requests[name]!;
+    if (entry.antiAffinity) node.antiAffinityPods++;
+    if (entry.constrains) node.constrainingPods++;
+    this.#pods.set(key, entry);
+    this.#label(entry);
+  }
+
+  /** Forgets a deleted pod. */
+  removePod(pod: Pod): void {
+    const old = this.#pods.get(keyOf(pod));
+    if (old) this.#drop(old);
+  }
+
+  /**
+   * Holding pods whose labels the selector matches (namespaces are not checked: callers get a
+   * superset where namespaces matter). An absent selector matches nothing, `{}` everything.
+   */
+  podsSelectedBy(selector: LabelSelector | undefined): LedgerPod[] {
+    if (!selector) return [];
+    const matches = compileSelector(selector);
+    let candidates: Iterable<LedgerPod> | undefined;
+    let best = Infinity;
+    for (const [k, v] of Object.entries(selector.matchLabels ?? {})) {
+      const set = this.#byLabel.get(`${k}=${v}`);
+      if (!set) return [];
+      if (set.size < best) {
+        best = set.size;
+        candidates = set;
+      }
+    }
+    if (candidates === undefined) {
+      const inExpr = selector.matchExpressions?.find((e) => e.operator === 'In');
+      if (inExpr) candidates = new Set((inExpr.values ?? []).flatMap((v) => [...(this.#byLabel.get(`${inExpr.key}=${v}`) ?? [])]));
+    }
+    const out: LedgerPod[] = [];
+    for (const p of candidates ?? this.#pods.values()) if (matches(p.pod.metadata.labels)) out.push(p);
+    return out;
+  }
+
+  #entry(name: string): LedgerNode {
+    let e = this.#nodes.get(name);
+    if (!e) {
+      e = {
+        name, node: undefined, labels: {}, taints: [], allocatable: {}, ready: false, cordoned: true,
+        pods: new Map(), requested: {}, antiAffinityPods: 0, constrainingPods: 0,
+      };
+      this.#nodes.set(name, e);
+    }
+    return e;
+  }
+
+  #drop(p: LedgerPod): void {
+    this.#pods.delete(p.key);
+    this.#unlabel(p);
+    const node = this.#nodes.get(p.nodeName);
+    if (!node) return;
+    node.pods.delete(p.key);
+    for (const name in p.requests) node.requested[name] = (node.requested[name] ?? 0) - p.requests[name]!;
+    if (p.antiAffinity) node.antiAffinityPods--;
+    if (p.constrains) node.constrainingPods--;
+    if (node.node === undefined && node.pods.size === 0) this.#nodes.delete(node.name);
+  }
+
+  #label(p: LedgerPod): void {
+    for (const [k, v] of Object.entries(p.pod.metadata.labels ?? {})) {
+      const id = `${k}=${v}`;
+      let set = this.#byLabel.get(id);
+      if (!set) this.#byLabel.set(id, (set = new Set()));
+      set.add(p);
+    }
+  }
+
+  #unlabel(p: LedgerPod): void {
+    for (const [k, v] of Object.entries(p.pod.metadata.labels ?? {})) {
+      const id = `${k}=${v}`;
+      const set = this.#byLabel.get(id);
+      if (!set) continue;
+      set.delete(p);
+      if (set.size === 0) this.#byLabel.delete(id);
+    }
+  }
+}

@@ -1,0 +1,125 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { Affinity, Node, Pod, TopologySpreadConstraint } from '../../apis/core.js';
+import { solve } from '../../scheduling/solver.js';
+import { podRequests } from '../../scheduling/pod-requests.js';
+import { node, pod } from '../../test/builders.js';
+import { NodeLedger } from './node-ledger.js';
+import { solverNodes } from './solver-view.js';
+import type { PlacedPod } from './solver-view.js';
+
+const ZONE = 'topology.kubernetes.io/zone';
+const HOST = 'kubernetes.io/hostname';
+const APPS = ['x', 'y', 'z'] as const;
+
+interface NodeGen { zone: string; cpu: number; ready: boolean; cordoned: boolean; tainted: boolean }
+interface PodGen { app: (typeof APPS)[number]; milli: number; kind: 'plain' | 'spread' | 'soft-spread' | 'affinity' | 'anti' | 'anti-zone' | 'port' }
+
+const nodeGen = fc.record({
+  zone: fc.constantFrom('a', 'b', 'c'),
+  cpu: fc.integer({ min: 1, max: 8 }),
+  ready: fc.constantFrom(true, true, true, false),
+  cordoned: fc.constantFrom(false, false, false, true),
+  tainted: fc.constantFrom(false, false, false, true),
+});
+const podGen = fc.record({
+  app: fc.constantFrom(...APPS),
+  milli: fc.integer({ min: 1, max: 20 }).map((n) => n * 100),
+  kind: fc.constantFrom('plain', 'plain', 'spread', 'soft-spread', 'affinity', 'anti', 'anti-zone', 'port'),
+});
+
+function constraints(kind: PodGen['kind']): { spread?: TopologySpreadConstraint[]; affinity?: Affinity; hostPort?: number } {
+  switch (kind) {
+    case 'plain':
+      return {};
+    case 'spread':
+    case 'soft-spread':
+      return { spread: [{ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: kind === 'spread' ? 'DoNotSchedule' : 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'x' } } }] };
+    case 'affinity':
+      return { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: ZONE, labelSelector: { matchLabels: { app: 'z' } } }] } } };
+    case 'anti':
+      return { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: HOST, labelSelector: { matchLabels: { app: 'y' } } }] } } };
+    case 'anti-zone':
+      return { affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: ZONE, labelSelector: { matchLabels: { app: 'y' } } }] } } };
+    case 'port':
+      return { hostPort: 8080 };
+  }
+}
+
+function makePod(name: string, g: PodGen, nodeName?: string): Pod {
+  return pod({ name, cpu: `${g.milli}m`, labels: { app: g.app }, ...constraints(g.kind), ...(nodeName ? { nodeName } : {}) });
+}
+
+function makeNode(name: string, g: NodeGen): Node {
+  const n = node(name, { cpu: String(g.cpu), labels: { [ZONE]: g.zone }, ...(g.tainted ? { taints: [{ key: 'gpu', effect: 'NoSchedule' }] } : {}) });
+  return {
+    ...n,
+    spec: { ...n.spec, ...(g.cordoned ? { unschedulable: true } : {}) },
+    status: { ...n.status, conditions: [{ type: 'Ready', status: g.ready ? 'True' : 'False' }] },
+  };
+}
+
+/** pod name → node name (or "-" when unschedulable). */
+function placements(result: ReturnType<typeof solve>): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const e of result.existingNodes) for (const p of e.pods) out.set(p.metadata.name ?? '', e.node);
+  for (const u of result.unschedulable) out.set(u.pod.metadata.name ?? '', '-');
+  return out;
+}
+
+describe('solverNodes', () => {
+  const sameAsFull = (pendingGen: fc.Arbitrary<PodGen>): void => {
+    fc.assert(fc.property(
+      fc.array(nodeGen, { minLength: 1, maxLength: 7 }),
+      fc.array(fc.tuple(podGen, fc.nat()), { maxLength: 25 }),
+      fc.array(pendingGen, { minLength: 1, maxLength: 8 }),
+      fc.array(fc.tuple(podGen, fc.nat()), { maxLength: 4 }),
+      (nodes, bound, pending, placedEarlier) => {
+        const ledger = new NodeLedger();
+        nodes.forEach((g, i) => ledger.setNode(makeNode(`n${i}`, g)));
+        bound.forEach(([g, at], i) => ledger.setPod(makePod(`bound-${i}`, g, `n${at % nodes.length}`)));
+        const placed = new Map<string, PlacedPod[]>();
+        placedEarlier.forEach(([g, at], i) => {
+          const p = makePod(`earlier-${i}`, g, `n${at % nodes.length}`);
+          const list = placed.get(p.spec.nodeName!) ?? [];
+          list.push({ pod: p, requests: podRequests(p) });
+          placed.set(p.spec.nodeName!, list);
+        });
+        const group = pending.map((g, i) => {
+          const p = makePod(`pending-${i}`, g);
+          return { pod: p, requests: podRequests(p) };
+        });
+        const pods = group.map((g) => g.pod);
+        const reduced = solve({ pods, nodePools: [], nodes: solverNodes({ ledger, pods: group, placed }).nodes });
+        const full = solve({ pods, nodePools: [], nodes: solverNodes({ ledger, pods: group, placed, showAll: true }).nodes });
+        assert.deepEqual(placements(reduced), placements(full));
+      },
+    ), { numRuns: 300, seed: 20251130 });
+  };
+
+  it('places pending pods exactly as the solver does when shown every node and every pod', () => sameAsFull(podGen));
+
+  it('... also when no pending pod has inter-pod constraints (only nodes with room are shown)', () =>
+    sameAsFull(podGen.map((g) => ({ ...g, kind: 'plain' as const }))));
+
+  it('hides what pods without inter-pod constraints cannot use', () => {
+    const ledger = new NodeLedger();
+    ledger.setNode(node('full', { cpu: '2' }));
+    ledger.setNode(node('roomy', { cpu: '8' }));
+    ledger.setNode({ ...node('down', { cpu: '8' }), status: { ...node('down').status, conditions: [{ type: 'Ready', status: 'False' }] } });
+    for (let i = 0; i < 20; i++) ledger.setPod(pod({ name: `f${i}`, cpu: '100m', nodeName: 'full', labels: { app: 'x' } }));
+    ledger.setPod(pod({ name: 'r', cpu: '1', nodeName: 'roomy', labels: { app: 'x' } }));
+    const p = pod({ name: 'new', cpu: '1' });
+    const view = solverNodes({ ledger, pods: [{ pod: p, requests: podRequests(p) }], placed: new Map() });
+    assert.equal(view.topology, false);
+    assert.deepEqual(view.nodes.map((n) => n.name), ['roomy']);
+    // The hidden pod's request is taken off allocatable instead.
+    assert.equal(view.nodes[0]!.pods.length, 0);
+    assert.equal(view.nodes[0]!.allocatable.cpu, 7000);
+    const spread = pod({ name: 'spread', cpu: '1', labels: { app: 'x' }, spread: [{ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: 'x' } } }] });
+    const all = solverNodes({ ledger, pods: [{ pod: spread, requests: podRequests(spread) }], placed: new Map() });
+    assert.equal(all.topology, true);
+    assert.deepEqual(all.nodes.map((n) => [n.name, n.pods.length, n.unschedulable]), [['roomy', 1, false], ['full', 20, false], ['down', 0, true]]);
+  });
+});

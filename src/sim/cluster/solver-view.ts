@@ -1,0 +1,137 @@
+/**
+ * The existing nodes as the solver should see them for one group of pending pods, built from the
+ * node ledger without handing the solver every pod in the cluster.
+ *
+ * Exactness: the solver sees each node's allocatable reduced by the requests of the pods it is not
+ * shown, plus the pods it must see as pods: those the pending pods' inter-pod constraints select
+ * (topology spread, pod (anti-)affinity), those that constrain their neighbours (required
+ * anti-affinity, host ports) and those placed earlier in the same pass. For pods without inter-pod
+ * constraints only nodes that could hold one of them are shown (and every node carrying a pod with
+ * required anti-affinity, which repels pods from its whole topology domain); otherwise every node is, not-ready and cordoned ones as unschedulable, since
+ * their pods still count for topology. Nodes come least allocated first, so a lone pod lands
+ * where kube-scheduler's default LeastAllocated scoring would put it.
+ */
+import type { Pod } from '../../apis/core.js';
+import type { SolverNode } from '../../scheduling/types.js';
+import type { ResourceList } from '../../utils/resources.js';
+import type { LedgerNode, LedgerPod, NodeLedger } from './node-ledger.js';
+import { hasInterPodTerms, hasRequiredAntiAffinity, interPodSelectors } from './pod-facts.js';
+
+/** A pod placed earlier in the pass, not yet in the ledger. */
+export interface PlacedPod {
+  readonly pod: Pod;
+  readonly requests: ResourceList;
+}
+
+export interface SolverNodesInput {
+  readonly ledger: NodeLedger;
+  /** The pending pods of this group, with their requests. */
+  readonly pods: readonly PlacedPod[];
+  /** Node name → pods placed on it earlier in this pass. */
+  readonly placed: ReadonlyMap<string, readonly PlacedPod[]>;
+  /**
+   * Show every node and every pod (slow, obviously right): the reference the reduced view is
+   * tested against.
+   */
+  readonly showAll?: boolean;
+}
+
+export interface SolverNodesResult {
+  readonly nodes: SolverNode[];
+  /** True when every existing node was shown (some pod had inter-pod constraints). */
+  readonly topology: boolean;
+}
+
+export function solverNodes(input: SolverNodesInput): SolverNodesResult {
+  const { ledger, pods, placed } = input;
+  const all = input.showAll === true;
+  const topology = all || pods.some((p) => hasInterPodTerms(p.pod));
+  const shown = new Map<string, LedgerPod[]>();
+  if (all) {
+    for (const node of ledger.nodes()) shown.set(node.name, [...node.pods.values()]);
+  } else if (topology) {
+    const seen = new Set<string>();
+    for (const p of pods) {
+      for (const selector of interPodSelectors(p.pod)) {
+        for (const lp of ledger.podsSelectedBy(selector)) {
+          if (seen.has(lp.key)) continue;
+          seen.add(lp.key);
+          let list = shown.get(lp.nodeName);
+          if (!list) shown.set(lp.nodeName, (list = []));
+          list.push(lp);
+        }
+      }
+    }
+  }
+  const vectors = topology ? [] : distinctRequests(pods);
+  const candidates: { node: LedgerNode; free: Record<string, number>; score: number }[] = [];
+  for (const node of ledger.nodes()) {
+    if (node.node === undefined) continue;
+    const earlier = placed.get(node.name);
+    const free = freeRoom(node, earlier);
+    const usable = node.ready && !node.cordoned;
+    const repels = node.antiAffinityPods > 0 || (earlier?.some((p) => hasRequiredAntiAffinity(p.pod)) ?? false);
+    if (!topology && !repels && !(usable && vectors.some((v) => fits(v, free)))) continue;
+    candidates.push({ node, free, score: usable ? freeScore(node, free) : -1 });
+  }
+  candidates.sort((a, b) => b.score - a.score || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0));
+  const nodes = candidates.map(({ node }) => toSolverNode(node, shown.get(node.name) ?? [], placed.get(node.name) ?? []));
+  return { nodes, topology };
+}
+
+function toSolverNode(node: LedgerNode, selected: readonly LedgerPod[], placed: readonly PlacedPod[]): SolverNode {
+  const real: LedgerPod[] = [...selected];
+  if (node.constrainingPods > 0) {
+    const have = new Set(real.map((p) => p.key));
+    for (const p of node.pods.values()) if (p.constrains && !have.has(p.key)) real.push(p);
+  }
+  // Allocatable less what the hidden pods request: the solver adds back what it is shown.
+  const allocatable: Record<string, number> = { ...node.allocatable };
+  for (const name in node.requested) allocatable[name] = (allocatable[name] ?? 0) - node.requested[name]!;
+  for (const p of real) for (const name in p.requests) allocatable[name] = (allocatable[name] ?? 0) + p.requests[name]!;
+  return {
+    name: node.name,
+    labels: node.labels,
+    taints: node.taints,
+    allocatable,
+    pods: [...real.map((p) => p.pod), ...placed.map((p) => p.pod)],
+    unschedulable: !node.ready || node.cordoned,
+  };
+}
+
+function freeRoom(node: LedgerNode, placed: readonly PlacedPod[] | undefined): Record<string, number> {
+  const free: Record<string, number> = { ...node.allocatable };
+  for (const name in node.requested) free[name] = (free[name] ?? 0) - node.requested[name]!;
+  for (const p of placed ?? []) for (const name in p.requests) free[name] = (free[name] ?? 0) - p.requests[name]!;
+  return free;
+}
+
+/** kube-scheduler's LeastAllocated score: the mean free fraction of cpu and memory. */
+function freeScore(node: LedgerNode, free: Readonly<Record<string, number>>): number {
+  let sum = 0;
+  let n = 0;
+  for (const r of ['cpu', 'memory']) {
+    const total = node.allocatable[r] ?? 0;
+    if (total <= 0) continue;
+    sum += Math.max(0, free[r] ?? 0) / total;
+    n++;
+  }
+  return n === 0 ? 0 : sum / n;
+}
+
+function fits(request: ResourceList, free: Readonly<Record<string, number>>): boolean {
+  for (const name in request) {
+    const amount = request[name]!;
+    if (amount > 0 && amount > (free[name] ?? 0)) return false;
+  }
+  return true;
+}
+
+function distinctRequests(pods: readonly PlacedPod[]): ResourceList[] {
+  const byKey = new Map<string, ResourceList>();
+  for (const p of pods) {
+    const key = Object.keys(p.requests).sort().map((k) => `${k}=${p.requests[k]}`).join(',');
+    if (!byKey.has(key)) byKey.set(key, p.requests);
+  }
+  return [...byKey.values()];
+}
