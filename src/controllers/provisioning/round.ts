@@ -99,7 +99,10 @@ export async function runRound(deps: RoundDeps): Promise<RoundReport> {
   const launched: LaunchedClaim[] = [];
   let failedCreates = 0;
   settled.forEach((s, i) => {
-    if (s.status === 'fulfilled') return launched.push(s.value);
+    if (s.status === 'fulfilled') {
+      launched.push(s.value);
+      return;
+    }
     failedCreates++;
     const planned = result.newNodeClaims[i]!;
     ctx.log.error({ nodepool: planned.nodePool, pods: planned.pods.length, error: String(s.reason) }, 'creating a NodeClaim failed; its pods wait for the next round');
