@@ -1,0 +1,218 @@
+/**
+ * What the Cluster Autoscaler sees of the cluster: informers on Nodes, Pods, PodDisruptionBudgets
+ * and DaemonSets, the pods kube-scheduler marked Unschedulable, and per node the solver's view of
+ * it (labels, taints, allocatable, bound pods), rebuilt only for nodes whose objects changed. A
+ * generation counter moves on every change that could alter a scheduling simulation, so callers
+ * can reuse results while it stands still.
+ */
+import type { DaemonSet, Node, Pod, PodDisruptionBudget } from '../../apis/core.js';
+import { keyOf } from '../../apis/core.js';
+import { Informer, POD_NODE_NAME_INDEX, podNodeNameIndex } from '../../kube/informer.js';
+import type { InformerError } from '../../kube/informer.js';
+import type { KubeClient } from '../../kube/types.js';
+import type { SolverNode } from '../../scheduling/types.js';
+import { failedToSchedule, isActive, isOwnedByDaemonSet, isTerminal } from '../../state/pod-predicates.js';
+import type { Clock } from '../../utils/clock.js';
+import type { ResourceList } from '../../utils/resources.js';
+import { resourcesFromQuantities } from '../../utils/resources.js';
+import { TO_BE_DELETED_TAINT_KEY } from './taints.js';
+
+/** A node as the autoscaler simulates with it. */
+export interface ViewNode {
+  readonly node: Node;
+  readonly name: string;
+  readonly ready: boolean;
+  /** Carries the autoscaler's hard taint, or is cordoned: no pod goes there. */
+  readonly deleting: boolean;
+  readonly allocatable: ResourceList;
+  /** Bound pods that still hold resources (not Succeeded or Failed). */
+  readonly pods: readonly Pod[];
+  readonly solverNode: SolverNode;
+}
+
+export interface ClusterViewOptions {
+  readonly clock: Clock;
+  /** A pod was newly marked Unschedulable (the loop trigger's pod observer). */
+  readonly onUnschedulablePod?: () => void;
+  /** A Node appeared (for the kubelet's registration taints). */
+  readonly onNodeAdded?: (node: Node) => void;
+  readonly onError?: (e: InformerError) => void;
+}
+
+/** A pod kube-scheduler could not place: unbound, active, PodScheduled=False/Unschedulable. */
+export function isUnschedulable(pod: Pod): boolean {
+  return !pod.spec.nodeName && isActive(pod) && failedToSchedule(pod);
+}
+
+export function isNodeReady(node: Node): boolean {
+  return node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+export class ClusterView {
+  readonly #nodes: Informer<'Node'>;
+  readonly #pods: Informer<'Pod'>;
+  readonly #pdbs: Informer<'PodDisruptionBudget'>;
+  readonly #daemonSets: Informer<'DaemonSet'>;
+  readonly #o: ClusterViewOptions;
+  readonly #unschedulable = new Map<string, Pod>();
+  readonly #cache = new Map<string, ViewNode>();
+  #generation = 0;
+  #daemonSetGeneration = 0;
+
+  constructor(kube: KubeClient, options: ClusterViewOptions) {
+    this.#o = options;
+    const common = { clock: options.clock, onError: options.onError };
+    this.#nodes = new Informer(kube, 'Node', common);
+    this.#pods = new Informer(kube, 'Pod', { ...common, indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndex } });
+    this.#pdbs = new Informer(kube, 'PodDisruptionBudget', common);
+    this.#daemonSets = new Informer(kube, 'DaemonSet', common);
+    this.#nodes.addHandler({
+      onAdd: (n) => {
+        this.#nodeChanged(n);
+        this.#o.onNodeAdded?.(n);
+      },
+      onUpdate: (_o, n) => this.#nodeChanged(n),
+      onDelete: (n) => this.#nodeChanged(n),
+    });
+    this.#pods.addHandler({
+      onAdd: (p) => this.#podChanged(undefined, p),
+      onUpdate: (o, p) => this.#podChanged(o, p),
+      onDelete: (p) => this.#podChanged(p, undefined),
+    });
+    const bump = (): void => void this.#generation++;
+    this.#pdbs.addHandler({ onAdd: bump, onUpdate: bump, onDelete: bump });
+    const dsBump = (): void => {
+      this.#generation++;
+      this.#daemonSetGeneration++;
+    };
+    this.#daemonSets.addHandler({ onAdd: dsBump, onUpdate: dsBump, onDelete: dsBump });
+  }
+
+  start(): void {
+    for (const i of this.#informers()) i.start();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.#informers().map((i) => i.stop()));
+  }
+
+  /** Resolves once every informer has synced. @throws InformerError when one stops first. */
+  async waitForSync(): Promise<void> {
+    await Promise.all(this.#informers().map((i) => i.waitForSync()));
+  }
+
+  get synced(): boolean {
+    return this.#informers().every((i) => i.hasSynced());
+  }
+
+  /** Moves whenever nodes, bound pods, budgets or daemonsets change. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  /** Moves whenever a DaemonSet changes. */
+  get daemonSetGeneration(): number {
+    return this.#daemonSetGeneration;
+  }
+
+  /** Every node, by name. */
+  nodes(): ViewNode[] {
+    return this.#nodes.list().map((n) => this.#viewOf(n)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  node(name: string): ViewNode | undefined {
+    const n = this.#nodes.getByName(name);
+    return n ? this.#viewOf(n) : undefined;
+  }
+
+  /** Pods marked Unschedulable, oldest first (then by namespace/name). */
+  unschedulablePods(): Pod[] {
+    return [...this.#unschedulable.values()].sort((a, b) => {
+      const ta = a.metadata.creationTimestamp ?? '';
+      const tb = b.metadata.creationTimestamp ?? '';
+      return ta < tb ? -1 : ta > tb ? 1 : keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0;
+    });
+  }
+
+  /** The pod as the informer last saw it. */
+  pod(namespace: string, name: string): Pod | undefined {
+    return this.#pods.getByName(name, namespace);
+  }
+
+  podDisruptionBudgets(): PodDisruptionBudget[] {
+    return this.#pdbs.list();
+  }
+
+  daemonSets(): DaemonSet[] {
+    return this.#daemonSets.list().sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
+  }
+
+  #informers(): Pick<Informer<'Node'>, 'start' | 'stop' | 'hasSynced' | 'waitForSync'>[] {
+    return [this.#nodes, this.#pods, this.#pdbs, this.#daemonSets];
+  }
+
+  #nodeChanged(n: Node): void {
+    this.#generation++;
+    this.#cache.delete(n.metadata.name ?? '');
+  }
+
+  #podChanged(old: Pod | undefined, pod: Pod | undefined): void {
+    const key = keyOf((pod ?? old)!);
+    if (pod && isUnschedulable(pod)) {
+      const was = this.#unschedulable.has(key);
+      this.#unschedulable.set(key, pod);
+      if (!was) this.#o.onUnschedulablePod?.();
+    } else {
+      this.#unschedulable.delete(key);
+    }
+    const oldNode = old?.spec.nodeName;
+    const newNode = pod?.spec.nodeName;
+    if (!oldNode && !newNode) return;
+    if (old && pod && oldNode === newNode && sameForSimulation(old, pod)) {
+      // Only conditions changed: the node's pods are the same to a simulation, but the cached
+      // objects must be the current ones.
+      this.#cache.delete(newNode!);
+      return;
+    }
+    this.#generation++;
+    if (oldNode) this.#cache.delete(oldNode);
+    if (newNode) this.#cache.delete(newNode);
+  }
+
+  #viewOf(node: Node): ViewNode {
+    const name = node.metadata.name ?? '';
+    const cached = this.#cache.get(name);
+    if (cached && cached.node === node) return cached;
+    const pods = this.#pods.byIndex(POD_NODE_NAME_INDEX, name).filter((p) => !isTerminal(p));
+    pods.sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0));
+    let allocatable: ResourceList;
+    try {
+      allocatable = resourcesFromQuantities(node.status?.allocatable);
+    } catch {
+      allocatable = {};
+    }
+    const ready = isNodeReady(node);
+    const deleting = !!node.spec?.unschedulable || (node.spec?.taints ?? []).some((t) => t.key === TO_BE_DELETED_TAINT_KEY);
+    const view: ViewNode = {
+      node, name, ready, deleting, allocatable, pods,
+      solverNode: {
+        name, labels: node.metadata.labels ?? {}, taints: node.spec?.taints ?? [], allocatable, pods,
+        inFlight: !ready, unschedulable: deleting,
+      },
+    };
+    this.#cache.set(name, view);
+    return view;
+  }
+}
+
+function sameForSimulation(a: Pod, b: Pod): boolean {
+  return isTerminal(a) === isTerminal(b)
+    && !!a.metadata.deletionTimestamp === !!b.metadata.deletionTimestamp
+    && a.status?.phase === b.status?.phase
+    && JSON.stringify(a.metadata.annotations ?? {}) === JSON.stringify(b.metadata.annotations ?? {});
+}
+
+/** DaemonSet pods do not move when a node goes: they are not the node's workload. */
+export function isDaemonSetPod(pod: Pod): boolean {
+  return isOwnedByDaemonSet(pod);
+}
