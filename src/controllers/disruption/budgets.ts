@@ -1,0 +1,92 @@
+/**
+ * NodePool disruption budgets: how many more of a pool's nodes may be disrupted now for a reason.
+ * The most restrictive active budget that applies to the reason wins; percentages of the pool's
+ * nodes round up; nodes already being disrupted (marked, deleting, or not Ready) count against it.
+ */
+import type { Budget, DisruptionReason } from '../../apis/v1/types.js';
+import type { StateNode } from '../../state/state-node.js';
+import { isWindowActive } from '../../utils/cron.js';
+import { parseDuration } from '../../utils/duration.js';
+import type { PoolInfo } from './types.js';
+
+/** What a pool's budgets allow for one reason at one moment. */
+export interface BudgetState {
+  readonly nodePool: string;
+  readonly reason: DisruptionReason;
+  /** Managed, initialised nodes of the pool (what percentages are of). */
+  readonly total: number;
+  /** Of those, being disrupted already (marked for deletion, deleting, or not Ready). */
+  readonly disrupting: number;
+  /** What the winning budget allows in all (Infinity when no budget applies now). */
+  readonly limit: number;
+  /** The winning budget, if any. */
+  readonly budget: Budget | undefined;
+  /** Further disruptions allowed now: max(limit - disrupting, 0). */
+  allowed: number;
+}
+
+/**
+ * Whether the budget is in force at `now`: always without a schedule, else while the window its
+ * cron schedule opens (UTC) lasts. A schedule or duration that does not parse counts as active
+ * (the restrictive reading; validation rejects such pools before they get here).
+ */
+export function isBudgetActive(budget: Budget, now: number): boolean {
+  if (budget.schedule === undefined) return true;
+  try {
+    return isWindowActive(budget.schedule, parseDuration(budget.duration ?? ''), now);
+  } catch {
+    return true;
+  }
+}
+
+/** The nodes a budget allows out of `total`: a count, or a percentage rounded up; garbage allows none. */
+export function budgetNodes(nodes: string, total: number): number {
+  const pct = /^(\d+)%$/.exec(nodes);
+  if (pct) return Math.ceil((Number(pct[1]) * total) / 100);
+  return /^\d+$/.test(nodes) ? Number(nodes) : 0;
+}
+
+/**
+ * The most restrictive active budget for the reason (budgets without `reasons` apply to all).
+ * @returns its limit and the budget, or Infinity when none applies now.
+ */
+export function budgetLimit(budgets: readonly Budget[], reason: DisruptionReason, total: number, now: number): { limit: number; budget: Budget | undefined } {
+  let best: { limit: number; budget: Budget | undefined } = { limit: Infinity, budget: undefined };
+  for (const b of budgets) {
+    if (b.reasons && !b.reasons.includes(reason)) continue;
+    if (!isBudgetActive(b, now)) continue;
+    const limit = budgetNodes(b.nodes, total);
+    if (limit < best.limit) best = { limit, budget: b };
+  }
+  return best;
+}
+
+function isNodeReady(node: StateNode): boolean {
+  return node.node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+}
+
+/** Budget state per pool for one reason, from every machine in the cache. */
+export function budgetMapping(nodes: readonly StateNode[], pools: ReadonlyMap<string, PoolInfo>, reason: DisruptionReason, now: number): Map<string, BudgetState> {
+  const total = new Map<string, number>();
+  const disrupting = new Map<string, number>();
+  for (const n of nodes) {
+    if (!n.managed || !n.initialized || n.nodePool === undefined) continue;
+    total.set(n.nodePool, (total.get(n.nodePool) ?? 0) + 1);
+    if (n.markedForDeletion || !isNodeReady(n)) disrupting.set(n.nodePool, (disrupting.get(n.nodePool) ?? 0) + 1);
+  }
+  const out = new Map<string, BudgetState>();
+  for (const [name, pool] of pools) {
+    const t = total.get(name) ?? 0;
+    const d = disrupting.get(name) ?? 0;
+    const { limit, budget } = budgetLimit(pool.nodePool.spec.disruption.budgets, reason, t, now);
+    out.set(name, { nodePool: name, reason, total: t, disrupting: d, limit, budget, allowed: Math.max(limit - d, 0) });
+  }
+  return out;
+}
+
+/** "10% of 7 nodes = 1, 1 already being disrupted", for decision records. */
+export function describeBudget(b: BudgetState): string {
+  if (b.budget === undefined) return `no budget limits ${b.reason} disruptions now`;
+  const window = b.budget.schedule ? ` (window ${b.budget.schedule} for ${b.budget.duration ?? '?'})` : '';
+  return `budget nodes=${b.budget.nodes}${window} allows ${b.limit} of ${b.total} nodes for ${b.reason}, ${b.disrupting} already being disrupted`;
+}

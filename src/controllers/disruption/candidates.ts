@@ -1,0 +1,115 @@
+/**
+ * Which machines may be disrupted at all, and why the others may not. A candidate is managed (has
+ * a NodeClaim), initialised, not deleting or marked, not nominated for pending pods, in a valid
+ * NodePool, without do-not-disrupt on it or its pods, and every pod evictable under its
+ * PodDisruptionBudgets. Each method then narrows the candidates further (empty, drifted, ...).
+ */
+import type { Pod, PodDisruptionBudget } from '../../apis/core.js';
+import { CAPACITY_TYPE_LABEL, INSTANCE_TYPE_LABEL, ZONE_LABEL } from '../../apis/labels.js';
+import { ConditionTypes } from '../../apis/v1/types.js';
+import { isReschedulable } from '../../state/pod-predicates.js';
+import type { StateNode } from '../../state/state-node.js';
+import { parseDuration } from '../../utils/duration.js';
+import { doNotDisruptReason, pdbBlockReason } from './blockers.js';
+import { disruptionCost } from './disruption-cost.js';
+import { findOffering } from './pools.js';
+import type { Candidate, PoolInfo } from './types.js';
+
+/** A machine that is not a candidate for a reason worth telling the user. */
+export interface BlockedNode {
+  readonly node: string;
+  readonly nodePool: string | undefined;
+  readonly reason: string;
+}
+
+export interface CandidateScan {
+  readonly candidates: Candidate[];
+  readonly blocked: BlockedNode[];
+}
+
+const time = (text: string | undefined): number | undefined => {
+  const ms = Date.parse(text ?? '');
+  return Number.isFinite(ms) ? ms : undefined;
+};
+
+/**
+ * Since when the node has been stable: its last pod event as the cache or the NodeClaim saw it,
+ * else its initialisation (the Initialized condition's transition, else the Node's creation).
+ */
+export function stableSince(node: StateNode): number {
+  const claim = node.nodeClaim;
+  const initialized = claim?.status?.conditions?.find((c) => c.type === ConditionTypes.Initialized && c.status === 'True');
+  const candidates = [
+    node.lastPodEventMs,
+    time(claim?.status?.lastPodEventTime),
+    time(initialized?.lastTransitionTime),
+    time(node.node?.metadata.creationTimestamp),
+  ].filter((t): t is number => t !== undefined);
+  return candidates.length > 0 ? Math.max(...candidates) : -Infinity;
+}
+
+/** Whether consolidateAfter has elapsed for the node ("Never": never; unparsable: never). */
+export function isConsolidatable(node: StateNode, consolidateAfter: string, now: number): boolean {
+  let after: number;
+  try {
+    after = parseDuration(consolidateAfter, { allowNever: true });
+  } catch {
+    return false;
+  }
+  return after !== Infinity && now >= stableSince(node) + after;
+}
+
+/**
+ * Sorts every machine into candidates and blocked ones. Machines skipped for transient reasons
+ * (not initialised, deleting, nominated, unmanaged) are in neither list.
+ */
+export function scanCandidates(
+  nodes: readonly StateNode[],
+  pools: ReadonlyMap<string, PoolInfo>,
+  pdbsFor: (pod: Pod) => readonly PodDisruptionBudget[],
+  now: number,
+): CandidateScan {
+  const candidates: Candidate[] = [];
+  const blocked: BlockedNode[] = [];
+  for (const node of nodes) {
+    if (!node.managed || !node.initialized || node.markedForDeletion || node.disrupted) continue;
+    if (node.nodeName === undefined || node.nodeClaimName === undefined) continue;
+    if (node.nominatedUntil !== undefined) continue;
+    const block = (reason: string): void => void blocked.push({ node: node.nodeName!, nodePool: node.nodePool, reason });
+    const pool = node.nodePool === undefined ? undefined : pools.get(node.nodePool);
+    if (!pool) {
+      block(node.nodePool === undefined ? 'it has no karpenter.sh/nodepool label' : `its NodePool ${node.nodePool} does not exist or is invalid`);
+      continue;
+    }
+    const dnd = doNotDisruptReason(node, now);
+    if (dnd) {
+      block(dnd);
+      continue;
+    }
+    const pdb = pdbBlockReason(node.pods, pdbsFor);
+    if (pdb) {
+      block(pdb);
+      continue;
+    }
+    const reschedulablePods = node.pods.filter(isReschedulable);
+    const instanceType = node.labels[INSTANCE_TYPE_LABEL];
+    const zone = node.labels[ZONE_LABEL];
+    const capacityType = node.labels[CAPACITY_TYPE_LABEL];
+    candidates.push({
+      nodeName: node.nodeName,
+      claimName: node.nodeClaimName,
+      nodePoolName: pool.name,
+      capacity: node.capacity,
+      reschedulablePods,
+      stateNode: node,
+      pool,
+      instanceType,
+      zone,
+      capacityType,
+      price: findOffering(pool, instanceType, zone, capacityType)?.price,
+      disruptionCost: disruptionCost(reschedulablePods, node.nodeClaim, now),
+      consolidatable: isConsolidatable(node, pool.nodePool.spec.disruption.consolidateAfter, now),
+    });
+  }
+  return { candidates, blocked };
+}

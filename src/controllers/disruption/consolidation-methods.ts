@@ -1,0 +1,75 @@
+/**
+ * The two consolidation methods. Both consider candidates of WhenEmptyOrUnderutilized pools that
+ * have pods and have been stable for consolidateAfter, cheapest to disrupt per dollar first, within
+ * the Underutilized budgets (empty nodes are emptiness's business).
+ *
+ * Multi-node: the first (at most 100) candidates the budgets allow, binary search for the longest
+ * prefix that can be deleted or replaced by one cheaper node (at least two nodes).
+ * Single-node: walk the candidates, first one that can be deleted or replaced wins.
+ * Both stop at their deadline with what they have (Karpenter: 1 and 3 minutes).
+ */
+import type { ConsolidationOutcome } from './consolidation.js';
+import { computeConsolidation } from './consolidation.js';
+import type { MethodContext, MethodResult, NodeRejection } from './method-context.js';
+import { BudgetGate, byDisruptionValue } from './method-context.js';
+import type { Candidate, Rejection } from './types.js';
+
+/** Most candidates multi-node consolidation looks at in one pass. */
+export const MAX_MULTI_NODE_CANDIDATES = 100;
+
+/** Whether consolidation (as opposed to emptiness) may take the candidate now. */
+export function isConsolidationCandidate(c: Candidate): boolean {
+  return c.consolidatable && c.reschedulablePods.length > 0 && c.price !== undefined
+    && c.pool.nodePool.spec.disruption.consolidationPolicy === 'WhenEmptyOrUnderutilized';
+}
+
+export function multiNodeConsolidation(mc: MethodContext, maxCandidates = MAX_MULTI_NODE_CANDIDATES): MethodResult {
+  const gate = new BudgetGate(mc.budgets('Underutilized'));
+  const sorted = mc.candidates.filter(isConsolidationCandidate).sort(byDisruptionValue);
+  const allowed: Candidate[] = [];
+  for (const c of sorted) {
+    if (allowed.length >= maxCandidates) break;
+    if (gate.take(c)) allowed.push(c);
+  }
+  const result = (outcome: ConsolidationOutcome | undefined, rejected: Rejection[], timedOut: boolean): MethodResult => ({
+    command: outcome && outcome.decision !== 'none' ? { ...outcome.command, rejected } : undefined,
+    rejections: [], budgetBlocked: gate.blocked, timedOut,
+  });
+  if (allowed.length < 2) return result(undefined, [], false);
+  const rejected: Rejection[] = [];
+  let best: ConsolidationOutcome | undefined;
+  // Prefix lengths 2..n: lo and hi are prefix lengths minus one, as in Karpenter's search.
+  let lo = 1;
+  let hi = allowed.length - 1;
+  while (lo <= hi) {
+    if (mc.nowMs() > mc.deadline) return result(best, rejected, true);
+    const mid = Math.floor((lo + hi) / 2);
+    const prefix = allowed.slice(0, mid + 1);
+    const outcome = computeConsolidation(mc.base(), prefix, 'multi-node-consolidation', mc.settings);
+    if (outcome.decision === 'none') {
+      rejected.push({ option: `consolidate the first ${prefix.length} candidates (${prefix.map((c) => c.nodeName).slice(0, 3).join(', ')}${prefix.length > 3 ? ', …' : ''})`, reason: outcome.reason });
+      hi = mid - 1;
+    } else {
+      best = outcome;
+      lo = mid + 1;
+    }
+  }
+  return result(best, rejected, false);
+}
+
+export function singleNodeConsolidation(mc: MethodContext): MethodResult {
+  const gate = new BudgetGate(mc.budgets('Underutilized'));
+  const rejections: NodeRejection[] = [];
+  const rejected: Rejection[] = [];
+  for (const c of mc.candidates.filter(isConsolidationCandidate).sort(byDisruptionValue)) {
+    if (!gate.allows(c)) continue;
+    if (mc.nowMs() > mc.deadline) return { command: undefined, rejections, budgetBlocked: gate.blocked, timedOut: true };
+    const outcome = computeConsolidation(mc.base(), [c], 'single-node-consolidation', mc.settings);
+    if (outcome.decision !== 'none') {
+      return { command: { ...outcome.command, rejected }, rejections, budgetBlocked: gate.blocked, timedOut: false };
+    }
+    rejections.push({ node: c.nodeName, nodePool: c.nodePoolName, reason: outcome.reason });
+    if (rejected.length < 10) rejected.push({ option: `consolidate ${c.nodeName}`, reason: outcome.reason });
+  }
+  return { command: undefined, rejections, budgetBlocked: gate.blocked, timedOut: false };
+}

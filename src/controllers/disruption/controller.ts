@@ -1,0 +1,195 @@
+/**
+ * The disruption controller: one pass every disruptionIntervalMs, one method acting per pass, in
+ * Karpenter's order: emptiness, drift, multi-node consolidation, single-node consolidation.
+ * Emptiness and consolidation commands are validated again after consolidationValidationMs before
+ * they act; commands then run in the Orchestrator. Every decision is recorded, and so is every
+ * reason a node is not disrupted (once per node and reason; see BlockedLog).
+ */
+import type { ControllerContext } from '../context.js';
+import type { Quiescent } from '../runtime/reconciler.js';
+import { Singleton } from '../runtime/singleton.js';
+import { multiNodeConsolidation, singleNodeConsolidation, isConsolidationCandidate } from './consolidation-methods.js';
+import { BlockedLog } from './decisions.js';
+import { DriftDetector } from './drift-detection.js';
+import { drift } from './drift.js';
+import { emptiness } from './emptiness.js';
+import type { MethodContext, MethodResult } from './method-context.js';
+import type { OrchestratorOptions } from './orchestrator.js';
+import { Orchestrator } from './orchestrator.js';
+import { preparePass } from './pass-state.js';
+import type { PassState } from './pass-state.js';
+import { PassRecorder } from './pass-recorder.js';
+import type { Command, MethodName } from './types.js';
+import { validateCommand } from './validation.js';
+
+export interface DisruptionControllerOptions extends OrchestratorOptions {
+  /** Replace spot nodes with cheaper spot nodes (Karpenter's SpotToSpotConsolidation gate); default false. */
+  spotToSpotConsolidation?: boolean;
+  /** Multi-node search time limit on the Clock (default 1 min). */
+  multiNodeTimeoutMs?: number;
+  /** Single-node walk time limit (default 3 min). */
+  singleNodeTimeoutMs?: number;
+  /** How often the cloud is asked about one claim's drift (default 5 min). */
+  driftRecheckMs?: number;
+  /** A consolidation that found nothing is not tried again until the cluster changes or this passes (default 5 min). */
+  consolidatedTtlMs?: number;
+}
+
+/** What one pass did. */
+export interface PassReport {
+  readonly outcome: 'acted' | 'nothing' | 'validation-failed' | 'execute-failed' | 'not-synced';
+  readonly method?: MethodName;
+  readonly command?: Command;
+  readonly replacements?: readonly string[];
+  readonly reason?: string;
+}
+
+export const METHOD_ORDER: readonly MethodName[] = ['emptiness', 'drift', 'multi-node-consolidation', 'single-node-consolidation'];
+
+export class DisruptionController implements Quiescent {
+  readonly name = 'disruption';
+  readonly orchestrator: Orchestrator;
+  readonly #ctx: ControllerContext;
+  readonly #o: Required<Omit<DisruptionControllerOptions, keyof OrchestratorOptions>>;
+  readonly #singleton: Singleton;
+  readonly #drift: DriftDetector;
+  readonly #recorder: PassRecorder;
+  /** The cluster as it was when consolidation last found nothing (and was not held back). */
+  #consolidated: { key: string; at: number } | undefined;
+
+  constructor(ctx: ControllerContext, options: DisruptionControllerOptions = {}) {
+    this.#ctx = ctx;
+    this.#o = {
+      spotToSpotConsolidation: options.spotToSpotConsolidation ?? false,
+      multiNodeTimeoutMs: options.multiNodeTimeoutMs ?? 60_000,
+      singleNodeTimeoutMs: options.singleNodeTimeoutMs ?? 180_000,
+      driftRecheckMs: options.driftRecheckMs ?? 5 * 60_000,
+      consolidatedTtlMs: options.consolidatedTtlMs ?? 5 * 60_000,
+    };
+    this.orchestrator = new Orchestrator(ctx, options);
+    this.#drift = new DriftDetector(ctx.cloud, ctx.clock, this.#o.driftRecheckMs);
+    this.#recorder = new PassRecorder(ctx, new BlockedLog((d) => ctx.decisions.record(d)));
+    this.#singleton = new Singleton({ name: this.name, reconcile: async () => void (await this.runPass()) }, {
+      clock: ctx.clock,
+      intervalMs: ctx.options.disruptionIntervalMs,
+      onError: (e) => ctx.log.error({ error: e.message }, 'disruption: pass failed'),
+    });
+  }
+
+  start(): void {
+    this.orchestrator.start();
+    this.#singleton.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.#singleton.stop();
+    await this.orchestrator.stop();
+  }
+
+  /** Runs a pass as soon as possible. */
+  trigger(): void {
+    this.#singleton.trigger();
+  }
+
+  isIdle(horizonMs = 0): boolean {
+    return this.#singleton.isIdle(horizonMs) && this.orchestrator.isIdle(horizonMs);
+  }
+
+  /**
+   * One pass: find a command (first method that has one), validate it after the validation delay
+   * where the method calls for it, execute it. Never throws for cluster content.
+   */
+  async runPass(): Promise<PassReport> {
+    const ctx = this.#ctx;
+    if (!ctx.state.synced) return { outcome: 'not-synced' };
+    const pass = await preparePass(ctx);
+    const found = await this.findCommand(pass);
+    if (!found) return { outcome: 'nothing' };
+    let command = found.command;
+    if (command.method !== 'drift') {
+      await ctx.clock.sleep(ctx.options.consolidationValidationMs);
+      const verdict = validateCommand(command, await preparePass(ctx), this.#settings());
+      if ('abort' in verdict) {
+        this.#recorder.validationFailed(command, verdict.abort);
+        return { outcome: 'validation-failed', method: command.method, command, reason: verdict.abort };
+      }
+      command = verdict.command;
+    }
+    try {
+      const replacements = await this.orchestrator.execute(command, pass.pools);
+      this.#consolidated = undefined;
+      return { outcome: 'acted', method: command.method, command, replacements };
+    } catch (e) {
+      const reason = e instanceof Error ? e.message : String(e);
+      this.#recorder.executeFailed(command, reason);
+      return { outcome: 'execute-failed', method: command.method, command, reason };
+    }
+  }
+
+  /**
+   * The first method's command for this pass state, recording what blocked the others. Exposed for
+   * the benchmark, which times exactly this (the compute part of a pass).
+   */
+  async findCommand(pass: PassState): Promise<{ command: Command } | undefined> {
+    const ctx = this.#ctx;
+    this.#recorder.scanned(pass);
+    const live = new Set(pass.scan.candidates.map((c) => c.claimName));
+    this.#drift.retain(live);
+    for (const method of METHOD_ORDER) {
+      let result: MethodResult;
+      switch (method) {
+        case 'emptiness':
+          result = emptiness(this.#methodContext(pass, 0));
+          break;
+        case 'drift': {
+          const drifted = new Map<string, string>();
+          for (const c of pass.scan.candidates) {
+            const reason = await this.#drift.reason(c);
+            if (reason !== undefined) drifted.set(c.claimName, reason);
+          }
+          result = drift(this.#methodContext(pass, this.#o.singleNodeTimeoutMs), drifted);
+          break;
+        }
+        case 'multi-node-consolidation':
+        case 'single-node-consolidation': {
+          const key = this.#consolidationKey(pass);
+          const memo = this.#consolidated;
+          if (memo && memo.key === key && ctx.clock.now() - memo.at < this.#o.consolidatedTtlMs) continue;
+          result = method === 'multi-node-consolidation'
+            ? multiNodeConsolidation(this.#methodContext(pass, this.#o.multiNodeTimeoutMs))
+            : singleNodeConsolidation(this.#methodContext(pass, this.#o.singleNodeTimeoutMs));
+          if (method === 'single-node-consolidation' && !result.command && !result.timedOut && result.budgetBlocked.length === 0) {
+            this.#consolidated = { key, at: ctx.clock.now() };
+          }
+          break;
+        }
+      }
+      this.#recorder.methodResult(method, result, pass);
+      if (result.command) return { command: result.command };
+    }
+    return undefined;
+  }
+
+  #settings(): { spotToSpot: boolean } {
+    return { spotToSpot: this.#o.spotToSpotConsolidation };
+  }
+
+  #methodContext(pass: PassState, timeoutMs: number): MethodContext {
+    const clock = this.#ctx.clock;
+    return {
+      now: pass.now,
+      candidates: pass.scan.candidates,
+      budgets: (reason) => pass.budgets(reason),
+      base: () => pass.base(),
+      settings: this.#settings(),
+      deadline: clock.now() + timeoutMs,
+      nowMs: () => clock.now(),
+    };
+  }
+
+  /** What consolidation's answer depends on: the cluster, the offerings, and which candidates qualify now. */
+  #consolidationKey(pass: PassState): string {
+    const eligible = pass.scan.candidates.filter(isConsolidationCandidate).map((c) => c.claimName).join(',');
+    return `${pass.generation}/${this.#ctx.unavailableOfferings.generation}/${eligible}`;
+  }
+}

@@ -1,0 +1,82 @@
+/** Decision records for what the disruption controller did, and for what it did not do and why. */
+import { keyOf } from '../../apis/core.js';
+import type { Decision } from '../context.js';
+import { nameList, plural } from './format.js';
+import type { Command } from './types.js';
+import { candidatesPrice, replacementsPrice } from './types.js';
+
+const MAX_PODS_LISTED = 100;
+
+function verb(command: Command, replacementNames: readonly string[]): string {
+  const nodes = nameList(command.candidates.map((c) => c.nodeName));
+  const n = command.candidates.length;
+  const with_ = replacementNames.length === 0 ? '' : ` with ${plural(replacementNames.length, 'new NodeClaim')} (${nameList(replacementNames)})`;
+  switch (command.kind) {
+    case 'empty': return `deleting ${plural(n, 'empty node')}: ${nodes}`;
+    case 'consolidate-delete': return `deleting ${plural(n, 'underused node')} (${nodes}): their pods fit on other nodes`;
+    case 'consolidate-replace': return `replacing ${plural(n, 'underused node')} (${nodes})${with_}, cheaper`;
+    case 'drift': return replacementNames.length === 0 ? `deleting ${plural(n, 'drifted node')}: ${nodes}` : `replacing drifted ${nodes}${with_}`;
+  }
+}
+
+/**
+ * The record of a command being executed. Cost before/after are the $/h of the nodes removed and
+ * of the replacements launched (the change to the cluster's bill).
+ */
+export function commandDecision(command: Command, replacementNames: readonly string[], time: number): Decision {
+  const pools = [...new Set(command.candidates.map((c) => c.nodePoolName))];
+  const pods = command.candidates.flatMap((c) => c.reschedulablePods.map(keyOf));
+  return {
+    time,
+    kind: command.kind,
+    summary: verb(command, replacementNames),
+    why: command.why,
+    alternativesRejected: command.rejected.length > 0 ? command.rejected : undefined,
+    costPerHourBefore: candidatesPrice(command.candidates),
+    costPerHourAfter: replacementsPrice(command.replacements),
+    nodes: [...command.candidates.map((c) => c.nodeName), ...replacementNames],
+    pods: pods.length > MAX_PODS_LISTED ? [...pods.slice(0, MAX_PODS_LISTED), `… ${pods.length - MAX_PODS_LISTED} more`] : pods,
+    nodePool: pools.length === 1 ? pools[0] : undefined,
+  };
+}
+
+/** A 'disruption-blocked' record: `subject` was not disrupted, because `why`. */
+export function blockedDecision(time: number, subject: { nodes?: readonly string[]; nodePool?: string }, summary: string, why: string): Decision {
+  return { time, kind: 'disruption-blocked', summary, why, nodes: subject.nodes, nodePool: subject.nodePool };
+}
+
+/**
+ * Remembers the last reason recorded per key (a node, a pool and reason, a command) and records a
+ * decision only when the reason changes, so a node blocked for hours yields one record, not one
+ * per pass.
+ */
+export class BlockedLog {
+  readonly #last = new Map<string, string>();
+  readonly #record: (d: Decision) => void;
+
+  constructor(record: (d: Decision) => void) {
+    this.#record = record;
+  }
+
+  /** Records `make()` unless `reason` is what was last recorded under `key`. @returns whether it recorded. */
+  note(key: string, reason: string, make: () => Decision): boolean {
+    if (this.#last.get(key) === reason) return false;
+    this.#last.set(key, reason);
+    this.#record(make());
+    return true;
+  }
+
+  /** Forgets the key: the next note records again. */
+  clear(key: string): void {
+    this.#last.delete(key);
+  }
+
+  /** Forgets every key for which `keep` is false. */
+  retain(keep: (key: string) => boolean): void {
+    for (const k of this.#last.keys()) if (!keep(k)) this.#last.delete(k);
+  }
+
+  get size(): number {
+    return this.#last.size;
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * Expiration: a NodeClaim older than its expireAfter is deleted, whatever the budgets,
+ * do-not-disrupt or consolidation say (termination still honours PDBs while draining, and
+ * terminationGracePeriod bounds that). "Never" disables it. A loop of its own, as in Karpenter,
+ * waking at the next expiry or every disruptionIntervalMs, whichever is sooner.
+ */
+import { DEFAULT_EXPIRE_AFTER } from '../../apis/v1/defaults.js';
+import type { NodeClaim } from '../../apis/v1/types.js';
+import { isNotFound } from '../../kube/errors.js';
+import { formatDuration, parseDuration } from '../../utils/duration.js';
+import type { ControllerContext } from '../context.js';
+import type { Quiescent, ReconcileResult } from '../runtime/reconciler.js';
+import { Singleton } from '../runtime/singleton.js';
+import { DisruptionError } from './errors.js';
+
+/** When the claim expires (epoch ms), or undefined for "Never", an unparsable expireAfter or an unknown age. */
+export function expiresAt(claim: NodeClaim): number | undefined {
+  let after: number;
+  try {
+    after = parseDuration(claim.spec.expireAfter ?? DEFAULT_EXPIRE_AFTER, { allowNever: true });
+  } catch {
+    return undefined;
+  }
+  const created = Date.parse(claim.metadata.creationTimestamp ?? '');
+  if (after === Infinity || !Number.isFinite(created)) return undefined;
+  return created + after;
+}
+
+export class ExpirationController implements Quiescent {
+  readonly name = 'disruption.expiration';
+  readonly #ctx: ControllerContext;
+  readonly #singleton: Singleton;
+
+  constructor(ctx: ControllerContext) {
+    this.#ctx = ctx;
+    this.#singleton = new Singleton({ name: this.name, reconcile: () => this.reconcile() }, {
+      clock: ctx.clock,
+      intervalMs: ctx.options.disruptionIntervalMs,
+      onError: (e) => ctx.log.error({ error: e.message }, 'expiration: pass failed'),
+    });
+  }
+
+  start(): void {
+    this.#singleton.start();
+  }
+
+  stop(): Promise<void> {
+    return this.#singleton.stop();
+  }
+
+  isIdle(horizonMs = 0): boolean {
+    return this.#singleton.isIdle(horizonMs);
+  }
+
+  /**
+   * Deletes every expired NodeClaim not already deleting, recording an 'expire' decision for each.
+   * @throws DisruptionError when a delete fails (the pass is retried with backoff; the others were still tried).
+   */
+  async reconcile(): Promise<ReconcileResult> {
+    const ctx = this.#ctx;
+    const interval = ctx.options.disruptionIntervalMs;
+    if (!ctx.state.synced) return { requeueAfterMs: interval };
+    const now = ctx.clock.now();
+    let next = now + interval;
+    const failures: string[] = [];
+    let cause: unknown;
+    for (const node of ctx.state.nodes()) {
+      const claim = node.nodeClaim;
+      if (!claim || node.deleting || node.nodeClaimName === undefined) continue;
+      const at = expiresAt(claim);
+      if (at === undefined) continue;
+      if (at > now) {
+        next = Math.min(next, at);
+        continue;
+      }
+      try {
+        await ctx.kube.delete('NodeClaim', node.nodeClaimName);
+      } catch (e) {
+        if (isNotFound(e)) continue;
+        failures.push(node.nodeClaimName);
+        cause ??= e;
+        continue;
+      }
+      ctx.decisions.record({
+        time: now, kind: 'expire', summary: `deleting expired nodeclaim ${node.nodeClaimName}`,
+        why: `it was created at ${claim.metadata.creationTimestamp ?? '?'} and its expireAfter (${claim.spec.expireAfter ?? DEFAULT_EXPIRE_AFTER}) ran out ${formatDuration(now - at)} ago; expiration is not subject to disruption budgets`,
+        nodes: [node.name], pods: node.pods.map((p) => `${p.metadata.namespace ?? 'default'}/${p.metadata.name ?? ''}`), nodePool: node.nodePool,
+      });
+      ctx.log.info({ nodeclaim: node.nodeClaimName, nodepool: node.nodePool }, 'expiration: deleted expired nodeclaim');
+    }
+    if (failures.length > 0) {
+      throw new DisruptionError(`deleting expired nodeclaims ${failures.join(', ')}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    }
+    return { requeueAfterMs: Math.max(0, next - now) };
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * What a disruption method works with in one pass, and what it reports besides its command: the
+ * nodes it rejected and why, and the budgets that held candidates back.
+ */
+import type { DisruptionReason } from '../../apis/v1/types.js';
+import type { BudgetState } from './budgets.js';
+import type { ConsolidationSettings } from './consolidation.js';
+import type { SimulationBase } from './simulation-base.js';
+import type { Candidate, Command } from './types.js';
+
+export interface MethodContext {
+  readonly now: number;
+  /** Every candidate of the pass; each method picks its own. */
+  readonly candidates: readonly Candidate[];
+  /** A fresh budget mapping for the reason (methods decrement `allowed` as they take nodes). */
+  budgets(reason: DisruptionReason): Map<string, BudgetState>;
+  /** The pass's simulation base, built on first use. */
+  base(): SimulationBase;
+  readonly settings: ConsolidationSettings;
+  /** Wall-clock time (from the Clock) after which a search stops with what it has. */
+  readonly deadline: number;
+  /** Reads the Clock (for the deadline). */
+  nowMs(): number;
+}
+
+/** Why a method did not take a node it considered. */
+export interface NodeRejection {
+  readonly node: string;
+  readonly nodePool: string;
+  readonly reason: string;
+}
+
+export interface MethodResult {
+  readonly command: Command | undefined;
+  /** Nodes the method looked at and turned down. */
+  readonly rejections: readonly NodeRejection[];
+  /** Budgets that kept at least one candidate out (allowed was 0). */
+  readonly budgetBlocked: readonly BudgetState[];
+  /** Whether the search was cut short by the deadline. */
+  readonly timedOut: boolean;
+}
+
+/** Tracks budgets that turned candidates away. */
+export class BudgetGate {
+  readonly #budgets: Map<string, BudgetState>;
+  readonly #blocked = new Map<string, BudgetState>();
+
+  constructor(budgets: Map<string, BudgetState>) {
+    this.#budgets = budgets;
+  }
+
+  /** Takes one disruption from the candidate's pool budget; false (and noted) when none is left. */
+  take(c: Candidate): boolean {
+    const b = this.#budgets.get(c.nodePoolName);
+    if (!b) return false;
+    if (b.allowed <= 0) {
+      this.#blocked.set(b.nodePool, b);
+      return false;
+    }
+    b.allowed--;
+    return true;
+  }
+
+  /** Whether the candidate's pool budget has room, without taking it (noted when not). */
+  allows(c: Candidate): boolean {
+    const b = this.#budgets.get(c.nodePoolName);
+    if (b && b.allowed > 0) return true;
+    if (b) this.#blocked.set(b.nodePool, b);
+    return false;
+  }
+
+  get blocked(): BudgetState[] {
+    return [...this.#blocked.values()];
+  }
+}
+
+/** Cheapest to disrupt per dollar saved first: disruption cost ÷ price ascending (price ÷ cost descending), then by name. */
+export function byDisruptionValue(a: Candidate, b: Candidate): number {
+  const score = (c: Candidate): number => c.disruptionCost / Math.max(c.price ?? 0, 1e-9);
+  return score(a) - score(b) || (a.nodeName < b.nodeName ? -1 : a.nodeName > b.nodeName ? 1 : 0);
+}

@@ -1,0 +1,57 @@
+/**
+ * "Could these machines' pods go elsewhere?": one solver run over the pass's SimulationBase with
+ * the leaving machines left out. Pending pods are placed too, so capacity they need is not counted
+ * as free; pods of machines already being disrupted must still find a place, as Karpenter requires.
+ */
+import type { Pod } from '../../apis/core.js';
+import { keyOf } from '../../apis/core.js';
+import { solve } from '../../scheduling/solver.js';
+import type { PlannedNodeClaim, UnschedulablePod } from '../../scheduling/types.js';
+import type { SimulationBase } from './simulation-base.js';
+import type { LeavingNode } from './types.js';
+
+export interface SimulationResult {
+  /** Pods of leaving machines (these and those already being disrupted) that found no place. */
+  readonly failures: readonly UnschedulablePod[];
+  /** New NodeClaims the solver opened for pods of leaving machines (claims for pending pods only are left out). */
+  readonly newClaims: readonly PlannedNodeClaim[];
+  /** Pods of leaving machines placed on existing or in-flight nodes. */
+  readonly placedOnExisting: number;
+}
+
+/** Runs the simulation. Never throws for bad pods (they are failures). */
+export function simulate(base: SimulationBase, leaving: readonly LeavingNode[]): SimulationResult {
+  const exclude = new Set<string>();
+  const mustMove = new Map<string, Pod>();
+  for (const l of leaving) {
+    exclude.add(l.nodeName);
+    if (l.claimName !== undefined) exclude.add(l.claimName);
+    for (const p of l.reschedulablePods) mustMove.set(keyOf(p), p);
+  }
+  for (const p of base.snapshot.reschedulablePods) mustMove.set(keyOf(p), p);
+  const pods: Pod[] = [...mustMove.values()];
+  for (const p of base.pending) if (!mustMove.has(keyOf(p))) pods.push(p);
+  const result = solve({
+    pods,
+    nodes: base.solverNodes(exclude, pods),
+    nodePools: base.solverPools(leaving),
+    daemonSets: base.snapshot.daemonSets,
+    volumes: base.snapshot.volumes,
+    options: base.options,
+  });
+  const moving = (p: Pod): boolean => mustMove.has(keyOf(p));
+  let placedOnExisting = 0;
+  for (const n of result.existingNodes) for (const p of n.pods) if (moving(p)) placedOnExisting++;
+  return {
+    failures: result.unschedulable.filter((u) => moving(u.pod)),
+    newClaims: result.newNodeClaims.filter((c) => c.pods.some(moving)),
+    placedOnExisting,
+  };
+}
+
+/** The failures in one sentence ("pod a/b: no node fits (cpu)"), at most `max` named. */
+export function describeFailures(failures: readonly UnschedulablePod[], max = 3): string {
+  const named = failures.slice(0, max).map((f) => `pod ${keyOf(f.pod)}: ${f.reason}`);
+  const more = failures.length > max ? ` (and ${failures.length - max} more)` : '';
+  return `${named.join('; ')}${more}`;
+}
