@@ -42,11 +42,12 @@ export class PlanBook {
    */
   plan(pods: readonly Pod[], target: string, now: number): void {
     if (pods.length === 0) return;
+    // Forget first: forgetting may drop the target's emptied bucket.
+    for (const pod of pods) this.forget(keyOf(pod));
     let bucket = this.#byTarget.get(target);
     if (!bucket) this.#byTarget.set(target, (bucket = new Map<string, PlanEntry>()));
     for (const pod of pods) {
       const key = keyOf(pod);
-      this.forget(key);
       const entry: PlanEntry = { pod: key, uid: pod.metadata.uid, target, plannedAt: now };
       this.#byPod.set(key, entry);
       bucket.set(key, entry);

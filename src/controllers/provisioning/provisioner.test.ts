@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { NODEPOOL_HASH_ANNOTATION, NODEPOOL_HASH_VERSION_ANNOTATION, NODEPOOL_LABEL } from '../../apis/labels.js';
 import { nodePoolHash } from '../../apis/v1/hash.js';
 import type { NodePool } from '../../apis/v1/types.js';
-import { instanceType, node, nodePool, pod } from '../../test/builders.js';
+import { daemonSet, instanceType, node, nodePool, pod } from '../../test/builders.js';
 import { makeTestEnv, type TestEnv } from '../../test/env.js';
 import type { ControllerOptions } from '../context.js';
 import { placementsOf } from '../decisions/placement.js';
-import { nodeClaims, pendingPod } from './fixtures.js';
+import { launchAndRegister, nodeClaims, pendingPod } from './fixtures.js';
 import { Provisioner } from './provisioner.js';
 
 const SMALL = instanceType('small', { cpu: '2', memory: '4Gi', price: 0.1 });
@@ -126,6 +126,26 @@ describe('Provisioner', () => {
     assert.equal(after.length, 2);
     assert.ok(!after.some((c) => c.metadata.name === first));
     assert.deepEqual(prov.rounds.at(-1)!.pods, 1, 'only the pod whose claim went away is planned again');
+    await prov.stop();
+    await env.stop();
+  });
+
+  it('keeps room on a claim in flight for its DaemonSet pods', async () => {
+    const { env, prov } = await setup();
+    await env.kube.create('DaemonSet', daemonSet({ name: 'agent', cpu: '500m' }));
+    await pendingPod(env, { name: 'a', cpu: '1' });
+    await env.settle([prov]);
+    const [first] = await nodeClaims(env);
+    assert.equal(first?.spec.resources?.requests?.['cpu'], '1500m', 'the pod plus the DaemonSet');
+    await pendingPod(env, { name: 'b', cpu: '500m' });
+    await env.settle([prov]);
+    assert.equal((await nodeClaims(env)).length, 2, 'b does not take the room kept for the DaemonSet pod');
+    // Launched as a small (2 cpu) but not initialised yet: a 500m pod now fits beside a and the agent.
+    await launchAndRegister(env, first!.metadata.name!, CATALOGUE, { instanceType: 'small', initialized: false });
+    await pendingPod(env, { name: 'c', cpu: '500m' });
+    await env.settle([prov]);
+    assert.equal((await nodeClaims(env)).length, 2);
+    assert.equal(prov.plan.of('default/c')?.target, first!.metadata.name);
     await prov.stop();
     await env.stop();
   });
