@@ -24,6 +24,8 @@ export type Handler = (req: RecordedRequest) => Reply;
 
 export class FakeApiServer {
   readonly requests: RecordedRequest[] = [];
+  /** TCP connections accepted so far. */
+  connections = 0;
   /** Answers every request; the default is 200 with an empty object. */
   handler: Handler = () => ({ body: {} });
   readonly #server: Server;
@@ -32,6 +34,7 @@ export class FakeApiServer {
   private constructor(server: Server) {
     this.#server = server;
     server.on('connection', (s) => {
+      this.connections++;
       this.#sockets.add(s);
       s.on('close', () => this.#sockets.delete(s));
     });

@@ -50,7 +50,7 @@ kubeClientContract('real (kube-apiserver)', async () => {
   const client = RealKubeClient.fromSource({ kind: 'file', path: cp.kubeconfigPath });
   return {
     client,
-    cleanup: () => Promise.resolve(),
+    cleanup: () => Promise.resolve(client.close()),
     expireHistory: async () => {
       await cp.restartApiServer();
       await watchCacheReady(client);

@@ -20,7 +20,10 @@ describe('RealKubeClient requests (fake API server)', () => {
     server = await FakeApiServer.start();
     client = new RealKubeClient(server.kubeConfig(), { clock: new VirtualClock(Date.UTC(2025, 0, 2, 3, 4, 5, 678)) });
   });
-  afterEach(() => server.close());
+  afterEach(async () => {
+    client.close();
+    await server.close();
+  });
 
   it('lists page by page with selectors, keeping the first page\'s version and filling in kind', async () => {
     server.handler = (req) => req.query.get('continue') === 'page2'
@@ -139,6 +142,14 @@ describe('RealKubeClient requests (fake API server)', () => {
     assert.equal(err.details.causes?.[0]?.reason, 'DisruptionBudget');
     server.handler = () => status(404, 'NotFound', 'pods "x" not found');
     await assert.rejects(client.get('Pod', 'x', 'ns'), (e: unknown) => e instanceof KubeError && e.reason === 'NotFound' && /^getting Pod ns\/x: pods "x" not found$/.test(e.message));
+  });
+
+  it('reuses one connection for sequential requests, until closed', async () => {
+    for (let i = 0; i < 5; i++) await client.get('Node', `n${i}`);
+    assert.equal(server.connections, 1);
+    client.close();
+    await client.get('Node', 'again');
+    assert.equal(server.connections, 2);
   });
 
   it('fails with Timeout when the server does not answer in time', async () => {

@@ -57,6 +57,11 @@ export class RealKubeClient implements KubeClient {
     this.#pageSize = opts.pageSize ?? 500;
   }
 
+  /** Closes the connections kept open between requests (the client stays usable). */
+  close(): void {
+    this.#transport.close();
+  }
+
   /** A client for a kubeconfig file or the in-cluster service account. @throws KubeConfigError */
   static fromSource(source: KubeConfigSource, opts: RealKubeClientOptions = {}): RealKubeClient {
     return new RealKubeClient(loadKubeConfig(source), opts);

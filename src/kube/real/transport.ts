@@ -7,7 +7,10 @@
  * cannot address the core group. Here every kind goes through the same path, built from the kind
  * table, and objects come back exactly as the server sent them.
  */
-import type { Configuration, KubeConfig } from '@kubernetes/client-node';
+import { createHash } from 'node:crypto';
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+import type { Configuration, KubeConfig, RequestContext } from '@kubernetes/client-node';
 import { ApiException, createConfiguration, HttpMethod, ServerConfiguration } from '@kubernetes/client-node';
 import { KubeError } from '../errors.js';
 import { toKubeError } from './error-mapping.js';
@@ -27,6 +30,7 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 export class ApiTransport {
   readonly #config: Configuration;
   readonly #timeoutMs: number;
+  #shared: { key: string; agent: HttpAgent } | undefined;
 
   /**
    * @param timeoutMs a request that has not answered after this long fails with KubeError Timeout.
@@ -59,6 +63,7 @@ export class ApiTransport {
     ctx.setSignal(timeout);
     try {
       await this.#config.authMethods.default?.applySecurityAuthentication(ctx);
+      this.#reuseConnections(ctx);
       const res = await this.#config.httpApi.send(ctx).toPromise();
       const text = await res.body.text();
       if (res.httpStatusCode < 200 || res.httpStatusCode > 299) {
@@ -71,5 +76,31 @@ export class ApiTransport {
       }
       throw toKubeError(doing, err);
     }
+  }
+
+  /** Closes the connections kept open for reuse (requests still work afterwards, on new ones). */
+  close(): void {
+    this.#shared?.agent.destroy();
+    this.#shared = undefined;
+  }
+
+  /**
+   * client-node gives every request a new agent, so a new connection and TLS handshake. Swap in
+   * one keep-alive agent per set of TLS settings (a new one when credentials rotate). Proxy
+   * agents are left alone.
+   */
+  #reuseConnections(ctx: RequestContext): void {
+    const agent = ctx.getAgent();
+    const proto = agent === undefined ? undefined : Object.getPrototypeOf(agent) as unknown;
+    if (agent === undefined || (proto !== HttpsAgent.prototype && proto !== HttpAgent.prototype)) return;
+    const o = (agent as HttpsAgent).options;
+    const tls = [o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername].map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v));
+    const key = createHash('sha256').update(JSON.stringify([proto === HttpsAgent.prototype, tls])).digest('hex');
+    if (this.#shared?.key !== key) {
+      this.#shared?.agent.destroy();
+      const options = { ...o, keepAlive: true };
+      this.#shared = { key, agent: proto === HttpsAgent.prototype ? new HttpsAgent(options) : new HttpAgent(options) };
+    }
+    ctx.setAgent(this.#shared.agent);
   }
 }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { afterEach, beforeEach, describe, it } from 'node:test';
-import type { Pod } from '../../apis/core.js';
+import type { KubeObject, Pod } from '../../apis/core.js';
 import { isGone, KubeError } from '../errors.js';
 import type { WatchEvent } from '../types.js';
 import { FakeApiServer, status } from './fixtures.js';
@@ -11,7 +11,7 @@ import { watchStream } from './watch-stream.js';
 
 const line = (type: string, object: unknown): string => `${JSON.stringify({ type, object })}\n`;
 const podObj = (name: string, rv: string): unknown => ({ kind: 'Pod', apiVersion: 'v1', metadata: { name, namespace: 'ns', resourceVersion: rv } });
-const describeEvent = (e: WatchEvent<Pod>): string => (e.type === 'BOOKMARK' ? `BOOKMARK ${e.resourceVersion}` : `${e.type} ${e.object.metadata.name ?? ''}`);
+const describeEvent = (e: WatchEvent<KubeObject>): string => (e.type === 'BOOKMARK' ? `BOOKMARK ${e.resourceVersion}` : `${e.type} ${e.object.metadata.name ?? ''}`);
 
 function stream(res: ServerResponse, chunks: string[], then: 'end' | 'destroy' | 'hold'): void {
   res.writeHead(200, { 'content-type': 'application/json' });
@@ -21,7 +21,7 @@ function stream(res: ServerResponse, chunks: string[], then: 'end' | 'destroy' |
   if (then === 'destroy') res.write('', () => setTimeout(() => res.socket?.destroy(), 20));
 }
 
-async function collect(it: AsyncIterable<WatchEvent<Pod>>): Promise<{ events: string[]; error?: unknown }> {
+async function collect<T extends KubeObject>(it: AsyncIterable<WatchEvent<T>>): Promise<{ events: string[]; error?: unknown }> {
   const events: string[] = [];
   try {
     for await (const e of it) events.push(describeEvent(e));
