@@ -46,6 +46,8 @@ export interface Harness {
   readonly cloud: SimCloudProvider;
   readonly model: ClusterAutoscalerModel;
   readonly decisions: Decision[];
+  /** Called synchronously with each decision (after it is added to `decisions`). */
+  onDecision: ((d: Decision) => void) | undefined;
   /** The clock's time at the start (t = 0 of the decision log). */
   readonly epochMs: number;
   /** Seconds since the start. */
@@ -70,12 +72,22 @@ export async function harness(o: HarnessOptions): Promise<Harness> {
   const kube = new MemoryKubeClient({ clock, podShutdownMs: 1_000 });
   const cloud = new SimCloudProvider({ clock, instanceTypes: o.types, kube, seed: 1, ...o.sim });
   const decisions: Decision[] = [];
+  const hooks: { onDecision: ((d: Decision) => void) | undefined } = { onDecision: undefined };
   const model = new ClusterAutoscalerModel({
-    clock, kube, cloud, instanceTypes: o.types, nodeGroups: o.groups, options: o.options, seed: o.seed ?? 1, epochMs: start, onDecision: (d) => decisions.push(d),
+    clock, kube, cloud, instanceTypes: o.types, nodeGroups: o.groups, options: o.options, seed: o.seed ?? 1, epochMs: start, onDecision: (d) => {
+      decisions.push(d);
+      hooks.onDecision?.(d);
+    },
   });
   if (o.start ?? true) model.start();
   await clock.step(0);
-  return {
+  const h: Harness = {
+    get onDecision() {
+      return hooks.onDecision;
+    },
+    set onDecision(f) {
+      hooks.onDecision = f;
+    },
     clock, kube, cloud, model, decisions, epochMs: start,
     t: () => (clock.now() - start) / 1000,
     async stepUntil(ms, each, sliceMs = 1_000) {
@@ -91,15 +103,19 @@ export async function harness(o: HarnessOptions): Promise<Harness> {
       kube.close();
     },
   };
+  return h;
 }
 
-let podSeq = 0;
+/** Pod numbers per cluster, so runs of one test name their pods alike. */
+const podSeq = new WeakMap<MemoryKubeClient, number>();
 
 /** Creates `count` pods of a ReplicaSet "owner" with the given requests (and extra pod fields). */
 export async function createPods(kube: MemoryKubeClient, count: number, o: { cpu: string; memory?: string; app?: string; namespace?: string; spec?: Partial<Pod['spec']>; annotations?: Record<string, string>; noController?: boolean }): Promise<Pod[]> {
   const pods: Pod[] = [];
   for (let i = 0; i < count; i++) {
-    const name = `${o.app ?? 'web'}-${++podSeq}`;
+    const seq = (podSeq.get(kube) ?? 0) + 1;
+    podSeq.set(kube, seq);
+    const name = `${o.app ?? 'web'}-${seq}`;
     pods.push(await kube.create('Pod', {
       apiVersion: 'v1', kind: 'Pod',
       metadata: {
