@@ -141,11 +141,11 @@ describe('Provisioner', () => {
     await env.settle([prov]);
     assert.equal((await nodeClaims(env)).length, 2, 'b does not take the room kept for the DaemonSet pod');
     // Launched as a small (2 cpu) but not initialised yet: a 500m pod now fits beside a and the agent.
-    await launchAndRegister(env, first!.metadata.name!, CATALOGUE, { instanceType: 'small', initialized: false });
+    await launchAndRegister(env, first.metadata.name!, CATALOGUE, { instanceType: 'small', initialized: false });
     await pendingPod(env, { name: 'c', cpu: '500m' });
     await env.settle([prov]);
     assert.equal((await nodeClaims(env)).length, 2);
-    assert.equal(prov.plan.of('default/c')?.target, first!.metadata.name);
+    assert.equal(prov.plan.of('default/c')?.target, first.metadata.name);
     await prov.stop();
     await env.stop();
   });
