@@ -1,0 +1,111 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { NODEPOOL_LABEL, TERMINATION_FINALIZER } from '../../apis/labels.js';
+import type { NodeClaim } from '../../apis/v1/types.js';
+import { node } from '../../test/builders.js';
+import { ConditionTypes } from '../../apis/v1/types.js';
+import type { FakeCloudProvider } from '../../cloudprovider/fake/fake-cloud-provider.js';
+import { isConditionTrue } from '../nodeclaim/conditions.js';
+import { nodeClaim, waitFor } from '../nodeclaim/fixtures.js';
+import { harness } from '../termination/fixtures.js';
+import { garbageCollector } from './garbage-collection.js';
+
+async function setup(cloud: 'sim' | 'fake' = 'sim') {
+  const h = await harness({ cloud });
+  const gc = garbageCollector(h.env.ctx);
+  gc.loop.start();
+  return {
+    h,
+    gc: gc.collector,
+    stop: async () => {
+      await gc.loop.stop();
+      await h.stop();
+    },
+  };
+}
+
+const GRACE = 5 * 60_000;
+
+describe('gc', () => {
+  it('deletes a machine with no NodeClaim after the grace period, and leaves claimed machines alone', async () => {
+    const { h, gc, stop } = await setup();
+    const { env, sim } = h;
+    const keptNode = await h.launch({ name: 'kept' });
+    const t0 = env.clock.now();
+    // Launched straight through the cloud: no NodeClaim will ever name it.
+    let ghost: NodeClaim | undefined;
+    void env.cloud.create(nodeClaim({ name: 'ghost' })).then((c) => (ghost = c));
+    await waitFor(env.clock, 'ghost launched', () => ghost !== undefined);
+    const machine = () => sim.instances().find((i) => i.providerID === ghost!.status?.providerID)!;
+    await env.clock.step(GRACE - 1_000);
+    assert.equal(machine().state, 'running', 'still in its grace period');
+    await waitFor(env.clock, 'ghost terminated', () => machine().state === 'terminated', 10 * 60_000);
+    const deletedAfter = machine().terminationRequestedAt! - t0;
+    // First seen by the next sweep (within 2 min), deleted by the first sweep a grace period later.
+    assert.ok(deletedAfter >= GRACE && deletedAfter <= GRACE + 2 * 2 * 60_000 + 10_000, `deleted after ${deletedAfter} ms`);
+    assert.equal(gc.stats.leakedInstances, 1);
+    await waitFor(env.clock, 'its node gone', () => env.state.node('ghost') === undefined);
+    assert.equal(sim.instances().find((i) => i.claimName === 'kept')?.state, 'running');
+    assert.ok(env.state.node(keptNode)?.initialized);
+    await stop();
+  });
+
+  it('deletes the machine and the Node left behind by a claim that was force-deleted', async () => {
+    const { h, gc, stop } = await setup();
+    const { env, sim } = h;
+    const nodeName = await h.launch({ name: 'lost' });
+    // Someone strips the finalizer and deletes the claim: nothing terminates the machine.
+    await env.kube.patch('NodeClaim', 'lost', { metadata: { finalizers: null } });
+    await env.kube.delete('NodeClaim', 'lost');
+    await waitFor(env.clock, 'claim gone', () => !h.claim('lost'));
+    await waitFor(env.clock, 'machine terminated', () => sim.instances()[0]?.state === 'terminated', 15 * 60_000);
+    await waitFor(env.clock, 'node gone', () => env.state.node(nodeName) === undefined, 15 * 60_000);
+    assert.equal(gc.stats.leakedInstances, 1);
+    assert.equal(env.kube.count('Node'), 0);
+    await stop();
+  });
+
+  it('deletes a NodeClaim whose machine vanished, and termination finishes it', async () => {
+    const { h, gc, stop } = await setup('fake');
+    const { env } = h;
+    const fake = env.cloud as FakeCloudProvider;
+    await env.kube.create('NodeClaim', nodeClaim({ name: 'vanishing' }));
+    await waitFor(env.clock, 'launched', () => isConditionTrue(h.claim('vanishing'), ConditionTypes.Launched));
+    await env.clock.step(60_000);
+    assert.equal(gc.stats.vanishedClaims, 0);
+    assert.ok(fake.vanish(h.claim('vanishing')!.status!.providerID!));
+    await waitFor(env.clock, 'claim gone', () => !h.claim('vanishing'), 5 * 60_000);
+    assert.equal(gc.stats.vanishedClaims, 1);
+    assert.ok(!env.decisions.some((d) => d.kind === 'launch-failed'), 'not the registration timeout');
+    assert.equal(env.kube.count('NodeClaim'), 0);
+    await stop();
+  });
+
+  it('a machine the cloud takes back: its Node goes and takes the claim with it', async () => {
+    const { h, stop } = await setup();
+    const { env, sim } = h;
+    const nodeName = await h.launch({ name: 'spot' });
+    assert.ok(sim.interrupt(h.claim('spot')!.status!.providerID!));
+    await h.waitGone('spot', nodeName, 10 * 60_000);
+    assert.equal(env.kube.count('NodeClaim'), 0);
+    assert.equal(env.kube.count('Node'), 0);
+    assert.deepEqual(sim.instances().map((i) => i.state), ['terminated']);
+    await stop();
+  });
+
+  it('deletes managed Nodes without a NodeClaim after the grace period, never unmanaged ones', async () => {
+    const { h, gc, stop } = await setup();
+    const { env } = h;
+    const managed = node('stray', { labels: { [NODEPOOL_LABEL]: 'default' } });
+    managed.metadata.finalizers = [TERMINATION_FINALIZER];
+    await env.kube.create('Node', managed);
+    await env.kube.create('Node', node('byo'));
+    await env.clock.step(GRACE - 1_000);
+    assert.ok(env.state.node('stray') && !env.state.node('stray')?.deleting);
+    await waitFor(env.clock, 'stray gone', () => env.state.node('stray') === undefined, 10 * 60_000);
+    assert.equal(gc.stats.orphanNodes, 1);
+    await env.clock.step(60 * 60_000);
+    assert.ok(env.state.node('byo') && !env.state.node('byo')?.deleting);
+    await stop();
+  });
+});

@@ -1,0 +1,164 @@
+/**
+ * `gc`: a periodic sweep for what the event-driven controllers cannot see. Machines the cloud runs
+ * with no NodeClaim (a claim lost before its launch result was written, or force-deleted) are
+ * deleted once older than the leaked-instance grace period; NodeClaims whose machine vanished
+ * (terminated outside nodewright) are deleted so termination cleans up after them; Nodes that
+ * nodewright manages but that have no NodeClaim are deleted.
+ */
+import type { Node } from '../../apis/core.js';
+import { NODEPOOL_LABEL, TERMINATION_FINALIZER } from '../../apis/labels.js';
+import type { NodeClaim } from '../../apis/v1/types.js';
+import { ConditionTypes } from '../../apis/v1/types.js';
+import { isNodeClaimNotFound } from '../../cloudprovider/cloud-provider.js';
+import type { ControllerContext, Logger } from '../context.js';
+import { findCondition } from '../nodeclaim/conditions.js';
+import { deleteIfExists, getIfExists } from '../nodeclaim/object-writes.js';
+import type { ReconcileError } from '../runtime/reconciler.js';
+import { Singleton } from '../runtime/singleton.js';
+import type { SingletonReconciler } from '../runtime/singleton.js';
+
+export const GARBAGE_COLLECTION = 'gc';
+/** Sweep period (Karpenter's garbage collection runs every 2 minutes). */
+export const DEFAULT_GC_INTERVAL_MS = 2 * 60_000;
+/** A claim launched more recently than this may not be in the cloud's list yet: not judged vanished. */
+export const VANISHED_MIN_AGE_MS = 10_000;
+
+/** One or more parts of a sweep failed (the others still ran); `cause` holds the first failure. */
+export class GarbageCollectionError extends Error {
+  constructor(readonly failures: readonly Error[]) {
+    super(`garbage collection: ${failures.map((f) => f.message).join('; ')}`, { cause: failures[0] });
+    this.name = 'GarbageCollectionError';
+  }
+}
+
+function parseTime(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const t = Date.parse(text);
+  return Number.isFinite(t) ? t : undefined;
+}
+
+/** Whether nodewright manages the Node: its NodePool label, our finalizer, or a NodeClaim owner. */
+export function isManagedNode(node: Node): boolean {
+  return node.metadata.labels?.[NODEPOOL_LABEL] !== undefined
+    || (node.metadata.finalizers?.includes(TERMINATION_FINALIZER) ?? false)
+    || (node.metadata.ownerReferences?.some((o) => o.kind === 'NodeClaim') ?? false);
+}
+
+export class GarbageCollection implements SingletonReconciler {
+  readonly name = GARBAGE_COLLECTION;
+  readonly #ctx: ControllerContext;
+  readonly #log: Logger;
+  /** providerID → when a sweep first saw the machine with no claim (for machines without a creation time). */
+  readonly #firstSeen = new Map<string, number>();
+  /** What the sweeps deleted, for tests and metrics. */
+  readonly stats = { leakedInstances: 0, vanishedClaims: 0, orphanNodes: 0 };
+
+  constructor(ctx: ControllerContext) {
+    this.#ctx = ctx;
+    this.#log = ctx.log.child({ controller: GARBAGE_COLLECTION });
+  }
+
+  /** One sweep. @throws GarbageCollectionError when any part failed (the sweep is then retried with backoff). */
+  async reconcile(): Promise<void> {
+    const failures: Error[] = [];
+    const attempt = async (what: string, fn: () => Promise<void>): Promise<void> => {
+      try {
+        await fn();
+      } catch (e) {
+        failures.push(new Error(`${what}: ${(e as Error).message}`, { cause: e }));
+      }
+    };
+    let instances: NodeClaim[] | undefined;
+    await attempt('listing machines', async () => {
+      instances = await this.#ctx.cloud.list();
+    });
+    if (instances) {
+      const listed = instances;
+      for (const m of listed) await attempt(`deleting leaked machine ${m.status?.providerID ?? ''}`, () => this.#leaked(m));
+      this.#forgetOthers(listed);
+      const live = new Set(listed.map((m) => m.status?.providerID).filter((p): p is string => p !== undefined));
+      for (const sn of this.#ctx.state.nodes()) {
+        if (sn.nodeClaim) await attempt(`checking nodeclaim ${sn.nodeClaimName ?? ''}`, () => this.#vanished(sn.nodeClaim!, live));
+      }
+    }
+    for (const sn of this.#ctx.state.nodes()) {
+      if (sn.node && !sn.nodeClaim) await attempt(`deleting node ${sn.nodeName ?? ''}`, () => this.#orphan(sn.node!));
+    }
+    if (failures.length > 0) throw new GarbageCollectionError(failures);
+  }
+
+  async #leaked(machine: NodeClaim): Promise<void> {
+    const providerID = machine.status?.providerID ?? '';
+    const name = machine.metadata.name;
+    const claimed = (name !== undefined && this.#ctx.state.node(name)?.nodeClaimName === name)
+      || (providerID !== '' && this.#ctx.state.nodeByProviderID(providerID)?.nodeClaim !== undefined);
+    if (claimed) {
+      this.#firstSeen.delete(providerID);
+      return;
+    }
+    const now = this.#ctx.clock.now();
+    let since = parseTime(machine.metadata.creationTimestamp) ?? this.#firstSeen.get(providerID);
+    if (since === undefined) this.#firstSeen.set(providerID, (since = now));
+    if (now - since < this.#ctx.options.leakedInstanceGraceMs) return;
+    // The cache may lag the API: a claim created a moment ago must not lose its machine.
+    if (name !== undefined && await getIfExists(this.#ctx.kube, 'NodeClaim', name)) return;
+    try {
+      await this.#ctx.cloud.delete(machine);
+    } catch (e) {
+      if (!isNodeClaimNotFound(e)) throw e;
+    }
+    this.#firstSeen.delete(providerID);
+    this.stats.leakedInstances++;
+    this.#log.info({ providerID, nodeclaim: name }, 'deleted a machine with no NodeClaim');
+  }
+
+  #forgetOthers(listed: readonly NodeClaim[]): void {
+    const ids = new Set(listed.map((m) => m.status?.providerID ?? ''));
+    for (const id of this.#firstSeen.keys()) if (!ids.has(id)) this.#firstSeen.delete(id);
+  }
+
+  async #vanished(claim: NodeClaim, live: ReadonlySet<string>): Promise<void> {
+    const providerID = claim.status?.providerID;
+    if (claim.metadata.deletionTimestamp || providerID === undefined || live.has(providerID)) return;
+    const launched = findCondition(claim, ConditionTypes.Launched);
+    if (launched?.status !== 'True') return;
+    const launchedAt = parseTime(launched.lastTransitionTime);
+    if (launchedAt !== undefined && this.#ctx.clock.now() - launchedAt < VANISHED_MIN_AGE_MS) return;
+    try {
+      await this.#ctx.cloud.get(providerID);
+      return; // a list that lagged, not a machine that is gone
+    } catch (e) {
+      if (!isNodeClaimNotFound(e)) throw e;
+    }
+    const name = claim.metadata.name ?? '';
+    await deleteIfExists(this.#ctx.kube, 'NodeClaim', name);
+    this.stats.vanishedClaims++;
+    this.#log.info({ nodeclaim: name, providerID }, 'deleted a nodeclaim whose machine is gone');
+  }
+
+  async #orphan(node: Node): Promise<void> {
+    if (node.metadata.deletionTimestamp || !isManagedNode(node)) return;
+    const created = parseTime(node.metadata.creationTimestamp);
+    if (created === undefined || this.#ctx.clock.now() - created < this.#ctx.options.leakedInstanceGraceMs) return;
+    await deleteIfExists(this.#ctx.kube, 'Node', node.metadata.name ?? '');
+    this.stats.orphanNodes++;
+    this.#log.info({ node: node.metadata.name, providerID: node.spec?.providerID }, 'deleted a managed node with no NodeClaim');
+  }
+}
+
+export interface GarbageCollectorOptions {
+  /** Sweep period (default 2 minutes). */
+  intervalMs?: number;
+}
+
+/** The sweep as a running loop (call start()); `collector` exposes its stats. */
+export function garbageCollector(ctx: ControllerContext, options: GarbageCollectorOptions = {}): { loop: Singleton; collector: GarbageCollection } {
+  const collector = new GarbageCollection(ctx);
+  const log = ctx.log.child({ controller: GARBAGE_COLLECTION });
+  const loop = new Singleton(collector, {
+    clock: ctx.clock,
+    intervalMs: options.intervalMs ?? DEFAULT_GC_INTERVAL_MS,
+    onError: (e: ReconcileError) => log.warn({}, e.message),
+  });
+  return { loop, collector };
+}
