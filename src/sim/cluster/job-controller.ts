@@ -15,7 +15,7 @@ import { RUN_DURATION_ANNOTATION } from './annotations.js';
 import type { ClusterView } from './cluster-view.js';
 import { CoalescedTask } from './coalesced-task.js';
 import type { ErrorLog } from './errors.js';
-import { controllerRef, Expectations, isActivePod } from './owned-pods.js';
+import { controllerRef, Expectations, isActivePod, leftActiveSet } from './owned-pods.js';
 import type { PodEventKind } from './owned-pods.js';
 
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
@@ -67,11 +67,11 @@ export class JobStandIn {
     this.#task.request();
   }
 
-  /** Told about every event of a pod this Job controls. */
-  onPod(pod: Pod, kind: PodEventKind): void {
+  /** Told about every event of a pod this Job controls (`old`: the state before an update). */
+  onPod(old: Pod | undefined, pod: Pod, kind: PodEventKind): void {
     this.#expect.observe(pod, kind);
     if (kind !== 'delete' && pod.status?.phase === 'Succeeded') this.#succeeded.add(pod.metadata.uid ?? '');
-    if (kind === 'delete' || !isActivePod(pod)) this.#task.request();
+    if (leftActiveSet(old, pod, kind)) this.#task.request();
   }
 
   stop(): void {

@@ -138,17 +138,18 @@ export class ClusterMetrics {
       if (n.node === undefined) continue;
       nodes++;
       if (n.ready) ready++;
-      const usage: NodeUsage = {
-        name: n.name, ready: n.ready,
-        cpuRequested: n.requested.cpu ?? 0, cpuAllocatable: n.allocatable.cpu ?? 0,
-        memoryRequested: n.requested.memory ?? 0, memoryAllocatable: n.allocatable.memory ?? 0,
-        pods: n.pods.size,
-      };
-      cpuRequested += usage.cpuRequested;
-      cpuAllocatable += usage.cpuAllocatable;
-      memoryRequested += usage.memoryRequested;
-      memoryAllocatable += usage.memoryAllocatable;
-      perNode?.push(usage);
+      const cpuReq = n.requested.cpu ?? 0;
+      const cpuAlloc = n.allocatable.cpu ?? 0;
+      const memReq = n.requested.memory ?? 0;
+      const memAlloc = n.allocatable.memory ?? 0;
+      cpuRequested += cpuReq;
+      cpuAllocatable += cpuAlloc;
+      memoryRequested += memReq;
+      memoryAllocatable += memAlloc;
+      perNode?.push({
+        name: n.name, ready: n.ready, cpuRequested: cpuReq, cpuAllocatable: cpuAlloc,
+        memoryRequested: memReq, memoryAllocatable: memAlloc, pods: n.pods.size,
+      });
     }
     return {
       at: now,

@@ -62,6 +62,14 @@ function safeAllocatable(node: Node): ResourceList {
   }
 }
 
+function sameLabels(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>> | undefined): boolean {
+  if (a === b) return true;
+  const ka = a ? Object.keys(a) : [];
+  if (ka.length !== (b ? Object.keys(b).length : 0)) return false;
+  for (const k of ka) if (a![k] !== b?.[k]) return false;
+  return true;
+}
+
 export class NodeLedger {
   readonly #nodes = new Map<string, LedgerNode>();
   /** Holding pods by key. */
@@ -120,9 +128,10 @@ export class NodeLedger {
     if (old && (!holds || old.uid !== (pod.metadata.uid ?? '') || old.nodeName !== pod.spec.nodeName)) {
       this.#drop(old);
     } else if (old && holds) {
-      this.#unlabel(old);
+      const relabel = !sameLabels(old.pod.metadata.labels, pod.metadata.labels);
+      if (relabel) this.#unlabel(old);
       old.pod = pod;
-      this.#label(old);
+      if (relabel) this.#label(old);
       return;
     }
     if (!holds) return;

@@ -21,6 +21,22 @@ export function isActivePod(pod: Pod): boolean {
 /** A pod event a controller is told about. */
 export type PodEventKind = 'add' | 'update' | 'delete';
 
+/**
+ * Whether the event takes a pod out of the active set (a pod that was counted is not any more):
+ * the only pod change that makes a ReplicaSet or Job create a replacement. `old` is the state
+ * before an update (undefined for adds and deletes, whose object is the last state).
+ */
+export function leftActiveSet(old: Pod | undefined, pod: Pod, kind: PodEventKind): boolean {
+  switch (kind) {
+    case 'add':
+      return !isActivePod(pod);
+    case 'update':
+      return old !== undefined && isActivePod(old) && !isActivePod(pod);
+    case 'delete':
+      return isActivePod(pod);
+  }
+}
+
 /** Creates and deletes a controller has made and the informer has not reflected yet. */
 export class Expectations {
   readonly #adds = new Set<string>();

@@ -12,7 +12,7 @@ import type { DeploymentSpec } from '../scenario/types.js';
 import type { ClusterView } from './cluster-view.js';
 import { CoalescedTask } from './coalesced-task.js';
 import type { ErrorLog } from './errors.js';
-import { controllerRef, Expectations, isActivePod } from './owned-pods.js';
+import { controllerRef, Expectations, isActivePod, leftActiveSet } from './owned-pods.js';
 import type { PodEventKind } from './owned-pods.js';
 import { isPodReady, podStage } from './pod-facts.js';
 
@@ -92,11 +92,12 @@ export class ReplicaSetStandIn {
     }
   }
 
-  /** Told about every event of a pod this ReplicaSet controls. */
-  onPod(pod: Pod, kind: PodEventKind): void {
+  /** Told about every event of a pod this ReplicaSet controls (`old`: the state before an update). */
+  onPod(old: Pod | undefined, pod: Pod, kind: PodEventKind): void {
     this.#expect.observe(pod, kind);
-    // Only a pod leaving the active set changes the count (adds were expected).
-    if (kind === 'delete' || !isActivePod(pod) || !this.#order.has(pod.metadata.uid ?? '')) this.#task.request();
+    // Only a pod leaving the active set, or one this controller did not make, changes the count.
+    const unknown = kind === 'add' && !this.#order.has(pod.metadata.uid ?? '');
+    if (unknown || leftActiveSet(old, pod, kind)) this.#task.request();
   }
 
   stop(): void {
@@ -119,7 +120,11 @@ export class ReplicaSetStandIn {
       this.stats.created++;
     }
     if (diff >= 0) return;
-    const victims = active.sort((a, b) => this.#rank(a) - this.#rank(b) || this.#age(b) - this.#age(a)).slice(0, -diff);
+    const victims = active
+      .map((pod) => ({ pod, rank: this.#rank(pod), age: this.#age(pod) }))
+      .sort((a, b) => a.rank - b.rank || b.age - a.age)
+      .slice(0, -diff)
+      .map((v) => v.pod);
     for (const pod of victims) {
       try {
         await this.#view.kube.delete('Pod', pod.metadata.name ?? '', pod.metadata.namespace, { preconditions: { uid: pod.metadata.uid ?? '' } });

@@ -66,7 +66,7 @@ export class StatefulSetStandIn {
   }
 
   /** Told about every event of a pod this StatefulSet controls. */
-  onPod(pod: Pod, kind: 'add' | 'update' | 'delete'): void {
+  onPod(_old: Pod | undefined, pod: Pod, kind: 'add' | 'update' | 'delete'): void {
     if (kind === 'add') this.#creating.delete(pod.metadata.name ?? '');
     this.#task.request();
   }

@@ -53,9 +53,9 @@ export class WorkloadDriver {
     this.jobs = w.jobs.map((j) => new JobStandIn(o.view, j, o.random.fork(`job/${j.namespace}/${j.name}`), this.errors));
     this.statefulSets = w.statefulSets.map((s) => new StatefulSetStandIn(o.view, s, this.errors));
     this.#cancels.push(o.view.pods.addHandler({
-      onAdd: (p) => this.#route(p, 'add'),
-      onUpdate: (_, p) => this.#route(p, 'update'),
-      onDelete: (p) => this.#route(p, 'delete'),
+      onAdd: (p) => this.#route(undefined, p, 'add'),
+      onUpdate: (old, p) => this.#route(old, p, 'update'),
+      onDelete: (p) => this.#route(undefined, p, 'delete'),
     }));
   }
 
@@ -133,10 +133,10 @@ export class WorkloadDriver {
     if (c.uid !== undefined) this.#byUid.set(c.uid, c);
   }
 
-  #route(pod: Pod, kind: PodEventKind): void {
+  #route(old: Pod | undefined, pod: Pod, kind: PodEventKind): void {
     const owner = controllerOf(pod);
     if (!owner) return;
-    this.#byUid.get(owner.uid)?.onPod(pod, kind);
+    this.#byUid.get(owner.uid)?.onPod(old, pod, kind);
   }
 }
 

@@ -1,0 +1,78 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Pod } from '../../apis/core.js';
+import { node, pod } from '../../test/builders.js';
+import { NodeLedger } from './node-ledger.js';
+import { SchedulingQueue } from './scheduling-queue.js';
+
+const names = (ps: { key: string }[]): string[] => ps.map((p) => p.key).sort();
+
+describe('NodeLedger', () => {
+  it('sums the requests of the pods that hold each node, through binds, finishes and deletes', () => {
+    const l = new NodeLedger();
+    l.setNode(node('a', { cpu: '4' }));
+    const p1 = pod({ name: 'p1', cpu: '1', memory: '1Gi' });
+    l.setPod(p1); // unbound: holds nothing
+    assert.equal(l.podCount, 0);
+    l.setPod({ ...p1, spec: { ...p1.spec, nodeName: 'a' } });
+    l.setPod(pod({ name: 'p2', cpu: '500m', nodeName: 'a' }));
+    assert.deepEqual(l.node('a')!.requested, { cpu: 1500, memory: 2 ** 30, pods: 2 });
+    const finished: Pod = { ...pod({ name: 'p2', cpu: '500m', nodeName: 'a' }), status: { phase: 'Succeeded' } };
+    l.setPod(finished);
+    assert.deepEqual(l.node('a')!.requested, { cpu: 1000, memory: 2 ** 30, pods: 1 });
+    const terminating: Pod = { ...p1, metadata: { ...p1.metadata, deletionTimestamp: '2025-01-01T00:00:00Z' }, spec: { ...p1.spec, nodeName: 'a' } };
+    l.setPod(terminating); // still holds its room until gone
+    assert.equal(l.node('a')!.requested.cpu, 1000);
+    l.removePod(terminating);
+    assert.deepEqual(l.node('a')!.requested, { cpu: 0, memory: 0, pods: 0 });
+  });
+
+  it('keeps pods of a vanished node until they go, then forgets the node', () => {
+    const l = new NodeLedger();
+    l.setNode(node('a'));
+    const p = pod({ name: 'p', cpu: '1', nodeName: 'a' });
+    l.setPod(p);
+    l.removeNode('a');
+    assert.equal(l.node('a')?.node, undefined);
+    assert.equal(l.node('a')?.pods.size, 1);
+    l.removePod(p);
+    assert.equal(l.node('a'), undefined);
+    assert.equal(l.nodeCount, 0);
+  });
+
+  it('finds the pods a selector picks through its label index', () => {
+    const l = new NodeLedger();
+    l.setNode(node('a'));
+    l.setPod(pod({ name: 'web-1', nodeName: 'a', labels: { app: 'web', tier: 'front' } }));
+    l.setPod(pod({ name: 'web-2', nodeName: 'a', labels: { app: 'web', tier: 'back' } }));
+    l.setPod(pod({ name: 'db', nodeName: 'a', labels: { app: 'db' } }));
+    l.setPod(pod({ name: 'bare', nodeName: 'a' }));
+    assert.deepEqual(names(l.podsSelectedBy({ matchLabels: { app: 'web', tier: 'back' } })), ['default/web-2']);
+    assert.deepEqual(names(l.podsSelectedBy({ matchExpressions: [{ key: 'app', operator: 'In', values: ['web', 'db'] }] })), ['default/db', 'default/web-1', 'default/web-2']);
+    assert.deepEqual(names(l.podsSelectedBy({ matchExpressions: [{ key: 'app', operator: 'DoesNotExist' }] })), ['default/bare']);
+    assert.deepEqual(names(l.podsSelectedBy({})), ['default/bare', 'default/db', 'default/web-1', 'default/web-2']);
+    assert.deepEqual(l.podsSelectedBy(undefined), []);
+    assert.deepEqual(l.podsSelectedBy({ matchLabels: { app: 'none' } }), []);
+    // Relabelled pods move in the index.
+    l.setPod(pod({ name: 'db', nodeName: 'a', labels: { app: 'web', tier: 'back' } }));
+    assert.deepEqual(names(l.podsSelectedBy({ matchLabels: { tier: 'back' } })), ['default/db', 'default/web-2']);
+  });
+});
+
+describe('SchedulingQueue', () => {
+  it('retries a failed pod after an event and its backoff (1 s doubling to 10 s), or after 5 minutes regardless', () => {
+    const q = new SchedulingQueue();
+    assert.equal(q.eligibleAt('p'), -Infinity);
+    q.failed('p', 0, q.eventCount);
+    assert.equal(q.eligibleAt('p'), 300_000, 'no event: only the flush');
+    q.noteClusterEvent();
+    assert.equal(q.eligibleAt('p'), 1_000);
+    for (const [now, backoff] of [[1_000, 2_000], [3_000, 4_000], [7_000, 8_000], [15_000, 10_000], [25_000, 10_000]] as const) {
+      q.failed('p', now, q.eventCount);
+      q.noteClusterEvent();
+      assert.equal(q.eligibleAt('p'), now + backoff);
+    }
+    q.forget('p');
+    assert.equal(q.eligibleAt('p'), -Infinity);
+  });
+});
