@@ -77,6 +77,9 @@ export const OPERATOR_FLAGS = {
   kwokRegistrationDelayMs: durationFlag('kwok-registration-delay', 'KWOK_REGISTRATION_DELAY', '5s', {
     section: CLOUD, description: 'How long after launch a kwok node registers its Node object (kwok only).',
   }),
+  kwokNodeAgent: boolFlag('kwok-node-agent', 'KWOK_NODE_AGENT', true, {
+    section: CLOUD, description: "Run nodewright's own agent that keeps kwok nodes Ready and runs their pods; off when the KWOK controller manages them (kwok only).",
+  }),
   binding: enumFlag('binding', 'BINDING', ['scheduler', 'direct'] as const, d.binding, {
     section: PROVISIONING, description: 'scheduler: kube-scheduler binds pods to the new nodes; direct: nodewright binds the pods it planned.',
   }),
