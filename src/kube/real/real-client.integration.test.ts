@@ -16,6 +16,7 @@ import type { ControlPlane } from '../../test/control-plane.js';
 import { startControlPlane } from '../../test/control-plane.js';
 import { kubeClientContract } from '../contract.js';
 import { eventually, podSpec, rejectsWith, WatchReader } from '../contract-support.js';
+import { formatMicroTime } from '../../utils/clock.js';
 import { isGone } from '../errors.js';
 import { ALL_KINDS } from '../kinds.js';
 import { loadKubeConfig } from './config.js';
@@ -172,6 +173,17 @@ describe('RealKubeClient on kube-apiserver', () => {
     const raw = e as typeof e & { eventTime?: string; reportingInstance?: string };
     assert.match(raw.eventTime ?? '', /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
     assert.equal(raw.reportingInstance, 'nodewright-0');
+  });
+
+  it('passes Lease MicroTimes through as written: six digits accepted, milliseconds refused', async () => {
+    const renewTime = formatMicroTime(Date.UTC(2025, 0, 2, 3, 4, 5, 678));
+    const lease = await client.create('Lease', { metadata: { name: 'leader', namespace: 'default' }, spec: { holderIdentity: 'a', leaseDurationSeconds: 15, renewTime } });
+    assert.equal(lease.spec.renewTime, '2025-01-02T03:04:05.678000Z');
+    const renewed = await client.patch('Lease', 'leader', { spec: { renewTime: formatMicroTime(Date.UTC(2025, 0, 2, 3, 4, 6)) } }, 'default');
+    assert.equal(renewed.spec.renewTime, '2025-01-02T03:04:06.000000Z');
+    const millis = '2025-01-02T03:04:07.000Z';
+    await rejectsWith(client.patch('Lease', 'leader', { spec: { renewTime: millis } }, 'default'), 'Invalid', 422);
+    await rejectsWith(client.update('Lease', { ...renewed, spec: { ...renewed.spec, renewTime: millis } }), 'BadRequest', 400);
   });
 
   it('runs in-cluster on a service-account token: Forbidden until RBAC allows', async () => {
