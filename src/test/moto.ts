@@ -1,0 +1,353 @@
+/**
+ * moto (PyPI `moto[server]`) for the aws test tier: an EC2/SQS API server on a free loopback port,
+ * seeded with EKS-optimised AL2023 images, behind a fault-injecting HTTP proxy. The proxy answers
+ * what moto never does: insufficient capacity on chosen instance types for CreateFleet, throttling
+ * (RequestLimitExceeded), 5xx (before or after the request reached moto: a lost reply), delays.
+ *
+ * moto is installed by scripts/moto.sh into .cache/moto on first use; when that fails the start
+ * rejects with a MotoError saying what to install, so the tier fails instead of passing silently.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { createFleetCapacityFault, type CapacityRule } from './moto-capacity.js';
+
+export type { CapacityRule } from './moto-capacity.js';
+
+export class MotoError extends Error {
+  override readonly name = 'MotoError';
+}
+
+/** An image moto serves (MOTO_AMIS_PATH replaces its default catalogue, so only these exist). */
+export interface MotoImage {
+  readonly id: string;
+  readonly name: string;
+  readonly architecture: 'x86_64' | 'arm64';
+  /** Default "602401143452" (the EKS AMI account); served with owner alias "amazon". */
+  readonly ownerId?: string;
+  /** ISO time. */
+  readonly creationDate: string;
+}
+
+/** The Kubernetes version of the seeded EKS AL2023 images. */
+export const MOTO_KUBERNETES_VERSION = '1.31';
+
+/** Two releases of the standard and nvidia AL2023 EKS images per architecture, and one unrelated image. */
+export const MOTO_EKS_IMAGES: readonly MotoImage[] = [
+  ['ami-0a1023amd6400001', 'x86_64', 'standard', 'v20240901', '2024-09-01'],
+  ['ami-0a1023amd6400002', 'x86_64', 'standard', 'v20241001', '2024-10-01'],
+  ['ami-0a1023arm6400001', 'arm64', 'standard', 'v20240901', '2024-09-01'],
+  ['ami-0a1023arm6400002', 'arm64', 'standard', 'v20241001', '2024-10-01'],
+  ['ami-0a1023nvd6400001', 'x86_64', 'nvidia', 'v20241001', '2024-10-01'],
+].map(([id, arch, variant, release, date]) => ({
+  id: id!,
+  name: `amazon-eks-node-al2023-${arch}-${variant}-${MOTO_KUBERNETES_VERSION}-${release}`,
+  architecture: arch as 'x86_64' | 'arm64',
+  creationDate: `${date}T00:00:00.000Z`,
+}));
+
+export type FaultKind = 'throttle' | 'server-error' | 'unavailable';
+
+/** One request the proxy saw. */
+export interface ProxiedRequest {
+  readonly service: string;
+  readonly action: string;
+  /** Whether it reached moto (a fault answered before forwarding leaves it false). */
+  readonly forwarded: boolean;
+  readonly status: number;
+  readonly fault?: FaultKind | 'insufficient-capacity';
+}
+
+interface PendingFault { action: string; kind: FaultKind; times: number; afterForwarding: boolean }
+
+/** The faults the proxy injects; changed by tests between calls. */
+export class MotoFaults {
+  readonly requests: ProxiedRequest[] = [];
+  readonly #pending: PendingFault[] = [];
+  readonly #delays = new Map<string, number>();
+  #capacity: CapacityRule[] = [];
+
+  /** CreateFleet gets InsufficientInstanceCapacity for offerings the rule matches, until clear(). */
+  noCapacity(rule: CapacityRule): void {
+    this.#capacity.push(rule);
+  }
+
+  /**
+   * The next `times` (default 1) requests of `action` fail with `kind`: throttle is 503
+   * RequestLimitExceeded, server-error 500 InternalError, unavailable 503 Unavailable. With
+   * `afterForwarding` the request reaches moto first (it takes effect) and only its reply is lost.
+   */
+  failNext(action: string, kind: FaultKind, options: { times?: number; afterForwarding?: boolean } = {}): void {
+    this.#pending.push({ action, kind, times: options.times ?? 1, afterForwarding: options.afterForwarding ?? false });
+  }
+
+  /** Requests of `action` ("*": every action) wait `ms` before being handled. */
+  delay(action: string, ms: number): void {
+    this.#delays.set(action, ms);
+  }
+
+  /** Forgets every fault and delay (the request log stays). */
+  clear(): void {
+    this.#pending.length = 0;
+    this.#delays.clear();
+    this.#capacity = [];
+  }
+
+  /** Requests of `action` that reached moto. */
+  forwarded(action: string): number {
+    return this.requests.filter((r) => r.action === action && r.forwarded).length;
+  }
+
+  /** Requests of `action` the proxy saw, forwarded or not. */
+  seen(action: string): number {
+    return this.requests.filter((r) => r.action === action).length;
+  }
+
+  /** @internal */
+  takeFault(action: string): PendingFault | undefined {
+    const i = this.#pending.findIndex((p) => p.action === action || p.action === '*');
+    if (i < 0) return undefined;
+    const fault = this.#pending[i]!;
+    if (--fault.times <= 0) this.#pending.splice(i, 1);
+    return fault;
+  }
+
+  /** @internal */
+  delayOf(action: string): number {
+    return this.#delays.get(action) ?? this.#delays.get('*') ?? 0;
+  }
+
+  /** @internal */
+  get capacityRules(): readonly CapacityRule[] {
+    return this.#capacity;
+  }
+}
+
+export interface Moto {
+  /** The fault proxy in front of moto: point the SDK clients here. */
+  readonly endpoint: string;
+  /** moto itself, for checks the faults must not disturb. */
+  readonly directEndpoint: string;
+  readonly region: string;
+  readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
+  readonly images: readonly MotoImage[];
+  readonly faults: MotoFaults;
+  /** Stops moto and the proxy. Idempotent; never throws. */
+  stop(): Promise<void>;
+}
+
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+const INSTALL_HINT =
+  'the aws test tier needs moto[server] from PyPI: install python3 with its venv module (Debian: apt-get install python3 python3-venv) ' +
+  'so that scripts/moto.sh can pip-install it into .cache/moto';
+
+let serverPath: string | undefined;
+
+/** Path of moto_server, installing it on first use. @throws MotoError saying what to install. */
+export function motoServerPath(): string {
+  if (serverPath !== undefined) return serverPath;
+  const res = spawnSync('bash', [join(repoRoot, 'scripts', 'moto.sh')], { encoding: 'utf8', timeout: 600_000 });
+  const path = res.stdout?.trim().split('\n').at(-1) ?? '';
+  if (res.error !== undefined || res.status !== 0 || path === '') {
+    const why = res.error?.message ?? (res.stderr ?? '').trim().split('\n').slice(-5).join('\n');
+    throw new MotoError(`installing moto with scripts/moto.sh failed (${why}); ${INSTALL_HINT}`);
+  }
+  serverPath = path;
+  return path;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createNetServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const address = s.address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function get(url: string): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'GET', timeout: 1000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('error', () => resolve(0));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
+/**
+ * Starts moto on a free loopback port (images: `options.images`, default {@link MOTO_EKS_IMAGES})
+ * and the fault proxy in front of it, resolving once moto answers.
+ * @throws MotoError when moto cannot be installed or does not come up within 60 s (with its log).
+ */
+export async function startMoto(options: { images?: readonly MotoImage[]; region?: string } = {}): Promise<Moto> {
+  const server = motoServerPath();
+  const images = options.images ?? MOTO_EKS_IMAGES;
+  const region = options.region ?? 'us-east-1';
+  const dir = mkdtempSync(join(tmpdir(), 'nodewright-moto-'));
+  const amisPath = join(dir, 'amis.json');
+  writeFileSync(amisPath, JSON.stringify(images.map((i) => ({
+    ami_id: i.id, name: i.name, architecture: i.architecture, owner_id: i.ownerId ?? '602401143452',
+    creation_date: i.creationDate, state: 'available', public: true, virtualization_type: 'hvm',
+    root_device_type: 'ebs', root_device_name: '/dev/xvda', hypervisor: 'xen', image_type: 'machine',
+  }))));
+  const port = await freePort();
+  let log = '';
+  const child = spawn(server, ['-H', '127.0.0.1', '-p', String(port)], {
+    env: { ...process.env, MOTO_AMIS_PATH: amisPath, AWS_DEFAULT_REGION: region },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  live.add(child);
+  const keep = (chunk: Buffer): void => {
+    log = (log + chunk.toString()).slice(-4000);
+  };
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
+  let exited = false;
+  child.once('exit', () => {
+    exited = true;
+    live.delete(child);
+  });
+  const directEndpoint = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while ((await get(`${directEndpoint}/moto-api/`)) !== 200) {
+    if (exited || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+      throw new MotoError(`starting moto_server on port ${port}: ${exited ? 'it exited' : 'no answer after 60 s'}; its log:\n${log}`);
+    }
+    await sleep(100);
+  }
+  const faults = new MotoFaults();
+  const proxy = await startProxy(port, faults);
+  const proxyAddress = proxy.address();
+  const proxyPort = typeof proxyAddress === 'object' && proxyAddress !== null ? proxyAddress.port : 0;
+  let stopped: Promise<void> | undefined;
+  return {
+    endpoint: `http://127.0.0.1:${proxyPort}`,
+    directEndpoint,
+    region,
+    credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
+    images,
+    faults,
+    stop: () => (stopped ??= (async () => {
+      proxy.closeAllConnections();
+      await new Promise<void>((resolve) => proxy.close(() => resolve()));
+      if (!exited) {
+        const gone = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+        child.kill('SIGTERM');
+        await Promise.race([gone, sleep(5000)]);
+        if (!exited) child.kill('SIGKILL');
+      }
+      rmSync(dir, { recursive: true, force: true });
+    })()),
+  };
+}
+
+const FAULTS: Record<FaultKind, { status: number; code: string; message: string }> = {
+  'throttle': { status: 503, code: 'RequestLimitExceeded', message: 'Request limit exceeded.' },
+  'server-error': { status: 500, code: 'InternalError', message: 'An internal error has occurred.' },
+  'unavailable': { status: 503, code: 'Unavailable', message: 'The server is overloaded and cannot handle the request.' },
+};
+
+let faultSeq = 0;
+
+function sendFault(res: ServerResponse, kind: FaultKind): void {
+  const { status, code, message } = FAULTS[kind];
+  const requestId = `fault-${kind}-${++faultSeq}`;
+  res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
+  res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`);
+}
+
+/** The service (from the SigV4 credential scope) and action of a request. */
+function describeRequest(req: IncomingMessage, body: string): { service: string; action: string } {
+  const scope = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(req.headers.authorization ?? '');
+  const target = req.headers['x-amz-target'];
+  const action = new URLSearchParams(body).get('Action')
+    ?? (typeof target === 'string' ? target.split('.').at(-1) : undefined)
+    ?? req.method ?? '';
+  return { service: scope?.[1] ?? '', action };
+}
+
+interface Forwarded { status: number; headers: Record<string, string | string[] | undefined>; body: string }
+
+function forward(port: number, req: IncomingMessage, body: string): Promise<Forwarded> {
+  return new Promise((resolve, reject) => {
+    const headers = { ...req.headers, 'content-length': String(Buffer.byteLength(body)), host: `127.0.0.1:${port}` };
+    const out = request({ host: '127.0.0.1', port, method: req.method, path: req.url, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 502, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    out.on('error', reject);
+    out.end(body);
+  });
+}
+
+function startProxy(port: number, faults: MotoFaults): Promise<Server> {
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    let body = Buffer.concat(chunks).toString('utf8');
+    const { service, action } = describeRequest(req, body);
+    const record = (forwarded: boolean, status: number, fault?: ProxiedRequest['fault']): void => {
+      faults.requests.push({ service, action, forwarded, status, ...(fault ? { fault } : {}) });
+    };
+    const wait = faults.delayOf(action);
+    if (wait > 0) await sleep(wait);
+    const fault = faults.takeFault(action);
+    if (fault !== undefined && !fault.afterForwarding) {
+      record(false, FAULTS[fault.kind].status, fault.kind);
+      sendFault(res, fault.kind);
+      return;
+    }
+    const capacity = action === 'CreateFleet' ? createFleetCapacityFault(body, faults.capacityRules) : undefined;
+    if (capacity?.allFailed) {
+      record(false, 200, 'insufficient-capacity');
+      res.writeHead(200, { 'content-type': 'text/xml' });
+      res.end(capacity.rewriteResponse(undefined));
+      return;
+    }
+    if (capacity !== undefined) body = capacity.forwardBody;
+    const answer = await forward(port, req, body);
+    if (fault !== undefined) {
+      record(true, FAULTS[fault.kind].status, fault.kind);
+      sendFault(res, fault.kind);
+      return;
+    }
+    const text = capacity !== undefined && answer.status === 200 ? capacity.rewriteResponse(answer.body) : answer.body;
+    record(true, answer.status, capacity?.someFailed ? 'insufficient-capacity' : undefined);
+    const headers: Record<string, string | string[] | undefined> = { ...answer.headers, 'content-length': String(Buffer.byteLength(text)) };
+    delete headers['transfer-encoding'];
+    res.writeHead(answer.status, headers);
+    res.end(text);
+  };
+  const server = createServer((req, res) => {
+    handle(req, res).catch((e: unknown) => {
+      if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`moto fault proxy: ${String(e)}`);
+    });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
