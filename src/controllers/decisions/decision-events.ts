@@ -4,6 +4,7 @@
  * that moves a thousand pods does not write a thousand Events (pods get their own Nominated and
  * FailedScheduling events from the controllers).
  */
+import type { ClusterState } from '../../state/cluster-state.js';
 import type { Clock } from '../../utils/clock.js';
 import type { EventInput } from '../../kube/types.js';
 import type { Decision, DecisionKind } from '../context.js';
@@ -31,6 +32,15 @@ export function eventReason(kind: DecisionKind): string {
 
 /** Tells whether a name is a Node or a NodeClaim (unknown names: undefined). */
 export type MachineKindOf = (name: string) => 'Node' | 'NodeClaim' | undefined;
+
+/** A resolver over the cluster state: a name the cache knows as a Node is a Node, else a NodeClaim. */
+export function machineKindFromState(state: ClusterState): MachineKindOf {
+  return (name) => {
+    const sn = state.node(name);
+    if (!sn) return undefined;
+    return sn.nodeName === name ? 'Node' : 'NodeClaim';
+  };
+}
 
 /** Kinds whose `nodes` are NodeClaims when the resolver does not know the name. */
 const CLAIM_KINDS: ReadonlySet<DecisionKind> = new Set<DecisionKind>(['provision', 'launch-failed']);

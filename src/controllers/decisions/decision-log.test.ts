@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { MemoryKubeClient } from '../../kube/memory/memory-client.js';
 import { VirtualClock } from '../../utils/clock.js';
 import type { Decision, Logger } from '../context.js';
-import { DecisionLog } from './decision-log.js';
+import { node } from '../../test/builders.js';
+import { makeTestEnv } from '../../test/env.js';
+import { DecisionLog, machineKindFromState } from './decision-log.js';
 import type { PlacementDecision } from './placement.js';
 import { DecisionStore } from './record-store.js';
 
@@ -167,5 +169,22 @@ describe('DecisionLog', () => {
     assert.equal(log.whyNotConsolidated('n1')?.why, 'pod ns/db has karpenter.sh/do-not-disrupt');
     log.record(decision({ kind: 'consolidate-delete', nodes: ['n1'] }, 3));
     assert.equal(log.whyNotConsolidated('n1'), undefined);
+  });
+});
+
+describe('machineKindFromState', () => {
+  it('tells Nodes from NodeClaims by what the cluster state knows', async () => {
+    const env = await makeTestEnv();
+    await env.kube.create('Node', node('n1'));
+    await env.kube.create('NodeClaim', {
+      apiVersion: 'karpenter.sh/v1', kind: 'NodeClaim', metadata: { name: 'c1' },
+      spec: { requirements: [], nodeClassRef: { group: 'g', kind: 'k', name: 'n' } },
+    });
+    await env.settle();
+    const kindOf = machineKindFromState(env.state);
+    assert.equal(kindOf('n1'), 'Node');
+    assert.equal(kindOf('c1'), 'NodeClaim');
+    assert.equal(kindOf('nope'), undefined);
+    await env.stop();
   });
 });

@@ -16,6 +16,7 @@ import type { DecisionQuery } from './record-store.js';
 import { DecisionStore } from './record-store.js';
 
 export type { DecisionQuery } from './record-store.js';
+export { machineKindFromState } from './decision-events.js';
 
 export interface DecisionLogOptions {
   clock: Clock;
