@@ -6,7 +6,7 @@
 import type { Pod } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
 import { solve } from '../../scheduling/solver.js';
-import type { PlannedNodeClaim, UnschedulablePod } from '../../scheduling/types.js';
+import type { PlannedNodeClaim, SolverResult, UnschedulablePod } from '../../scheduling/types.js';
 import type { SimulationBase } from './simulation-base.js';
 import type { LeavingNode } from './types.js';
 
@@ -17,6 +17,8 @@ export interface SimulationResult {
   readonly newClaims: readonly PlannedNodeClaim[];
   /** Pods of leaving machines placed on existing or in-flight nodes. */
   readonly placedOnExisting: number;
+  /** The solver's whole answer (pending pods included). */
+  readonly solverResult: SolverResult;
 }
 
 /** Runs the simulation. Never throws for bad pods (they are failures). */
@@ -46,6 +48,7 @@ export function simulate(base: SimulationBase, leaving: readonly LeavingNode[]):
     failures: result.unschedulable.filter((u) => moving(u.pod)),
     newClaims: result.newNodeClaims.filter((c) => c.pods.some(moving)),
     placedOnExisting,
+    solverResult: result,
   };
 }
 

@@ -1,0 +1,96 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Pod, PodDisruptionBudget } from '../../apis/core.js';
+import type { NodeClaim } from '../../apis/v1/types.js';
+import type { StateNode } from '../../state/state-node.js';
+import { pod } from '../../test/builders.js';
+import { doNotDisruptReason, pdbBlockReason, podProtectedUntil } from './blockers.js';
+import { disruptionCost, evictionCost, lifetimeRemaining } from './disruption-cost.js';
+
+const T0 = Date.parse('2024-01-01T00:00:00Z');
+const running = (o: Parameters<typeof pod>[0] & { startedAt?: number } = {}): Pod => {
+  const p = pod(o);
+  p.metadata.creationTimestamp = new Date(T0).toISOString();
+  p.status = { phase: 'Running', startTime: new Date(o.startedAt ?? T0).toISOString() };
+  return p;
+};
+
+describe('do-not-disrupt', () => {
+  it('"true" protects forever, a duration from the pod start, anything else not at all', () => {
+    assert.equal(podProtectedUntil(running({ annotations: { 'karpenter.sh/do-not-disrupt': 'true' } }), T0), Infinity);
+    const timed = running({ annotations: { 'karpenter.sh/do-not-disrupt': '30m' }, startedAt: T0 + 60_000 });
+    assert.equal(podProtectedUntil(timed, T0 + 10 * 60_000), T0 + 31 * 60_000);
+    assert.equal(podProtectedUntil(timed, T0 + 31 * 60_000), undefined, 'expired at start + 30m');
+    assert.equal(podProtectedUntil(running({ annotations: { 'karpenter.sh/do-not-disrupt': 'maybe' } }), T0), undefined);
+    assert.equal(podProtectedUntil(running({ annotations: { 'karpenter.sh/do-not-disrupt': 'false' } }), T0), undefined);
+    assert.equal(podProtectedUntil(running(), T0), undefined);
+  });
+
+  it('honours the v1alpha5 do-not-evict annotation', () => {
+    assert.equal(podProtectedUntil(running({ annotations: { 'karpenter.sh/do-not-evict': 'true' } }), T0), Infinity);
+  });
+
+  it('ignores pods that are finished or terminating', () => {
+    const done = running({ annotations: { 'karpenter.sh/do-not-disrupt': 'true' } });
+    done.status = { phase: 'Succeeded' };
+    assert.equal(podProtectedUntil(done, T0), undefined);
+    const leaving = running({ annotations: { 'karpenter.sh/do-not-disrupt': 'true' } });
+    leaving.metadata.deletionTimestamp = new Date(T0).toISOString();
+    assert.equal(podProtectedUntil(leaving, T0), undefined);
+  });
+
+  it('names the node, the claim or the pod that blocks', () => {
+    const base = { name: 'n1', nodeClaimName: 'c1', pods: [] as Pod[], node: { metadata: { name: 'n1' }, spec: {} }, nodeClaim: { metadata: { name: 'c1' }, spec: {} } };
+    const view = (o: object): StateNode => ({ ...base, ...o } as unknown as StateNode);
+    assert.equal(doNotDisruptReason(view({}), T0), undefined);
+    assert.match(doNotDisruptReason(view({ node: { metadata: { name: 'n1', annotations: { 'karpenter.sh/do-not-disrupt': 'true' } } } }), T0)!, /^node n1 has/);
+    assert.match(doNotDisruptReason(view({ nodeClaim: { metadata: { name: 'c1', annotations: { 'karpenter.sh/do-not-disrupt': 'true' } } } }), T0)!, /^nodeclaim c1 has/);
+    const p = running({ name: 'web', annotations: { 'karpenter.sh/do-not-disrupt': '1h' } });
+    assert.equal(doNotDisruptReason(view({ pods: [p] }), T0), 'pod default/web has karpenter.sh/do-not-disrupt until 2024-01-01T01:00:00.000Z');
+  });
+});
+
+describe('PodDisruptionBudgets', () => {
+  const budget = (name: string, allowed: number | undefined): PodDisruptionBudget => ({
+    metadata: { name, namespace: 'default' }, spec: {}, status: allowed === undefined ? undefined : { disruptionsAllowed: allowed },
+  });
+
+  it('blocks a pod whose budget allows no disruption, or that two budgets select', () => {
+    const a = running({ name: 'a' });
+    const b = running({ name: 'b' });
+    assert.equal(pdbBlockReason([a, b], () => [budget('ok', 1)]), undefined);
+    assert.match(pdbBlockReason([a, b], (p) => (p === b ? [budget('tight', 0)] : []))!, /PodDisruptionBudget default\/tight allows no disruption of pod default\/b/);
+    assert.match(pdbBlockReason([a], () => [budget('x', 1), budget('y', 1)])!, /selected by 2 PodDisruptionBudgets \(default\/x, default\/y\)/);
+    assert.match(pdbBlockReason([a], () => [budget('fresh', undefined)])!, /allows no disruption/, 'no status yet counts as none allowed');
+  });
+
+  it('skips pods that eviction would not touch (finished, terminating, static)', () => {
+    const done = running({ name: 'done' });
+    done.status = { phase: 'Failed' };
+    const mirror = running({ name: 'mirror', ownerKind: 'Node' });
+    assert.equal(pdbBlockReason([done, mirror], () => [budget('tight', 0)]), undefined);
+  });
+});
+
+describe('disruption cost', () => {
+  it('is 1 per pod, moved by deletion cost and priority, clamped to [-10, 10]', () => {
+    assert.equal(evictionCost(running()), 1);
+    assert.equal(evictionCost(running({ annotations: { 'controller.kubernetes.io/pod-deletion-cost': String(2 ** 27) } })), 2);
+    assert.equal(evictionCost(running({ annotations: { 'controller.kubernetes.io/pod-deletion-cost': 'lots' } })), 1);
+    assert.equal(evictionCost(running({ priority: 2 ** 25 })), 2);
+    assert.equal(evictionCost(running({ priority: 1_000_000_000 })), 10);
+    assert.equal(evictionCost(running({ annotations: { 'controller.kubernetes.io/pod-deletion-cost': String(-(2 ** 31)) } })), -10);
+  });
+
+  it('scales with the fraction of the lifetime left', () => {
+    const claim = (expireAfter: string): NodeClaim => ({
+      metadata: { name: 'c', creationTimestamp: new Date(T0).toISOString() },
+      spec: { requirements: [], nodeClassRef: { group: 'g', kind: 'k', name: 'n' }, expireAfter },
+    });
+    assert.equal(lifetimeRemaining(claim('10h'), T0), 1);
+    assert.equal(lifetimeRemaining(claim('10h'), T0 + 2.5 * 3_600_000), 0.75);
+    assert.equal(lifetimeRemaining(claim('10h'), T0 + 20 * 3_600_000), 0);
+    assert.equal(lifetimeRemaining(claim('Never'), T0 + 20 * 3_600_000), 1);
+    assert.equal(disruptionCost([running(), running()], claim('10h'), T0 + 5 * 3_600_000), 1);
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * The reduced solver view (pods irrelevant to the simulation left out of nodes, their requests taken
+ * off allocatable; nodes unable to take any pod dropped when no topology is involved) must give
+ * exactly the solve the full snapshot gives.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { Node, Pod, TopologySpreadConstraint } from '../../apis/core.js';
+import { keyOf } from '../../apis/core.js';
+import { withDefaults } from '../../apis/v1/defaults.js';
+import type { NodeClaim } from '../../apis/v1/types.js';
+import { solve } from '../../scheduling/solver.js';
+import type { SolverResult } from '../../scheduling/types.js';
+import { ClusterState } from '../../state/cluster-state.js';
+import { isReschedulable } from '../../state/pod-predicates.js';
+import { nodePool, pod } from '../../test/builders.js';
+import { VirtualClock } from '../../utils/clock.js';
+import { TEST_TYPES } from './fixtures.js';
+import { SimulationBase } from './simulation-base.js';
+import { simulate } from './simulation.js';
+import type { LeavingNode, PoolInfo } from './types.js';
+
+interface PodGen { cpu: number; app: 'x' | 'y' | 'z'; spread: 'none' | 'zone' | 'host'; anti: boolean; port: boolean }
+interface NodeGen { cpu: 2 | 4 | 8; zone: 'zone-a' | 'zone-b'; pods: PodGen[]; cordoned: boolean }
+
+const podGen = (topology: boolean): fc.Arbitrary<PodGen> => fc.record({
+  cpu: fc.integer({ min: 1, max: 20 }).map((n) => n * 100),
+  app: fc.constantFrom('x' as const, 'y' as const, 'z' as const),
+  spread: topology ? fc.constantFrom('none' as const, 'none' as const, 'zone' as const, 'host' as const) : fc.constant('none' as const),
+  anti: topology ? fc.integer({ min: 0, max: 3 }).map((n) => n === 0) : fc.constant(false),
+  port: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+});
+
+const clusterGen = (topology: boolean): fc.Arbitrary<{ nodes: NodeGen[]; pending: PodGen[]; leaving: number[] }> =>
+  fc.array(fc.record({
+    cpu: fc.constantFrom(2 as const, 4 as const, 8 as const),
+    zone: fc.constantFrom('zone-a' as const, 'zone-b' as const),
+    pods: fc.array(podGen(topology), { maxLength: 6 }),
+    cordoned: fc.integer({ min: 0, max: 7 }).map((n) => n === 0),
+  }), { minLength: 2, maxLength: 10 }).chain((nodes) => fc.record({
+    nodes: fc.constant(nodes),
+    pending: fc.array(podGen(topology), { maxLength: 3 }),
+    leaving: fc.uniqueArray(fc.integer({ min: 0, max: nodes.length - 1 }), { minLength: 1, maxLength: 3 }),
+  }));
+
+let seq = 0;
+function makePod(g: PodGen, nodeName: string | undefined): Pod {
+  const spread: TopologySpreadConstraint[] | undefined = g.spread === 'none' ? undefined : [{
+    maxSkew: 1, topologyKey: g.spread === 'zone' ? 'topology.kubernetes.io/zone' : 'kubernetes.io/hostname',
+    whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: g.app } },
+  }];
+  const p = pod({
+    name: `p${++seq}`, cpu: `${g.cpu}m`, memory: '256Mi', labels: { app: g.app }, nodeName, spread, hostPort: g.port ? 8080 : undefined,
+    affinity: g.anti ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: g.app } } }] } } : undefined,
+  });
+  if (nodeName) p.status = { phase: 'Running' };
+  return p;
+}
+
+function build(c: { nodes: NodeGen[]; pending: PodGen[] }): ClusterState {
+  const state = new ClusterState({ clock: new VirtualClock() });
+  c.nodes.forEach((n, i) => {
+    const q = { cpu: String(n.cpu), memory: `${n.cpu * 4}Gi`, pods: '110' };
+    const labels = { 'karpenter.sh/nodepool': 'default', 'topology.kubernetes.io/zone': n.zone, 'kubernetes.io/hostname': `n${i}`, 'node.kubernetes.io/instance-type': n.cpu === 2 ? 'small' : n.cpu === 4 ? 'medium' : 'large', 'kubernetes.io/arch': 'amd64', 'kubernetes.io/os': 'linux', 'karpenter.sh/initialized': 'true' };
+    const claim: NodeClaim = { metadata: { name: `n${i}`, labels }, spec: { requirements: [], nodeClassRef: { group: 'g', kind: 'k', name: 'n' } }, status: { providerID: `p://${i}`, nodeName: `n${i}`, capacity: q, allocatable: q } };
+    const node: Node = { metadata: { name: `n${i}`, labels }, spec: { providerID: `p://${i}`, unschedulable: n.cordoned }, status: { capacity: q, allocatable: q } };
+    state.apply('NodeClaim', claim);
+    state.apply('Node', node);
+    for (const g of n.pods) state.apply('Pod', makePod(g, `n${i}`));
+  });
+  for (const g of c.pending) state.apply('Pod', makePod(g, undefined));
+  return state;
+}
+
+/** Where each pod went: an existing node, "new" (with its claim's price), or "unschedulable". */
+function outcome(r: SolverResult, pods: readonly Pod[]): string[] {
+  const where = new Map<string, string>();
+  for (const n of r.existingNodes) for (const p of n.pods) where.set(keyOf(p), n.node);
+  for (const c of r.newNodeClaims) for (const p of c.pods) where.set(keyOf(p), `new ${c.pricePerHour} ${c.pods.length}`);
+  for (const u of r.unschedulable) where.set(keyOf(u.pod), 'unschedulable');
+  return pods.map((p) => `${keyOf(p)} → ${where.get(keyOf(p)) ?? '?'}`);
+}
+
+const POOL: PoolInfo = { name: 'default', nodePool: withDefaults(nodePool()), instanceTypes: TEST_TYPES, typesByName: new Map(TEST_TYPES.map((t) => [t.name, t])) };
+
+function check(c: { nodes: NodeGen[]; pending: PodGen[]; leaving: number[] }): void {
+  const state = build(c);
+  const snapshot = state.snapshot();
+  const leaving: LeavingNode[] = c.leaving.map((i) => {
+    const v = state.node(`n${i}`)!;
+    return { nodeName: `n${i}`, claimName: `n${i}`, nodePoolName: 'default', capacity: v.capacity, reschedulablePods: v.pods.filter(isReschedulable) };
+  });
+  const base = new SimulationBase({ snapshot, pools: new Map([['default', POOL]]), pending: snapshot.pendingPods, candidatePods: leaving.flatMap((l) => l.reschedulablePods) });
+  const reduced = simulate(base, leaving);
+  const full = state.snapshot({ exclude: new Set(leaving.map((l) => l.nodeName)) });
+  const moving = leaving.flatMap((l) => l.reschedulablePods);
+  const expected = solve({ pods: [...moving, ...full.pendingPods], nodes: full.solverNodes, nodePools: base.solverPools(leaving), daemonSets: [], volumes: full.volumes });
+  const all = [...moving, ...full.pendingPods];
+  assert.deepEqual(outcome(reduced.solverResult, all), outcome(expected, all));
+  assert.equal(reduced.solverResult.totalPricePerHour, expected.totalPricePerHour);
+}
+
+describe('SimulationBase', () => {
+  it('solves exactly as the full snapshot does, with topology terms', () => {
+    fc.assert(fc.property(clusterGen(true), (c) => check(c)), { numRuns: 150 });
+  });
+
+  it('solves exactly as the full snapshot does without topology (nodes pruned)', () => {
+    fc.assert(fc.property(clusterGen(false), (c) => check(c)), { numRuns: 150 });
+  });
+});
