@@ -10,6 +10,7 @@ import { Random } from '../../utils/random.js';
 import type { Scenario } from '../scenario/types.js';
 import { ClusterView } from './cluster-view.js';
 import { DaemonSetStandIn } from './daemonset-controller.js';
+import { ErrorLog } from './errors.js';
 import type { StandInError } from './errors.js';
 import type { InitialNodeOptions } from './initial-nodes.js';
 import type { KubeSchedulerOptions } from './kube-scheduler.js';
@@ -42,12 +43,15 @@ export class EmbeddedCluster {
   readonly daemonSets: DaemonSetStandIn;
   readonly driver: WorkloadDriver;
   readonly metrics: ClusterMetrics | undefined;
+  /** Failures of the shared informers (they retry on their own). */
+  readonly informerErrors: ErrorLog;
 
   /** @throws RangeError for invalid stand-in options. */
   constructor(o: EmbeddedClusterOptions) {
     const random = o.random ?? new Random(o.scenario.seed).fork('cluster');
     const onError = o.onError ? { onError: o.onError } : {};
-    this.view = new ClusterView({ clock: o.clock, kube: o.kube });
+    this.informerErrors = new ErrorLog('informers', o.onError);
+    this.view = new ClusterView({ clock: o.clock, kube: o.kube, onError: (e) => this.informerErrors.report(`watching ${e.kind}`, e) });
     this.metrics = o.metrics === false ? undefined : new ClusterMetrics({ ...o.metrics, view: this.view });
     this.scheduler = new KubeSchedulerStandIn({ ...o.scheduler, view: this.view, ...onError });
     this.kubelet = new KubeletStandIn({
@@ -85,6 +89,7 @@ export class EmbeddedCluster {
 
   /** Failures reported by any stand-in so far. */
   errorCount(): number {
-    return this.scheduler.errors.count + this.kubelet.errors.count + this.daemonSets.errors.count + this.driver.errors.count;
+    return this.scheduler.errors.count + this.kubelet.errors.count + this.daemonSets.errors.count + this.driver.errors.count
+      + this.informerErrors.count;
   }
 }

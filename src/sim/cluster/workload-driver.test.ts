@@ -4,7 +4,7 @@ import type { Pod } from '../../apis/core.js';
 import { NODEPOOL_LABEL, ZONE_LABEL } from '../../apis/labels.js';
 import { MemoryKubeClient } from '../../kube/memory/memory-client.js';
 import { VirtualClock } from '../../utils/clock.js';
-import { assertValid, loadScenario, parseScenario } from '../scenario/index.js';
+import { assertValid, loadScenario, parseScenario, replicasAt } from '../scenario/index.js';
 import type { Scenario } from '../scenario/types.js';
 import { NODE_GROUP_LABEL } from './annotations.js';
 import { EmbeddedCluster } from './embedded-cluster.js';
@@ -232,5 +232,32 @@ describe('WorkloadDriver', () => {
     assert.equal(a.length, 18); // 12 web pods at most, 6 job pods
     assert.deepEqual(await trace(5), a);
     assert.notDeepEqual(await trace(6), a);
+  });
+
+  it('replays examples/diurnal.yaml for 24 h on a fixed set of large nodes', async () => {
+    const base = assertValid(await loadScenario('examples/diurnal.yaml'));
+    const zones = base.cluster.zones;
+    const initialNodes = Array.from({ length: 12 }, (_, i) => ({
+      name: `big-${i}`, instanceType: 'm6i.8xlarge', zone: zones[i % zones.length]!, capacityType: 'on-demand' as const,
+      nodePool: 'general', labels: {}, taints: [],
+    }));
+    const scenario = { ...base, cluster: { ...base.cluster, initialNodes } };
+    const r = await run(scenario);
+    const web = base.workload.deployments.find((d) => d.name === 'web')!;
+    // Five minutes after each of these hours, the last step (every 10 min) has long been running.
+    for (const hour of [2, 9, 14, 20, 23]) {
+      const t = hour * 3_600_000 + 5 * MIN;
+      await r.at(t);
+      const running = await r.pods((p) => ownedBy('ReplicaSet', 'web-')(p) && podStage(p) === 'running');
+      assert.equal(running.length, replicasAt(web.replicas, t), `web at ${hour} h 5 min`);
+    }
+    await r.at(24 * 3_600_000);
+    assert.equal(r.cluster.driver.job('nightly-report')!.succeeded, 400);
+    const waits = r.cluster.metrics!.podWaitsMs();
+    assert.ok(waits.length > 600 && Math.max(...waits) < 5_000, `${waits.length} pods, longest wait ${Math.max(...waits)} ms`);
+    assert.equal(r.cluster.metrics!.samples.length, 24 * 360 + 1);
+    assert.equal(r.cluster.metrics!.sample().pendingPods, 0);
+    assert.equal(r.cluster.errorCount(), 0);
+    await r.stop();
   });
 });
