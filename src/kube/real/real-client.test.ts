@@ -86,6 +86,15 @@ describe('RealKubeClient requests (fake API server)', () => {
     assert.equal(last().contentType, 'application/merge-patch+json');
   });
 
+  it('refuses a selector the API cannot express as BadRequest, from list and from the watch stream', async () => {
+    const labelSelector = { matchExpressions: [{ key: 'k', operator: 'Gt', values: ['1'] }] };
+    await assert.rejects(client.list('Pod', { labelSelector }), (e: unknown) => e instanceof KubeError && e.reason === 'BadRequest' && /^listing Pod: .*unknown operator "Gt"/.test(e.message));
+    const it = client.watch('Pod', { labelSelector })[Symbol.asyncIterator]();
+    await assert.rejects(it.next(), (e: unknown) => e instanceof KubeError && e.reason === 'BadRequest' && /^watching Pod: /.test(e.message));
+    assert.deepEqual(await it.next(), { done: true, value: undefined });
+    assert.equal(server.requests.length, 0);
+  });
+
   it('refuses a status patch for a kind without status subresource, without a request', async () => {
     await assert.rejects(client.patchStatus('Lease', 'l', { spec: {} }, 'ns'), (e: unknown) => e instanceof KubeError && e.reason === 'BadRequest' && e.code === 400);
     assert.equal(server.requests.length, 0);

@@ -19,6 +19,7 @@ import type {
 } from '../types.js';
 import type { KubeConfigSource } from './config.js';
 import { loadKubeConfig } from './config.js';
+import { toKubeError } from './error-mapping.js';
 import { collectionPath, fieldSelectorString, labelSelectorString, objectPath } from './paths.js';
 import { ApiTransport } from './transport.js';
 import { watchStream } from './watch-stream.js';
@@ -71,7 +72,7 @@ export class RealKubeClient implements KubeClient {
     const info = KINDS[kind];
     const doing = `listing ${kind}${info.namespaced && opts.namespace ? ` in ${opts.namespace}` : ''}`;
     const path = collectionPath(info, opts.namespace);
-    const query = { labelSelector: labelSelectorString(opts.labelSelector), fieldSelector: fieldSelectorString(opts.fieldSelector) };
+    const query = selectorQuery(doing, opts);
     const items: KindMap[K][] = [];
     let resourceVersion = '';
     let next: string | undefined;
@@ -87,14 +88,20 @@ export class RealKubeClient implements KubeClient {
 
   watch<K extends Kind>(kind: K, opts: WatchOptions = {}): WatchStream<KindMap[K]> {
     const info = KINDS[kind];
+    const doing = `watching ${kind}${info.namespaced && opts.namespace ? ` in ${opts.namespace}` : ''}`;
+    let selectors: ReturnType<typeof selectorQuery>;
+    try {
+      selectors = selectorQuery(doing, opts);
+    } catch (err) {
+      return failedStream(toKubeError(doing, err));
+    }
     return watchStream<KindMap[K]>(
       (path, query, onEvent, done) => this.#watch.watch(path, query, onEvent, done),
       {
-        doing: `watching ${kind}${info.namespaced && opts.namespace ? ` in ${opts.namespace}` : ''}`,
+        doing,
         path: collectionPath(info, opts.namespace),
         query: {
-          labelSelector: labelSelectorString(opts.labelSelector),
-          fieldSelector: fieldSelectorString(opts.fieldSelector),
+          ...selectors,
           resourceVersion: opts.resourceVersion,
           allowWatchBookmarks: opts.allowBookmarks ? true : undefined,
           timeoutSeconds: opts.timeoutSeconds,
@@ -181,6 +188,31 @@ export class RealKubeClient implements KubeClient {
     const doing = `recording event ${event.reason} about ${event.regarding.kind} ${where(event.regarding.name, event.regarding.namespace)}`;
     await this.#transport.request(doing, 'POST', collectionPath(KINDS.Event, ns), { body });
   }
+}
+
+/** Selectors as query parameters. @throws KubeError BadRequest for one the API cannot express. */
+function selectorQuery(doing: string, opts: ListOptions): { labelSelector: string | undefined; fieldSelector: string | undefined } {
+  try {
+    return { labelSelector: labelSelectorString(opts.labelSelector), fieldSelector: fieldSelectorString(opts.fieldSelector) };
+  } catch (err) {
+    throw new KubeError('BadRequest', `${doing}: ${err instanceof Error ? err.message : String(err)}`, {}, { cause: err });
+  }
+}
+
+/** A stream whose first read fails with `err` (watch errors come from the stream, not the call). */
+function failedStream<T>(err: KubeError): WatchStream<T> {
+  return {
+    [Symbol.asyncIterator]: () => {
+      let failed = false;
+      return {
+        next: () => {
+          if (failed) return Promise.resolve({ done: true, value: undefined });
+          failed = true;
+          return Promise.reject(err);
+        },
+      };
+    },
+  };
 }
 
 /** The namespace a request addresses: "default" when absent for namespaced kinds, none otherwise. */
