@@ -1,7 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { Node } from '../../apis/core.js';
 import { withDefaults } from '../../apis/v1/defaults.js';
 import type { Budget } from '../../apis/v1/types.js';
 import type { StateNode } from '../../state/state-node.js';
