@@ -16,8 +16,9 @@ import type { ControlPlane } from '../../test/control-plane.js';
 import { startControlPlane } from '../../test/control-plane.js';
 import { kubeClientContract } from '../contract.js';
 import { eventually, podSpec, rejectsWith, WatchReader } from '../contract-support.js';
-import { formatMicroTime } from '../../utils/clock.js';
+import { formatMicroTime, RealClock } from '../../utils/clock.js';
 import { isGone } from '../errors.js';
+import { Informer } from '../informer.js';
 import { ALL_KINDS } from '../kinds.js';
 import { loadKubeConfig } from './config.js';
 import { RealKubeClient } from './real-client.js';
@@ -184,6 +185,33 @@ describe('RealKubeClient on kube-apiserver', () => {
     const millis = '2025-01-02T03:04:07.000Z';
     await rejectsWith(client.patch('Lease', 'leader', { spec: { renewTime: millis } }, 'default'), 'Invalid', 422);
     await rejectsWith(client.update('Lease', { ...renewed, spec: { ...renewed.spec, renewTime: millis } }), 'BadRequest', 400);
+  });
+
+  it('keeps an Informer in step through a kube-apiserver restart', async () => {
+    const ns = 'restart';
+    await client.create('Namespace', { metadata: { name: ns } });
+    const errors: string[] = [];
+    const informer = new Informer(client, 'Pod', {
+      clock: new RealClock(), listOptions: { namespace: ns }, backoff: { initialMs: 100, maxMs: 500 },
+      onError: (e) => void errors.push(e.message),
+    });
+    informer.start();
+    try {
+      await informer.waitForSync();
+      const names = (): string => informer.list().map((p) => p.metadata.name).sort().join(',');
+      await client.create('Pod', podSpec('a', ns));
+      await client.create('Pod', podSpec('b', ns));
+      await eventually('a and b in the informer', () => Promise.resolve(names() === 'a,b' ? true : undefined));
+      await cp.restartApiServer();
+      await client.create('Pod', podSpec('c', ns));
+      await client.delete('Pod', 'a', ns);
+      await eventually('b and c in the informer', () => Promise.resolve(names() === 'b,c' ? true : undefined));
+      const server = (await client.list('Pod', { namespace: ns })).items;
+      assert.deepEqual(informer.list().map((p) => p.metadata.resourceVersion).sort(), server.map((p) => p.metadata.resourceVersion).sort());
+      assert.ok(errors.length > 0, 'the outage was noticed');
+    } finally {
+      await informer.stop();
+    }
   });
 
   it('runs in-cluster on a service-account token: Forbidden until RBAC allows', async () => {
