@@ -82,3 +82,16 @@ export async function waitFor(clock: VirtualClock, what: string, condition: () =
     await clock.advanceTo(next);
   }
 }
+
+/**
+ * Awaits `stopping` (controllers stopping) while stepping the clock: a reconcile waiting on the
+ * clock (a cloud call timing out) can only end, and let its controller stop, if time moves.
+ */
+export async function whileStepping(clock: VirtualClock, stopping: Promise<unknown>, limitMs = 3_600_000): Promise<void> {
+  let done = false;
+  const watched = stopping.finally(() => {
+    done = true;
+  });
+  await waitFor(clock, 'controllers to stop', () => done, limitMs);
+  await watched;
+}

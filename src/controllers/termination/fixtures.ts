@@ -11,9 +11,10 @@ import type { TestEnv, TestEnvOptions } from '../../test/env.js';
 import { makeTestEnv } from '../../test/env.js';
 import { pod } from '../../test/builders.js';
 import type { PodOptions } from '../../test/builders.js';
+import type { ControllerContext } from '../context.js';
 import { isConditionTrue } from '../nodeclaim/conditions.js';
 import type { NodeClaimOptions } from '../nodeclaim/fixtures.js';
-import { nodeClaim, testCatalog, waitFor } from '../nodeclaim/fixtures.js';
+import { nodeClaim, testCatalog, waitFor, whileStepping } from '../nodeclaim/fixtures.js';
 import { nodeClaimLifecycleController } from '../nodeclaim/lifecycle.js';
 import type { StateDrivenController } from '../nodeclaim/state-driven.js';
 import { TerminationControllers } from './termination-controllers.js';
@@ -23,6 +24,8 @@ export type SimCloud = Extract<TestEnv['cloud'], { instances(): unknown }>;
 
 export interface Harness {
   env: TestEnv;
+  /** The context the controllers run with. */
+  ctx: ControllerContext;
   sim: SimCloud;
   lifecycle: StateDrivenController;
   termination: TerminationControllers;
@@ -37,10 +40,15 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-export async function harness(o: TestEnvOptions = {}): Promise<Harness> {
+/**
+ * Starts the embedded cluster and the controllers. `override` replaces parts of the controllers'
+ * context (a wrapped cloud or client, to count or fail calls); the env keeps the originals.
+ */
+export async function harness(o: TestEnvOptions = {}, override: (env: TestEnv) => Partial<ControllerContext> = () => ({})): Promise<Harness> {
   const env = await makeTestEnv({ instanceTypes: testCatalog(), ...o });
-  const lifecycle = nodeClaimLifecycleController(env.ctx);
-  const termination = new TerminationControllers(env.ctx);
+  const ctx: ControllerContext = { ...env.ctx, ...override(env) };
+  const lifecycle = nodeClaimLifecycleController(ctx);
+  const termination = new TerminationControllers(ctx);
   lifecycle.start();
   termination.start();
   const sim = env.cloud as SimCloud;
@@ -50,6 +58,7 @@ export async function harness(o: TestEnvOptions = {}): Promise<Harness> {
   };
   return {
     env,
+    ctx,
     sim,
     lifecycle,
     termination,
@@ -77,8 +86,7 @@ export async function harness(o: TestEnvOptions = {}): Promise<Harness> {
         && sim.instances().filter((i) => i.claimName === claimName).every((i) => i.state === 'terminated'), limitMs);
     },
     async stop() {
-      await lifecycle.stop();
-      await termination.stop();
+      await whileStepping(env.clock, Promise.all([lifecycle.stop(), termination.stop()]));
       await env.stop();
     },
   };
