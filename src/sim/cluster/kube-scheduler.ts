@@ -19,6 +19,7 @@ import { failedToSchedule } from '../../state/pod-predicates.js';
 import { formatKubeTime } from '../../utils/clock.js';
 import type { ClusterView } from './cluster-view.js';
 import { ErrorLog } from './errors.js';
+import { safeRequests } from './node-ledger.js';
 import type { StandInError } from './errors.js';
 import { podStage, usesDefaultScheduler } from './pod-facts.js';
 import type { SchedulingQueueOptions } from './scheduling-queue.js';
@@ -26,7 +27,7 @@ import { SchedulingQueue } from './scheduling-queue.js';
 import type { PlacedPod } from './solver-view.js';
 import { solverNodes } from './solver-view.js';
 import { TimerSlot } from './timer-slot.js';
-import { podRequests } from '../../scheduling/pod-requests.js';
+import { unschedulableMessage } from './unschedulable-message.js';
 
 export interface KubeSchedulerOptions {
   readonly view: ClusterView;
@@ -47,7 +48,9 @@ export interface KubeSchedulerStats {
 
 interface Plan {
   binds: { pod: Pod; node: string }[];
-  failed: { pod: Pod; reason: string }[];
+  failed: { pod: Pod; requests: PlacedPod['requests'] }[];
+  /** Everything placed in the pass, by node (what the failure messages are worked out against). */
+  placed: Map<string, PlacedPod[]>;
 }
 
 const MAX_MESSAGE = 1024;
@@ -179,8 +182,8 @@ export class KubeSchedulerStandIn {
   /** Solves priority by priority, highest first; each group sees what the groups before placed. */
   #plan(waiting: Pod[]): Plan {
     const order = waiting.map((pod, i) => ({ pod, i })).sort((a, b) => (b.pod.spec.priority ?? 0) - (a.pod.spec.priority ?? 0) || a.i - b.i);
-    const plan: Plan = { binds: [], failed: [] };
     const placed = new Map<string, PlacedPod[]>();
+    const plan: Plan = { binds: [], failed: [], placed };
     let start = 0;
     while (start < order.length) {
       const priority = order[start]!.pod.spec.priority ?? 0;
@@ -199,7 +202,7 @@ export class KubeSchedulerStandIn {
           plan.binds.push({ pod, node: placement.node });
         }
       }
-      for (const u of result.unschedulable) plan.failed.push({ pod: u.pod, reason: u.reason });
+      for (const u of result.unschedulable) plan.failed.push({ pod: u.pod, requests: requestsOf.get(u.pod) ?? safeRequests(u.pod) });
     }
     return plan;
   }
@@ -239,10 +242,15 @@ export class KubeSchedulerStandIn {
         }
       }
     }
-    for (const { pod, reason } of plan.failed) {
+    const messages = new Map<string, string>();
+    for (const { pod, requests } of plan.failed) {
       this.#queue.failed(pod.metadata.uid ?? '', now, seq);
       if (failedToSchedule(pod)) continue;
-      await this.#markUnschedulable(pod, reason, now);
+      // Pods of one workload fail alike: one message per shape.
+      const shape = JSON.stringify([pod.metadata.namespace, requests, pod.spec.nodeSelector, pod.spec.tolerations, pod.spec.volumes, pod.spec.affinity]);
+      let message = messages.get(shape);
+      if (message === undefined) messages.set(shape, (message = unschedulableMessage(pod, requests, this.#view, plan.placed)));
+      await this.#markUnschedulable(pod, message, now);
     }
   }
 
@@ -265,14 +273,6 @@ export class KubeSchedulerStandIn {
         this.errors.report(`marking pod ${pod.metadata.namespace ?? 'default'}/${pod.metadata.name ?? ''} Unschedulable`, e);
       }
     }
-  }
-}
-
-function safeRequests(pod: Pod): PlacedPod['requests'] {
-  try {
-    return podRequests(pod);
-  } catch {
-    return { pods: 1 };
   }
 }
 

@@ -46,7 +46,8 @@ export interface LedgerNode {
   constrainingPods: number;
 }
 
-function safeRequests(pod: Pod): ResourceList {
+/** podRequests(pod), or {pods: 1} when its quantities are malformed (the solver then explains why). */
+export function safeRequests(pod: Pod): ResourceList {
   try {
     return podRequests(pod);
   } catch {
