@@ -6,13 +6,16 @@
 import type { PodDisruptionBudget } from '../../apis/core.js';
 import { CAPACITY_TYPE_LABEL, HOSTNAME_LABEL, INITIALIZED_LABEL, INSTANCE_TYPE_LABEL, NODEPOOL_LABEL, REGISTERED_LABEL, ZONE_LABEL } from '../../apis/labels.js';
 import { nodePoolHashAnnotations } from '../../apis/v1/hash.js';
-import type { NodeClaim, NodePool } from '../../apis/v1/types.js';
+import type { Budget, ConsolidationPolicy, NodeClaim, NodePool } from '../../apis/v1/types.js';
 import { isNotFound } from '../../kube/errors.js';
 import type { PodOptions } from '../../test/builders.js';
-import { instanceType, pod } from '../../test/builders.js';
+import { instanceType, nodePool, pod } from '../../test/builders.js';
 import type { TestEnv } from '../../test/env.js';
+import { makeTestEnv } from '../../test/env.js';
 import { formatKubeTime } from '../../utils/clock.js';
 import type { Quiescent } from '../runtime/reconciler.js';
+import type { DisruptionControllerOptions } from './controller.js';
+import { DisruptionController } from './controller.js';
 
 /** Three on-demand sizes with spot at 70%, in zones a, b, c: prices scale with size. */
 export const TEST_TYPES = [
@@ -190,4 +193,51 @@ export async function drive<T>(env: TestEnv, work: Promise<T>, limitMs = 3_600_0
     await env.clock.advanceTo(next);
   }
   return result;
+}
+
+export interface DisruptionEnvOptions {
+  budgets?: Budget[];
+  consolidateAfter?: string;
+  policy?: ConsolidationPolicy;
+  /** Edits the NodePool before it is created. */
+  pool?: (np: NodePool) => void;
+  lifecycle?: FakeLifecycleOptions;
+  controller?: DisruptionControllerOptions;
+}
+
+export interface DisruptionEnv {
+  env: TestEnv;
+  pool: NodePool;
+  ctrl: DisruptionController;
+  life: FakeLifecycle;
+  /** Names of the NodeClaims in the API server, sorted. */
+  claims(): Promise<string[]>;
+  /** Stops everything. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A test env on the fake cloud with TEST_TYPES, one NodePool "default" (budgets 100% unless
+ * given, consolidateAfter 0s), a disruption controller whose orchestrator is running (passes are
+ * run by the test) and a FakeLifecycle initialising replacements after 20 s.
+ */
+export async function disruptionEnv(o: DisruptionEnvOptions = {}): Promise<DisruptionEnv> {
+  const env = await makeTestEnv({ cloud: 'fake', instanceTypes: TEST_TYPES });
+  const np = nodePool();
+  np.spec.disruption = { consolidationPolicy: o.policy ?? 'WhenEmptyOrUnderutilized', consolidateAfter: o.consolidateAfter ?? '0s', budgets: o.budgets ?? [{ nodes: '100%' }] };
+  o.pool?.(np);
+  const pool = await env.kube.create('NodePool', np);
+  await env.settle();
+  const ctrl = new DisruptionController(env.ctx, o.controller);
+  ctrl.orchestrator.start();
+  const life = new FakeLifecycle(env, { initDelayMs: 20_000, ...o.lifecycle });
+  return {
+    env, pool, ctrl, life,
+    claims: async () => (await env.kube.list('NodeClaim')).items.map((c) => c.metadata.name!).sort(),
+    async stop() {
+      life.stop();
+      await ctrl.stop();
+      await env.stop();
+    },
+  };
 }
