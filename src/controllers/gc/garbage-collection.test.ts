@@ -6,9 +6,11 @@ import { node } from '../../test/builders.js';
 import { ConditionTypes } from '../../apis/v1/types.js';
 import type { FakeCloudProvider } from '../../cloudprovider/fake/fake-cloud-provider.js';
 import { isConditionTrue } from '../nodeclaim/conditions.js';
-import { nodeClaim, waitFor } from '../nodeclaim/fixtures.js';
+import { nodeClaim, testCatalog, waitFor } from '../nodeclaim/fixtures.js';
+import { ClusterState } from '../../state/cluster-state.js';
+import { makeTestEnv } from '../../test/env.js';
 import { harness } from '../termination/fixtures.js';
-import { garbageCollector } from './garbage-collection.js';
+import { GarbageCollection, garbageCollector } from './garbage-collection.js';
 
 async function setup(cloud: 'sim' | 'fake' = 'sim') {
   const h = await harness({ cloud });
@@ -107,5 +109,19 @@ describe('gc', () => {
     await env.clock.step(60 * 60_000);
     assert.ok(env.state.node('byo') && !env.state.node('byo')?.deleting);
     await stop();
+  });
+
+  it('does nothing while the cluster state has not synced', async () => {
+    const env = await makeTestEnv({ cloud: 'fake', instanceTypes: testCatalog() });
+    const fake = env.cloud as FakeCloudProvider;
+    await fake.create(nodeClaim({ name: 'unknown' }));
+    const collector = new GarbageCollection({ ...env.ctx, state: new ClusterState({ clock: env.clock }), options: { ...env.ctx.options, leakedInstanceGraceMs: 1 } });
+    await env.clock.step(1_000);
+    await collector.reconcile();
+    assert.equal(fake.callsTo('list').length, 0);
+    assert.equal(fake.machines().length, 1);
+    await new GarbageCollection({ ...env.ctx, options: { ...env.ctx.options, leakedInstanceGraceMs: 1 } }).reconcile();
+    assert.equal(fake.machines().length, 0, 'the same sweep on the synced cache deletes it');
+    await env.stop();
   });
 });

@@ -60,6 +60,8 @@ export class GarbageCollection implements SingletonReconciler {
 
   /** One sweep. @throws GarbageCollectionError when any part failed (the sweep is then retried with backoff). */
   async reconcile(): Promise<void> {
+    // Judged against a cache still filling up, every machine would look unclaimed.
+    if (!this.#ctx.state.synced) return;
     const failures: Error[] = [];
     const attempt = async (what: string, fn: () => Promise<void>): Promise<void> => {
       try {

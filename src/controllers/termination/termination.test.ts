@@ -128,8 +128,11 @@ describe('termination', () => {
     const nodeName = await h.launch({ name: 'node-del' });
     await h.runningPod(nodeName, { name: 'p', graceSeconds: 2 });
     await h.env.kube.delete('Node', nodeName);
+    await waitFor(h.env.clock, 'claim deleting', () => h.claim('node-del')?.metadata.deletionTimestamp !== undefined);
+    await waitFor(h.env.clock, 'instance terminating', () => findCondition(h.claim('node-del'), ConditionTypes.InstanceTerminating)?.status === 'True');
+    assert.equal(findCondition(h.claim('node-del'), ConditionTypes.Drained)?.status, 'True');
+    assert.ok(h.env.state.node(nodeName)?.node, 'the Node waits for its machine');
     await h.waitGone('node-del', nodeName);
-    assert.equal(findCondition(h.claim('node-del'), ConditionTypes.InstanceTerminating), undefined, 'claim gone');
     await h.stop();
   });
 
