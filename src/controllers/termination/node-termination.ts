@@ -60,7 +60,7 @@ export class NodeTermination implements Reconciler {
     const sn = this.#ctx.state.node(key);
     const cached = sn?.nodeName === key ? sn.node : await getIfExists(this.#ctx.kube, 'Node', key);
     if (!cached?.metadata.deletionTimestamp || !cached.metadata.finalizers?.includes(TERMINATION_FINALIZER)) return;
-    let claim = sn?.nodeName === key ? sn.nodeClaim : undefined;
+    let claim = (sn?.nodeName === key ? sn.nodeClaim : undefined) ?? await this.#ownerClaim(cached);
     if (claim && !claim.metadata.deletionTimestamp) {
       // Deleting a Node deletes its claim: the machine is going either way.
       await deleteIfExists(this.#ctx.kube, 'NodeClaim', claim.metadata.name ?? '');
@@ -98,6 +98,18 @@ export class NodeTermination implements Reconciler {
       return { requeueAfterMs: INSTANCE_DELETE_RETRY_MS };
     }
     return this.#finish(node, claim, 'drained (no NodeClaim: its machine, if any, is left to garbage collection)');
+  }
+
+  /**
+   * The claim named by the Node's owner reference when the cache has not joined them (it lags, or
+   * the claim has lost its providerID): a Node must not lose its claim's drain deadline and
+   * machine deletion to a stale cache.
+   */
+  async #ownerClaim(node: Node): Promise<NodeClaim | undefined> {
+    const owner = node.metadata.ownerReferences?.find((o) => o.kind === 'NodeClaim');
+    if (!owner) return undefined;
+    const claim = await getIfExists(this.#ctx.kube, 'NodeClaim', owner.name);
+    return claim?.metadata.uid === owner.uid ? claim : undefined;
   }
 
   async #instanceGone(providerID: string): Promise<boolean> {

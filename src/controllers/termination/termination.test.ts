@@ -148,4 +148,17 @@ describe('termination', () => {
     assert.deepEqual(h.sim.instances().map((i) => i.state), ['terminated']);
     await h.stop();
   });
+
+  it('finds the claim through the Node owner reference when the cache cannot join them', async () => {
+    const h = await harness({ sim: { nodeNames: 'ip' } }); // Node names apart from claim names, so the cache can tell them apart
+    const { env } = h;
+    const nodeName = await h.launch({ name: 'unjoined' });
+    await env.kube.patchStatus('NodeClaim', 'unjoined', { status: { providerID: null } });
+    await waitFor(env.clock, 'unjoined in the cache', () => env.state.node(nodeName)?.nodeClaimName === undefined);
+    await env.kube.delete('Node', nodeName);
+    await waitFor(env.clock, 'claim deleting', () => h.claim('unjoined')?.metadata.deletionTimestamp !== undefined);
+    await h.waitGone('unjoined', nodeName);
+    assert.deepEqual(h.sim.instances().map((i) => i.state), ['terminated']);
+    await h.stop();
+  });
 });
