@@ -4,6 +4,7 @@
  * unavailable and deletes the claim, so the next provisioning round plans with what is left; a node
  * class that is not ready and retryable API errors are retried with backoff until the launch timeout.
  */
+import { INSTANCE_TYPE_LABEL } from '../../apis/labels.js';
 import type { NodeClaim } from '../../apis/v1/types.js';
 import { ConditionTypes } from '../../apis/v1/types.js';
 import { CloudProviderError, isInsufficientCapacity, isNodeClassNotReady } from '../../cloudprovider/cloud-provider.js';
@@ -17,6 +18,8 @@ import { claimAgeMs, proceed, stop } from './phase.js';
 
 /** A claim not launched this long after its creation is deleted (Karpenter's launch TTL). */
 export const LAUNCH_TIMEOUT_MS = 5 * 60_000;
+/** Retries of a launch that failed with a retryable error back off from 1 s, doubling to 1 min (never past the timeout). */
+export const LAUNCH_RETRY = { baseMs: 1_000, maxMs: 60_000 } as const;
 
 export class LaunchPhase {
   readonly #ctx: ControllerContext;
@@ -25,6 +28,8 @@ export class LaunchPhase {
    * launched claim): a failed status write is retried from here, never by creating again.
    */
   readonly #unwritten = new Map<string, { readonly uid: string | undefined; readonly launched: NodeClaim }>();
+  /** Failed launch attempts per claim name, for the retry backoff. */
+  readonly #attempts = new Map<string, number>();
 
   constructor(ctx: ControllerContext) {
     this.#ctx = ctx;
@@ -65,6 +70,7 @@ export class LaunchPhase {
       } catch (e) {
         return this.#launchFailed(claim, e);
       }
+      this.#attempts.delete(name);
       this.#unwritten.set(name, { uid, launched });
     }
     const written = await this.#write(claim, launched);
@@ -75,6 +81,7 @@ export class LaunchPhase {
   /** The claim is gone: forget any unwritten result for it. */
   forget(name: string): void {
     this.#unwritten.delete(name);
+    this.#attempts.delete(name);
   }
 
   async #write(claim: NodeClaim, launched: NodeClaim): Promise<NodeClaim | undefined> {
@@ -92,7 +99,7 @@ export class LaunchPhase {
       ...(s.allocatable !== undefined ? { allocatable: s.allocatable } : {}),
     });
     if (current) {
-      this.#ctx.log.info({ nodeclaim: name, providerID: s.providerID, 'instance-type': labels['node.kubernetes.io/instance-type'] }, 'launched nodeclaim');
+      this.#ctx.log.info({ nodeclaim: name, providerID: s.providerID, 'instance-type': labels[INSTANCE_TYPE_LABEL] }, 'launched nodeclaim');
     }
     return current;
   }
@@ -100,6 +107,7 @@ export class LaunchPhase {
   async #launchFailed(claim: NodeClaim, e: unknown): Promise<PhaseResult> {
     const name = claim.metadata.name ?? '';
     if (isInsufficientCapacity(e)) {
+      this.#attempts.delete(name);
       this.#ctx.unavailableOfferings.markAll(e.offerings);
       await deleteFailedClaim(this.#ctx, claim, {
         reason: 'InsufficientCapacity',
@@ -113,8 +121,13 @@ export class LaunchPhase {
     if (isNodeClassNotReady(e) || (e instanceof CloudProviderError && e.retryable)) {
       const reason = isNodeClassNotReady(e) ? 'NodeClassNotReady' : 'LaunchFailed';
       this.#ctx.log.info({ nodeclaim: name, reason, error: e.message }, 'launching nodeclaim failed, retrying');
-      await patchClaimStatus(this.#ctx.kube, claim, this.#ctx.clock.now(), [{ type: ConditionTypes.Launched, status: 'False', reason, message: e.message }]);
-      return stop({ requeue: true });
+      const now = this.#ctx.clock.now();
+      await patchClaimStatus(this.#ctx.kube, claim, now, [{ type: ConditionTypes.Launched, status: 'False', reason, message: e.message }]);
+      const n = (this.#attempts.get(name) ?? 0) + 1;
+      this.#attempts.set(name, n);
+      const backoff = Math.min(LAUNCH_RETRY.maxMs, LAUNCH_RETRY.baseMs * 2 ** Math.min(n - 1, 30));
+      // Landing on the timeout itself makes the next reconcile the one that gives up, on time.
+      return stop({ requeueAfterMs: Math.max(0, Math.min(backoff, LAUNCH_TIMEOUT_MS - claimAgeMs(claim, now))) });
     }
     if (e instanceof CloudProviderError) {
       await deleteFailedClaim(this.#ctx, claim, {
