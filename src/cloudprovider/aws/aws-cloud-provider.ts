@@ -18,7 +18,7 @@ import type { AwsConnection } from './clients.js';
 import { ec2Client, pricingClient } from './clients.js';
 import { awsErrorInfo, isNotFound } from './errors.js';
 import { InstanceTypeProvider } from './instance-types.js';
-import { instanceClaim, instanceIdOf, isLive, LIVE_STATES, NODECLAIM_TAG, NODEPOOL_TAG } from './instances.js';
+import { formatProviderID, instanceClaim, instanceIdOf, isLive, LIVE_STATES, NODECLAIM_TAG, NODEPOOL_TAG } from './instances.js';
 import { claimForInstance, DEFAULT_MAX_INSTANCE_TYPES, Launcher } from './launcher.js';
 import { clusterTag, LaunchTemplateProvider } from './launch-templates.js';
 import { driftReason } from './drift.js';
@@ -177,6 +177,26 @@ export class AwsCloudProvider implements CloudProvider {
    */
   async nodeClassStatus(nodeClass: EC2NodeClass): Promise<EC2NodeClassStatus> {
     return nodeClassStatus(await this.#resolver.resolve(nodeClass));
+  }
+
+  /**
+   * Provider IDs of these instances, for those EC2 still describes (terminated ones included while
+   * it does): what interruption messages, which name instance ids only, are matched by.
+   * @throws CloudProviderError when EC2 fails.
+   */
+  async providerIDsOf(instanceIds: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    for (let i = 0; i < instanceIds.length; i += 100) {
+      const chunk = instanceIds.slice(i, i + 100);
+      // A filter, not InstanceIds: an id EC2 no longer knows must not fail the others.
+      const pages = await allPages(this.#retry, `looking up instances ${chunk.join(', ')}`, (token) => this.#ec2.send(new DescribeInstancesCommand({
+        Filters: [{ Name: 'instance-id', Values: chunk }], NextToken: token,
+      })));
+      for (const instance of pages.flatMap((p) => p.Reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+        if (instance.InstanceId !== undefined) out.set(instance.InstanceId, formatProviderID(instance.Placement?.AvailabilityZone ?? '', instance.InstanceId));
+      }
+    }
+    return out;
   }
 
   /** Forgets cached node class resolutions (after subnets, groups or images changed). */

@@ -1,8 +1,8 @@
 /** The shared CloudProvider contract suite, run against the AWS provider on moto. */
 import { after } from 'node:test';
 import { cloudProviderContract } from '../contract.js';
-import type { AwsWorld } from './testing.aws.js';
-import { awsClaim, awsNodePool, awsProvider, ec2NodeClass, NodeClasses, startAwsWorld } from './testing.aws.js';
+import type { AwsWorld } from './fixtures.js';
+import { awsClaim, awsNodePool, awsProvider, ec2NodeClass, NodeClasses, startAwsWorld } from './fixtures.js';
 
 const world: Promise<AwsWorld> = startAwsWorld();
 world.catch(() => undefined);

@@ -60,6 +60,8 @@ export class InstanceTypeProvider {
   readonly #o: InstanceTypeProviderOptions;
   #types: Cached<ReadonlyMap<string, TypeRecord>> | undefined;
   #zones: Cached<ReadonlyMap<string, ReadonlySet<string>>> | undefined;
+  /** The list last built for a resolution (resolutions are cached objects), with what it was built from. */
+  readonly #built = new WeakMap<ResolvedNodeClass, { types: unknown; zones: unknown; prices: number; list: readonly InstanceType[] }>();
   /** The last types fetched, for synchronous look-ups. */
   #known: ReadonlyMap<string, TypeRecord> = new Map();
 
@@ -150,9 +152,19 @@ export class InstanceTypeProvider {
    * @throws CloudProviderError when EC2 fails, or the node class's kubelet or volume sizes are malformed.
    */
   async list(resolved: ResolvedNodeClass): Promise<InstanceType[]> {
+    // One after the other: an API server answering them at once is not faster (moto is slower).
     const types = await this.types();
+    const zonesOf = await this.zones();
     // With patterns, ask only for the spot prices of the types they leave (all of them is slow).
-    const [zonesOf] = await Promise.all([this.zones(), this.#o.pricing.refresh(this.#o.patterns === undefined ? undefined : [...types.keys()])]);
+    await this.#o.pricing.refresh(this.#o.patterns === undefined ? undefined : [...types.keys()]);
+    const built = this.#built.get(resolved);
+    if (built !== undefined && built.types === types && built.zones === zonesOf && built.prices === this.#o.pricing.version) return [...built.list];
+    const list = this.#build(resolved, types, zonesOf);
+    this.#built.set(resolved, { types, zones: zonesOf, prices: this.#o.pricing.version, list });
+    return [...list];
+  }
+
+  #build(resolved: ResolvedNodeClass, types: ReadonlyMap<string, TypeRecord>, zonesOf: ReadonlyMap<string, ReadonlySet<string>>): InstanceType[] {
     const { kubelet, blockDeviceMappings } = resolved.nodeClass.spec;
     const classZones = [...new Set(resolved.subnets.map((s) => s.zone))];
     const out: InstanceType[] = [];

@@ -75,11 +75,17 @@ export class PricingProvider {
   /** The types the spot prices were read for (undefined: all). */
   #spotTypes: ReadonlySet<string> | undefined;
   #inFlight: Promise<void> | undefined;
+  #version = 0;
   #lastPricingError: CloudProviderError | undefined;
 
   constructor(options: PricingOptions) {
     this.#o = options;
     this.#refreshMs = options.refreshMs ?? DEFAULT_PRICE_REFRESH_MS;
+  }
+
+  /** Changes whenever prices may have changed (each refresh that read prices). */
+  get version(): number {
+    return this.#version;
   }
 
   /** Where the on-demand prices come from now. */
@@ -120,6 +126,7 @@ export class PricingProvider {
     if (now >= this.#spotDueAt) {
       this.#spot = await this.#describeSpot(spotTypes);
       this.#spotTypes = spotTypes === undefined ? undefined : new Set(spotTypes);
+      this.#version++;
       this.#spotDueAt = this.#o.clock.now() + this.#refreshMs;
     }
   }
@@ -139,6 +146,7 @@ export class PricingProvider {
       if (prices.size === 0) throw new Error('the Pricing API returned no on-demand Linux prices');
       this.#onDemand = new Map([...staticOnDemandPrices(), ...prices]);
       this.#onDemandSource = 'pricing-api';
+      this.#version++;
       this.#lastPricingError = undefined;
       this.#onDemandDueAt = this.#o.clock.now() + this.#refreshMs;
     } catch (e) {
