@@ -44,7 +44,7 @@ describe('AWS provider on moto: the full flow', () => {
     const providerID = launched.status!.providerID!;
     const id = /i-[0-9a-f]+$/.exec(providerID)![0];
     const instance = await instanceOf(w, id);
-    const tags = Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key, t.Value]));
+    const tags: Record<string, string | undefined> = Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value]));
     assert.equal(tags['karpenter.sh/nodepool'], 'default');
     assert.equal(tags['karpenter.sh/nodeclaim'], claim.metadata.name);
     assert.equal(tags[`kubernetes.io/cluster/${CLUSTER}`], 'owned');
