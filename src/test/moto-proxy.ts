@@ -8,7 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createFleetCapacityFault, type CapacityRule } from './moto-capacity.js';
 
-export type FaultKind = 'throttle' | 'server-error' | 'unavailable';
+export type FaultKind = 'throttle' | 'server-error' | 'unavailable' | 'unauthorized';
 
 /** One request the proxy saw. */
 export interface ProxiedRequest {
@@ -40,7 +40,8 @@ export class MotoFaults {
 
   /**
    * The next `times` (default 1) requests of `action` fail with `kind`: throttle is 503
-   * RequestLimitExceeded, server-error 500 InternalError, unavailable 503 Unavailable. With
+   * RequestLimitExceeded, server-error 500 InternalError, unavailable 503 Unavailable, unauthorized 403
+   * UnauthorizedOperation (not retryable). With
    * `afterForwarding` the request reaches moto first (it takes effect) and only its reply is lost.
    */
   failNext(action: string, kind: FaultKind, options: { times?: number; afterForwarding?: boolean } = {}): void {
@@ -99,6 +100,7 @@ const FAULTS: Record<FaultKind, { status: number; code: string; message: string 
   'throttle': { status: 503, code: 'RequestLimitExceeded', message: 'Request limit exceeded.' },
   'server-error': { status: 500, code: 'InternalError', message: 'An internal error has occurred.' },
   'unavailable': { status: 503, code: 'Unavailable', message: 'The server is overloaded and cannot handle the request.' },
+  'unauthorized': { status: 403, code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' },
 };
 
 let faultSeq = 0;
