@@ -104,11 +104,17 @@ export function watchContract(make: MakeHarness): void {
       }
     }));
 
-    void it('sends a bookmark before the timeout and then ends the stream', () => withCluster(make, async ({ client, ns, wait }) => {
+    // A real API server sends a bookmark only when it carries news: a version past the last event
+    // the watch delivered (Kubernetes promises no bookmark otherwise). So the watch is shown one
+    // pod and not another; the bookmark is how it learns it is past the one it was not shown.
+    void it('sends a bookmark before the timeout covering a change it did not show, then ends', () => withCluster(make, async ({ client, ns, wait }) => {
       const list = await client.list('Pod', { namespace: ns });
-      const w = new WatchReader(client.watch('Pod', { namespace: ns, resourceVersion: list.resourceVersion, allowBookmarks: true, timeoutSeconds: 5 }));
-      await client.create('Pod', podSpec('marked', ns));
-      const added = await w.nextChange();
+      const w = new WatchReader(client.watch('Pod', {
+        namespace: ns, resourceVersion: list.resourceVersion, labelSelector: { matchLabels: { shown: 'yes' } }, allowBookmarks: true, timeoutSeconds: 5,
+      }));
+      await client.create('Pod', podSpec('shown', ns, { shown: 'yes' }));
+      assert.equal(describeChange(await w.nextChange()), 'ADDED shown');
+      const unseen = await client.create('Pod', podSpec('unseen', ns));
       const rest = (async () => {
         const events: WatchEvent<Pod>[] = [];
         for (let ev = await w.next('a bookmark or the end'); ev; ev = await w.next('a bookmark or the end')) events.push(ev);
@@ -116,9 +122,12 @@ export function watchContract(make: MakeHarness): void {
       })();
       await wait(6_000);
       const events = await rest;
+      assert.deepEqual(events.filter((e) => e.type !== 'BOOKMARK'), [], 'the unselected pod is not shown');
       const bookmark = events.find((e) => e.type === 'BOOKMARK');
       assert.ok(bookmark && bookmark.type === 'BOOKMARK', `a bookmark arrives (got ${events.map((e) => e.type).join(', ') || 'nothing'})`);
-      assert.ok(BigInt(bookmark.resourceVersion) >= BigInt(added.object.metadata.resourceVersion ?? '0'));
+      const unseenVersion = unseen.metadata.resourceVersion;
+      assert.ok(unseenVersion);
+      assert.ok(BigInt(bookmark.resourceVersion) >= BigInt(unseenVersion), 'the bookmark is past the change not shown');
     }));
 
     void it('answers 410 Gone for a version older than the history kept', () => withCluster(make, async ({ client, ns, expireHistory }) => {
