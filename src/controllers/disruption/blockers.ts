@@ -8,6 +8,7 @@ import { DO_NOT_DISRUPT_ANNOTATION, DO_NOT_EVICT_ANNOTATION, isDoNotDisrupt } fr
 import { isActive, isOwnedByNode } from '../../state/pod-predicates.js';
 import type { StateNode } from '../../state/state-node.js';
 import { parseDuration } from '../../utils/duration.js';
+import { SelectorIndex } from './selector-index.js';
 
 /**
  * Until when a pod's do-not-disrupt annotation protects it: Infinity for "true", the pod's start
@@ -67,4 +68,25 @@ export function pdbBlockReason(pods: readonly Pod[], pdbsFor: (pod: Pod) => read
     }
   }
   return undefined;
+}
+
+/**
+ * The PodDisruptionBudgets selecting a pod (same namespace, selector matches), indexed once per
+ * pass: what ClusterState.pdbsFor answers, without running every budget's selector per pod.
+ */
+export class PdbLookup {
+  readonly #byNamespace = new Map<string, SelectorIndex<PodDisruptionBudget>>();
+
+  constructor(pdbs: readonly PodDisruptionBudget[]) {
+    for (const pdb of pdbs) {
+      const ns = pdb.metadata.namespace ?? 'default';
+      let index = this.#byNamespace.get(ns);
+      if (!index) this.#byNamespace.set(ns, (index = new SelectorIndex()));
+      index.add(pdb.spec.selector, pdb);
+    }
+  }
+
+  forPod(pod: Pod): PodDisruptionBudget[] {
+    return this.#byNamespace.get(pod.metadata.namespace ?? 'default')?.matching(pod.metadata.labels) ?? [];
+  }
 }

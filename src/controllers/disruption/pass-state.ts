@@ -7,6 +7,7 @@
 import type { DisruptionReason } from '../../apis/v1/types.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
 import type { ControllerContext } from '../context.js';
+import { PdbLookup } from './blockers.js';
 import type { BudgetState } from './budgets.js';
 import { budgetMapping } from './budgets.js';
 import type { CandidateScan } from './candidates.js';
@@ -34,7 +35,8 @@ export async function preparePass(ctx: ControllerContext): Promise<PassState> {
   const now = ctx.clock.now();
   const generation = ctx.state.generation;
   const snapshot = ctx.state.snapshot();
-  const scan = scanCandidates(snapshot.stateNodes, pools, (p) => ctx.state.pdbsFor(p), now);
+  const pdbs = new PdbLookup(ctx.state.pdbs());
+  const scan = scanCandidates(snapshot.stateNodes, pools, (p) => pdbs.forPod(p), now);
   let base: SimulationBase | undefined;
   return {
     now,

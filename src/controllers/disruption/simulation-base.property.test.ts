@@ -21,8 +21,8 @@ import { SimulationBase } from './simulation-base.js';
 import { simulate } from './simulation.js';
 import type { LeavingNode, PoolInfo } from './types.js';
 
-interface PodGen { cpu: number; app: 'x' | 'y' | 'z'; spread: 'none' | 'zone' | 'host'; anti: boolean; port: boolean }
-interface NodeGen { cpu: 2 | 4 | 8; zone: 'zone-a' | 'zone-b'; pods: PodGen[]; cordoned: boolean }
+interface PodGen { cpu: number; app: 'x' | 'y' | 'z'; spread: 'none' | 'zone' | 'host'; anti: boolean; port: boolean; tolerates: boolean; honorTaints: boolean }
+interface NodeGen { cpu: 2 | 4 | 8; zone: 'zone-a' | 'zone-b' | 'zone-c' | 'zone-x'; pods: PodGen[]; cordoned: boolean; tainted: boolean }
 
 const podGen = (topology: boolean): fc.Arbitrary<PodGen> => fc.record({
   cpu: fc.integer({ min: 1, max: 20 }).map((n) => n * 100),
@@ -30,28 +30,36 @@ const podGen = (topology: boolean): fc.Arbitrary<PodGen> => fc.record({
   spread: topology ? fc.constantFrom('none' as const, 'none' as const, 'zone' as const, 'host' as const) : fc.constant('none' as const),
   anti: topology ? fc.integer({ min: 0, max: 3 }).map((n) => n === 0) : fc.constant(false),
   port: fc.integer({ min: 0, max: 9 }).map((n) => n === 0),
+  tolerates: fc.boolean(),
+  honorTaints: fc.boolean(),
 });
 
-const clusterGen = (topology: boolean): fc.Arbitrary<{ nodes: NodeGen[]; pending: PodGen[]; leaving: number[] }> =>
+interface ClusterGen { nodes: NodeGen[]; pending: PodGen[]; leaving: number[]; poolTainted: boolean; poolZoneA: boolean }
+
+const clusterGen = (topology: boolean): fc.Arbitrary<ClusterGen> =>
   fc.array(fc.record({
     cpu: fc.constantFrom(2 as const, 4 as const, 8 as const),
-    zone: fc.constantFrom('zone-a' as const, 'zone-b' as const),
-    pods: fc.array(podGen(topology), { maxLength: 6 }),
+    // zone-x: no instance type offers it, so only existing nodes make it a domain.
+    zone: fc.constantFrom('zone-a' as const, 'zone-b' as const, 'zone-c' as const, 'zone-x' as const),
+    pods: fc.array(podGen(topology), { maxLength: 8 }),
     cordoned: fc.integer({ min: 0, max: 7 }).map((n) => n === 0),
-  }), { minLength: 2, maxLength: 10 }).chain((nodes) => fc.record({
+    tainted: fc.integer({ min: 0, max: 4 }).map((n) => n === 0),
+  }), { minLength: 2, maxLength: 12 }).chain((nodes) => fc.record({
     nodes: fc.constant(nodes),
     pending: fc.array(podGen(topology), { maxLength: 3 }),
     leaving: fc.uniqueArray(fc.integer({ min: 0, max: nodes.length - 1 }), { minLength: 1, maxLength: 3 }),
+    poolTainted: fc.boolean(),
+    poolZoneA: fc.boolean(),
   }));
 
 let seq = 0;
 function makePod(g: PodGen, nodeName: string | undefined): Pod {
   const spread: TopologySpreadConstraint[] | undefined = g.spread === 'none' ? undefined : [{
     maxSkew: 1, topologyKey: g.spread === 'zone' ? 'topology.kubernetes.io/zone' : 'kubernetes.io/hostname',
-    whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: g.app } },
+    whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app: g.app } }, nodeTaintsPolicy: g.honorTaints ? 'Honor' : undefined,
   }];
   const p = pod({
-    name: `p${++seq}`, cpu: `${g.cpu}m`, memory: '256Mi', labels: { app: g.app }, nodeName, spread, hostPort: g.port ? 8080 : undefined,
+    name: `p${++seq}`, cpu: `${g.cpu}m`, tolerations: g.tolerates ? [{ key: 'dedicated', operator: 'Exists' }] : undefined, memory: '256Mi', labels: { app: g.app }, nodeName, spread, hostPort: g.port ? 8080 : undefined,
     affinity: g.anti ? { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: g.app } } }] } } : undefined,
   });
   if (nodeName) p.status = { phase: 'Running' };
@@ -64,7 +72,8 @@ function build(c: { nodes: NodeGen[]; pending: PodGen[] }): ClusterState {
     const q = { cpu: String(n.cpu), memory: `${n.cpu * 4}Gi`, pods: '110' };
     const labels = { 'karpenter.sh/nodepool': 'default', 'topology.kubernetes.io/zone': n.zone, 'kubernetes.io/hostname': `n${i}`, 'node.kubernetes.io/instance-type': n.cpu === 2 ? 'small' : n.cpu === 4 ? 'medium' : 'large', 'kubernetes.io/arch': 'amd64', 'kubernetes.io/os': 'linux', 'karpenter.sh/initialized': 'true' };
     const claim: NodeClaim = { metadata: { name: `n${i}`, labels }, spec: { requirements: [], nodeClassRef: { group: 'g', kind: 'k', name: 'n' } }, status: { providerID: `p://${i}`, nodeName: `n${i}`, capacity: q, allocatable: q } };
-    const node: Node = { metadata: { name: `n${i}`, labels }, spec: { providerID: `p://${i}`, unschedulable: n.cordoned }, status: { capacity: q, allocatable: q } };
+    const taints = n.tainted ? [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' as const }] : undefined;
+    const node: Node = { metadata: { name: `n${i}`, labels }, spec: { providerID: `p://${i}`, unschedulable: n.cordoned, taints }, status: { capacity: q, allocatable: q } };
     state.apply('NodeClaim', claim);
     state.apply('Node', node);
     for (const g of n.pods) state.apply('Pod', makePod(g, `n${i}`));
@@ -82,16 +91,24 @@ function outcome(r: SolverResult, pods: readonly Pod[]): string[] {
   return pods.map((p) => `${keyOf(p)} → ${where.get(keyOf(p)) ?? '?'}`);
 }
 
-const POOL: PoolInfo = { name: 'default', nodePool: withDefaults(nodePool()), instanceTypes: TEST_TYPES, typesByName: new Map(TEST_TYPES.map((t) => [t.name, t])) };
+function poolInfo(tainted: boolean, zoneA: boolean): PoolInfo {
+  // A tainted pool registers its zones with that taint: only nodes then make them eligible for Honor spreads.
+  // A pool held to zone-a registers only that zone: other zones are domains only through nodes.
+  const np = nodePool({
+    taints: tainted ? [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] : undefined,
+    requirements: zoneA ? [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['zone-a'] }] : undefined,
+  });
+  return { name: 'default', nodePool: withDefaults(np), instanceTypes: TEST_TYPES, typesByName: new Map(TEST_TYPES.map((t) => [t.name, t])) };
+}
 
-function check(c: { nodes: NodeGen[]; pending: PodGen[]; leaving: number[] }): void {
+function check(c: ClusterGen): void {
   const state = build(c);
   const snapshot = state.snapshot();
   const leaving: LeavingNode[] = c.leaving.map((i) => {
     const v = state.node(`n${i}`)!;
     return { nodeName: `n${i}`, claimName: `n${i}`, nodePoolName: 'default', capacity: v.capacity, reschedulablePods: v.pods.filter(isReschedulable) };
   });
-  const base = new SimulationBase({ snapshot, pools: new Map([['default', POOL]]), pending: snapshot.pendingPods, candidatePods: leaving.flatMap((l) => l.reschedulablePods) });
+  const base = new SimulationBase({ snapshot, pools: new Map([['default', poolInfo(c.poolTainted, c.poolZoneA)]]), pending: snapshot.pendingPods, candidatePods: leaving.flatMap((l) => l.reschedulablePods) });
   const reduced = simulate(base, leaving);
   const full = state.snapshot({ exclude: new Set(leaving.map((l) => l.nodeName)) });
   const moving = leaving.flatMap((l) => l.reschedulablePods);
@@ -102,6 +119,33 @@ function check(c: { nodes: NodeGen[]; pending: PodGen[]; leaving: number[] }): v
 }
 
 describe('SimulationBase', () => {
+  it('keeps a full node that alone makes its zone a domain (a spread counts the empty zone)', () => {
+    const spread: PodGen = { cpu: 1000, app: 'x', spread: 'zone', anti: false, port: false, tolerates: false, honorTaints: false };
+    const filler: PodGen = { ...spread, cpu: 2000, app: 'y', spread: 'none' };
+    check({
+      nodes: [
+        { cpu: 8, zone: 'zone-a', pods: [], cordoned: false, tainted: false },
+        { cpu: 2, zone: 'zone-x', pods: [filler], cordoned: false, tainted: false },
+        { cpu: 4, zone: 'zone-a', pods: [spread, spread], cordoned: false, tainted: false },
+      ],
+      pending: [], leaving: [2], poolTainted: false, poolZoneA: true,
+    });
+  });
+
+  it('keeps a full untainted node when its zone twin is tainted (Honor spreads count only tolerated domains)', () => {
+    const spread: PodGen = { cpu: 1000, app: 'x', spread: 'zone', anti: false, port: false, tolerates: false, honorTaints: true };
+    const filler: PodGen = { ...spread, cpu: 2000, app: 'y', spread: 'none' };
+    check({
+      nodes: [
+        { cpu: 8, zone: 'zone-a', pods: [], cordoned: false, tainted: false },
+        { cpu: 8, zone: 'zone-x', pods: [], cordoned: false, tainted: true },
+        { cpu: 2, zone: 'zone-x', pods: [filler], cordoned: false, tainted: false },
+        { cpu: 4, zone: 'zone-a', pods: [spread, spread], cordoned: false, tainted: false },
+      ],
+      pending: [], leaving: [3], poolTainted: false, poolZoneA: true,
+    });
+  });
+
   it('solves exactly as the full snapshot does, with topology terms', () => {
     fc.assert(fc.property(clusterGen(true), (c) => check(c)), { numRuns: 150 });
   });

@@ -12,14 +12,14 @@
  * pod being placed (or accept none) are also left out of each simulation.
  */
 import type { LabelSelector, Pod } from '../../apis/core.js';
-import type { LabelPredicate } from '../../apis/selectors.js';
-import { compileSelector } from '../../apis/selectors.js';
+import { HOSTNAME_LABEL } from '../../apis/labels.js';
 import { podHostPorts } from '../../scheduling/host-ports.js';
 import { podRequests } from '../../scheduling/pod-requests.js';
 import type { SolverNode, SolverNodePool, SolverOptions } from '../../scheduling/types.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
 import type { ResourceList } from '../../utils/resources.js';
 import { addResources, CPU, MEMORY, PODS, subtractResources } from '../../utils/resources.js';
+import { SelectorIndex } from './selector-index.js';
 import type { LeavingNode, PoolInfo } from './types.js';
 
 function safeRequests(pod: Pod): ResourceList {
@@ -33,20 +33,16 @@ function safeRequests(pod: Pod): ResourceList {
 const hasRequiredAntiAffinity = (pod: Pod): boolean =>
   (pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0;
 
-/** Every label selector of the pods' spread constraints and pod (anti-)affinity terms, compiled. */
-function topologySelectors(pods: readonly Pod[]): LabelPredicate[] {
-  const out: LabelPredicate[] = [];
+/** Every label selector of the pods' spread constraints and pod (anti-)affinity terms, indexed. */
+function topologySelectors(pods: readonly Pod[]): SelectorIndex<true> {
+  const index = new SelectorIndex<true>();
   const seen = new Set<string>();
   const add = (selector: LabelSelector | undefined): void => {
     if (selector === undefined) return; // matches nothing
     const key = JSON.stringify(selector);
     if (seen.has(key)) return;
     seen.add(key);
-    try {
-      out.push(compileSelector(selector));
-    } catch {
-      // An invalid selector makes its pod unschedulable in the solver; it selects nothing here.
-    }
+    index.add(selector, true);
   };
   for (const pod of pods) {
     for (const c of pod.spec.topologySpreadConstraints ?? []) add(c.labelSelector);
@@ -56,7 +52,17 @@ function topologySelectors(pods: readonly Pod[]): LabelPredicate[] {
     for (const t of a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) add(t.labelSelector);
     for (const t of a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) add(t.podAffinityTerm.labelSelector);
   }
-  return out;
+  return index;
+}
+
+/** Adds the topology keys of the pod's spread constraints and pod (anti-)affinity terms. */
+function topologyKeys(pod: Pod, into: Set<string>): void {
+  for (const c of pod.spec.topologySpreadConstraints ?? []) into.add(c.topologyKey);
+  const a = pod.spec.affinity;
+  for (const t of a?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) into.add(t.topologyKey);
+  for (const t of a?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) into.add(t.podAffinityTerm.topologyKey);
+  for (const t of a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) into.add(t.topologyKey);
+  for (const t of a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) into.add(t.podAffinityTerm.topologyKey);
 }
 
 const hasTopologyTerms = (pod: Pod): boolean => {
@@ -82,7 +88,14 @@ export class SimulationBase {
   readonly #nodes: SolverNode[] = [];
   /** Per node of #nodes: allocatable minus every pod's requests. */
   readonly #free: ResourceList[] = [];
-  readonly #prunable: boolean;
+  /** Per node: it keeps pods the solver must see, so it is never left out. */
+  readonly #pinned: boolean[] = [];
+  /**
+   * Per node, when topology is involved: its values for the topology keys in play (hostname aside)
+   * and its taints. A node left out must have a kept twin, so every domain stays registered with
+   * the same taints; hostname domains need none (a hostname domain's minimum is always 0).
+   */
+  readonly #signature: (string | undefined)[] = [];
 
   constructor(input: SimulationBaseInput) {
     const snapshot = (this.snapshot = input.snapshot);
@@ -92,20 +105,21 @@ export class SimulationBase {
     // Every pod any simulation of the pass may place; bound pods elsewhere get no topology terms.
     const movable = [...input.candidatePods, ...snapshot.reschedulablePods, ...input.pending];
     const selectors = topologySelectors(movable);
-    let antiAffinity = false;
+    const keys = new Set<string>();
+    for (const p of movable) topologyKeys(p, keys);
     const relevant = (pod: Pod): boolean => {
       if (hasRequiredAntiAffinity(pod)) {
-        antiAffinity = true;
+        topologyKeys(pod, keys);
         return true;
       }
       if (podHostPorts(pod).length > 0) return true;
-      const labels = pod.metadata.labels;
-      return selectors.some((s) => s(labels));
+      return selectors.matchesAny(pod.metadata.labels);
     };
     const views = new Map(snapshot.stateNodes.map((v) => [v.name, v]));
     for (const node of snapshot.solverNodes) {
       const view = views.get(node.name);
       const kept = node.pods.filter(relevant);
+      this.#pinned.push(kept.length > 0);
       if (!view) {
         this.#nodes.push(node);
         this.#free.push(subtractResources(node.allocatable, addResources(...node.pods.map(safeRequests))));
@@ -116,19 +130,19 @@ export class SimulationBase {
       if (kept.length === node.pods.length) this.#nodes.push(node);
       else this.#nodes.push({ ...node, allocatable: kept.length === 0 ? free : addResources(free, ...kept.map(safeRequests)), pods: kept });
     }
-    this.#prunable = selectors.length === 0 && !antiAffinity && !movable.some(hasTopologyTerms);
+    keys.delete(HOSTNAME_LABEL);
+    const topology = keys.size > 0 || movable.some(hasTopologyTerms);
+    for (const n of this.#nodes) {
+      this.#signature.push(topology ? JSON.stringify([[...keys].map((k) => n.labels[k] ?? null), n.taints]) : undefined);
+    }
   }
 
   /**
-   * The solver nodes for one simulation: all but the leaving ones; when no topology is involved,
-   * also without nodes that accept no new pod or lack room for the smallest of `pods`.
+   * The solver nodes for one simulation: all but the leaving ones, and without nodes that can take
+   * none of `pods` (they accept no new pod, or lack room for the smallest) and hold no pod the
+   * solver must see, provided a kept node registers the same topology domains.
    */
   solverNodes(exclude: ReadonlySet<string>, pods: readonly Pod[]): SolverNode[] {
-    const out: SolverNode[] = [];
-    if (!this.#prunable) {
-      for (const n of this.#nodes) if (!exclude.has(n.name)) out.push(n);
-      return out;
-    }
     let minCpu = Infinity;
     let minMemory = Infinity;
     for (const p of pods) {
@@ -136,11 +150,28 @@ export class SimulationBase {
       minCpu = Math.min(minCpu, r[CPU] ?? 0);
       minMemory = Math.min(minMemory, r[MEMORY] ?? 0);
     }
+    const keep: boolean[] = [];
+    const represented = new Set<string>();
+    const droppable: number[] = [];
     this.#nodes.forEach((n, i) => {
-      if (exclude.has(n.name) || n.unschedulable) return;
+      if (exclude.has(n.name)) return void keep.push(false);
       const free = this.#free[i]!;
-      if ((free[PODS] ?? 0) < 1 || (free[CPU] ?? 0) < minCpu || (free[MEMORY] ?? 0) < minMemory) return;
-      out.push(n);
+      const useless = !this.#pinned[i] && (n.unschedulable === true || (free[PODS] ?? 0) < 1 || (free[CPU] ?? 0) < minCpu || (free[MEMORY] ?? 0) < minMemory);
+      keep.push(!useless);
+      const sig = this.#signature[i];
+      if (!useless) {
+        if (sig !== undefined) represented.add(sig);
+      } else if (sig !== undefined) droppable.push(i);
+    });
+    for (const i of droppable) {
+      const sig = this.#signature[i]!;
+      if (represented.has(sig)) continue;
+      represented.add(sig);
+      keep[i] = true;
+    }
+    const out: SolverNode[] = [];
+    this.#nodes.forEach((n, i) => {
+      if (keep[i]) out.push(n);
     });
     return out;
   }
