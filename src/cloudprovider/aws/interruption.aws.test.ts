@@ -62,16 +62,16 @@ describe('interruption messages on moto SQS', () => {
     const env = await makeTestEnv({ cloud: 'fake', instanceTypes: [] });
     try {
       await env.kube.create('NodePool', pool);
-      for (const c of [interrupted!, rebalanced!, scheduled!]) await register(env, c);
+      for (const c of [interrupted, rebalanced, scheduled]) await register(env, c);
       await env.settle();
 
       const sqs = sqsClient({ region: w.moto.region, endpoint: w.moto.endpoint, credentials: w.moto.credentials });
       const queueUrl = (await sqs.send(new CreateQueueCommand({ QueueName: 'nodewright-interruptions' }))).QueueUrl!;
       const bodies = [
-        event('EC2 Spot Instance Interruption Warning', { 'instance-id': instanceId(interrupted!), 'instance-action': 'terminate' }),
-        event('EC2 Instance Rebalance Recommendation', { 'instance-id': instanceId(rebalanced!) }),
-        event('AWS Health Event', { service: 'EC2', eventTypeCategory: 'scheduledChange', startTime: 'Wed, 01 May 2024 18:00:00 GMT', affectedEntities: [{ entityValue: instanceId(scheduled!) }] }, 'aws.health'),
-        event('EC2 Instance State-change Notification', { 'instance-id': instanceId(rebalanced!), state: 'running' }),
+        event('EC2 Spot Instance Interruption Warning', { 'instance-id': instanceId(interrupted), 'instance-action': 'terminate' }),
+        event('EC2 Instance Rebalance Recommendation', { 'instance-id': instanceId(rebalanced) }),
+        event('AWS Health Event', { service: 'EC2', eventTypeCategory: 'scheduledChange', startTime: 'Wed, 01 May 2024 18:00:00 GMT', affectedEntities: [{ entityValue: instanceId(scheduled) }] }, 'aws.health'),
+        event('EC2 Instance State-change Notification', { 'instance-id': instanceId(rebalanced), state: 'running' }),
         event('EC2 Spot Instance Interruption Warning', { 'instance-id': 'i-00000000000000000', 'instance-action': 'terminate' }),
         'this is not JSON',
       ];
@@ -102,10 +102,10 @@ describe('interruption messages on moto SQS', () => {
         if (isNotFound(e)) return true;
         throw e;
       });
-      assert.equal(await gone(interrupted!), true, 'the interrupted spot machine is being replaced');
-      assert.equal(await gone(scheduled!), true, 'the machine with scheduled maintenance too');
-      assert.equal(await gone(rebalanced!), false, 'a rebalance recommendation changes nothing');
-      const labels = interrupted!.metadata.labels!;
+      assert.equal(await gone(interrupted), true, 'the interrupted spot machine is being replaced');
+      assert.equal(await gone(scheduled), true, 'the machine with scheduled maintenance too');
+      assert.equal(await gone(rebalanced), false, 'a rebalance recommendation changes nothing');
+      const labels = interrupted.metadata.labels!;
       assert.ok(env.ctx.unavailableOfferings.isUnavailable(labels[INSTANCE_TYPE_LABEL]!, labels[ZONE_LABEL]!, 'spot'), 'its spot offering is marked unavailable');
       const summaries = env.decisions.filter((d) => d.kind === 'interruption').map((d) => d.summary);
       assert.ok(summaries.some((s) => s.startsWith('SpotInterruption of node')), summaries.join('\n'));
@@ -113,7 +113,7 @@ describe('interruption messages on moto SQS', () => {
       assert.ok(summaries.some((s) => s.startsWith('rebalance recommendation')), summaries.join('\n'));
     } finally {
       await env.stop();
-      for (const c of [interrupted!, rebalanced!, scheduled!]) await provider.delete(c).catch(() => undefined);
+      for (const c of [interrupted, rebalanced, scheduled]) await provider.delete(c).catch(() => undefined);
     }
   });
 });
