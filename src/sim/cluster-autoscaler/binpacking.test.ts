@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { daemonSet, pod, solverNode } from '../../test/builders.js';
+import { daemonSet, persistentVolume, persistentVolumeClaim, pod, solverNode } from '../../test/builders.js';
 import { estimateNodes, filterOutSchedulable } from './binpacking.js';
 import { group, type } from './fixtures.js';
 import { cloudTemplate, templateNodes } from './templates.js';
@@ -40,5 +40,16 @@ describe('binpacking', () => {
     assert.equal(r.onExisting, 1);
     assert.equal(r.onUpcoming, 1);
     assert.deepEqual(r.remaining.map((p) => p.metadata.name), ['c']);
+  });
+
+  it('takes volume zones into account', () => {
+    const t = cloudTemplate(group('g', 'm.xlarge'), [M], []);
+    const volumes = { persistentVolumes: [persistentVolume('pv-b', { zone: 'zone-b' })], persistentVolumeClaims: [persistentVolumeClaim('data-db-0', { volumeName: 'pv-b' })] };
+    const db = pod({ name: 'db-0', cpu: '1', pvc: 'data-db-0' });
+    assert.equal(estimateNodes(t, [db], 5, volumes).nodeCount, 0, 'the template is in zone-a, the volume in zone-b');
+    const inB = cloudTemplate(group('g', 'm.xlarge', { zones: ['zone-b'] }), [M], []);
+    assert.equal(estimateNodes(inB, [db], 5, volumes).nodeCount, 1);
+    const r = filterOutSchedulable([db], [solverNode('a', { zone: 'zone-a' }), solverNode('b', { zone: 'zone-b' })], [], volumes);
+    assert.equal(r.onExisting, 1);
   });
 });

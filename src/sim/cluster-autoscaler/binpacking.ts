@@ -6,7 +6,7 @@
  */
 import type { Pod } from '../../apis/core.js';
 import { solve } from '../../scheduling/solver.js';
-import type { SolverNode } from '../../scheduling/types.js';
+import type { SolverNode, SolverVolumes } from '../../scheduling/types.js';
 import type { GroupTemplate } from './templates.js';
 import { templateNodes } from './templates.js';
 
@@ -23,10 +23,10 @@ export interface SchedulableFilter {
  * Places the pods on the existing nodes, then on the upcoming ones (nodes a group was asked for
  * that have not registered yet); what fits is left out of the scale-up.
  */
-export function filterOutSchedulable(pods: readonly Pod[], existing: readonly SolverNode[], upcoming: readonly SolverNode[]): SchedulableFilter {
+export function filterOutSchedulable(pods: readonly Pod[], existing: readonly SolverNode[], upcoming: readonly SolverNode[], volumes?: SolverVolumes): SchedulableFilter {
   if (pods.length === 0) return { remaining: [], onExisting: 0, onUpcoming: 0 };
   const upcomingNames = new Set(upcoming.map((n) => n.name));
-  const result = solve({ pods, nodePools: [], nodes: [...existing, ...upcoming.map((n) => ({ ...n, inFlight: true }))], options: SIMULATION });
+  const result = solve({ pods, nodePools: [], nodes: [...existing, ...upcoming.map((n) => ({ ...n, inFlight: true }))], volumes, options: SIMULATION });
   let onExisting = 0;
   let onUpcoming = 0;
   for (const placement of result.existingNodes) {
@@ -49,11 +49,11 @@ export interface Estimate {
  * first, each on the first new node with room. Pods that fit no template node (or no node within
  * `maxNodes`) are left out of `pods`.
  */
-export function estimateNodes(template: GroupTemplate, pods: readonly Pod[], maxNodes: number): Estimate {
+export function estimateNodes(template: GroupTemplate, pods: readonly Pod[], maxNodes: number, volumes?: SolverVolumes): Estimate {
   const count = Math.min(pods.length, Math.max(0, Math.floor(maxNodes)));
   if (count === 0) return { nodeCount: 0, pods: [] };
   const nodes = templateNodes(template, count, `template-${template.group}`);
-  const result = solve({ pods, nodePools: [], nodes, options: SIMULATION });
+  const result = solve({ pods, nodePools: [], nodes, volumes, options: SIMULATION });
   const placed = new Set(result.existingNodes.flatMap((p) => p.pods));
   return { nodeCount: result.existingNodes.length, pods: pods.filter((p) => placed.has(p)) };
 }

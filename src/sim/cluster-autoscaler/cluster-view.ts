@@ -10,11 +10,14 @@ import { keyOf } from '../../apis/core.js';
 import { Informer, POD_NODE_NAME_INDEX, podNodeNameIndex } from '../../kube/informer.js';
 import type { InformerError } from '../../kube/informer.js';
 import type { KubeClient } from '../../kube/types.js';
-import type { SolverNode } from '../../scheduling/types.js';
+import type { SolverNode, SolverVolumes } from '../../scheduling/types.js';
 import { failedToSchedule, isActive, isOwnedByDaemonSet, isTerminal } from '../../state/pod-predicates.js';
 import type { Clock } from '../../utils/clock.js';
 import type { ResourceList } from '../../utils/resources.js';
-import { resourcesFromQuantities } from '../../utils/resources.js';
+import { resourcesFromQuantities, subtractResources } from '../../utils/resources.js';
+import { podRequests } from '../../scheduling/pod-requests.js';
+import { SCALE_DOWN_DISABLED_ANNOTATION } from './drainability.js';
+import { hasRequiredAntiAffinity } from './simulation-nodes.js';
 import { TO_BE_DELETED_TAINT_KEY } from './taints.js';
 
 /** A node as the autoscaler simulates with it. */
@@ -27,7 +30,29 @@ export interface ViewNode {
   readonly allocatable: ResourceList;
   /** Bound pods that still hold resources (not Succeeded or Failed). */
   readonly pods: readonly Pod[];
+  /** Their requests, all of them and the DaemonSet pods' alone. */
+  readonly requests: ResourceList;
+  readonly daemonSetRequests: ResourceList;
+  /** Bound pods with required pod anti-affinity. */
+  readonly antiAffinityPods: number;
+  /** The node with its pods, for simulations that need them (simulation-nodes.ts). */
   readonly solverNode: SolverNode;
+  /** The node without pods, their requests taken off allocatable. */
+  readonly compact: SolverNode;
+  /** Equal for two states of the node that every scheduling simulation treats alike. */
+  readonly schedulingKey: string;
+}
+
+/**
+ * What of a node a simulation looks at, besides its pods: labels, taints other than
+ * PreferNoSchedule (the autoscaler's soft taint among them), allocatable, readiness, cordon and
+ * the scale-down-disabled annotation.
+ */
+export function schedulingKey(node: Node): string {
+  return JSON.stringify([
+    node.metadata.labels ?? {}, (node.spec?.taints ?? []).filter((t) => t.effect !== 'PreferNoSchedule'), node.status?.allocatable ?? {},
+    isNodeReady(node), !!node.spec?.unschedulable, node.metadata.annotations?.[SCALE_DOWN_DISABLED_ANNOTATION] ?? '',
+  ]);
 }
 
 export interface ClusterViewOptions {
@@ -53,11 +78,19 @@ export class ClusterView {
   readonly #pods: Informer<'Pod'>;
   readonly #pdbs: Informer<'PodDisruptionBudget'>;
   readonly #daemonSets: Informer<'DaemonSet'>;
+  readonly #pvs: Informer<'PersistentVolume'>;
+  readonly #pvcs: Informer<'PersistentVolumeClaim'>;
+  readonly #storageClasses: Informer<'StorageClass'>;
+  #volumes: { generation: number; volumes: SolverVolumes } | undefined;
+  #volumeGeneration = 0;
   readonly #o: ClusterViewOptions;
   readonly #unschedulable = new Map<string, Pod>();
   readonly #cache = new Map<string, ViewNode>();
   #generation = 0;
   #daemonSetGeneration = 0;
+  /** Moves on every change to a cached node view (including ones that leave `generation` alone). */
+  #viewVersion = 0;
+  #sorted: { version: number; nodes: ViewNode[]; antiAffinity: boolean } | undefined;
 
   constructor(kube: KubeClient, options: ClusterViewOptions) {
     this.#o = options;
@@ -66,12 +99,19 @@ export class ClusterView {
     this.#pods = new Informer(kube, 'Pod', { ...common, indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndex } });
     this.#pdbs = new Informer(kube, 'PodDisruptionBudget', common);
     this.#daemonSets = new Informer(kube, 'DaemonSet', common);
+    this.#pvs = new Informer(kube, 'PersistentVolume', common);
+    this.#pvcs = new Informer(kube, 'PersistentVolumeClaim', common);
+    this.#storageClasses = new Informer(kube, 'StorageClass', common);
     this.#nodes.addHandler({
       onAdd: (n) => {
         this.#nodeChanged(n);
         this.#o.onNodeAdded?.(n);
       },
-      onUpdate: (_o, n) => this.#nodeChanged(n),
+      onUpdate: (o, n) => {
+        // A change no simulation sees (a soft taint, a heartbeat) refreshes the node's view only.
+        if (schedulingKey(o) === schedulingKey(n)) this.#invalidate(n.metadata.name ?? '');
+        else this.#nodeChanged(n);
+      },
       onDelete: (n) => this.#nodeChanged(n),
     });
     this.#pods.addHandler({
@@ -86,6 +126,14 @@ export class ClusterView {
       this.#daemonSetGeneration++;
     };
     this.#daemonSets.addHandler({ onAdd: dsBump, onUpdate: dsBump, onDelete: dsBump });
+    const volumeBump = (): void => {
+      this.#generation++;
+      this.#volumeGeneration++;
+    };
+    const onVolume = { onAdd: volumeBump, onUpdate: volumeBump, onDelete: volumeBump };
+    this.#pvs.addHandler(onVolume);
+    this.#pvcs.addHandler(onVolume);
+    this.#storageClasses.addHandler(onVolume);
   }
 
   start(): void {
@@ -115,9 +163,22 @@ export class ClusterView {
     return this.#daemonSetGeneration;
   }
 
-  /** Every node, by name. */
-  nodes(): ViewNode[] {
-    return this.#nodes.list().map((n) => this.#viewOf(n)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  /** Every node, by name. The array is shared until the next change: do not modify it. */
+  nodes(): readonly ViewNode[] {
+    return this.#current().nodes;
+  }
+
+  /** Whether some bound pod has required pod anti-affinity (then simulations need full nodes). */
+  hasRequiredAntiAffinity(): boolean {
+    return this.#current().antiAffinity;
+  }
+
+  #current(): { nodes: ViewNode[]; antiAffinity: boolean } {
+    if (this.#sorted?.version !== this.#viewVersion) {
+      const nodes = this.#nodes.list().map((n) => this.#viewOf(n)).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      this.#sorted = { version: this.#viewVersion, nodes, antiAffinity: nodes.some((v) => v.antiAffinityPods > 0) };
+    }
+    return this.#sorted;
   }
 
   node(name: string): ViewNode | undefined {
@@ -143,17 +204,33 @@ export class ClusterView {
     return this.#pdbs.list();
   }
 
+  /** Volumes, claims and storage classes, for the solver's volume topology. */
+  volumes(): SolverVolumes {
+    if (this.#volumes?.generation !== this.#volumeGeneration) {
+      this.#volumes = {
+        generation: this.#volumeGeneration,
+        volumes: { persistentVolumes: this.#pvs.list(), persistentVolumeClaims: this.#pvcs.list(), storageClasses: this.#storageClasses.list() },
+      };
+    }
+    return this.#volumes.volumes;
+  }
+
   daemonSets(): DaemonSet[] {
     return this.#daemonSets.list().sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
   }
 
   #informers(): Pick<Informer<'Node'>, 'start' | 'stop' | 'hasSynced' | 'waitForSync'>[] {
-    return [this.#nodes, this.#pods, this.#pdbs, this.#daemonSets];
+    return [this.#nodes, this.#pods, this.#pdbs, this.#daemonSets, this.#pvs, this.#pvcs, this.#storageClasses];
   }
 
   #nodeChanged(n: Node): void {
     this.#generation++;
-    this.#cache.delete(n.metadata.name ?? '');
+    this.#invalidate(n.metadata.name ?? '');
+  }
+
+  #invalidate(node: string): void {
+    this.#cache.delete(node);
+    this.#viewVersion++;
   }
 
   #podChanged(old: Pod | undefined, pod: Pod | undefined): void {
@@ -171,12 +248,12 @@ export class ClusterView {
     if (old && pod && oldNode === newNode && sameForSimulation(old, pod)) {
       // Only conditions changed: the node's pods are the same to a simulation, but the cached
       // objects must be the current ones.
-      this.#cache.delete(newNode!);
+      this.#invalidate(newNode!);
       return;
     }
     this.#generation++;
-    if (oldNode) this.#cache.delete(oldNode);
-    if (newNode) this.#cache.delete(newNode);
+    if (oldNode) this.#invalidate(oldNode);
+    if (newNode) this.#invalidate(newNode);
   }
 
   #viewOf(node: Node): ViewNode {
@@ -193,12 +270,29 @@ export class ClusterView {
     }
     const ready = isNodeReady(node);
     const deleting = !!node.spec?.unschedulable || (node.spec?.taints ?? []).some((t) => t.key === TO_BE_DELETED_TAINT_KEY);
+    const requests: Record<string, number> = {};
+    const daemonSetRequests: Record<string, number> = {};
+    let antiAffinityPods = 0;
+    for (const pod of pods) {
+      let r: ResourceList;
+      try {
+        r = podRequests(pod);
+      } catch {
+        r = { pods: 1 }; // as the solver counts a pod whose quantities do not parse
+      }
+      const ds = isOwnedByDaemonSet(pod);
+      for (const k in r) {
+        requests[k] = (requests[k] ?? 0) + r[k]!;
+        if (ds) daemonSetRequests[k] = (daemonSetRequests[k] ?? 0) + r[k]!;
+      }
+      if (hasRequiredAntiAffinity(pod)) antiAffinityPods++;
+    }
+    const base = { name, labels: node.metadata.labels ?? {}, taints: node.spec?.taints ?? [], inFlight: !ready, unschedulable: deleting };
     const view: ViewNode = {
-      node, name, ready, deleting, allocatable, pods,
-      solverNode: {
-        name, labels: node.metadata.labels ?? {}, taints: node.spec?.taints ?? [], allocatable, pods,
-        inFlight: !ready, unschedulable: deleting,
-      },
+      node, name, ready, deleting, allocatable, pods, requests, daemonSetRequests, antiAffinityPods,
+      solverNode: { ...base, allocatable, pods },
+      compact: { ...base, allocatable: subtractResources(allocatable, requests), pods: [] },
+      schedulingKey: schedulingKey(node),
     };
     this.#cache.set(name, view);
     return view;

@@ -225,7 +225,7 @@ export class ClusterAutoscalerModel implements Quiescent {
     if (this.#actions.settleScaleUps(now, groups)) groups = groupStates(this.#c.nodeGroups, this.#cache, this.#view, this.#templates);
     const nodes = this.#view.nodes();
     if (await this.#actions.removeUnregistered(now, groups, nodes)) return { requeueAfterMs: 0 };
-    const up = this.#actions.scaleUp(now, groups, nodes, this.#view.unschedulablePods());
+    const up = this.#actions.scaleUp(now, groups, this.#view);
     if (up === 'scaled') return { requeueAfterMs: 0 };
     if (up === 'waiting' || !this.options.scaleDownEnabled) return undefined;
     const cooldown = now < this.#actions.lastScaleUpAt + this.options.scaleDownDelayAfterAddMs

@@ -10,7 +10,7 @@ import type { Clock } from '../../utils/clock.js';
 import type { Random } from '../../utils/random.js';
 import type { AutoScalingGroup } from './asg.js';
 import type { NodeGroupBackoff } from './backoff.js';
-import type { ViewNode } from './cluster-view.js';
+import type { ClusterView, ViewNode } from './cluster-view.js';
 import type { DecisionLog } from './decision-log.js';
 import { formatDuration } from './decision-log.js';
 import type { GroupCache } from './group-cache.js';
@@ -99,9 +99,10 @@ export class PassActions {
   }
 
   /** Plans and carries out the pass's scale-up. */
-  scaleUp(now: number, groups: PassGroups, nodes: readonly ViewNode[], unschedulable: Parameters<typeof planScaleUp>[0]['unschedulable']): 'scaled' | 'waiting' | 'none' {
+  scaleUp(now: number, groups: PassGroups, view: ClusterView): 'scaled' | 'waiting' | 'none' {
     const outcome = planScaleUp({
-      now, options: this.#d.options, unschedulable, nodes, groups: groups.groups, backoff: this.#d.backoff, random: this.#d.random,
+      now, options: this.#d.options, unschedulable: view.unschedulablePods(), nodes: view.nodes(), groups: groups.groups,
+      backoff: this.#d.backoff, random: this.#d.random, volumes: view.volumes(), clusterHasRequiredAntiAffinity: view.hasRequiredAntiAffinity(),
     });
     switch (outcome.kind) {
       case 'nothing':

@@ -1,16 +1,23 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Pod } from '../../apis/core.js';
+import type { Pod, Taint } from '../../apis/core.js';
+import { podRequests } from '../../scheduling/pod-requests.js';
 import { pod, solverNode } from '../../test/builders.js';
+import { addResources, subtractResources } from '../../utils/resources.js';
 import type { ViewNode } from './cluster-view.js';
 import { PdbTracker, SCALE_DOWN_DISABLED_ANNOTATION } from './drainability.js';
 import { planUnneeded, utilizationOf } from './scale-down-planner.js';
 
-function view(name: string, cpu: string, pods: Pod[], o: { ready?: boolean; deleting?: boolean; annotations?: Record<string, string> } = {}): ViewNode {
-  const sn = solverNode(name, { cpu, memory: '16Gi', bound: pods });
+function view(name: string, cpu: string, pods: Pod[], o: { ready?: boolean; deleting?: boolean; annotations?: Record<string, string>; taints?: Taint[]; key?: string } = {}): ViewNode {
+  const sn = solverNode(name, { cpu, memory: '16Gi', bound: pods, taints: o.taints });
+  const requests = addResources(...sn.pods.map(podRequests));
+  const daemonSetRequests = addResources(...sn.pods.filter((p) => p.metadata.ownerReferences?.[0]?.kind === 'DaemonSet').map(podRequests));
   return {
     node: { metadata: { name, annotations: o.annotations }, spec: {}, status: {} }, name, ready: o.ready ?? true, deleting: o.deleting ?? false,
-    allocatable: sn.allocatable, pods: sn.pods, solverNode: { ...sn, unschedulable: o.deleting ?? false },
+    allocatable: sn.allocatable, pods: sn.pods, requests, daemonSetRequests, antiAffinityPods: 0,
+    solverNode: { ...sn, unschedulable: o.deleting ?? false },
+    compact: { ...sn, unschedulable: o.deleting ?? false, pods: [], allocatable: subtractResources(sn.allocatable, requests) },
+    schedulingKey: o.key ?? name,
   };
 }
 const rs = (cpu: string, name?: string): Pod => pod({ cpu, memory: '1Gi', ownerKind: 'ReplicaSet', name });
@@ -64,5 +71,43 @@ describe('scale-down planning', () => {
     const nodes = [view('host', '16', []), view('a', '4', [rs('1')]), view('b', '4', [rs('1')]), view('c', '4', [rs('1')])];
     const plan = planUnneeded(input(nodes, { maxNewNonEmpty: 1, previouslyUnneeded: ['c'] }));
     assert.deepEqual(plan.unneeded.map((u) => u.name), ['c', 'host', 'a']);
+  });
+
+  it('follows hints while the hinted node is unchanged and has room', () => {
+    const moving = rs('1', 'm');
+    const nodes = () => [view('a-first', '4', []), view('b-hinted', '4', [rs('2')]), view('cand', '4', [moving])];
+    const hints = (key: string) => new Map([['cand', new Map([[moving.metadata.uid!, { node: 'b-hinted', key }]])]]);
+    const dest = (plan: ReturnType<typeof planUnneeded>): string | undefined =>
+      [...plan.unneeded.find((u) => u.name === 'cand')?.destinations ?? []].find(([p]) => p.metadata.name === 'm')?.[1];
+    // a-first is empty and also a candidate; keep it from being removed so that it stays a destination.
+    const keep = (v: ViewNode): string | undefined => (v.name === 'a-first' ? undefined : 'g');
+    assert.equal(dest(planUnneeded(input(nodes(), { groupOf: keep }))), 'a-first', 'first fit without hints');
+    const hinted = planUnneeded(input(nodes(), { groupOf: keep, hints: hints('b-hinted') }));
+    assert.equal(dest(hinted), 'b-hinted');
+    assert.deepEqual([...hinted.unneeded.find((u) => u.name === 'cand')!.hints.values()], [{ node: 'b-hinted', key: 'b-hinted' }]);
+    assert.equal(dest(planUnneeded(input(nodes(), { groupOf: keep, hints: hints('changed') }))), 'a-first', 'a changed node is simulated again');
+    const full = [view('a-first', '4', []), view('b-hinted', '4', [rs('3500m')]), view('cand', '4', [moving])];
+    assert.equal(dest(planUnneeded(input(full, { groupOf: keep, hints: hints('b-hinted') }))), 'a-first', 'no room left where the hint points');
+  });
+
+  it('looks past the first destinations with room when they refuse the pods', () => {
+    const taint: Taint = { key: 'dedicated', value: 'x', effect: 'NoSchedule' };
+    const nodes = [
+      ...Array.from({ length: 10 }, (_, i) => view(`a${i}`, '4', [rs('3')], { taints: [taint] })),
+      view('open', '4', [rs('3')]),
+      view('cand', '8', [rs('1', 'm')]),
+    ];
+    const plan = planUnneeded(input(nodes, { groupOf: (v) => (v.name === 'cand' ? 'g' : undefined) }));
+    assert.equal(plan.unneeded[0]?.destinations.values().next().value, 'open');
+  });
+
+  it('simulates with every pod on the nodes when placement depends on other pods', () => {
+    const anti = { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ labelSelector: { matchLabels: { app: 'solo' } }, topologyKey: 'kubernetes.io/hostname' }] } };
+    const solo = (name: string): Pod => ({ ...rs('1', name), metadata: { ...rs('1', name).metadata, labels: { app: 'solo' } }, spec: { ...rs('1', name).spec, affinity: anti } });
+    const nodes = [view('host', '8', [solo('s1')]), view('cand', '8', [solo('s2')])];
+    const plan = planUnneeded(input(nodes, { groupOf: (v) => (v.name === 'cand' ? 'g' : undefined), clusterHasRequiredAntiAffinity: true }));
+    assert.deepEqual(plan.unneeded, [], 'the only other node already runs a pod it must avoid');
+    const plain = [view('host', '8', [rs('1')]), view('cand', '8', [rs('1')])];
+    assert.equal(planUnneeded(input(plain, { groupOf: (v) => (v.name === 'cand' ? 'g' : undefined) })).unneeded.length, 1);
   });
 });

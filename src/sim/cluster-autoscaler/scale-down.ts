@@ -94,8 +94,9 @@ export class ScaleDown {
     await this.#softTaints(pass.nodes);
     if (pass.cooldown !== undefined || this.#drains.size >= o.maxDrainParallelism) return false;
 
+    const byName = new Map(pass.nodes.map((n) => [n.name, n]));
     const eligible = plan.unneeded.filter((u) => {
-      const view = pass.nodes.find((n) => n.name === u.name);
+      const view = byName.get(u.name);
       if (!view || view.deleting) return false;
       const needed = view.ready ? o.scaleDownUnneededTimeMs : o.scaleDownUnreadyTimeMs;
       return pass.now - this.#since.get(u.name)! >= needed;
@@ -129,6 +130,8 @@ export class ScaleDown {
       nodes: pass.nodes, groupOf: (v) => pass.groups.groupOfNode.get(v.name), previouslyUnneeded: [...this.#since.keys()],
       threshold: o.scaleDownUtilizationThreshold, ignoreDaemonSetsUtilization: o.ignoreDaemonSetsUtilization,
       maxNewNonEmpty: o.scaleDownNonEmptyCandidatesCount, rules: o, pdbs: new PdbTracker(this.#d.view.podDisruptionBudgets()),
+      volumes: this.#d.view.volumes(), clusterHasRequiredAntiAffinity: this.#d.view.hasRequiredAntiAffinity(),
+      hints: new Map(this.#plan?.plan.unneeded.map((u) => [u.name, u.hints]) ?? []),
     });
     this.#plan = { key, plan };
     return plan;
@@ -169,7 +172,8 @@ export class ScaleDown {
     this.#lastDeleteAt = pass.now;
     const removed: string[] = [];
     for (const u of nodes) {
-      const view = pass.nodes.find((n) => n.name === u.name)!;
+      const view = this.#d.view.node(u.name);
+      if (!view) continue;
       if (!(await this.#write(u.name, addingTaint(toBeDeletedTaint(pass.now))))) continue;
       await this.#d.cache.deleteInstance(u.group, view.node.spec?.providerID ?? '');
       this.#since.delete(u.name);

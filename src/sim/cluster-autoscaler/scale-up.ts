@@ -6,7 +6,7 @@
  */
 import type { Pod } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
-import type { SolverNode } from '../../scheduling/types.js';
+import type { SolverNode, SolverVolumes } from '../../scheduling/types.js';
 import type { Random } from '../../utils/random.js';
 import type { NodeGroupBackoff } from './backoff.js';
 import { estimateNodes, filterOutSchedulable } from './binpacking.js';
@@ -16,6 +16,7 @@ import { expand, wasteOf } from './expander.js';
 import type { GroupState } from './group-state.js';
 import type { ClusterAutoscalerOptions } from './options.js';
 import { equivalenceGroups, selectPendingPods } from './pending-pods.js';
+import { needsFullNodes } from './simulation-nodes.js';
 import { templateNodes } from './templates.js';
 
 export interface ScaleUpInput {
@@ -26,6 +27,9 @@ export interface ScaleUpInput {
   readonly groups: readonly GroupState[];
   readonly backoff: Pick<NodeGroupBackoff, 'backedOffUntil'>;
   readonly random: Random;
+  readonly volumes?: SolverVolumes;
+  /** Some bound pod has required pod anti-affinity: simulate with full nodes. */
+  readonly clusterHasRequiredAntiAffinity?: boolean;
 }
 
 export type ScaleUpOutcome =
@@ -52,12 +56,13 @@ export function planScaleUp(input: ScaleUpInput): ScaleUpOutcome {
   const o = input.options;
   const selection = selectPendingPods(input.unschedulable, { ...o, now: input.now });
   if (selection.pods.length === 0) return { kind: 'nothing', considered: 0 };
-  const existing: SolverNode[] = input.nodes.filter((n) => !n.deleting).map((n) => n.solverNode);
+  const full = needsFullNodes(selection.pods, input.clusterHasRequiredAntiAffinity ?? false);
+  const existing: SolverNode[] = input.nodes.filter((n) => !n.deleting).map((n) => (full ? n.solverNode : n.compact));
   const upcoming: SolverNode[] = [];
   for (const g of input.groups) {
     if (g.upcoming > 0 && g.template) upcoming.push(...templateNodes(g.template, g.upcoming, `upcoming-${g.spec.name}`, true));
   }
-  const filtered = filterOutSchedulable(selection.pods, existing, upcoming);
+  const filtered = filterOutSchedulable(selection.pods, existing, upcoming, input.volumes);
   const pods = filtered.remaining;
   if (pods.length === 0) return { kind: 'nothing', considered: selection.pods.length };
   if (selectPendingPods(pods, { ...o, now: input.now }).allNew) return { kind: 'waiting', pods: pods.length };
@@ -84,13 +89,13 @@ export function planScaleUp(input: ScaleUpInput): ScaleUpOutcome {
       continue;
     }
     const reps = classes.map((c) => c.pods[0]!);
-    const fitting = new Set(estimateNodes(g.template, reps, reps.length).pods);
+    const fitting = new Set(estimateNodes(g.template, reps, reps.length, input.volumes).pods);
     const helped = classes.filter((c) => fitting.has(c.pods[0]!)).flatMap((c) => c.pods);
     if (helped.length === 0) {
       reasons.set(name, `none of the pods fits a ${g.template.instanceType} node of this group`);
       continue;
     }
-    const estimate = estimateNodes(g.template, helped, room);
+    const estimate = estimateNodes(g.template, helped, room, input.volumes);
     if (estimate.nodeCount === 0) {
       reasons.set(name, 'the estimate places no pod');
       continue;

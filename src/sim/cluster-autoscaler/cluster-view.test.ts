@@ -1,0 +1,50 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { MemoryKubeClient } from '../../kube/memory/memory-client.js';
+import { node } from '../../test/builders.js';
+import { VirtualClock } from '../../utils/clock.js';
+import { ClusterView } from './cluster-view.js';
+import { bindRunning, createPods, markUnschedulable } from './fixtures.js';
+import { addingTaint, deletionCandidateTaint, toBeDeletedTaint, updateTaints } from './taints.js';
+
+describe('cluster view', () => {
+  it('tracks unschedulable pods, bound pods per node and a generation that moves only for what simulations see', async () => {
+    const clock = new VirtualClock();
+    const kube = new MemoryKubeClient({ clock });
+    let triggers = 0;
+    const view = new ClusterView(kube, { clock, onUnschedulablePod: () => triggers++ });
+    view.start();
+    await kube.create('Node', { ...node('n1', { cpu: '4', memory: '16Gi' }), status: { ...node('n1').status, conditions: [{ type: 'Ready', status: 'True' }] } });
+    await view.waitForSync();
+    await clock.step(0);
+    const [a, b] = await createPods(kube, 2, { cpu: '1', memory: '1Gi' });
+    await markUnschedulable(kube, [a!, b!], clock.now());
+    await clock.step(0);
+    assert.equal(triggers, 2);
+    assert.deepEqual(view.unschedulablePods().map((p) => p.metadata.name).sort(), [a!.metadata.name, b!.metadata.name].sort());
+    await markUnschedulable(kube, [a!], clock.now());
+    await clock.step(0);
+    assert.equal(triggers, 2, 'a pod already unschedulable does not trigger again');
+
+    await bindRunning(kube, a!, 'n1');
+    await clock.step(0);
+    const n1 = view.node('n1')!;
+    assert.equal(view.unschedulablePods().length, 1);
+    assert.deepEqual(n1.pods.map((p) => p.metadata.name), [a!.metadata.name]);
+    assert.equal(n1.requests.cpu, 1000);
+    assert.equal(n1.compact.allocatable.cpu, 3000);
+    assert.ok(n1.ready && !n1.deleting);
+
+    const g = view.generation;
+    await updateTaints(kube, 'n1', addingTaint(deletionCandidateTaint(clock.now())));
+    await clock.step(0);
+    assert.equal(view.generation, g, 'the soft taint changes nothing a simulation sees');
+    assert.equal(view.node('n1')!.node.spec?.taints?.length, 1, 'but the view has the new node');
+    await updateTaints(kube, 'n1', addingTaint(toBeDeletedTaint(clock.now())));
+    await clock.step(0);
+    assert.ok(view.generation > g);
+    assert.ok(view.node('n1')!.deleting && view.node('n1')!.solverNode.unschedulable);
+    await view.stop();
+    kube.close();
+  });
+});
