@@ -44,6 +44,9 @@ describe('KwokNodeAgent', () => {
     assert.equal(ready(node), 'True');
     assert.deepEqual(node.status?.conditions?.map((c) => `${c.type}=${c.status}`), ['Ready=True', 'MemoryPressure=False', 'DiskPressure=False', 'PIDPressure=False', 'NetworkUnavailable=False']);
     assert.deepEqual(node.spec?.taints, [{ key: 'karpenter.sh/unregistered', effect: 'NoExecute' }], 'taints are the lifecycle controller\'s business');
+    await kube.patch('Node', 'n1', { spec: { taints: [...node.spec.taints, { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }] } });
+    await clock.step(0);
+    assert.deepEqual((await kube.get('Node', 'n1')).spec?.taints, [{ key: 'karpenter.sh/unregistered', effect: 'NoExecute' }], 'the not-ready taint is lifted once Ready');
     assert.equal(ready(await kube.get('Node', 'not-kwok')), 'False', 'other nodes are left alone');
     assert.equal(await find(kube.get('Lease', 'not-kwok', NODE_LEASE_NAMESPACE)), undefined);
 

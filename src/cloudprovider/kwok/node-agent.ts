@@ -28,6 +28,13 @@ export interface KwokNodeAgentOptions {
   onProblem?: (error: Error) => void;
 }
 
+/**
+ * Taints the API server (TaintNodesByCondition admission) and the node lifecycle controller put on
+ * nodes that are not Ready; the lifecycle controller lifts them once the kubelet reports Ready. The
+ * agent does the same for its nodes, so they schedule where no kube-controller-manager runs.
+ */
+const CONDITION_TAINTS: ReadonlySet<string> = new Set(['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']);
+
 const SYSTEM_CONDITIONS = ['MemoryPressure', 'DiskPressure', 'PIDPressure', 'NetworkUnavailable'] as const;
 
 function readyConditions(now: string): Condition[] {
@@ -166,11 +173,18 @@ export class KwokNodeAgent {
   async #reconcileNode(name: string): Promise<void> {
     const node = this.#managed(name);
     if (!node) return;
+    const ignoreGone = (e: unknown): void => { if (!isNotFound(e)) throw e; };
     const ready = node.status?.conditions?.find((c) => c.type === 'Ready')?.status === 'True';
     if (!ready) {
-      await this.#kube.patchStatus('Node', name, { status: { conditions: readyConditions(formatKubeTime(this.#clock.now())) } })
-        .catch((e: unknown) => { if (!isNotFound(e)) throw e; });
+      await this.#kube.patchStatus('Node', name, { status: { conditions: readyConditions(formatKubeTime(this.#clock.now())) } }).catch(ignoreGone);
       await this.#heartbeat(node);
+      return; // the informer brings the Ready node back here for its taints and pods
+    }
+    const taints = node.spec?.taints ?? [];
+    const kept = taints.filter((t) => !CONDITION_TAINTS.has(t.key));
+    if (kept.length !== taints.length) {
+      // The resourceVersion makes this a Conflict (retried) if another writer changed the taints meanwhile.
+      await this.#kube.patch('Node', name, { metadata: { resourceVersion: node.metadata.resourceVersion }, spec: { taints: kept } }).catch(ignoreGone);
     }
     for (const pod of this.#pods.byIndex(POD_NODE_NAME_INDEX, name)) this.#enqueuePod(pod);
   }
