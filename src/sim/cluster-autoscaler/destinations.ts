@@ -7,7 +7,7 @@ import type { Pod } from '../../apis/core.js';
 import type { SolverNode } from '../../scheduling/types.js';
 import type { ResourceList } from '../../utils/resources.js';
 import { CPU, MEMORY, PODS, subtractResources } from '../../utils/resources.js';
-import type { ViewNode } from './cluster-view.js';
+import type { ViewNode } from './view-node.js';
 
 export interface Selection {
   readonly nodes: SolverNode[];

@@ -16,7 +16,7 @@ import { formatKubeTime, VirtualClock } from '../../utils/clock.js';
 import { resourcesFromQuantities } from '../../utils/resources.js';
 import type { Decision } from '../result.js';
 import type { NodeGroupSpec } from '../scenario/types.js';
-import { isNodeReady } from './cluster-view.js';
+import { isNodeReady } from './view-node.js';
 import { ClusterAutoscalerModel } from './model.js';
 import type { ClusterAutoscalerOptions } from './options.js';
 

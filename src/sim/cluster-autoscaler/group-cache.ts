@@ -84,10 +84,12 @@ export class GroupCache {
 
   /**
    * Terminates an instance with its group's desired size decremented; the cache forgets it and
-   * counts one less at once. @returns false when the group does not have it in service.
+   * counts one less at once. @returns false (and changes nothing) when the group does not have it
+   * in service.
    */
   async deleteInstance(group: string, providerID: string): Promise<boolean> {
     const e = this.#entry(group);
+    if (e.asg.instanceByProviderID(providerID)?.state !== 'in-service') return false;
     const done = e.asg.terminate(providerID, true);
     e.instances = e.instances.filter((i) => i.providerID !== providerID);
     e.target = Math.max(0, e.target - 1);

@@ -5,7 +5,8 @@
  */
 import type { InstanceType } from '../../cloudprovider/types.js';
 import type { NodeGroupSpec } from '../scenario/types.js';
-import type { ClusterView, ViewNode } from './cluster-view.js';
+import type { ClusterView } from './cluster-view.js';
+import type { ViewNode } from './view-node.js';
 import type { GroupCache } from './group-cache.js';
 import type { GroupTemplate } from './templates.js';
 import { cloudTemplate, nodeTemplate, TemplateError } from './templates.js';

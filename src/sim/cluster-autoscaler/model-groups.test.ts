@@ -54,6 +54,29 @@ describe('ClusterAutoscalerModel node groups', () => {
     await h.stop();
   });
 
+  it('says once why pods that fit no group stay pending, and stops at the group maximum', async () => {
+    const h = await harness({ types: [SMALL, M], groups: [group('small', 'c.large', { maxSize: 2 }), group('medium', 'm.xlarge', { maxSize: 1 })] });
+    const huge = await createPods(h.kube, 1, { cpu: '8', app: 'huge' });
+    const many = await createPods(h.kube, 6, { cpu: '1500m', memory: '1Gi', app: 'many' });
+    await markUnschedulable(h.kube, [...huge, ...many], h.clock.now());
+    await h.stepUntil(3 * MIN);
+    const ups = h.decisions.filter((d) => d.summary.startsWith('scale-up:'));
+    // Both leave 25% of cpu and 88% of memory idle: a random tie-break; each is capped by its maximum.
+    assert.match(ups[0]!.details.why, /won a random tie-break/);
+    assert.deepEqual(ups.map((d) => d.summary).sort(), [
+      'scale-up: medium 0 → 1 (1 × m.xlarge on-demand) for 2 pods',
+      'scale-up: small 0 → 2 (2 × c.large on-demand) for 2 pods',
+    ]);
+    const none = h.decisions.filter((d) => d.summary.startsWith('no scale-up'));
+    // Said again only when what it says changes: for a moment the registered nodes, not yet in the
+    // group cache, also count as upcoming and seem to hold two of the pods.
+    assert.deepEqual(none.map((d) => d.details.pods?.length), [3, 1, 3]);
+    assert.ok(none[2]!.t <= 70 && h.t() >= 180, 'nothing new to say after the cache refresh');
+    assert.match(none[0]!.summary, /^no scale-up: 3 unschedulable pods fit no node group$/);
+    assert.deepEqual(none[0]!.details.alternativesRejected, ['small: at its maximum size (2)', 'medium: at its maximum size (1)']);
+    await h.stop();
+  });
+
   it('is deterministic: the same seed gives the same decisions and machines', async () => {
     const run = async (seed: number): Promise<{ decisions: readonly Decision[]; machines: string[] }> => {
       const h = await harness({

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UNREGISTERED_TAINT_KEY } from '../../apis/labels.js';
+import { settle } from '../../controllers/runtime/quiescence.js';
 import { createPods, group, harness, markUnschedulable, schedulePending, type } from './fixtures.js';
 
 const M = type('m.xlarge', 4, 16, 0.2);
@@ -56,6 +57,22 @@ describe('ClusterAutoscalerModel scale-up', () => {
     await h.stepUntil(60_000);
     assert.equal(h.decisions.filter((d) => d.kind === 'scale-up').length, 1);
     assert.deepEqual(h.model.problems(), []);
+    await h.stop();
+  });
+});
+
+describe('ClusterAutoscalerModel lifecycle', () => {
+  it('raises groups to their minimum size, and settles on the virtual clock', async () => {
+    const h = await harness({ types: [M], groups: [group('base', 'm.xlarge', { minSize: 2 }), group('burst', 'm.xlarge')], start: false });
+    h.model.start();
+    assert.deepEqual(h.model.groups().map((g) => [g.name, g.desired]), [['base', 2], ['burst', 0]]);
+    assert.equal(h.model.isIdle(), false, 'launching');
+    const took = await settle(h.clock, [h.model], { limitMs: 10 * 60_000 });
+    assert.ok(took > 0 && took < 60_000, `settled after ${took} ms`);
+    assert.equal(h.model.isIdle(), true);
+    assert.equal(h.model.isIdle(15_000), false, 'the next scan is due within 15 s');
+    assert.equal(h.cloud.instances().length, 2);
+    assert.throws(() => h.model.start(), /already/);
     await h.stop();
   });
 });

@@ -147,10 +147,17 @@ export class ClusterAutoscalerModel implements Quiescent {
     this.#cache.refresh();
   }
 
-  /** Starts watching the cluster; the first pass runs once the informers have synced. @throws Error when already started. */
+  /**
+   * Raises every group below its minimum size to it (as the Auto Scaling Group would), then starts
+   * watching the cluster; the first pass runs once the informers have synced.
+   * @throws Error when already started.
+   */
   start(): void {
     if (this.#state !== 'new') throw new Error(`starting the cluster autoscaler model: it was already ${this.#state === 'stopped' ? 'stopped' : 'started'}`);
     this.#state = 'starting';
+    // An Auto Scaling Group keeps at least its minimum size.
+    for (const asg of this.#asgs) if (asg.desired < asg.spec.minSize) asg.setDesired(asg.spec.minSize);
+    this.#cache.refresh();
     this.#view.start();
     void this.#view.waitForSync().then(() => {
       if (this.#state !== 'starting') return;

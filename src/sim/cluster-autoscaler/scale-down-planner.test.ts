@@ -4,7 +4,7 @@ import type { Pod, Taint } from '../../apis/core.js';
 import { podRequests } from '../../scheduling/pod-requests.js';
 import { pod, solverNode } from '../../test/builders.js';
 import { addResources, subtractResources } from '../../utils/resources.js';
-import type { ViewNode } from './cluster-view.js';
+import type { ViewNode } from './view-node.js';
 import { PdbTracker, SCALE_DOWN_DISABLED_ANNOTATION } from './drainability.js';
 import { planUnneeded, utilizationOf } from './scale-down-planner.js';
 

@@ -13,7 +13,7 @@ import { solve } from '../../scheduling/solver.js';
 import type { SolverNode, SolverVolumes } from '../../scheduling/types.js';
 import type { ResourceList } from '../../utils/resources.js';
 import { CPU, MEMORY, PODS } from '../../utils/resources.js';
-import type { ViewNode } from './cluster-view.js';
+import type { ViewNode } from './view-node.js';
 import { Destinations } from './destinations.js';
 import type { DrainRules, PdbTracker } from './drainability.js';
 import { podsToMove, SCALE_DOWN_DISABLED_ANNOTATION } from './drainability.js';

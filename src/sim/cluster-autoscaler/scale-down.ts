@@ -8,7 +8,7 @@
 import { keyOf } from '../../apis/core.js';
 import type { KubeClient } from '../../kube/types.js';
 import type { Clock } from '../../utils/clock.js';
-import type { ViewNode } from './cluster-view.js';
+import type { ViewNode } from './view-node.js';
 import type { ClusterView } from './cluster-view.js';
 import type { DecisionLog } from './decision-log.js';
 import { formatDuration } from './decision-log.js';
@@ -175,8 +175,12 @@ export class ScaleDown {
       const view = this.#d.view.node(u.name);
       if (!view) continue;
       if (!(await this.#write(u.name, addingTaint(toBeDeletedTaint(pass.now))))) continue;
-      await this.#d.cache.deleteInstance(u.group, view.node.spec?.providerID ?? '');
       this.#since.delete(u.name);
+      if (!(await this.#d.cache.deleteInstance(u.group, view.node.spec?.providerID ?? ''))) {
+        // The group no longer has it in service (reclaimed meanwhile): nothing to remove.
+        await this.#write(u.name, removingTaint(TO_BE_DELETED_TAINT_KEY));
+        continue;
+      }
       removed.push(u.name);
       this.counters.removedEmpty++;
     }
@@ -222,8 +226,7 @@ export class ScaleDown {
         });
         return;
       }
-      await this.#d.cache.deleteInstance(u.group, providerID);
-      this.counters.removedUnderutilized++;
+      if (await this.#d.cache.deleteInstance(u.group, providerID)) this.counters.removedUnderutilized++;
     })().catch((e: unknown) => this.#d.onProblem(e as Error)).finally(() => this.#drains.delete(u.name));
     return true;
   }

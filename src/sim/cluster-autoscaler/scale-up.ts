@@ -10,7 +10,7 @@ import type { SolverNode, SolverVolumes } from '../../scheduling/types.js';
 import type { Random } from '../../utils/random.js';
 import type { NodeGroupBackoff } from './backoff.js';
 import { estimateNodes, filterOutSchedulable } from './binpacking.js';
-import type { ViewNode } from './cluster-view.js';
+import type { ViewNode } from './view-node.js';
 import type { ExpansionOption } from './expander.js';
 import { expand, wasteOf } from './expander.js';
 import type { GroupState } from './group-state.js';

@@ -13,7 +13,7 @@ import { solve } from '../../scheduling/solver.js';
 import type { SolverNode } from '../../scheduling/types.js';
 import type { ResourceList } from '../../utils/resources.js';
 import type { NodeGroupSpec } from '../scenario/types.js';
-import type { ViewNode } from './cluster-view.js';
+import type { ViewNode } from './view-node.js';
 import { launchClaim } from './launch-request.js';
 import { DELETION_CANDIDATE_TAINT_KEY, TO_BE_DELETED_TAINT_KEY } from './taints.js';
 
