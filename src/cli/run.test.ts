@@ -1,22 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CliIo } from './io.js';
+import { fakeIo } from '../test/cli-io.js';
 import { COMMANDS, runCli } from './run.js';
 
-function fakeIo(files: Record<string, string> = {}): CliIo & { out: string[]; err: string[] } {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    out,
-    err,
-    stdout: (t) => out.push(t),
-    stderr: (t) => err.push(t),
-    readFile: (path) => {
-      const text = files[path];
-      return text === undefined ? Promise.reject(new Error(`ENOENT: no such file, open '${path}'`)) : Promise.resolve(text);
-    },
-  };
-}
 
 const PODS = `kind: Pod
 metadata: {name: a, namespace: ns}
