@@ -9,6 +9,7 @@ import { CreateSecurityGroupCommand, CreateTagsCommand, DescribeInstancesCommand
 import { parseAllDocuments } from 'yaml';
 import { CAPACITY_TYPE_LABEL, INSTANCE_TYPE_LABEL, NODEPOOL_LABEL, ZONE_LABEL } from '../../apis/labels.js';
 import { NodeClaimNotFoundError, NodeClassNotReadyError } from '../cloud-provider.js';
+import { loadEc2Data } from '../catalog/ec2-data.js';
 import { launchCandidates } from '../launch.js';
 import { MOTO_EKS_IMAGES } from '../../test/moto.js';
 import type { AwsWorld } from './fixtures.js';
@@ -139,6 +140,24 @@ describe('AWS provider on moto: the full flow', () => {
     await provider.getInstanceTypes(pool);
     t.diagnostic(`... and ${Date.now() - started} ms from the cache`);
     assert.ok(types.length > 500, `most of moto's types are launchable, got ${types.length}`);
+
+    // Labels from DescribeInstanceTypes against those Karpenter publishes (the bundled data).
+    const published = new Map(loadEc2Data().instanceTypes.map((x) => [x.name, x.labels]));
+    let agree = 0;
+    let compared = 0;
+    const misses = new Map<string, number>();
+    for (const type of types) {
+      const want = published.get(type.name);
+      if (want === undefined) continue;
+      for (const key of Object.keys(want)) {
+        compared++;
+        if (type.requirements[key]?.[0] === want[key]) agree++;
+        else misses.set(key, (misses.get(key) ?? 0) + 1);
+      }
+    }
+    t.diagnostic(`labels agree with the published ones on ${agree} of ${compared} (${(100 * agree / compared).toFixed(2)}%); differing: `
+      + `${[...misses].map(([k, n]) => `${k.replace('karpenter.k8s.aws/', '')} ${n}`).join(', ')}`);
+    assert.ok(agree / compared > 0.99, 'labels as Karpenter publishes them');
     const expected = launchCandidates(claim, types, { maxInstanceTypes: 60 });
     const launched = await provider.create(claim);
     try {

@@ -12,7 +12,7 @@ const m5dLarge: InstanceTypeInfo = {
   VCpuInfo: { DefaultVCpus: 2 },
   MemoryInfo: { SizeInMiB: 8192 },
   InstanceStorageInfo: { TotalSizeInGB: 75, NvmeSupport: 'required' },
-  EbsInfo: { EbsOptimizedInfo: { MaximumBandwidthInMbps: 4750 } },
+  EbsInfo: { EbsOptimizedSupport: 'default', EbsOptimizedInfo: { MaximumBandwidthInMbps: 4750 } },
   NetworkInfo: { MaximumNetworkInterfaces: 3, Ipv4AddressesPerInterface: 10, EncryptionInTransitSupported: false, DefaultNetworkCardIndex: 0, NetworkCards: [{ NetworkCardIndex: 0, BaselineBandwidthInGbps: 0.75 }] },
 };
 

@@ -61,9 +61,10 @@ export function readInstanceTypeInfo(info: InstanceTypeInfo): Ec2TypeInfo | unde
   const manufacturer = info.ProcessorInfo?.Manufacturer;
   if (manufacturer) labels[aws('instance-cpu-manufacturer')] = manufacturer.toLowerCase();
   const ghz = info.ProcessorInfo?.SustainedClockSpeedInGhz;
-  if (positive(ghz)) labels[aws('instance-cpu-sustained-clock-speed-mhz')] = String(Math.round(ghz * 1000));
+  if (ghz !== undefined && Number.isFinite(ghz) && ghz >= 0) labels[aws('instance-cpu-sustained-clock-speed-mhz')] = String(Math.round(ghz * 1000));
+  // Only where EBS optimisation is on by default: elsewhere the figure is not what a node gets.
   const ebs = info.EbsInfo?.EbsOptimizedInfo?.MaximumBandwidthInMbps;
-  if (positive(ebs)) labels[aws('instance-ebs-bandwidth')] = String(ebs);
+  if (positive(ebs) && info.EbsInfo?.EbsOptimizedSupport === 'default') labels[aws('instance-ebs-bandwidth')] = String(ebs);
   const cards = info.NetworkInfo?.NetworkCards ?? [];
   const card = cards.find((c) => c.NetworkCardIndex === (info.NetworkInfo?.DefaultNetworkCardIndex ?? 0)) ?? cards[0];
   const baseline = card?.BaselineBandwidthInGbps;
@@ -76,7 +77,7 @@ export function readInstanceTypeInfo(info: InstanceTypeInfo): Ec2TypeInfo | unde
   const gpu = info.GpuInfo?.Gpus?.[0];
   if (gpu !== undefined && positive(gpu.Count)) {
     const maker = (gpu.Manufacturer ?? '').toLowerCase();
-    labels[aws('instance-gpu-name')] = (gpu.Name ?? '').toLowerCase();
+    labels[aws('instance-gpu-name')] = (gpu.Name ?? '').toLowerCase().replace(/\s+/g, '-');
     labels[aws('instance-gpu-manufacturer')] = maker;
     labels[aws('instance-gpu-count')] = String(gpu.Count);
     if (positive(gpu.MemoryInfo?.SizeInMiB)) labels[aws('instance-gpu-memory')] = String(gpu.MemoryInfo.SizeInMiB);
@@ -85,7 +86,7 @@ export function readInstanceTypeInfo(info: InstanceTypeInfo): Ec2TypeInfo | unde
   }
   const neuron = info.NeuronInfo?.NeuronDevices?.[0];
   if (neuron !== undefined && positive(neuron.Count)) {
-    labels[aws('instance-accelerator-name')] = (neuron.Name ?? '').toLowerCase();
+    labels[aws('instance-accelerator-name')] = (neuron.Name ?? '').toLowerCase().replace(/\s+/g, '-');
     labels[aws('instance-accelerator-manufacturer')] = 'aws';
     labels[aws('instance-accelerator-count')] = String(neuron.Count);
     extended[NEURON] = neuron.Count;
