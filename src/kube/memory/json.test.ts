@@ -83,3 +83,9 @@ describe('deepFreeze', () => {
     assert.throws(() => { (o.a.b).push(2); }, TypeError);
   });
 });
+
+describe('copyJson and negative zero', () => {
+  it('writes -0 as 0, as JSON does', () => {
+    assert.ok(Object.is(copyJson<{ n: number }>({ n: -0 }).n, 0));
+  });
+});

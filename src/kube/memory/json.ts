@@ -21,7 +21,7 @@ function copyAt(v: unknown, path: string): unknown {
   if (typeof v === 'string' || typeof v === 'boolean' || v === null) return v;
   if (typeof v === 'number') {
     if (!Number.isFinite(v)) throw new JsonValueError(path, String(v));
-    return v;
+    return v === 0 ? 0 : v; // JSON has no negative zero: -0 is written as 0
   }
   if (typeof v !== 'object') throw new JsonValueError(path, `a ${typeof v}`);
   if (Array.isArray(v)) {
