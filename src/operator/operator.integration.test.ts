@@ -73,17 +73,17 @@ describe('operators on kube-apiserver', () => {
       name: 'test.recorder',
       build: () => ({ start: () => { acting.push(`+${who}`); }, stop: () => { acting.push(`-${who}`); return Promise.resolve(); } }),
     });
-    const kubes: RealKubeClient[] = [];
+    const reader = RealKubeClient.fromSource({ kind: 'file', path: cp.kubeconfigPath });
+    const cutOff = RealKubeClient.fromSource({ kind: 'file', path: cp.kubeconfigPath });
+    /** Without `kube`, the operator builds its own client from KUBECONFIG, as in production. */
     const make = (who: string, kube?: KubeClient): Operator => {
-      const real = RealKubeClient.fromSource({ kind: 'file', path: cp.kubeconfigPath });
-      kubes.push(real);
       const r = parseOperatorOptions([
         '--cloud-provider', 'kwok', '--bind-address', '127.0.0.1', '--metrics-port', '0', '--health-probe-port', '0',
         '--leader-election-namespace', 'default', '--leader-election-identity', who, '--kwok-registration-delay', '0s',
         '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '250ms',
-      ], {});
+      ], { KUBECONFIG: cp.kubeconfigPath });
       assert.equal(r.kind, 'options');
-      return new Operator({ options: r.options, kube: kube ?? real, log: silentLogger, controllers: [recorder(who)] });
+      return new Operator({ options: r.options, ...(kube ? { kube } : {}), log: silentLogger, controllers: [recorder(who)] });
     };
     const a = make('a');
     const b = make('b');
@@ -94,7 +94,7 @@ describe('operators on kube-apiserver', () => {
       await b.start();
       const ready = await fetch(`http://127.0.0.1:${ports.health}/readyz`);
       assert.equal(ready.status, 200);
-      const lease = await kubes[0]!.get('Lease', 'nodewright-leader-election', 'default');
+      const lease = await reader.get('Lease', 'nodewright-leader-election', 'default');
       assert.equal(lease.spec.holderIdentity, 'a');
       assert.match(lease.spec.renewTime!, /\.\d{6}Z$/);
 
@@ -112,7 +112,7 @@ describe('operators on kube-apiserver', () => {
       assert.deepEqual(acting, ['+a', '-a', '+b']);
 
       // c joins through a client that can be cut off; once it leads, it freezes and d must take over.
-      const { client, cut } = partitionable(RealKubeClient.fromSource({ kind: 'file', path: cp.kubeconfigPath }));
+      const { client, cut } = partitionable(cutOff);
       c = make('c', client);
       await c.start();
       await b.stop();
@@ -128,7 +128,8 @@ describe('operators on kube-apiserver', () => {
       await d.stop();
     } finally {
       await Promise.all([a.stop(), b.stop(), c?.stop()]);
-      for (const k of kubes) k.close();
+      reader.close();
+      cutOff.close();
     }
   });
 });

@@ -68,6 +68,8 @@ export class Operator {
   #leading = false;
   #state: 'new' | 'running' | 'stopped' = 'new';
   #shuttingDown: Promise<void> | undefined;
+  /** Closes the client's connections when the operator built it. */
+  #closeKube: () => void = () => undefined;
   #end!: (end: OperatorEnd) => void;
   /** Resolves when the operator has ended and everything is stopped. */
   readonly done: Promise<OperatorEnd>;
@@ -82,10 +84,16 @@ export class Operator {
     this.clock = deps.clock ?? new RealClock();
     this.log = deps.log ?? createLogger({ level: o.logLevel, clock: this.clock });
     this.metrics = deps.metrics ?? new PromMetrics({ defaultMetrics: true });
-    this.kube = deps.kube ?? RealKubeClient.fromSource(
-      o.kubeconfig !== undefined ? { kind: 'file', path: o.kubeconfig, context: o.kubeContext } : { kind: 'in-cluster' },
-      { clock: this.clock, requestTimeoutMs: o.kubeRequestTimeoutMs, reportingInstance: o.leaderElectionIdentity },
-    );
+    if (deps.kube) {
+      this.kube = deps.kube;
+    } else {
+      const real = RealKubeClient.fromSource(
+        o.kubeconfig !== undefined ? { kind: 'file', path: o.kubeconfig, context: o.kubeContext } : { kind: 'in-cluster' },
+        { clock: this.clock, requestTimeoutMs: o.kubeRequestTimeoutMs, reportingInstance: o.leaderElectionIdentity },
+      );
+      this.kube = real;
+      this.#closeKube = () => real.close();
+    }
     this.#controllers = deps.controllers ?? CONTROLLERS;
     const factory = (deps.cloudProviders ?? CLOUD_PROVIDER_FACTORIES)[o.cloudProvider];
     this.#cloud = factory({ options: o, kube: this.kube, clock: this.clock, log: this.log });
@@ -173,6 +181,7 @@ export class Operator {
         await this.#http.stop();
       }
       this.#cloud.close();
+      this.#closeKube();
       this.log.info({ reason: end }, 'nodewright controller stopped');
       this.#end(end);
     })();
