@@ -3,8 +3,9 @@
  * have pods and have been stable for consolidateAfter, cheapest to disrupt per dollar first, within
  * the Underutilized budgets (empty nodes are emptiness's business).
  *
- * Multi-node: the first (at most 100) candidates the budgets allow, binary search for the longest
- * prefix that can be deleted or replaced by one cheaper node (at least two nodes).
+ * Multi-node: the first (at most 100) candidates the budgets allow; all of them if they can be
+ * deleted or replaced by one cheaper node together, else binary search for the longest prefix that
+ * can (at least two nodes).
  * Single-node: walk the candidates, first one that can be deleted or replaced wins.
  * Both stop at their deadline with what they have (Karpenter: 1 and 3 minutes).
  */
@@ -37,19 +38,28 @@ export function multiNodeConsolidation(mc: MethodContext, maxCandidates = MAX_MU
   });
   if (allowed.length < 2) return result(undefined, [], false);
   const rejected: Rejection[] = [];
+  const attempt = (n: number): ConsolidationOutcome => {
+    const prefix = allowed.slice(0, n);
+    const outcome = computeConsolidation(mc.base(), prefix, 'multi-node-consolidation', mc.settings);
+    if (outcome.decision === 'none') {
+      rejected.push({ option: `consolidate the first ${n} candidates (${prefix.map((c) => c.nodeName).slice(0, 3).join(', ')}${n > 3 ? ', …' : ''})`, reason: outcome.reason });
+    }
+    return outcome;
+  };
+  // Every allowed candidate at once first: when that works (many underused nodes) one simulation
+  // answers what the search would reach after about log2(n).
+  const all = attempt(allowed.length);
+  if (all.decision !== 'none') return result(all, rejected, false);
   let best: ConsolidationOutcome | undefined;
-  // Prefix lengths 2..n: lo and hi are prefix lengths minus one, as in Karpenter's search.
+  // Then Karpenter's binary search over prefix lengths 2..n-1 (lo and hi are lengths minus one).
   let lo = 1;
-  let hi = allowed.length - 1;
+  let hi = allowed.length - 2;
   while (lo <= hi) {
     if (mc.nowMs() > mc.deadline) return result(best, rejected, true);
     const mid = Math.floor((lo + hi) / 2);
-    const prefix = allowed.slice(0, mid + 1);
-    const outcome = computeConsolidation(mc.base(), prefix, 'multi-node-consolidation', mc.settings);
-    if (outcome.decision === 'none') {
-      rejected.push({ option: `consolidate the first ${prefix.length} candidates (${prefix.map((c) => c.nodeName).slice(0, 3).join(', ')}${prefix.length > 3 ? ', …' : ''})`, reason: outcome.reason });
-      hi = mid - 1;
-    } else {
+    const outcome = attempt(mid + 1);
+    if (outcome.decision === 'none') hi = mid - 1;
+    else {
       best = outcome;
       lo = mid + 1;
     }

@@ -45,7 +45,7 @@ describe('consolidation end to end', () => {
     const blocked = env.decisions.filter((d) => d.kind === 'disruption-blocked');
     assert.equal(blocked.length, 1, JSON.stringify(blocked));
     assert.deepEqual(blocked[0]!.nodes, ['snug']);
-    assert.match(blocked[0]!.why, /cheapest replacement that fits its pods costs \$0\.1000\/h, not less than the \$0\.1000\/h of snug/);
+    assert.match(blocked[0]!.why, /pod default\/a fits on no other node, and the cheapest instance type that holds them costs \$0\.1000\/h, not less than \$0\.1000\/h/);
     assert.deepEqual(await t.claims(), ['snug']);
     await t.stop();
   });

@@ -9,7 +9,7 @@ import { ClusterState } from '../../state/cluster-state.js';
 import { instanceType, nodePool, pod } from '../../test/builders.js';
 import { VirtualClock } from '../../utils/clock.js';
 import { scanCandidates } from './candidates.js';
-import { computeConsolidation, MIN_SPOT_TO_SPOT_OPTIONS } from './consolidation.js';
+import { computeConsolidation, MIN_SPOT_TO_SPOT_OPTIONS, simulateConsolidation } from './consolidation.js';
 import { TEST_TYPES } from './fixtures.js';
 import { withoutSameType } from './replacement-options.js';
 import { SimulationBase } from './simulation-base.js';
@@ -65,8 +65,12 @@ describe('computeConsolidation', () => {
   it('turns down a replacement that needs more than one new node', () => {
     const { base, candidates } = world([{ name: 'a', type: 'large', capacityType: 'on-demand', cpu: '8', pods: ['1500m', '1500m', '1500m', '1500m'] }],
       [instanceType('tiny', { cpu: '2', memory: '8Gi', price: 0.05 }), instanceType('large', { cpu: '8', memory: '32Gi', price: 0.4 })]);
-    const out = computeConsolidation(base, [candidates.get('a')!], 'single-node-consolidation', off);
-    assert.deepEqual(out, { decision: 'none', reason: 'its pods would need 4 new nodes, and consolidation replaces with at most one' });
+    const a = candidates.get('a')!;
+    assert.deepEqual(simulateConsolidation(base, [a], 'single-node-consolidation', off), { decision: 'none', reason: 'its pods would need 4 new nodes, and consolidation replaces with at most one' });
+    // The quick test sees it too: no type cheaper than the large node holds all four pods.
+    assert.deepEqual(computeConsolidation(base, [a], 'single-node-consolidation', off), {
+      decision: 'none', reason: 'pod default/a-0 (and 3 more) fits on no other node, and the cheapest instance type that holds them costs $0.4000/h, not less than $0.4000/h',
+    });
   });
 
   it('pins an on-demand node\'s replacement to spot when spot is allowed, and keeps on-demand when it is not', () => {

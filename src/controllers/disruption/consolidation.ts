@@ -7,6 +7,7 @@
  * types (the replacement keeps the 15 cheapest; Karpenter's minValues widening is not done).
  */
 import { CAPACITY_TYPE_ON_DEMAND, CAPACITY_TYPE_SPOT } from '../../apis/labels.js';
+import { consolidationImpossible } from './consolidation-precheck.js';
 import { describeCandidate, describeReplacements, nameList, plural, usd } from './format.js';
 import { allowsCapacityType, cheaperThan, replacementOf, restrictCapacityType, withOptions, withoutSameType } from './replacement-options.js';
 import type { SimulationBase } from './simulation-base.js';
@@ -28,20 +29,36 @@ export type ConsolidationOutcome =
 
 const none = (reason: string): ConsolidationOutcome => ({ decision: 'none', reason });
 
+type ConsolidationMethod = Extract<MethodName, 'multi-node-consolidation' | 'single-node-consolidation'>;
+
 /**
- * What consolidating exactly these candidates would do. Pure apart from the solver run.
- * `rejected` is copied onto the command (alternatives the method turned down before this one).
+ * What consolidating exactly these candidates would do: ruled out by consolidationImpossible when
+ * that can tell without the solver, else simulated (simulateConsolidation). `rejected` is copied
+ * onto the command (alternatives the method turned down before this one).
  */
 export function computeConsolidation(
   base: SimulationBase,
   candidates: readonly Candidate[],
-  method: Extract<MethodName, 'multi-node-consolidation' | 'single-node-consolidation'>,
+  method: ConsolidationMethod,
   settings: ConsolidationSettings,
   rejected: readonly Rejection[] = [],
 ): ConsolidationOutcome {
   if (candidates.length === 0) return none('no candidates');
   const unpriced = candidates.find((c) => c.price === undefined);
   if (unpriced) return none(`the price of ${unpriced.nodeName}'s offering (${unpriced.instanceType ?? '?'} in ${unpriced.zone ?? '?'}, ${unpriced.capacityType ?? '?'}) is not in the catalogue`);
+  const impossible = consolidationImpossible(base, candidates, candidatesPrice(candidates), settings);
+  if (impossible !== undefined) return none(impossible);
+  return simulateConsolidation(base, candidates, method, settings, rejected);
+}
+
+/** computeConsolidation without the quick test: always runs the solver. Candidates must all be priced. */
+export function simulateConsolidation(
+  base: SimulationBase,
+  candidates: readonly Candidate[],
+  method: ConsolidationMethod,
+  settings: ConsolidationSettings,
+  rejected: readonly Rejection[] = [],
+): ConsolidationOutcome {
   const sim = simulate(base, candidates);
   const names = nameList(candidates.map((c) => c.nodeName));
   const podCount = candidates.reduce((n, c) => n + c.reschedulablePods.length, 0);

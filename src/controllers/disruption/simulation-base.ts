@@ -96,6 +96,8 @@ export class SimulationBase {
    * the same taints; hostname domains need none (a hostname domain's minimum is always 0).
    */
   readonly #signature: (string | undefined)[] = [];
+  /** Per resource (cpu, memory, pods): indexes of nodes accepting pods, most free first (built on first use). */
+  #byFree: number[][] | undefined;
 
   constructor(input: SimulationBaseInput) {
     const snapshot = (this.snapshot = input.snapshot);
@@ -174,6 +176,21 @@ export class SimulationBase {
       if (keep[i]) out.push(n);
     });
     return out;
+  }
+
+  /**
+   * The most free cpu, memory and pod slots any node that accepts pods has, leaving out `exclude`:
+   * no pod asking for more of one of them can go to an existing node.
+   */
+  maxFree(exclude: ReadonlySet<string>): { cpu: number; memory: number; pods: number } {
+    const order = (this.#byFree ??= [CPU, MEMORY, PODS].map((r) => this.#nodes.map((_, i) => i)
+      .filter((i) => this.#nodes[i]!.unschedulable !== true)
+      .sort((a, b) => (this.#free[b]![r] ?? 0) - (this.#free[a]![r] ?? 0))));
+    const best = (k: number, r: string): number => {
+      for (const i of order[k]!) if (!exclude.has(this.#nodes[i]!.name)) return this.#free[i]![r] ?? 0;
+      return -Infinity;
+    };
+    return { cpu: best(0, CPU), memory: best(1, MEMORY), pods: best(2, PODS) };
   }
 
   /** The pools for a simulation, their usage relieved of the leaving machines (they are going away). */
