@@ -54,6 +54,25 @@ describe('ClusterAutoscalerModel node groups', () => {
     await h.stop();
   });
 
+  it('deletes an instance whose node never registers, and backs its group off', async () => {
+    const h = await harness({ types: [M], groups: [group('workers', 'm.xlarge')], sim: { registrationFailure: 1 } });
+    await markUnschedulable(h.kube, await createPods(h.kube, 1, { cpu: '1' }), h.clock.now());
+    await h.stepUntil(17 * MIN, () => h.decisions.length >= 4, 5_000);
+    assert.deepEqual(h.decisions.map((d) => d.summary.replace(/\d{5}/, 'N')), [
+      'scale-up: workers 0 → 1 (1 × m.xlarge on-demand) for 1 pods',
+      'scale-up of workers failed: 1 of its nodes did not register; backed off 5m',
+      'removed instance workers-N of workers: its node never registered',
+      'no scale-up: 1 unschedulable pods fit no node group',
+    ]);
+    assert.match(h.decisions[3]!.details.alternativesRejected[0]!, /^workers: backed off for \d+s more/);
+    assert.equal(h.model.groups()[0]!.desired, 0);
+    assert.equal(h.model.stats().removedUnregistered, 1);
+    await h.stepUntil(6 * MIN, () => h.decisions.length >= 5, 5_000);
+    assert.match(h.decisions[4]!.summary, /^scale-up: workers 0 → 1 /, 'tried again once the backoff ended');
+    assert.ok(h.decisions[4]!.t - h.decisions[1]!.t >= 300);
+    await h.stop();
+  });
+
   it('says once why pods that fit no group stay pending, and stops at the group maximum', async () => {
     const h = await harness({ types: [SMALL, M], groups: [group('small', 'c.large', { maxSize: 2 }), group('medium', 'm.xlarge', { maxSize: 1 })] });
     const huge = await createPods(h.kube, 1, { cpu: '8', app: 'huge' });

@@ -87,7 +87,8 @@ export class PassActions {
       for (const i of this.#d.cache.instances(g.spec.name)) {
         if (i.state !== 'in-service' || !i.providerID || registered.has(i.providerID)) continue;
         if (now - i.requestedAt <= this.#d.options.maxNodeProvisionTimeMs) continue;
-        await this.#d.cache.deleteInstance(g.spec.name, i.providerID);
+        // An instance gone from the group since the cache refresh (a reclaimed spot machine) is not deleted again.
+        if (!(await this.#d.cache.deleteInstance(g.spec.name, i.providerID))) continue;
         this.stats.removedUnregistered++;
         deleted = true;
         this.#d.log.record('scale-down', `removed instance ${i.name} of ${g.spec.name}: its node never registered`, {
@@ -112,12 +113,12 @@ export class PassActions {
       case 'waiting':
         return 'waiting';
       case 'no-option': {
-        const key = `${outcome.pods.map((p) => keyOf(p)).join(',')}|${[...outcome.reasons].join(';')}`;
+        const key = `${outcome.pods.map((p) => keyOf(p)).join(',')}|${[...outcome.reasons].map(([g, r]) => `${g}:${r.code}`).join(';')}`;
         if (key !== this.#lastNoOption) {
           this.#lastNoOption = key;
           this.#d.log.record('scale-up', `no scale-up: ${outcome.pods.length} unschedulable pods fit no node group`, {
             why: `no node group can take any of them${outcome.reasons.size > 0 ? '' : ' (there are no node groups)'}`,
-            alternativesRejected: [...outcome.reasons].map(([g, why]) => `${g}: ${why}`),
+            alternativesRejected: [...outcome.reasons].map(([g, why]) => `${g}: ${why.text}`),
             pods: podNames(outcome.pods),
           });
         }

@@ -38,8 +38,14 @@ export type ScaleUpOutcome =
   /** Every pod to help is very new: wait one pass for more (and skip scale-down). */
   | { readonly kind: 'waiting'; readonly pods: number }
   /** No group can take any of them; why, per group. */
-  | { readonly kind: 'no-option'; readonly pods: readonly Pod[]; readonly reasons: ReadonlyMap<string, string> }
+  | { readonly kind: 'no-option'; readonly pods: readonly Pod[]; readonly reasons: ReadonlyMap<string, GroupRejection> }
   | { readonly kind: 'scale-up'; readonly plan: ScaleUpPlan };
+
+/** Why a group was not an option: a stable code and the words for the log. */
+export interface GroupRejection {
+  readonly code: 'backed-off' | 'no-template' | 'max-size' | 'max-nodes-total' | 'no-fit' | 'no-placement';
+  readonly text: string;
+}
 
 export interface ScaleUpPlan {
   readonly group: GroupState;
@@ -69,35 +75,37 @@ export function planScaleUp(input: ScaleUpInput): ScaleUpOutcome {
 
   const classes = equivalenceGroups(pods);
   const totalNodes = input.nodes.length + input.groups.reduce((s, g) => s + g.upcoming, 0);
-  const reasons = new Map<string, string>();
+  const reasons = new Map<string, GroupRejection>();
   const options: ExpansionOption[] = [];
   for (const g of input.groups) {
     const name = g.spec.name;
     const until = input.backoff.backedOffUntil(name, input.now);
     if (until !== undefined) {
-      reasons.set(name, `backed off for ${Math.ceil((until - input.now) / 1000)}s more after a failed scale-up`);
+      reasons.set(name, { code: 'backed-off', text: `backed off for ${Math.ceil((until - input.now) / 1000)}s more after a failed scale-up` });
       continue;
     }
     if (!g.template) {
-      reasons.set(name, g.templateError ?? 'no template');
+      reasons.set(name, { code: 'no-template', text: g.templateError ?? 'no template' });
       continue;
     }
     let room = Math.min(g.spec.maxSize - g.target, o.maxNodesPerScaleUp);
     if (o.maxNodesTotal > 0) room = Math.min(room, o.maxNodesTotal - totalNodes);
     if (room <= 0) {
-      reasons.set(name, g.target >= g.spec.maxSize ? `at its maximum size (${g.spec.maxSize})` : `the cluster is at --max-nodes-total (${o.maxNodesTotal})`);
+      reasons.set(name, g.target >= g.spec.maxSize
+        ? { code: 'max-size', text: `at its maximum size (${g.spec.maxSize})` }
+        : { code: 'max-nodes-total', text: `the cluster is at --max-nodes-total (${o.maxNodesTotal})` });
       continue;
     }
     const reps = classes.map((c) => c.pods[0]!);
     const fitting = new Set(estimateNodes(g.template, reps, reps.length, input.volumes).pods);
     const helped = classes.filter((c) => fitting.has(c.pods[0]!)).flatMap((c) => c.pods);
     if (helped.length === 0) {
-      reasons.set(name, `none of the pods fits a ${g.template.instanceType} node of this group`);
+      reasons.set(name, { code: 'no-fit', text: `none of the pods fits a ${g.template.instanceType} node of this group` });
       continue;
     }
     const estimate = estimateNodes(g.template, helped, room, input.volumes);
     if (estimate.nodeCount === 0) {
-      reasons.set(name, 'the estimate places no pod');
+      reasons.set(name, { code: 'no-placement', text: 'the estimate places no pod' });
       continue;
     }
     options.push({ group: name, nodeCount: estimate.nodeCount, pods: estimate.pods, template: g.template });
@@ -110,7 +118,7 @@ export function planScaleUp(input: ScaleUpInput): ScaleUpOutcome {
   const placed = new Set(chosen.pods);
   const alternativesRejected = [
     ...options.filter((x) => x !== chosen).map((x) => `${x.group}: ${x.nodeCount} × ${x.template.instanceType} for ${x.pods.length} pods (${describeWaste(x)}); ${expansion.rejected.get(x.group) ?? 'not chosen'}`),
-    ...[...reasons].map(([n, why]) => `${n}: ${why}`),
+    ...[...reasons].map(([n, why]) => `${n}: ${why.text}`),
   ];
   const skipped = selection.expendable + selection.daemonSet + selection.tooYoung;
   const why = `${pods.length} unschedulable pods fit on no existing or upcoming node`
