@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
-import { CreateSecurityGroupCommand, CreateTagsCommand, DescribeInstancesCommand, DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
+import { CreateSecurityGroupCommand, CreateTagsCommand, DeleteLaunchTemplateCommand, DescribeInstancesCommand, DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import { parseAllDocuments } from 'yaml';
 import { CAPACITY_TYPE_LABEL, INSTANCE_TYPE_LABEL, NODEPOOL_LABEL, ZONE_LABEL } from '../../apis/labels.js';
 import { NodeClaimNotFoundError, NodeClassNotReadyError } from '../cloud-provider.js';
@@ -178,6 +178,25 @@ describe('AWS provider on moto: the full flow', () => {
       assert.ok(leftOut.length > 0 && Math.max(...[...sent].map(price)) <= Math.min(...leftOut.map((c) => c.offering.price)), 'no type left out is cheaper than one sent');
     } finally {
       await provider.delete(launched);
+    }
+  });
+
+  it('a launch template deleted outside nodewright is made again', async () => {
+    const w = await world;
+    const provider = awsProvider(w, new NodeClasses(ec2NodeClass()));
+    const pool = awsNodePool();
+    const first = await provider.create(awsClaim(pool, { requirements: [onDemand, amd64] }));
+    const ours = ((await w.ec2.send(new DescribeLaunchTemplatesCommand({}))).LaunchTemplates ?? []).filter((x) => x.LaunchTemplateName?.startsWith('nodewright/'));
+    for (const template of ours) await w.ec2.send(new DeleteLaunchTemplateCommand({ LaunchTemplateId: template.LaunchTemplateId }));
+    const seen = w.moto.faults.seen('CreateFleet');
+    const second = await provider.create(awsClaim(pool, { requirements: [onDemand, amd64] }));
+    try {
+      assert.equal(w.moto.faults.seen('CreateFleet') - seen, 2, 'refused once for the missing template, then launched');
+      assert.equal(w.moto.faults.requests.filter((r) => r.action === 'CreateLaunchTemplate' && r.status === 200).length > ours.length, true);
+      assert.ok(second.status?.providerID);
+    } finally {
+      await provider.delete(first);
+      await provider.delete(second);
     }
   });
 

@@ -13,6 +13,7 @@ import type { LaunchCandidate } from '../launch.js';
 import { launchCandidates, launchedClaim } from '../launch.js';
 import type { InstanceType } from '../types.js';
 import type { UnavailableOfferings } from '../unavailable-offerings.js';
+import { awsErrorInfo } from './errors.js';
 import { fleetInput, planFleet, readFleet } from './fleet.js';
 import type { LaunchedInstance } from './fleet.js';
 import { capacityTypeOf, formatProviderID, instanceClaim, launchTags } from './instances.js';
@@ -51,6 +52,11 @@ export function claimForInstance(claim: NodeClaim, instance: Instance, types: re
   return { ...structuredClone(claim), metadata: { ...structuredClone(claim.metadata), labels: { ...(claim.metadata.labels ?? {}), ...read.metadata.labels } }, status: { ...(claim.status ?? {}), ...read.status } };
 }
 
+/** Error codes saying the launch template named does not exist (any more). */
+const TEMPLATE_MISSING = /^InvalidLaunchTemplate(Name|Id)\.(NotFound|Malformed)/;
+
+class TemplateMissing extends CloudProviderError {}
+
 type Outcome = { readonly fleet: CreateFleetCommandOutput } | { readonly found: Instance };
 
 export class Launcher {
@@ -66,6 +72,18 @@ export class Launcher {
    *   tried: those are marked unavailable), UserDataError, CloudProviderError.
    */
   async launch(claim: NodeClaim, resolved: ResolvedNodeClass, types: readonly InstanceType[]): Promise<NodeClaim> {
+    try {
+      return await this.#launch(claim, resolved, types);
+    } catch (e) {
+      if (!(e instanceof TemplateMissing)) throw e;
+      // A template was deleted outside nodewright: forgotten by #launch, made again on this try.
+      return this.#launch(claim, resolved, types).catch((again: unknown) => {
+        throw again instanceof TemplateMissing ? new CloudProviderError(again.message, { retryable: true, cause: again }) : again;
+      });
+    }
+  }
+
+  async #launch(claim: NodeClaim, resolved: ResolvedNodeClass, types: readonly InstanceType[]): Promise<NodeClaim> {
     const { ec2, retry, unavailable, region } = this.#o;
     const name = claim.metadata.name!;
     const candidates = launchCandidates(claim, types, {
@@ -78,21 +96,31 @@ export class Launcher {
     }
     const labels = claim.metadata.labels ?? {};
     const taints: Taint[] = [...(claim.spec.taints ?? []), ...(claim.spec.startupTaints ?? []), UNREGISTERED_TAINT];
-    const templates = [];
+    const templates: { name: string; id: string }[] = [];
     for (const config of plan.configs) templates.push(await this.#o.templates.ensure({ resolved, ami: config.ami, labels, taints }));
     const tags = launchTags({
       cluster: this.#o.clusterName, nodePool: labels[NODEPOOL_LABEL] ?? '', nodeClaim: name,
       nodeClass: resolved.nodeClass.metadata.name ?? '', extra: resolved.nodeClass.spec.tags ?? {},
     });
     const input = fleetInput(plan, templates.map((t) => t.name), tags);
-    const outcome = await retry.run<Outcome>(
-      `launching nodeclaim ${name} (CreateFleet of ${candidates.length} offerings)`,
-      async () => ({ fleet: await ec2.send(new CreateFleetCommand(input)) }),
-      async () => {
-        const found = await this.#o.findByClaim(name);
-        return found === undefined ? undefined : { done: { found } };
-      },
-    );
+    const missing = (): TemplateMissing => {
+      for (const t of templates) this.#o.templates.forget(t.name);
+      return new TemplateMissing(`launching nodeclaim ${name}: a launch template (${templates.map((t) => t.name).join(', ')}) no longer exists`);
+    };
+    let outcome: Outcome;
+    try {
+      outcome = await retry.run<Outcome>(
+        `launching nodeclaim ${name} (CreateFleet of ${candidates.length} offerings)`,
+        async () => ({ fleet: await ec2.send(new CreateFleetCommand(input)) }),
+        async () => {
+          const found = await this.#o.findByClaim(name);
+          return found === undefined ? undefined : { done: { found } };
+        },
+      );
+    } catch (e) {
+      if (TEMPLATE_MISSING.test(awsErrorInfo(e instanceof Error && e.cause !== undefined ? e.cause : e).code)) throw missing();
+      throw e;
+    }
     if ('found' in outcome) return claimForInstance(claim, outcome.found, types, region);
 
     const zoneOfSubnet = (id: string): string | undefined => resolved.subnets.find((s) => s.id === id)?.zone;
@@ -107,6 +135,7 @@ export class Launcher {
       const tried = result.noCapacity.map((o) => `${o.instanceType}/${o.zone}/${o.capacityType}`).join(', ');
       throw new InsufficientCapacityError(`launching nodeclaim ${name}: EC2 has no capacity for ${tried}${id}`, result.noCapacity, requestId === undefined ? {} : { requestId });
     }
+    if (result.otherErrors.some((e) => TEMPLATE_MISSING.test(e))) throw missing();
     const errors = result.otherErrors.length > 0 ? result.otherErrors.join('; ') : 'no instance and no error in the reply';
     throw new CloudProviderError(`launching nodeclaim ${name}: CreateFleet failed: ${errors}${id}`, requestId === undefined ? {} : { requestId });
   }
