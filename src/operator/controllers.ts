@@ -5,6 +5,7 @@
  */
 import type { ControllerContext } from '../controllers/context.js';
 import type { Metrics } from '../controllers/metrics.js';
+import { NodewrightControllers } from '../controllers/nodewright.js';
 
 /** What a controller's build returns: the shape every controller under src/controllers has. */
 export interface Startable {
@@ -20,8 +21,10 @@ export interface ControllerRegistration {
 }
 
 /**
- * The controllers of `nodewright controller`. Provisioning, nodeclaim lifecycle, termination,
- * disruption, interruption, garbage collection and nodepool status are added here as their
- * constructors settle (src/controllers/*); until then the operator runs none of them.
+ * The controllers of `nodewright controller`: the whole set (nodepool status, provisioning, direct
+ * binding, nodeclaim lifecycle, termination, disruption, garbage collection), composed in
+ * controllers/nodewright.ts exactly as the simulator runs them.
  */
-export const CONTROLLERS: readonly ControllerRegistration[] = [];
+export const CONTROLLERS: readonly ControllerRegistration[] = [
+  { name: 'nodewright', build: (ctx) => new NodewrightControllers(ctx) },
+];
