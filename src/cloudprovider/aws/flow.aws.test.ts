@@ -140,6 +140,10 @@ describe('AWS provider on moto: the full flow', () => {
     await provider.getInstanceTypes(pool);
     t.diagnostic(`... and ${Date.now() - started} ms from the cache`);
     assert.ok(types.length > 500, `most of moto's types are launchable, got ${types.length}`);
+    // moto has no Pricing API: on-demand prices fall back to the bundled table, and say why.
+    assert.equal(provider.pricing.onDemandSource, 'static');
+    assert.match(provider.pricing.lastPricingError?.message ?? '', /Pricing API/);
+    assert.equal(types.find((x) => x.name === 'm5.large')?.offerings.find((o) => o.capacityType === 'on-demand')?.price, 0.096);
 
     // Labels from DescribeInstanceTypes against those Karpenter publishes (the bundled data).
     const published = new Map(loadEc2Data().instanceTypes.map((x) => [x.name, x.labels]));
