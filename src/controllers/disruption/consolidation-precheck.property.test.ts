@@ -29,11 +29,11 @@ const TAINT: Taint = { key: 'team', value: 'x', effect: 'NoSchedule' };
 
 interface PodGen { cpu: number; selector: 'none' | 'spot' | 'on-demand'; tolerates: boolean }
 interface MachineGen { type: number; spot: boolean; pool: number; pods: PodGen[] }
-interface PoolGen { capacity: 'any' | 'spot' | 'on-demand'; tainted: boolean; weight: number }
+interface PoolGen { capacity: 'any' | 'spot' | 'on-demand'; tainted: boolean; weight: number; bigOnly: boolean }
 interface World { pools: PoolGen[]; machines: MachineGen[]; spotToSpot: boolean; pairs: [number, number][] }
 
 const worldGen: fc.Arbitrary<World> = fc.record({
-  pools: fc.array(fc.record({ capacity: fc.constantFrom('any' as const, 'spot' as const, 'on-demand' as const), tainted: fc.boolean(), weight: fc.integer({ min: 1, max: 3 }) }), { minLength: 1, maxLength: 3 }),
+  pools: fc.array(fc.record({ capacity: fc.constantFrom('any' as const, 'spot' as const, 'on-demand' as const), tainted: fc.boolean(), weight: fc.integer({ min: 1, max: 3 }), bigOnly: fc.boolean() }), { minLength: 1, maxLength: 3 }),
   spotToSpot: fc.boolean(),
 }).chain(({ pools, spotToSpot }) => fc.record({
   pools: fc.constant(pools),
@@ -60,7 +60,10 @@ function build(w: World): { base: SimulationBase; candidates: Map<string, Candid
   w.pools.forEach((g, i) => {
     const np = nodePool({
       name: `p${i}`, weight: g.weight, taints: g.tainted ? [TAINT] : undefined,
-      requirements: g.capacity === 'any' ? [] : [{ key: 'karpenter.sh/capacity-type', operator: 'In', values: [g.capacity] }],
+      requirements: [
+        ...(g.capacity === 'any' ? [] : [{ key: 'karpenter.sh/capacity-type', operator: 'In', values: [g.capacity] }]),
+        ...(g.bigOnly ? [{ key: 'node.kubernetes.io/instance-type', operator: 'In', values: ['medium', 'large'] }] : []),
+      ],
     });
     pools.set(`p${i}`, { name: `p${i}`, nodePool: withDefaults(np), instanceTypes: TYPES, typesByName: new Map(TYPES.map((t) => [t.name, t])) });
   });

@@ -17,8 +17,9 @@ import { CAPACITY_TYPE_LABEL, CAPACITY_TYPE_SPOT, normalizeLabelKey, ZONE_LABEL 
 import { allocatableOf } from '../../cloudprovider/launch.js';
 import { allowUndefinedWellKnown, poolRequirements } from '../../scheduling/node-pool-template.js';
 import { podRequests } from '../../scheduling/pod-requests.js';
-import { Requirements } from '../../scheduling/requirements.js';
+import { Requirement, Requirements } from '../../scheduling/requirements.js';
 import { firstUntoleratedTaint } from '../../scheduling/taints.js';
+import type { InstanceType } from '../../cloudprovider/types.js';
 import type { ResourceList } from '../../utils/resources.js';
 import { addResources, CPU, fitsIn, MEMORY, PODS } from '../../utils/resources.js';
 import type { ConsolidationSettings } from './consolidation.js';
@@ -32,6 +33,31 @@ function requestsOf(pod: Pod): ResourceList {
   } catch {
     return { [PODS]: 1 };
   }
+}
+
+interface PoolView {
+  readonly reqs: Requirements;
+  /** The pool's types its requirements allow (the solver drops the others), with allocatable. */
+  readonly types: readonly { readonly type: InstanceType; readonly allocatable: ResourceList }[];
+}
+
+const views = new WeakMap<PoolInfo, PoolView | null>();
+
+/** The pool's requirements and allowed types, computed once per PoolInfo; null when its requirements do not parse. */
+function poolView(pool: PoolInfo): PoolView | null {
+  let v = views.get(pool);
+  if (v !== undefined) return v;
+  try {
+    const reqs = poolRequirements({ nodePool: pool.nodePool, instanceTypes: [] });
+    const types = pool.instanceTypes
+      .filter((t) => reqs.intersects(new Requirements(Object.entries(t.requirements).map(([k, values]) => Requirement.in(k, values)))) === undefined)
+      .map((type) => ({ type, allocatable: allocatableOf(type) }));
+    v = { reqs, types };
+  } catch {
+    v = null;
+  }
+  views.set(pool, v);
+  return v;
 }
 
 /** Whether the pool could take the pod as far as its nodeSelector and tolerations say (affinity is not looked at). */
@@ -66,23 +92,20 @@ export function consolidationImpossible(base: SimulationBase, candidates: readon
   const noSpot = settings.spotToSpot === false && candidates.every((c) => c.capacityType === CAPACITY_TYPE_SPOT);
   let cheapest = Infinity;
   for (const pool of base.pools.values()) {
-    let reqs: Requirements;
-    try {
-      reqs = poolRequirements({ nodePool: pool.nodePool, instanceTypes: [] });
-    } catch {
-      return undefined; // the solver would name the problem; do not guess
-    }
+    const view = poolView(pool);
+    if (view === null) return undefined; // the solver would name the problem; do not guess
+    const reqs = view.reqs;
     if (!homeless.every((p) => mayHost(pool, reqs, p))) continue;
     const ct = reqs.get(CAPACITY_TYPE_LABEL);
     const zone = reqs.get(ZONE_LABEL);
-    for (const t of pool.instanceTypes) {
+    for (const { type: t, allocatable } of view.types) {
       let best = Infinity;
       for (const o of t.offerings) {
         if (o.available && (!noSpot || o.capacityType !== CAPACITY_TYPE_SPOT) && (ct === undefined || ct.has(o.capacityType)) && (zone === undefined || zone.has(o.zone))) {
           best = Math.min(best, o.price);
         }
       }
-      if (best === Infinity || !fitsIn(need, allocatableOf(t))) continue;
+      if (best === Infinity || !fitsIn(need, allocatable)) continue;
       if (best < price) return undefined;
       cheapest = Math.min(cheapest, best);
     }
