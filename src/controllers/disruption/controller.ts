@@ -3,7 +3,8 @@
  * Karpenter's order: emptiness, drift, multi-node consolidation, single-node consolidation.
  * Emptiness and consolidation commands are validated again after consolidationValidationMs before
  * they act; commands then run in the Orchestrator. Every decision is recorded, and so is every
- * reason a node is not disrupted (once per node and reason; see BlockedLog).
+ * reason a node is not disrupted (once per node and reason; see BlockedLog). Expiration runs beside
+ * it in a loop of its own (ExpirationController), started and stopped with it.
  */
 import type { ControllerContext } from '../context.js';
 import type { Quiescent } from '../runtime/reconciler.js';
@@ -13,6 +14,7 @@ import { BlockedLog } from './decisions.js';
 import { DriftDetector } from './drift-detection.js';
 import { drift } from './drift.js';
 import { emptiness } from './emptiness.js';
+import { ExpirationController } from './expiration.js';
 import type { MethodContext, MethodResult } from './method-context.js';
 import type { OrchestratorOptions } from './orchestrator.js';
 import { Orchestrator } from './orchestrator.js';
@@ -49,6 +51,7 @@ export const METHOD_ORDER: readonly MethodName[] = ['emptiness', 'drift', 'multi
 export class DisruptionController implements Quiescent {
   readonly name = 'disruption';
   readonly orchestrator: Orchestrator;
+  readonly expiration: ExpirationController;
   readonly #ctx: ControllerContext;
   readonly #o: Required<Omit<DisruptionControllerOptions, keyof OrchestratorOptions>>;
   readonly #singleton: Singleton;
@@ -67,6 +70,7 @@ export class DisruptionController implements Quiescent {
       consolidatedTtlMs: options.consolidatedTtlMs ?? 5 * 60_000,
     };
     this.orchestrator = new Orchestrator(ctx, options);
+    this.expiration = new ExpirationController(ctx);
     this.#drift = new DriftDetector(ctx.cloud, ctx.clock, this.#o.driftRecheckMs);
     this.#recorder = new PassRecorder(ctx, new BlockedLog((d) => ctx.decisions.record(d)));
     this.#singleton = new Singleton({ name: this.name, reconcile: async () => void (await this.runPass()) }, {
@@ -76,12 +80,15 @@ export class DisruptionController implements Quiescent {
     });
   }
 
+  /** Starts the orchestrator, the disruption loop and the expiration loop. */
   start(): void {
     this.orchestrator.start();
     this.#singleton.start();
+    this.expiration.start();
   }
 
   async stop(): Promise<void> {
+    await this.expiration.stop();
     await this.#singleton.stop();
     await this.orchestrator.stop();
   }
@@ -92,7 +99,7 @@ export class DisruptionController implements Quiescent {
   }
 
   isIdle(horizonMs = 0): boolean {
-    return this.#singleton.isIdle(horizonMs) && this.orchestrator.isIdle(horizonMs);
+    return this.#singleton.isIdle(horizonMs) && this.orchestrator.isIdle(horizonMs) && this.expiration.isIdle(horizonMs);
   }
 
   /**

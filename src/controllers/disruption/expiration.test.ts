@@ -53,6 +53,12 @@ describe('the disruption loop', () => {
     await env.settle([ctrl, t.life]);
     assert.deepEqual(await t.claims(), []);
     assert.equal(env.decisions.filter((d) => d.kind === 'empty').length, 1);
+    // Expiration runs with it.
+    await addMachine(env, { name: 'brief', type: 'small', expireAfter: '2m', nodeAnnotations: { 'karpenter.sh/do-not-disrupt': 'true' } });
+    await env.clock.step(3 * 60_000);
+    await env.settle([ctrl, t.life]);
+    assert.deepEqual(await t.claims(), []);
+    assert.equal(env.decisions.filter((d) => d.kind === 'expire').length, 1);
     await ctrl.stop();
     await t.stop();
   });

@@ -1,46 +1,22 @@
 /**
- * Replacement NodeClaims: built the way provisioning builds a NodeClaim from a planned one (the
- * NodePool's template labels, annotations, taints, startup taints, node class, expireAfter and
- * terminationGracePeriod; the plan's requirements and requests; the drift hash; owned by the
- * NodePool), created, and nominated so nothing disrupts them before the moved pods land.
+ * Replacement NodeClaims: built by provisioning's own template (the NodePool's template labels,
+ * annotations, taints, startup taints, node class, expireAfter and terminationGracePeriod; the
+ * plan's requirements and requests; the drift hash; owned by the NodePool), created, and nominated
+ * so nothing disrupts them before the moved pods land.
  */
-import type { DefaultedNodePool } from '../../apis/v1/defaults.js';
-import { nodePoolHashAnnotations } from '../../apis/v1/hash.js';
-import { API_VERSION } from '../../apis/v1/types.js';
-import type { NodeClaim } from '../../apis/v1/types.js';
-import { NODEPOOL_LABEL } from '../../apis/labels.js';
+import type { NodeClaim, NodePool } from '../../apis/v1/types.js';
 import { isNotFound } from '../../kube/errors.js';
-import { resourcesToQuantities } from '../../utils/resources.js';
 import type { ControllerContext } from '../context.js';
+import { buildNodeClaim } from '../provisioning/nodeclaim-template.js';
 import { DisruptionError } from './errors.js';
 import type { Replacement } from './types.js';
 
-/** The NodeClaim to create for a replacement (metadata.generateName "<pool>-"). */
-export function replacementNodeClaim(r: Replacement, pool: DefaultedNodePool): NodeClaim {
-  const poolName = pool.metadata.name ?? r.nodePool;
-  const tmpl = pool.spec.template;
-  const spec = tmpl.spec;
-  return {
-    apiVersion: API_VERSION,
-    kind: 'NodeClaim',
-    metadata: {
-      generateName: `${poolName}-`,
-      labels: { ...(tmpl.metadata?.labels ?? {}), [NODEPOOL_LABEL]: poolName },
-      annotations: { ...(tmpl.metadata?.annotations ?? {}), ...nodePoolHashAnnotations(pool) },
-      ownerReferences: pool.metadata.uid
-        ? [{ apiVersion: API_VERSION, kind: 'NodePool', name: poolName, uid: pool.metadata.uid, blockOwnerDeletion: true }]
-        : undefined,
-    },
-    spec: {
-      requirements: r.requirements.map((q) => ({ ...q, values: q.values ? [...q.values] : undefined })),
-      resources: { requests: resourcesToQuantities(r.requests) },
-      taints: spec.taints,
-      startupTaints: spec.startupTaints,
-      nodeClassRef: spec.nodeClassRef,
-      expireAfter: spec.expireAfter,
-      terminationGracePeriod: spec.terminationGracePeriod,
-    },
-  };
+/** The NodeClaim to create for a replacement: exactly what provisioning creates for a planned claim. */
+export function replacementNodeClaim(r: Replacement, pool: NodePool): NodeClaim {
+  return buildNodeClaim(pool, {
+    hostname: 'replacement', nodePool: r.nodePool, requirements: r.requirements, instanceTypeOptions: r.instanceTypeOptions,
+    pods: r.pods, requests: r.requests, daemonSetOverhead: {}, pricePerHour: r.pricePerHour,
+  });
 }
 
 /**
@@ -52,7 +28,7 @@ export function replacementNodeClaim(r: Replacement, pool: DefaultedNodePool): N
 export async function createReplacements(
   ctx: Pick<ControllerContext, 'kube' | 'state'>,
   replacements: readonly Replacement[],
-  pools: ReadonlyMap<string, { readonly nodePool: DefaultedNodePool }>,
+  pools: ReadonlyMap<string, { readonly nodePool: NodePool }>,
   nominateUntil: number,
 ): Promise<string[]> {
   const created: string[] = [];
