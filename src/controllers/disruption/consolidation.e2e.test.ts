@@ -186,4 +186,19 @@ describe('consolidation end to end', () => {
     assert.match(env.decisions.at(-1)!.why, /disappeared before initialising/);
     await t.stop();
   });
+
+  it('removes a disrupted taint that no running command owns (left by a restart), so the node is a candidate again', async () => {
+    const t = await disruptionEnv();
+    const { env, ctrl } = t;
+    await addMachine(env, { name: 'big', type: 'large', pods: [{ name: 'a', cpu: '1' }] });
+    await env.kube.patch('Node', 'big', { spec: { taints: [{ key: 'karpenter.sh/disrupted', effect: 'NoSchedule' }] } });
+    await env.settle();
+    assert.equal(env.state.node('big')!.disrupted, true);
+    const first = await drive(env, ctrl.runPass());
+    assert.equal(first.outcome, 'nothing', 'not a candidate while tainted');
+    await env.settle();
+    assert.equal(env.state.node('big')!.disrupted, false, 'untainted');
+    assert.equal((await drive(env, ctrl.runPass())).command?.kind, 'consolidate-replace');
+    await t.stop();
+  });
 });

@@ -18,6 +18,7 @@ import { ExpirationController } from './expiration.js';
 import type { MethodContext, MethodResult } from './method-context.js';
 import type { OrchestratorOptions } from './orchestrator.js';
 import { Orchestrator } from './orchestrator.js';
+import { untaintDisrupted } from './node-taints.js';
 import { preparePass } from './pass-state.js';
 import type { PassState } from './pass-state.js';
 import { PassRecorder } from './pass-recorder.js';
@@ -109,13 +110,15 @@ export class DisruptionController implements Quiescent {
   async runPass(): Promise<PassReport> {
     const ctx = this.#ctx;
     if (!ctx.state.synced) return { outcome: 'not-synced' };
-    const pass = await preparePass(ctx);
+    let pass = await preparePass(ctx);
+    await this.#untaintStale(pass);
     const found = await this.findCommand(pass);
     if (!found) return { outcome: 'nothing' };
     let command = found.command;
     if (command.method !== 'drift') {
       await ctx.clock.sleep(ctx.options.consolidationValidationMs);
-      const verdict = validateCommand(command, await preparePass(ctx), this.#settings());
+      pass = await preparePass(ctx);
+      const verdict = validateCommand(command, pass, this.#settings());
       if ('abort' in verdict) {
         this.#recorder.validationFailed(command, verdict.abort);
         return { outcome: 'validation-failed', method: command.method, command, reason: verdict.abort };
@@ -175,6 +178,24 @@ export class DisruptionController implements Quiescent {
       if (result.command) return { command: result.command };
     }
     return undefined;
+  }
+
+  /**
+   * Nodes left tainted karpenter.sh/disrupted by a command that no longer runs (a restart, a leader
+   * change) would never be candidates again: a managed node with the taint that is neither marked
+   * for deletion nor deleting gets it removed. Failures are logged and tried again next pass.
+   */
+  async #untaintStale(pass: PassState): Promise<void> {
+    const ctx = this.#ctx;
+    for (const n of pass.snapshot.stateNodes) {
+      if (!n.managed || !n.disrupted || n.markedForDeletion || n.nodeName === undefined) continue;
+      try {
+        await untaintDisrupted(ctx.kube, n.nodeName);
+        ctx.log.info({ node: n.nodeName }, 'disruption: removed a disrupted taint no running command owns');
+      } catch (e) {
+        ctx.log.warn({ node: n.nodeName, error: String(e) }, 'disruption: removing a stale disrupted taint failed');
+      }
+    }
   }
 
   #settings(): { spotToSpot: boolean } {
