@@ -90,6 +90,7 @@ describe('ClusterState: nodes and NodeClaims', () => {
     assert.equal(sn.labels['topology.kubernetes.io/zone'], 'zone-a', 'single-valued requirements become labels');
     assert.equal(sn.labels['kubernetes.io/arch'], undefined);
     assert.deepEqual(state.snapshot().solverNodes.map((n) => [n.name, n.inFlight]), [['c1', true]]);
+    assert.equal(state.snapshot().solverNodes[0]!.labels['kubernetes.io/hostname'], 'c1', 'hostname topology can count a claim in flight');
     state.apply('NodeClaim', claim('c1', { providerID: 'kwok://i-1' }));
     sn = state.node('c1')!;
     assert.equal(sn.id, 'kwok://i-1');

@@ -5,7 +5,7 @@
  * NodeClaim (labels, taints without startup taints, allocatable), after it by its Node.
  */
 import type { Node, Pod, Taint } from '../apis/core.js';
-import { INITIALIZED_LABEL, isDisruptedTaint, NODEPOOL_LABEL, REGISTERED_LABEL } from '../apis/labels.js';
+import { INITIALIZED_LABEL, isDisruptedTaint, NODEPOOL_LABEL, REGISTERED_LABEL, HOSTNAME_LABEL } from '../apis/labels.js';
 import type { NodeClaim } from '../apis/v1/types.js';
 import { ConditionTypes } from '../apis/v1/types.js';
 import type { SolverNode } from '../scheduling/types.js';
@@ -224,9 +224,12 @@ export class StateNodeRecord {
     const unschedulable = base.deleting || base.disrupted || base.cordoned || this.ctx.isMarked(this.names);
     const key = `${this.#version}:${bucket?.version ?? 0}:${unschedulable}`;
     if (this.#solver?.key === key) return this.#solver.node;
+    // A claim in flight has no Node yet, so no hostname label: its name stands in, as a planned
+    // claim's placeholder does, so hostname topology (anti-affinity, spread) can count it.
+    const labels = base.labels[HOSTNAME_LABEL] === undefined ? { ...base.labels, [HOSTNAME_LABEL]: base.name } : base.labels;
     const node: SolverNode = {
       name: base.name,
-      labels: base.labels,
+      labels,
       taints: base.taints,
       allocatable: base.allocatable,
       pods: bucket?.activePods() ?? [],
