@@ -1,0 +1,99 @@
+/**
+ * `nodewright explain --from RESULT.json [--strategy nodewright|cluster-autoscaler]
+ * (pod NAMESPACE/NAME | node NAME | savings)`: answers from the decision log a
+ * `nodewright simulate --json` run wrote. Exit 0 with an answer (or a message saying nothing
+ * matched), 2 for bad input (usage, a missing, unreadable or invalid file, a strategy not in it).
+ */
+import { parseArgs } from 'node:util';
+import { decisionsOf, explainNode, explainPod, explainSavings, parseResult, ResultFileError } from '../sim/explain/index.js';
+import type { Answer } from '../sim/explain/index.js';
+import { presentStrategies, STRATEGY_NAMES, type SimulationResult, type StrategyName } from '../sim/result.js';
+import { EXIT_BAD_INPUT, EXIT_OK, type CliIo } from './io.js';
+
+export const EXPLAIN_USAGE = `Usage: nodewright explain --from RESULT.json [--strategy S] QUESTION
+
+Answers from the decision log of a "nodewright simulate SCENARIO --json RESULT.json" run.
+
+Questions:
+  pod NAMESPACE/NAME   where the pod was planned (which NodeClaim, which instance type and why),
+                       and what later moved it
+  node NAME            when and why a NodeClaim or Node was launched, and whether and why it was
+                       consolidated, replaced, expired, drifted or interrupted, with the cost
+  savings              what consolidation saved in $/h, and the decisions that did it
+
+Options:
+  --from FILE          the simulation result (JSON; "-" reads standard input)
+  --strategy S         nodewright or cluster-autoscaler (default: nodewright when the file has it)
+  -h, --help           this text
+`;
+
+function badInput(io: CliIo, message: string, withUsage = false): number {
+  io.stderr(`nodewright explain: ${message}\n${withUsage ? `\n${EXPLAIN_USAGE}` : ''}`);
+  return EXIT_BAD_INPUT;
+}
+
+/** The strategy to answer for, or the problem with the one asked for. */
+function pickStrategy(result: SimulationResult, asked: string | undefined, file: string): { strategy: StrategyName } | { problem: string } {
+  const present = presentStrategies(result);
+  if (asked === undefined) {
+    const first = present[0];
+    return first ? { strategy: first } : { problem: `${file} holds no strategy's results` };
+  }
+  const known = STRATEGY_NAMES.find((n) => n === asked);
+  if (!known) return { problem: `--strategy: must be ${STRATEGY_NAMES.join(' or ')}, got "${asked}"` };
+  if (!present.includes(known)) return { problem: `${file} holds no ${asked} results (it has: ${present.join(', ') || 'none'})` };
+  return { strategy: known };
+}
+
+/** Runs `explain` with the arguments after its name; returns the exit code. Throws only on a bug. */
+export async function runExplain(args: readonly string[], io: CliIo): Promise<number> {
+  let values: { from?: string; strategy?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: { from: { type: 'string' }, strategy: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    }));
+  } catch (err) {
+    return badInput(io, err instanceof Error ? err.message : String(err), true);
+  }
+  if (values.help) {
+    io.stdout(EXPLAIN_USAGE);
+    return EXIT_OK;
+  }
+  const [question, subject, ...extra] = positionals;
+  const needsSubject = question === 'pod' || question === 'node';
+  if (question === undefined || !['pod', 'node', 'savings'].includes(question)) {
+    return badInput(io, question === undefined ? 'ask a question: pod, node or savings' : `unknown question "${question}"`, true);
+  }
+  if ((needsSubject && subject === undefined) || (!needsSubject && subject !== undefined) || extra.length > 0) {
+    return badInput(io, needsSubject ? `"${question}" takes exactly one name` : '"savings" takes no name', true);
+  }
+  if (question === 'pod' && !/^[^/\s]+\/[^/\s]+$/.test(subject!)) return badInput(io, `pod: give NAMESPACE/NAME, got "${subject}"`);
+  if (values.from === undefined) return badInput(io, '--from RESULT.json is required', true);
+  const file = values.from;
+  let text: string;
+  try {
+    text = await io.readFile(file);
+  } catch (err) {
+    return badInput(io, `reading ${file}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  let result: SimulationResult;
+  try {
+    result = parseResult(text, file);
+  } catch (err) {
+    if (err instanceof ResultFileError) return badInput(io, err.message);
+    throw err;
+  }
+  const picked = pickStrategy(result, values.strategy, file);
+  if ('problem' in picked) return badInput(io, picked.problem);
+  const s = picked.strategy;
+  const decisions = decisionsOf(result, s);
+  let answer: Answer;
+  if (question === 'pod') answer = explainPod(decisions, subject!, s, result.strategies[s]?.pendingAtEnd);
+  else if (question === 'node') answer = explainNode(decisions, subject!, s);
+  else answer = explainSavings(decisions, s);
+  io.stdout(answer.text);
+  return EXIT_OK;
+}

@@ -1,0 +1,50 @@
+/** A small hand-written simulation result for the explain tests. */
+import type { Decision, SimulationResult } from '../result.js';
+
+const nw = (t: number, kind: Decision['kind'], summary: string, details: Partial<Decision['details']> & { why: string }): Decision =>
+  ({ t, strategy: 'nodewright', kind, summary, details: { alternativesRejected: [], ...details } });
+
+export const NODEWRIGHT_DECISIONS: readonly Decision[] = [
+  nw(60, 'provision', 'launched 2 NodeClaims for 3 pods', {
+    why: 'nodeclaim pool-a (nodepool default): m5.large at $0.0960/h, the cheapest of 3 compatible instance types, for 2 pods; nodeclaim pool-b (nodepool default): c5.xlarge at $0.1700/h, the cheapest of 1 compatible instance type, for 1 pod',
+    alternativesRejected: ['m5.xlarge for pool-a: $0.1920/h, more than m5.large at $0.0960/h'],
+    costPerHourBefore: 0.1, costPerHourAfter: 0.366, nodes: ['pool-a', 'pool-b'], pods: ['default/web-0', 'default/web-1', 'batch/big-0'],
+  }),
+  nw(90, 'provision', 'launched 1 NodeClaim for 1 pod', {
+    why: 'nodeclaim pool-c (nodepool default): t3.small at $0.0208/h, the cheapest of 4 compatible instance types, for 1 pod',
+    alternativesRejected: ['t3.medium for pool-c: $0.0416/h, more than t3.small at $0.0208/h'],
+    costPerHourBefore: 0.366, costPerHourAfter: 0.3868, nodes: ['pool-c'], pods: ['default/api-0'],
+  }),
+  nw(600, 'consolidate-delete', 'deleting 1 underused node (ip-10-0-0-1): their pods fit on other nodes', {
+    why: 'single-node-consolidation: the 1 pod of ip-10-0-0-1 fit on other nodes; removing 1 node saves $0.1000/h',
+    alternativesRejected: ['consolidate ip-10-0-0-2: pod default/web-0 fits on no other node'],
+    costPerHourBefore: 0.1, costPerHourAfter: 0, nodes: ['ip-10-0-0-1'], pods: ['default/db-0'],
+  }),
+  nw(601, 'provision', 'placed 1 pod on existing or in-flight capacity', {
+    why: '1 pod fit on ip-10-0-0-2, so no new machine is needed for them', nodes: [], pods: ['default/db-0'],
+  }),
+  nw(1200, 'consolidate-replace', 'replacing 1 underused node (ip-10-0-0-3) with 1 new NodeClaim (pool-d), cheaper', {
+    why: 'single-node-consolidation: the 2 pods fit on a t3.small; saves $0.0752/h',
+    costPerHourBefore: 0.096, costPerHourAfter: 0.0208, nodes: ['ip-10-0-0-3', 'pool-d'], pods: ['default/web-1'],
+  }),
+  nw(1800, 'interruption', 'replacing interrupted spot node ip-10-0-0-4', { why: 'spot interruption warning', nodes: ['ip-10-0-0-4'] }),
+  nw(2400, 'expire', 'expiring node ip-10-0-0-2', { why: 'older than expireAfter 720h', nodes: ['ip-10-0-0-2'] }),
+];
+
+export const CA_DECISIONS: readonly Decision[] = [
+  { t: 30, strategy: 'cluster-autoscaler', kind: 'scale-up', summary: 'scale-up: ng-m5 2 → 3 (1 × m5.large on-demand) for 1 pods',
+    details: { why: '1 unschedulable pods fit on no existing or upcoming node; chosen by least-waste', alternativesRejected: ['ng-c5: 1 × c5.xlarge; more waste'],
+      costPerHourBefore: 0.192, costPerHourAfter: 0.288, pods: ['default/web-0'] } },
+  { t: 900, strategy: 'cluster-autoscaler', kind: 'scale-down', summary: 'scale-down: ng-m5 3 → 2, removed node-3 (unneeded 10m)',
+    details: { why: 'utilisation 20% < 50% for 10m', alternativesRejected: [], costPerHourBefore: 0.288, costPerHourAfter: 0.192, nodes: ['node-3'] } },
+];
+
+export function fixtureResult(): SimulationResult {
+  const strategy = (decisions: readonly Decision[]) => ({
+    podWaitSeconds: { p50: 0, p95: 0, p99: 0, max: 0, count: 0 }, totalCost: 1, peakNodes: 3, pendingAtEnd: 2, evictions: 0,
+    disruptions: { empty: 0, underutilized: 0, drifted: 0, expired: 0, interrupted: 0 }, lowerBoundCost: 0.5, replayWallSeconds: 0.1,
+    utilisation: { cpu: 0.5, memory: 0.5 }, series: { stepSeconds: 60, samples: [] }, instanceTypes: {}, decisions,
+  });
+  return { scenario: 'fixture', seed: 1, horizonSeconds: 3600, notes: [],
+    strategies: { nodewright: strategy(NODEWRIGHT_DECISIONS), 'cluster-autoscaler': strategy(CA_DECISIONS) } };
+}

@@ -1,0 +1,86 @@
+/**
+ * Reading the JSON a `nodewright simulate --json FILE` wrote, checking just what `explain` relies
+ * on (the decision logs), so a wrong file fails with the path of the first bad field, not later
+ * with a TypeError.
+ */
+import { DECISION_KINDS, STRATEGY_NAMES, type Decision, type SimulationResult, type StrategyName } from '../result.js';
+
+/** The file is not JSON, or not a simulation result; the message names the file and the field. */
+export class ResultFileError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ResultFileError';
+  }
+}
+
+type Json = unknown;
+
+function isObject(v: Json): v is Record<string, Json> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function checkStrings(v: Json, path: string, fail: (path: string, what: string) => never): void {
+  if (!Array.isArray(v)) fail(path, 'a list of strings');
+  (v as Json[]).forEach((s, i) => {
+    if (typeof s !== 'string') fail(`${path}[${i}]`, 'a string');
+  });
+}
+
+function checkDecision(d: Json, strategy: StrategyName, path: string, fail: (path: string, what: string) => never): void {
+  if (!isObject(d)) fail(path, 'an object');
+  const r = d;
+  if (typeof r['t'] !== 'number' || !Number.isFinite(r['t'])) fail(`${path}.t`, 'a number of seconds');
+  if (r['strategy'] !== strategy) fail(`${path}.strategy`, `"${strategy}"`);
+  if (typeof r['kind'] !== 'string' || !(DECISION_KINDS as readonly string[]).includes(r['kind'])) fail(`${path}.kind`, `one of ${DECISION_KINDS.join(', ')}`);
+  if (typeof r['summary'] !== 'string') fail(`${path}.summary`, 'a string');
+  const details = r['details'];
+  if (!isObject(details)) fail(`${path}.details`, 'an object');
+  const dd = details;
+  if (typeof dd['why'] !== 'string') fail(`${path}.details.why`, 'a string');
+  checkStrings(dd['alternativesRejected'], `${path}.details.alternativesRejected`, fail);
+  for (const key of ['costPerHourBefore', 'costPerHourAfter']) {
+    const v = dd[key];
+    if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) fail(`${path}.details.${key}`, 'a number of $/h');
+  }
+  for (const key of ['nodes', 'pods']) if (dd[key] !== undefined) checkStrings(dd[key], `${path}.details.${key}`, fail);
+}
+
+/**
+ * Parses a simulation result from `text` (read from `file`, named in errors). Checks the top level
+ * and every strategy's decision log; the other fields are kept as they are, unchecked.
+ * @throws ResultFileError when the text is not JSON (cause: the SyntaxError) or a checked field is
+ *   missing or of the wrong type (the message gives its path, e.g. `strategies.nodewright.decisions[3].t`).
+ */
+export function parseResult(text: string, file: string): SimulationResult {
+  let value: Json;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new ResultFileError(`${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+  const fail = (path: string, what: string): never => {
+    throw new ResultFileError(`${file} is not a simulation result (from "nodewright simulate --json"): ${path} should be ${what}`);
+  };
+  if (!isObject(value)) fail('the top level', 'an object');
+  const strategies = (value as Record<string, Json>)['strategies'];
+  if (!isObject(strategies)) fail('strategies', 'an object');
+  const s = strategies as Record<string, Json>;
+  for (const name of Object.keys(s)) {
+    if (!(STRATEGY_NAMES as readonly string[]).includes(name)) fail(`strategies.${name}`, `absent: strategies are ${STRATEGY_NAMES.join(' and ')}`);
+  }
+  for (const name of STRATEGY_NAMES) {
+    const strategy = s[name];
+    if (strategy === undefined) continue;
+    if (!isObject(strategy)) fail(`strategies.${name}`, 'an object');
+    const decisions = (strategy as Record<string, Json>)['decisions'];
+    if (!Array.isArray(decisions)) fail(`strategies.${name}.decisions`, 'a list');
+    (decisions as Json[]).forEach((d, i) => checkDecision(d, name, `strategies.${name}.decisions[${i}]`, fail));
+  }
+  return value as SimulationResult;
+}
+
+/** The decisions of one strategy, oldest first (a stable sort by `t`, in case a file is out of order). */
+export function decisionsOf(result: SimulationResult, strategy: StrategyName): readonly Decision[] {
+  const decisions = result.strategies[strategy]?.decisions ?? [];
+  return decisions.map((d, i) => ({ d, i })).sort((a, b) => a.d.t - b.d.t || a.i - b.i).map(({ d }) => d);
+}

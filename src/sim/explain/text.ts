@@ -1,0 +1,56 @@
+/**
+ * Reading names back out of a decision's words. The JSON keeps each decision's `nodes` and `pods`
+ * lists but not which pod went to which NodeClaim, so the per-claim clause of a `why` ("nodeclaim
+ * X (nodepool P): small at $0.03/h, …") and the node named in "fit on X" are found in the text.
+ */
+import type { Decision } from '../result.js';
+import { formatClock, formatDollars } from '../report/format.js';
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** `name` occurs in `text` as a whole name (not inside a longer name such as "node-1" in "node-10"). */
+export function mentions(text: string, name: string): boolean {
+  return new RegExp(`(^|[^\\w.-])${escapeRegExp(name)}($|[^\\w.-]|\\.(?![\\w-]))`).test(text);
+}
+
+/** The `; `-separated clauses of `why` that mention `name`; the whole `why` when none does. */
+export function clausesAbout(why: string, name: string): string {
+  const clauses = why.split('; ').filter((c) => mentions(c, name));
+  return clauses.length > 0 ? clauses.join('; ') : why;
+}
+
+/** The rejected alternatives that mention `name`; all of them when none mentions any of the decision's nodes. */
+export function alternativesAbout(d: Decision, name: string): readonly string[] {
+  const alternatives = d.details.alternativesRejected;
+  const own = alternatives.filter((a) => mentions(a, name));
+  if (own.length > 0) return own;
+  const nodes = d.details.nodes ?? [];
+  return alternatives.some((a) => nodes.some((n) => mentions(a, n))) ? [] : alternatives;
+}
+
+/** The node a "placed on existing or in-flight capacity" decision names: "1 pod fit on X, so …". */
+export function existingNodeOf(d: Decision): string | undefined {
+  return /\bfit on ([\w.-]+?)[.,;]?(?:\s|$)/.exec(d.details.why)?.[1];
+}
+
+/** "0:30:01" for t in seconds. */
+export function at(t: number): string {
+  return formatClock(t, true);
+}
+
+/** "$0.1000/h → $0.0300/h (saves $0.0700/h)", or undefined when the decision has no costs. */
+export function costChange(d: Decision): string | undefined {
+  const { costPerHourBefore: before, costPerHourAfter: after } = d.details;
+  if (before === undefined || after === undefined) return undefined;
+  const delta = before - after;
+  const effect = Math.abs(delta) < 1e-9 ? 'no change' : delta > 0 ? `saves ${formatDollars(delta)}/h` : `adds ${formatDollars(-delta)}/h`;
+  return `${formatDollars(before)}/h → ${formatDollars(after)}/h (${effect})`;
+}
+
+/** Indented lines of rejected alternatives, or none. */
+export function alternativeLines(alternatives: readonly string[], indent: string): string[] {
+  if (alternatives.length === 0) return [];
+  return [`${indent}alternatives rejected:`, ...alternatives.map((a) => `${indent}  - ${a}`)];
+}
