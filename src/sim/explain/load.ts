@@ -28,21 +28,19 @@ function checkStrings(v: Json, path: string, fail: (path: string, what: string) 
 
 function checkDecision(d: Json, strategy: StrategyName, path: string, fail: (path: string, what: string) => never): void {
   if (!isObject(d)) fail(path, 'an object');
-  const r = d;
-  if (typeof r['t'] !== 'number' || !Number.isFinite(r['t'])) fail(`${path}.t`, 'a number of seconds');
-  if (r['strategy'] !== strategy) fail(`${path}.strategy`, `"${strategy}"`);
-  if (typeof r['kind'] !== 'string' || !(DECISION_KINDS as readonly string[]).includes(r['kind'])) fail(`${path}.kind`, `one of ${DECISION_KINDS.join(', ')}`);
-  if (typeof r['summary'] !== 'string') fail(`${path}.summary`, 'a string');
-  const details = r['details'];
+  if (typeof d['t'] !== 'number' || !Number.isFinite(d['t'])) fail(`${path}.t`, 'a number of seconds');
+  if (d['strategy'] !== strategy) fail(`${path}.strategy`, `"${strategy}"`);
+  if (typeof d['kind'] !== 'string' || !(DECISION_KINDS as readonly string[]).includes(d['kind'])) fail(`${path}.kind`, `one of ${DECISION_KINDS.join(', ')}`);
+  if (typeof d['summary'] !== 'string') fail(`${path}.summary`, 'a string');
+  const details = d['details'];
   if (!isObject(details)) fail(`${path}.details`, 'an object');
-  const dd = details;
-  if (typeof dd['why'] !== 'string') fail(`${path}.details.why`, 'a string');
-  checkStrings(dd['alternativesRejected'], `${path}.details.alternativesRejected`, fail);
+  if (typeof details['why'] !== 'string') fail(`${path}.details.why`, 'a string');
+  checkStrings(details['alternativesRejected'], `${path}.details.alternativesRejected`, fail);
   for (const key of ['costPerHourBefore', 'costPerHourAfter']) {
-    const v = dd[key];
+    const v = details[key];
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) fail(`${path}.details.${key}`, 'a number of $/h');
   }
-  for (const key of ['nodes', 'pods']) if (dd[key] !== undefined) checkStrings(dd[key], `${path}.details.${key}`, fail);
+  for (const key of ['nodes', 'pods']) if (details[key] !== undefined) checkStrings(details[key], `${path}.details.${key}`, fail);
 }
 
 /**
