@@ -6,6 +6,7 @@ import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK } from './io.js';
 import type { CliIo } from './io.js';
 import { runPlan } from './plan.js';
 import { runSimulate } from './simulate.js';
+import { runExplain } from './explain.js';
 import { runController } from '../operator/main.js';
 
 export interface Command {
@@ -19,6 +20,7 @@ export interface Command {
 export const COMMANDS: Readonly<Record<string, Command>> = {
   plan: { summary: 'print the NodeClaims nodewright would launch for some manifests, without launching', run: runPlan },
   controller: { summary: 'run nodewright against a real cluster (see --help for every flag and its environment variable)', run: (args, io) => runController(args, io) },
+  explain: { summary: 'answer why a pod was placed where it was, why a node was launched or consolidated, and what consolidation saved, from a simulate --json result', run: runExplain },
   simulate: { summary: 'replay a scenario in the embedded cluster with nodewright and the Cluster Autoscaler, and compare', run: runSimulate },
 };
 

@@ -139,6 +139,38 @@ export function poolRequirements(p: SolverNodePool): Requirements {
   return requirements;
 }
 
+// The pool's compatible types, reused while the pool (uid and resourceVersion), the resource layout
+// and the very same instance type objects come back: controllers solve the same pools over and over
+// (every provisioning round, every consolidation simulation), and filtering a thousand types against
+// the pool's requirements each time dominated a day of simulation.
+const poolTypesCache = new Map<string, { readonly input: readonly InstanceType[]; readonly types: CompiledInstanceType[] }>();
+const POOL_TYPES_CACHE_LIMIT = 64;
+
+function sameTypes(a: readonly InstanceType[], b: readonly InstanceType[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function poolTypes(p: SolverNodePool, space: ResourceSpace, requirements: Requirements): CompiledInstanceType[] {
+  const { uid, resourceVersion } = p.nodePool.metadata;
+  const key = uid && resourceVersion ? `${uid}|${resourceVersion}|${space.names.join(',')}` : undefined;
+  const hit = key !== undefined ? poolTypesCache.get(key) : undefined;
+  if (hit && sameTypes(hit.input, p.instanceTypes)) return hit.types;
+  const types: CompiledInstanceType[] = [];
+  for (const it of p.instanceTypes) {
+    const t = compileType(it, space, types.length);
+    if (requirements.intersects(t.requirements) !== undefined) continue;
+    if (!hasCompatibleOffering(t, requirements)) continue;
+    types.push(t);
+  }
+  if (key !== undefined) {
+    if (poolTypesCache.size >= POOL_TYPES_CACHE_LIMIT) poolTypesCache.clear();
+    poolTypesCache.set(key, { input: p.instanceTypes, types });
+  }
+  return types;
+}
+
 /**
  * Compiles one NodePool. Instance types whose requirements conflict with the pool's, or with no
  * available offering the pool allows, are dropped here once rather than per pod.
@@ -166,13 +198,7 @@ export function compileNodePool(p: SolverNodePool, space: ResourceSpace, require
     for (let i = 0; i < space.size; i++) if (!limited.has(space.names[i]!)) remaining[i] = Infinity;
   }
 
-  const instanceTypes: CompiledInstanceType[] = [];
-  for (const it of p.instanceTypes) {
-    const t = compileType(it, space, instanceTypes.length);
-    if (requirements.intersects(t.requirements) !== undefined) continue;
-    if (!hasCompatibleOffering(t, requirements)) continue;
-    instanceTypes.push(t);
-  }
+  const instanceTypes = poolTypes(p, space, requirements);
   let problem: string | undefined;
   if (instanceTypes.length === 0) problem = `nodepool ${name}: no instance type satisfies its requirements (${requirements.toString()}) with an available offering`;
   return {
