@@ -244,13 +244,21 @@ export function splitPath(path: string): (string | number)[] | undefined {
 function lineOfPath(doc: Document, lines: LineCounter, path: string): number | undefined {
   const keys = splitPath(path);
   if (keys === undefined) return undefined;
+  const offset = offsetOfPath(doc, keys);
+  return offset === undefined ? undefined : lines.linePos(offset).line;
+}
+
+/**
+ * Where a field path points in a YAML document: the offset of the deepest part of the path that
+ * exists. A map entry is located by its key, so a missing field points at its nearest existing
+ * ancestor's key. Shared by manifests and simulation scenarios.
+ */
+export function offsetOfPath(doc: Document, keys: readonly (string | number)[]): number | undefined {
   let node: unknown = doc.contents;
   let offset = rangeStart(node);
-  // Walk as far as the path exists; a map entry is located by its key, so a missing field points
-  // at its nearest existing ancestor's key line.
   for (const key of keys) {
     if (isYamlMap(node)) {
-      const pair = node.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === key);
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
       if (pair === undefined) break;
       offset = rangeStart(pair.key) ?? offset;
       node = pair.value;
@@ -263,10 +271,9 @@ function lineOfPath(doc: Document, lines: LineCounter, path: string): number | u
       break;
     }
   }
-  return offset === undefined ? undefined : lines.linePos(offset).line;
+  return offset;
 }
 
 function rangeStart(node: unknown): number | undefined {
-  if (!isNode(node)) return undefined;
-  return node.range?.[0];
+  return isNode(node) ? node.range?.[0] : undefined;
 }

@@ -2,9 +2,9 @@
  * Reads the single YAML document of a scenario file into plain values, keeping the syntax tree so
  * that any field path can be turned back into a line number afterwards. No I/O.
  */
-import { LineCounter, isMap, isNode, isScalar, isSeq, parseAllDocuments, visit } from 'yaml';
+import { LineCounter, isNode, isScalar, parseAllDocuments, visit } from 'yaml';
 import type { Document } from 'yaml';
-import { splitPath } from '../../apis/manifests.js';
+import { offsetOfPath, splitPath } from '../../apis/manifests.js';
 
 /** A YAML syntax problem: the line and a one-line message. */
 export interface YamlProblem {
@@ -48,7 +48,7 @@ export function readYaml(text: string): { source?: YamlSource; problems: YamlPro
   visit(doc, {
     Pair(_, pair) {
       if (pair.key !== null && !isScalar(pair.key)) {
-        problems.push({ line: lineAt(rangeStart(pair.key) ?? 0), message: 'a mapping key must be a plain string, not a list or mapping' });
+        problems.push({ line: lineAt(isNode(pair.key) ? (pair.key.range?.[0] ?? 0) : 0), message: 'a mapping key must be a plain string, not a list or mapping' });
       }
     },
   });
@@ -67,28 +67,7 @@ function firstLine(message: string): string {
   return message.split('\n')[0] ?? message;
 }
 
-/** Walks the syntax tree as far as the path exists; a mapping entry is located by its key. */
+/** The line a field path points at (see offsetOfPath). */
 function lineOfPath(doc: Document, lines: LineCounter, path: string): number {
-  let node: unknown = doc.contents;
-  let offset = rangeStart(node) ?? 0;
-  for (const key of splitPath(path) ?? []) {
-    if (isMap(node)) {
-      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === String(key));
-      if (pair === undefined) break;
-      offset = rangeStart(pair.key) ?? offset;
-      node = pair.value;
-    } else if (isSeq(node) && typeof key === 'number') {
-      const item: unknown = node.items[key];
-      if (item === undefined) break;
-      offset = rangeStart(item) ?? offset;
-      node = item;
-    } else {
-      break;
-    }
-  }
-  return lines.linePos(offset).line;
-}
-
-function rangeStart(node: unknown): number | undefined {
-  return isNode(node) ? node.range?.[0] : undefined;
+  return lines.linePos(offsetOfPath(doc, splitPath(path) ?? []) ?? 0).line;
 }
