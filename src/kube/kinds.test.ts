@@ -8,7 +8,7 @@ describe('KINDS', () => {
       const k = KINDS[kind];
       assert.equal(k.kind, kind);
       assert.equal(k.apiVersion, k.group ? `${k.group}/${k.version}` : k.version);
-      assert.match(k.plural, /^[a-z]+s$/);
+      assert.match(k.plural, /^[a-z][a-z0-9]*s$/);
       if (!k.statusSubresource) assert.equal(k.statusOnCreate, 'keep');
     }
   });
@@ -18,6 +18,10 @@ describe('KINDS', () => {
     assert.equal(KINDS.NodeClaim.apiVersion, 'karpenter.sh/v1');
     assert.equal(KINDS.NodeClaim.unconditionalUpdate, false);
     assert.equal(KINDS.PodDisruptionBudget.apiVersion, 'policy/v1');
+    assert.equal(KINDS.EC2NodeClass.apiVersion, 'karpenter.k8s.aws/v1');
+    assert.equal(KINDS.EC2NodeClass.plural, 'ec2nodeclasses');
+    assert.equal(KINDS.EC2NodeClass.namespaced, false);
+    assert.equal(KINDS.EC2NodeClass.statusSubresource, true);
     assert.equal(KINDS.Lease.apiVersion, 'coordination.k8s.io/v1');
     assert.equal(KINDS.Event.apiVersion, 'events.k8s.io/v1');
     assert.equal(KINDS.Node.statusOnCreate, 'keep');

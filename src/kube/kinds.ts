@@ -6,6 +6,7 @@ import type {
   DaemonSet, Deployment, Event, Job, KubeObject, Lease, Node, PersistentVolume, PersistentVolumeClaim, Pod,
   PodDisruptionBudget, ReplicaSet, StatefulSet, StorageClass,
 } from '../apis/core.js';
+import type { EC2NodeClass } from '../apis/ec2nodeclass/types.js';
 import type { NodeClaim, NodePool } from '../apis/v1/types.js';
 
 /** core/v1 Namespace (not in apis/core.ts: only the client and tests need it). */
@@ -21,6 +22,7 @@ export interface KindMap {
   Node: Node;
   NodeClaim: NodeClaim;
   NodePool: NodePool;
+  EC2NodeClass: EC2NodeClass;
   PodDisruptionBudget: PodDisruptionBudget;
   PersistentVolume: PersistentVolume;
   PersistentVolumeClaim: PersistentVolumeClaim;
@@ -86,6 +88,7 @@ export const KINDS: { readonly [K in Kind]: KindInfo } = {
   Node: info('Node', '', 'v1', 'nodes', false, { statusOnCreate: 'keep' }),
   NodeClaim: info('NodeClaim', 'karpenter.sh', 'v1', 'nodeclaims', false, { unconditionalUpdate: false }),
   NodePool: info('NodePool', 'karpenter.sh', 'v1', 'nodepools', false, { unconditionalUpdate: false }),
+  EC2NodeClass: info('EC2NodeClass', 'karpenter.k8s.aws', 'v1', 'ec2nodeclasses', false, { unconditionalUpdate: false }),
   PodDisruptionBudget: info('PodDisruptionBudget', 'policy', 'v1', 'poddisruptionbudgets', true),
   PersistentVolume: info('PersistentVolume', '', 'v1', 'persistentvolumes', false, { initialStatus: { phase: 'Pending' } }),
   PersistentVolumeClaim: info('PersistentVolumeClaim', '', 'v1', 'persistentvolumeclaims', true, { initialStatus: { phase: 'Pending' } }),

@@ -72,10 +72,10 @@ describe('RealKubeClient on kube-apiserver', () => {
     // The project's CRDs, sent as plain JSON: client-node's typed CRD model would drop the
     // x-kubernetes-* keys it spells differently.
     const api = new ApiTransport(loadKubeConfig({ kind: 'file', path: cp.kubeconfigPath }));
-    for (const { crd } of generateCrds().filter((g) => g.crd.spec.group === 'karpenter.sh')) {
+    for (const { crd } of generateCrds().filter((g) => g.crd.spec.group === 'karpenter.sh' || g.crd.spec.group === 'karpenter.k8s.aws')) {
       await api.request(`installing CRD ${crd.metadata.name}`, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd });
     }
-    for (const kind of ['NodePool', 'NodeClaim'] as const) {
+    for (const kind of ['NodePool', 'NodeClaim', 'EC2NodeClass'] as const) {
       await eventually(`the ${kind} resource to be served`, () => client.list(kind).then(() => true, () => undefined));
     }
   });
