@@ -83,6 +83,22 @@ describe('parseOperatorOptions', () => {
     fails([], {}, '--cloud-provider: required (or set CLOUD_PROVIDER)');
   });
 
+  it('parses the aws cluster settings from flags or their environment variables, and checks their form', () => {
+    const o = parse(['--cloud-provider', 'aws', '--kubernetes-version', '1.31', '--cluster-cidr', '10.100.0.0/16'], {
+      CLUSTER_CA_BUNDLE: 'dGVzdCBDQQ==', AWS_ENDPOINT_URL: 'http://127.0.0.1:5000', AWS_REGION: 'eu-west-1',
+    });
+    assert.equal(o.kubernetesVersion, '1.31');
+    assert.equal(o.clusterCidr, '10.100.0.0/16');
+    assert.equal(o.clusterCABundle, 'dGVzdCBDQQ==');
+    assert.equal(o.awsEndpointUrl, 'http://127.0.0.1:5000');
+    assert.equal(o.awsRegion, 'eu-west-1');
+    assert.equal(parse(BASE).kubernetesVersion, undefined);
+    fails([...BASE, '--kubernetes-version', 'v1.31.2'], {}, '--kubernetes-version: invalid Kubernetes version "v1.31.2" (need major.minor, e.g. "1.31")');
+    fails([...BASE, '--cluster-cidr', '10.0.0.0'], {}, '--cluster-cidr: invalid CIDR "10.0.0.0"');
+    fails([...BASE, '--cluster-ca-bundle=not base64!'], {}, '--cluster-ca-bundle: must be base64 (of the PEM bundle)');
+    fails([...BASE, '--aws-endpoint-url', 'localhost:5000'], {}, /^--aws-endpoint-url: invalid URL/);
+  });
+
   it('refuses contradictory timings', () => {
     fails([...BASE, '--batch-idle-duration=20s'], {}, '--batch-idle-duration (20s) must not exceed --batch-max-duration (10s)');
     fails([...BASE, '--renew-deadline=15s'], {}, '--renew-deadline (15s) must be shorter than --lease-duration (15s)');

@@ -42,6 +42,15 @@ const checkUrl = (v: string): string | undefined => {
 
 const checkNonEmpty = (v: string): string | undefined => (v.trim() === '' ? 'must not be empty' : undefined);
 
+const checkBase64 = (v: string): string | undefined =>
+  /^[A-Za-z0-9+/]+={0,2}$/.test(v) && v.length % 4 === 0 ? undefined : 'must be base64 (of the PEM bundle)';
+
+const checkCidr = (v: string): string | undefined =>
+  /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/.test(v) ? undefined : `invalid CIDR "${v}"`;
+
+const checkMinorVersion = (v: string): string | undefined =>
+  /^1\.\d{1,3}$/.test(v) ? undefined : `invalid Kubernetes version "${v}" (need major.minor, e.g. "1.31")`;
+
 /** The flag table: the single source of the parser, the typed object and --help. */
 export const OPERATOR_FLAGS = {
   kubeconfig: optionalStringFlag('kubeconfig', 'KUBECONFIG', {
@@ -63,12 +72,28 @@ export const OPERATOR_FLAGS = {
     description: 'Name of the cluster: tags machines, scopes garbage collection and names the node class.',
   }),
   clusterEndpoint: optionalStringFlag('cluster-endpoint', 'CLUSTER_ENDPOINT', {
-    section: CLOUD, placeholder: '<url>', defaultText: '(discovered)', check: checkUrl,
+    section: CLOUD, placeholder: '<url>', defaultText: '(none; required for aws)', check: checkUrl,
     description: 'API server URL that new nodes join (aws user data).',
   }),
+  clusterCABundle: optionalStringFlag('cluster-ca-bundle', 'CLUSTER_CA_BUNDLE', {
+    section: CLOUD, placeholder: '<base64>', defaultText: '(none; required for aws)', check: checkBase64,
+    description: "Base64 of the cluster's CA bundle (PEM) that new nodes trust (aws user data).",
+  }),
+  clusterCidr: optionalStringFlag('cluster-cidr', 'CLUSTER_CIDR', {
+    section: CLOUD, placeholder: '<cidr>', defaultText: "(none: nodeadm's default)", check: checkCidr,
+    description: 'Service CIDR of the cluster, from which nodes derive the cluster DNS address (aws user data).',
+  }),
+  kubernetesVersion: optionalStringFlag('kubernetes-version', 'KUBERNETES_VERSION', {
+    section: CLOUD, placeholder: '<major.minor>', defaultText: '(none; required for aws)', check: checkMinorVersion,
+    description: 'Kubernetes version of the cluster ("1.31"): which EKS-optimised AMIs an alias selects (aws only).',
+  }),
   awsRegion: optionalStringFlag('aws-region', 'AWS_REGION', {
-    section: CLOUD, placeholder: '<region>', defaultText: "(the AWS SDK's default chain)", check: checkNonEmpty,
+    section: CLOUD, placeholder: '<region>', defaultText: '(none; required for aws)', check: checkNonEmpty,
     description: 'AWS region of the cluster (aws only).',
+  }),
+  awsEndpointUrl: optionalStringFlag('aws-endpoint-url', 'AWS_ENDPOINT_URL', {
+    section: CLOUD, placeholder: '<url>', defaultText: "(the services' public endpoints)", check: checkUrl,
+    description: 'One endpoint for every AWS service called (EC2, SQS, Pricing): a local API server such as moto (aws only).',
   }),
   interruptionQueue: optionalStringFlag('interruption-queue', 'INTERRUPTION_QUEUE', {
     section: CLOUD, placeholder: '<name>', defaultText: '(none: interruption handling off)', check: checkNonEmpty,
