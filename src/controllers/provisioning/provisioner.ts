@@ -41,6 +41,9 @@ const processCpuMs = (): number => {
   return (u.user + u.system) / 1000;
 };
 
+/** After a planned node initialises, how long kube-scheduler gets to bind its pods before a new round. */
+const INITIALIZED_RECHECK_MS = 10_000;
+
 export class Provisioner implements Quiescent {
   readonly name = 'provisioning';
   /** Pod → NodeClaim/Node nominations (share with the direct binder). */
@@ -134,6 +137,9 @@ export class Provisioner implements Quiescent {
       case 'Node':
         // Capacity planned for pods went away (a failed launch, say), or room freed for pods that fit nowhere.
         if (c.deleted && (this.#plannedOn(c.stateNode) || this.#reasons.size > 0)) this.trigger();
+        // A planned node is up: kube-scheduler may pack it differently from the plan and leave some of
+        // its pods pending, and nothing else would wake provisioning for them. Look again shortly.
+        else if (!c.deleted && c.stateNode.initialized && this.#plannedOn(c.stateNode)) this.#wakeIn(INITIALIZED_RECHECK_MS);
         return;
       case 'NodePool': {
         const name = c.nodePool.metadata.name ?? '';
