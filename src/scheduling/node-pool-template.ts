@@ -139,8 +139,8 @@ export function poolRequirements(p: SolverNodePool): Requirements {
   return requirements;
 }
 
-// The pool's compatible types, reused while the pool (uid and resourceVersion), the resource layout
-// and the very same instance type objects come back: controllers solve the same pools over and over
+// The pool's compatible types, reused while the same requirements, resource layout and the very same
+// instance type objects come back: controllers solve the same pools over and over
 // (every provisioning round, every consolidation simulation), and filtering a thousand types against
 // the pool's requirements each time dominated a day of simulation.
 const poolTypesCache = new Map<string, { readonly input: readonly InstanceType[]; readonly types: CompiledInstanceType[] }>();
@@ -153,9 +153,10 @@ function sameTypes(a: readonly InstanceType[], b: readonly InstanceType[]): bool
 }
 
 function poolTypes(p: SolverNodePool, space: ResourceSpace, requirements: Requirements): CompiledInstanceType[] {
-  const { uid, resourceVersion } = p.nodePool.metadata;
-  const key = uid && resourceVersion ? `${uid}|${resourceVersion}|${space.names.join(',')}` : undefined;
-  const hit = key !== undefined ? poolTypesCache.get(key) : undefined;
+  // Only the requirements and the types decide the filtering: the key names both, not the pool
+  // (two clusters in one process may well have pools with the same uid and resourceVersion).
+  const key = `${requirements.toString()}|${space.names.join(',')}`;
+  const hit = poolTypesCache.get(key);
   if (hit && sameTypes(hit.input, p.instanceTypes)) return hit.types;
   const types: CompiledInstanceType[] = [];
   for (const it of p.instanceTypes) {
@@ -164,10 +165,8 @@ function poolTypes(p: SolverNodePool, space: ResourceSpace, requirements: Requir
     if (!hasCompatibleOffering(t, requirements)) continue;
     types.push(t);
   }
-  if (key !== undefined) {
-    if (poolTypesCache.size >= POOL_TYPES_CACHE_LIMIT) poolTypesCache.clear();
-    poolTypesCache.set(key, { input: p.instanceTypes, types });
-  }
+  if (poolTypesCache.size >= POOL_TYPES_CACHE_LIMIT) poolTypesCache.clear();
+  poolTypesCache.set(key, { input: p.instanceTypes, types });
   return types;
 }
 
