@@ -117,7 +117,7 @@ async function deployment(kube: RealKubeClient): Promise<void> {
   })));
 }
 
-const appPods = async (kube: RealKubeClient): Promise<Pod[]> => (await kube.list('Pod', { namespace: NS, labelSelector: `app=${APP}` })).items;
+const appPods = async (kube: RealKubeClient): Promise<Pod[]> => (await kube.list('Pod', { namespace: NS, labelSelector: { matchLabels: { app: APP } } })).items;
 
 /** Waits until every pod is bound to a Ready kwok node and Running; returns the nodes used. */
 async function allRunning(kube: RealKubeClient, timeoutMs: number): Promise<Set<string>> {
@@ -128,7 +128,7 @@ async function allRunning(kube: RealKubeClient, timeoutMs: number): Promise<Set<
       .map((n) => n.metadata.name!));
     const running = pods.filter((p) => p.status?.phase === 'Running' && ready.has(p.spec?.nodeName ?? ''));
     if (pods.length !== PODS || running.length !== PODS) return `${running.length}/${pods.length} running, ${ready.size}/${nodes.items.length} nodes ready`;
-    return new Set(running.map((p) => p.spec!.nodeName!));
+    return new Set(running.map((p) => p.spec?.nodeName ?? ''));
   });
 }
 
@@ -179,7 +179,11 @@ describe('the full flow on kube-apiserver with kube-scheduler and kwok nodes', (
     t.diagnostic(`${unschedulable} pods seen Unschedulable; first NodeClaim ${firstClaim} ms; all ${PODS} Running on ${count} nodes ${since(t0)} ms after the pods were created`);
   });
 
-  it('consolidates the emptied nodes away once the pods are gone: no NodeClaim or Node is left', { todo: 'under investigation: the emptied nodes stay' }, async (t: TestContext) => {
+  it('consolidates the emptied nodes away once the pods are gone: no NodeClaim or Node is left', {
+    todo: 'kwok provider bug: a terminated kwok Node keeps its karpenter.sh/termination finalizer forever. The machine IS the Node, '
+      + 'so after the drain KwokCloudProvider.delete deletes the (finalizer-held) Node again without NodeClaimNotFoundError and get() '
+      + 'still finds it; node.termination never sees the machine gone, so the Node and its NodeClaim stay (Drained=True, InstanceTerminating=True)',
+  }, async (t: TestContext) => {
     const t0 = performance.now();
     await kube.patch('Deployment', APP, { spec: { replicas: 0 } }, NS);
     await kube.patch('ReplicaSet', `${APP}-1`, { spec: { replicas: 0 } }, NS);
@@ -188,9 +192,11 @@ describe('the full flow on kube-apiserver with kube-scheduler and kwok nodes', (
       const left = (await appPods(kube)).length;
       return left === 0 ? true : `${left} pods left`;
     });
-    await until('every NodeClaim and Node to be gone', 45_000, async () => {
+    await until('every NodeClaim and Node to be gone', 30_000, async () => {
       const [claims, nodes] = await Promise.all([kube.list('NodeClaim'), kube.list('Node')]);
-      return claims.items.length + nodes.items.length === 0 ? true : `${claims.items.length} NodeClaims, ${nodes.items.length} Nodes`;
+      if (claims.items.length + nodes.items.length === 0) return true;
+      const deleting = nodes.items.filter((n) => n.metadata.deletionTimestamp).map((n) => `${n.metadata.name!} [${(n.metadata.finalizers ?? []).join(',')}]`);
+      return `${claims.items.length} NodeClaims, ${nodes.items.length} Nodes (being deleted: ${deleting.join(' ') || 'none'})`;
     });
     t.diagnostic(`scaled to zero and consolidated away in ${since(t0)} ms`);
   });
