@@ -1,15 +1,17 @@
 /**
  * Cloud providers by name, as `--cloud-provider` selects them: each factory builds the provider
  * the controllers call and the helpers that must run only on the leader (the kwok node agent,
- * resuming kwok launches after a restart).
+ * resuming kwok launches after a restart, polling the aws interruption queue).
  */
 import { KwokCloudProvider } from '../cloudprovider/kwok/kwok-cloud-provider.js';
 import { KwokNodeAgent } from '../cloudprovider/kwok/node-agent.js';
 import type { CloudProvider } from '../cloudprovider/cloud-provider.js';
 import type { UnavailableOfferings } from '../cloudprovider/unavailable-offerings.js';
 import type { Logger } from '../controllers/context.js';
+import type { InterruptionSource } from '../controllers/interruption/source.js';
 import type { KubeClient } from '../kube/types.js';
 import type { Clock } from '../utils/clock.js';
+import { awsSetup } from './aws-setup.js';
 import type { CloudProviderName, OperatorOptions } from './options.js';
 
 /** Something started when this replica starts leading and stopped when it stops. */
@@ -32,6 +34,8 @@ export interface CloudProviderSetup {
   readonly provider: CloudProvider;
   /** The provider's cache of offerings that failed for lack of capacity (shared with the controllers). */
   readonly unavailableOfferings: UnavailableOfferings;
+  /** Interruption notices for the interruption controller (aws with --interruption-queue); absent: none. */
+  readonly interruptions?: InterruptionSource;
   /** Fresh runnables for one term of leadership, started before the controllers. */
   leaderRunnables(): Runnable[];
   /** Releases timers and connections. */
@@ -77,13 +81,7 @@ export function kwokSetup(env: CloudProviderEnv): CloudProviderSetup {
   };
 }
 
-function awsNotWired(): CloudProviderSetup {
-  throw new CloudProviderSetupError(
-    '--cloud-provider aws: the aws provider (src/cloudprovider/aws) is not wired into the controller yet; use --cloud-provider kwok',
-  );
-}
-
 export const CLOUD_PROVIDER_FACTORIES: Readonly<Record<CloudProviderName, CloudProviderFactory>> = {
   kwok: kwokSetup,
-  aws: awsNotWired,
+  aws: (env) => awsSetup(env),
 };

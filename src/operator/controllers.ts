@@ -4,6 +4,7 @@
  * cluster state has synced), and they are stopped in reverse order when it ends.
  */
 import type { ControllerContext } from '../controllers/context.js';
+import type { InterruptionSource } from '../controllers/interruption/source.js';
 import type { Metrics } from '../controllers/metrics.js';
 import { NodewrightControllers } from '../controllers/nodewright.js';
 
@@ -13,18 +14,25 @@ export interface Startable {
   stop(): Promise<void>;
 }
 
+/** What the cloud provider setup offers the controllers beyond the context. */
+export interface CloudExtras {
+  /** Interruption notices (aws with --interruption-queue); absent: no interruption controller. */
+  readonly interruptions?: InterruptionSource;
+}
+
 export interface ControllerRegistration {
   /** Dotted, as the controller's own name ("nodeclaim.lifecycle"). */
   readonly name: string;
   /** Built afresh for each term of leadership. May throw: the term then fails to start and the operator exits. */
-  build(ctx: ControllerContext, metrics: Metrics): Startable;
+  build(ctx: ControllerContext, metrics: Metrics, cloud?: CloudExtras): Startable;
 }
 
 /**
  * The controllers of `nodewright controller`: the whole set (nodepool status, provisioning, direct
- * binding, nodeclaim lifecycle, termination, disruption, garbage collection), composed in
+ * binding, nodeclaim lifecycle, termination, disruption, garbage collection, and interruption when
+ * the cloud offers notices), composed in
  * controllers/nodewright.ts exactly as the simulator runs them.
  */
 export const CONTROLLERS: readonly ControllerRegistration[] = [
-  { name: 'nodewright', build: (ctx) => new NodewrightControllers(ctx) },
+  { name: 'nodewright', build: (ctx, _metrics, cloud) => new NodewrightControllers(ctx, cloud?.interruptions ? { interruptions: cloud.interruptions } : {}) },
 ];

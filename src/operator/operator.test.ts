@@ -147,7 +147,7 @@ describe('runController', () => {
     const clock = new VirtualClock();
     const kube = new MemoryKubeClient({ clock });
     assert.equal(await runController([], aws.io, { env: { CLOUD_PROVIDER: 'aws' }, kube, clock, log: silentLogger }), 2);
-    assert.match(aws.err.join(''), /--cloud-provider aws: the aws provider .* is not wired/);
+    assert.match(aws.err.join(''), /--cloud-provider aws: missing required settings: --aws-region \(or AWS_REGION\)/);
     kube.close();
   });
 

@@ -96,8 +96,8 @@ export const OPERATOR_FLAGS = {
     description: 'One endpoint for every AWS service called (EC2, SQS, Pricing): a local API server such as moto (aws only).',
   }),
   interruptionQueue: optionalStringFlag('interruption-queue', 'INTERRUPTION_QUEUE', {
-    section: CLOUD, placeholder: '<name>', defaultText: '(none: interruption handling off)', check: checkNonEmpty,
-    description: 'SQS queue receiving spot interruption, rebalance and instance state events (aws only).',
+    section: CLOUD, placeholder: '<url>', defaultText: '(none: interruption handling off)', check: checkUrl,
+    description: 'URL of the SQS queue receiving spot interruption, rebalance and instance state events (aws only).',
   }),
   kwokRegistrationDelayMs: durationFlag('kwok-registration-delay', 'KWOK_REGISTRATION_DELAY', '5s', {
     section: CLOUD, description: 'How long after launch a kwok node registers its Node object (kwok only).',
