@@ -1,0 +1,124 @@
+/**
+ * `--cloud-provider aws` set up from parsed flags against moto: node classes come from the
+ * KubeClient, a NodeClaim launches a tagged instance, and with --interruption-queue the leader's
+ * runnable polls the queue and hands notices for our instances to subscribers.
+ */
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CAPACITY_TYPE_LABEL, NODEPOOL_LABEL } from '../apis/labels.js';
+import { NodeClaimNotFoundError, NodeClassNotReadyError } from '../cloudprovider/cloud-provider.js';
+import type { AwsWorld } from '../cloudprovider/aws/fixtures.js';
+import { awsClaim, awsNodePool, CLUSTER, ec2NodeClass, startAwsWorld, TEST_PATTERNS } from '../cloudprovider/aws/fixtures.js';
+import { silentLogger } from '../controllers/context.js';
+import type { InterruptionMessage } from '../controllers/interruption/source.js';
+import { MemoryKubeClient } from '../kube/memory/memory-client.js';
+import { MOTO_KUBERNETES_VERSION } from '../test/moto.js';
+import { RealClock } from '../utils/clock.js';
+import { awsSetup } from './aws-setup.js';
+import { CLOUD_PROVIDER_FACTORIES } from './cloud-providers.js';
+import { parseOperatorOptions } from './options.js';
+
+const world: Promise<AwsWorld> = startAwsWorld();
+world.catch(() => undefined);
+after(async () => {
+  await (await world.catch(() => undefined))?.moto.stop();
+});
+
+/** moto's SQS through its query protocol (operator/ may not use the AWS SDK directly). */
+async function sqsQuery(endpoint: string, params: Record<string, string>): Promise<string> {
+  const res = await fetch(endpoint, {
+    method: 'POST',
+    // moto picks the service from the credential scope of the (unchecked) signature.
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: 'AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: new URLSearchParams({ Version: '2012-11-05', ...params }).toString(),
+  });
+  const text = await res.text();
+  assert.equal(res.status, 200, text);
+  return text;
+}
+
+function awsOptions(w: AwsWorld, extra: string[] = []) {
+  const r = parseOperatorOptions([
+    '--cloud-provider', 'aws', '--aws-region', w.moto.region, '--aws-endpoint-url', w.moto.endpoint, '--cluster-name', CLUSTER,
+    '--cluster-endpoint', 'https://api.test-cluster.example.com', '--cluster-ca-bundle', Buffer.from('test CA').toString('base64'),
+    '--cluster-cidr', '10.100.0.0/16', '--kubernetes-version', MOTO_KUBERNETES_VERSION, ...extra,
+  ], {});
+  assert.equal(r.kind, 'options');
+  return r.options;
+}
+
+const overrides = (w: AwsWorld) => ({ credentials: w.moto.credentials, instanceTypePatterns: TEST_PATTERNS, retry: { attempts: 4, baseMs: 20, maxMs: 200 } });
+
+describe('--cloud-provider aws on moto', () => {
+  it('is the factory of the aws name, and launches a NodeClaim with the EC2NodeClass read from the API server', async () => {
+    const w = await world;
+    const clock = new RealClock();
+    const kube = new MemoryKubeClient({ clock });
+    // The factory table builds without credentials overrides: it must at least construct.
+    CLOUD_PROVIDER_FACTORIES.aws({ options: awsOptions(w), kube, clock, log: silentLogger }).close();
+    const setup = awsSetup({ options: awsOptions(w), kube, clock, log: silentLogger }, overrides(w));
+    try {
+      assert.equal(setup.provider.name, 'aws');
+      assert.equal(setup.interruptions, undefined, 'no queue: no interruptions');
+      assert.deepEqual(setup.leaderRunnables(), []);
+      const pool = awsNodePool();
+      const claim = awsClaim(pool, { requirements: [{ key: CAPACITY_TYPE_LABEL, operator: 'In', values: ['on-demand'] }, { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] });
+      await assert.rejects(setup.provider.create(claim), NodeClassNotReadyError, 'no EC2NodeClass yet');
+      await kube.create('EC2NodeClass', ec2NodeClass());
+      const before = w.moto.faults.forwarded('CreateFleet');
+      const launched = await setup.provider.create(claim);
+      assert.equal(w.moto.faults.forwarded('CreateFleet') - before, 1);
+      const providerID = launched.status!.providerID!;
+      assert.match(providerID, /^aws:\/\/\/us-east-1[abc]\/i-[0-9a-f]+$/);
+      const got = await setup.provider.get(providerID);
+      assert.equal(got.metadata.name, claim.metadata.name);
+      assert.equal(got.metadata.labels![NODEPOOL_LABEL], 'default');
+      assert.ok((await setup.provider.list()).some((c) => c.status?.providerID === providerID));
+      await setup.provider.delete(launched);
+      await assert.rejects(setup.provider.get(providerID), NodeClaimNotFoundError);
+    } finally {
+      setup.close();
+      kube.close();
+    }
+  });
+
+  it('with --interruption-queue, polls the queue while leading and delivers notices for our instances', async () => {
+    const w = await world;
+    const created = await sqsQuery(w.moto.directEndpoint, { Action: 'CreateQueue', QueueName: 'nodewright-setup-test' });
+    const queueUrl = /<QueueUrl>([^<]+)<\/QueueUrl>/.exec(created)?.[1];
+    assert.ok(queueUrl, created);
+    const clock = new RealClock();
+    const kube = new MemoryKubeClient({ clock });
+    await kube.create('EC2NodeClass', ec2NodeClass());
+    const setup = awsSetup({ options: awsOptions(w, ['--interruption-queue', queueUrl]), kube, clock, log: silentLogger }, { ...overrides(w), sqsWaitTimeSeconds: 1 });
+    const runnables = setup.leaderRunnables();
+    try {
+      const pool = awsNodePool();
+      const launched = await setup.provider.create(awsClaim(pool, { requirements: [{ key: CAPACITY_TYPE_LABEL, operator: 'In', values: ['spot'] }, { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] }));
+      const providerID = launched.status!.providerID!;
+      const instanceId = /i-[0-9a-f]+$/.exec(providerID)![0];
+      const got: InterruptionMessage[] = [];
+      assert.ok(setup.interruptions);
+      setup.interruptions.subscribe((m) => got.push(m));
+      assert.deepEqual(runnables.map((r) => r.name), ['aws.interruption-queue']);
+      for (const r of runnables) await r.start();
+      await sqsQuery(w.moto.directEndpoint, {
+        Action: 'SendMessage', QueueUrl: queueUrl,
+        MessageBody: JSON.stringify({ version: '0', id: 'evt-1', 'detail-type': 'EC2 Spot Instance Interruption Warning', source: 'aws.ec2', account: '123456789012', time: '2024-05-01T12:00:00Z', region: w.moto.region, resources: [], detail: { 'instance-id': instanceId, 'instance-action': 'terminate' } }),
+      });
+      for (let i = 0; i < 100 && got.length === 0; i++) await sleep(50);
+      assert.equal(got.length, 1, 'one notice delivered');
+      assert.equal(got[0]!.kind, 'SpotInterruption');
+      assert.equal(got[0]!.providerID, providerID);
+      await setup.provider.delete(launched);
+    } finally {
+      for (const r of [...runnables].reverse()) await r.stop();
+      setup.close();
+      kube.close();
+    }
+  });
+});
