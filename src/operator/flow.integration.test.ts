@@ -179,11 +179,7 @@ describe('the full flow on kube-apiserver with kube-scheduler and kwok nodes', (
     t.diagnostic(`${unschedulable} pods seen Unschedulable; first NodeClaim ${firstClaim} ms; all ${PODS} Running on ${count} nodes ${since(t0)} ms after the pods were created`);
   });
 
-  it('consolidates the emptied nodes away once the pods are gone: no NodeClaim or Node is left', {
-    todo: 'kwok provider bug: a terminated kwok Node keeps its karpenter.sh/termination finalizer forever. The machine IS the Node, '
-      + 'so after the drain KwokCloudProvider.delete deletes the (finalizer-held) Node again without NodeClaimNotFoundError and get() '
-      + 'still finds it; node.termination never sees the machine gone, so the Node and its NodeClaim stay (Drained=True, InstanceTerminating=True)',
-  }, async (t: TestContext) => {
+  it('consolidates the emptied nodes away once the pods are gone: no NodeClaim or Node is left', async (t: TestContext) => {
     const t0 = performance.now();
     await kube.patch('Deployment', APP, { spec: { replicas: 0 } }, NS);
     await kube.patch('ReplicaSet', `${APP}-1`, { spec: { replicas: 0 } }, NS);

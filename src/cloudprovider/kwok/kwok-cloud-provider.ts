@@ -131,6 +131,9 @@ export class KwokCloudProvider implements CloudProvider {
     }
     const node = await this.#getNode(name, what);
     if (!node || !isKwokNodeOf(node, this.#cluster) || (providerID && node.spec?.providerID !== providerID)) this.#gone(what, providerID ?? name);
+    // A kwok machine is its Node: once the Node is being deleted the machine is gone, even while a
+    // finalizer (termination's own) still holds the object.
+    if (node.metadata.deletionTimestamp) this.#gone(what, providerID ?? name);
     try {
       await this.#kube.delete('Node', name, undefined, { preconditions: { uid: node.metadata.uid } });
     } catch (e) {
@@ -148,7 +151,7 @@ export class KwokCloudProvider implements CloudProvider {
     const pending = this.#pending.get(parsed.name);
     if (pending && !pending.cancelled && pending.launched.status?.providerID === providerID) return structuredClone(pending.launched);
     const node = await this.#getNode(parsed.name, what);
-    if (!node || !isKwokNodeOf(node, this.#cluster) || node.spec?.providerID !== providerID) this.#gone(what, providerID);
+    if (!node || !isKwokNodeOf(node, this.#cluster) || node.spec?.providerID !== providerID || node.metadata.deletionTimestamp) this.#gone(what, providerID);
     return claimFromKwokNode(node);
   }
 
