@@ -64,7 +64,8 @@ describe('--cloud-provider aws on moto', () => {
     try {
       assert.equal(setup.provider.name, 'aws');
       assert.equal(setup.interruptions, undefined, 'no queue: no interruptions');
-      assert.deepEqual(setup.leaderRunnables(), []);
+      const runnables = setup.leaderRunnables();
+      assert.deepEqual(runnables.map((r) => r.name), ['aws.ec2nodeclass-status']);
       const pool = awsNodePool();
       const claim = awsClaim(pool, { requirements: [{ key: CAPACITY_TYPE_LABEL, operator: 'In', values: ['on-demand'] }, { key: 'kubernetes.io/arch', operator: 'In', values: ['amd64'] }] });
       await assert.rejects(setup.provider.create(claim), NodeClassNotReadyError, 'no EC2NodeClass yet');
@@ -80,6 +81,19 @@ describe('--cloud-provider aws on moto', () => {
       assert.ok((await setup.provider.list()).some((c) => c.status?.providerID === providerID));
       await setup.provider.delete(launched);
       await assert.rejects(setup.provider.get(providerID), NodeClaimNotFoundError);
+
+      // The leader keeps the node class status current: resolved from moto, Ready.
+      for (const r of runnables) await r.start();
+      let status = (await kube.get('EC2NodeClass', 'default')).status;
+      for (let i = 0; i < 100 && status?.conditions === undefined; i++) {
+        await sleep(50);
+        status = (await kube.get('EC2NodeClass', 'default')).status;
+      }
+      for (const r of runnables) await r.stop();
+      assert.equal(status?.conditions?.find((c) => c.type === 'Ready')?.status, 'True', JSON.stringify(status?.conditions));
+      assert.deepEqual(status?.subnets?.map((s) => s.id).sort(), w.subnets.map((s) => s.id).sort());
+      assert.deepEqual(status?.securityGroups?.map((g) => g.id), [w.defaultGroup]);
+      assert.equal(status?.instanceProfile, 'nodewright-node');
     } finally {
       setup.close();
       kube.close();
@@ -104,7 +118,7 @@ describe('--cloud-provider aws on moto', () => {
       const got: InterruptionMessage[] = [];
       assert.ok(setup.interruptions);
       setup.interruptions.subscribe((m) => got.push(m));
-      assert.deepEqual(runnables.map((r) => r.name), ['aws.interruption-queue']);
+      assert.deepEqual(runnables.map((r) => r.name), ['aws.ec2nodeclass-status', 'aws.interruption-queue']);
       for (const r of runnables) await r.start();
       await sqsQuery(w.moto.directEndpoint, {
         Action: 'SendMessage', QueueUrl: queueUrl,

@@ -1,7 +1,7 @@
 /**
  * `--cloud-provider aws`: the AWS cloud provider built from the controller's flags, reading
- * EC2NodeClasses from the API server, and (with --interruption-queue) an SQS interruption source
- * polled only while this replica leads.
+ * EC2NodeClasses from the API server; while this replica leads, their statuses kept current and
+ * (with --interruption-queue) an SQS interruption source polled.
  */
 import type { EC2NodeClass } from '../apis/ec2nodeclass/types.js';
 import type { AwsCloudProviderOptions, NodeClassSource } from '../cloudprovider/aws/aws-cloud-provider.js';
@@ -15,6 +15,7 @@ import type { KubeClient } from '../kube/types.js';
 import type { Clock } from '../utils/clock.js';
 import type { CloudProviderEnv, CloudProviderSetup, Runnable } from './cloud-providers.js';
 import { CloudProviderSetupError } from './cloud-providers.js';
+import { NodeClassStatusLoop } from './ec2nodeclass-status.js';
 import type { OperatorOptions } from './options.js';
 
 type SqsClient = ReturnType<typeof sqsClient>;
@@ -164,8 +165,12 @@ export function awsSetup(env: CloudProviderEnv, overrides: AwsSetupOverrides = {
     unavailableOfferings: provider.unavailableOfferings,
     ...(interruptions === undefined ? {} : { interruptions }),
     leaderRunnables: (): Runnable[] => {
-      if (sqs === undefined || interruptions === undefined || queue === undefined) return [];
-      return [{
+      const statusLoop = new NodeClassStatusLoop({
+        kube, clock, status: (nc) => provider.nodeClassStatus(nc), onProblem: (problem, err) => log.warn({ err }, problem),
+      });
+      const runnables: Runnable[] = [{ name: 'aws.ec2nodeclass-status', start: () => statusLoop.start(), stop: () => statusLoop.stop() }];
+      if (sqs === undefined || interruptions === undefined || queue === undefined) return runnables;
+      runnables.push({
         name: 'aws.interruption-queue',
         start: () => {
           interruptions.attach(new SqsInterruptionSource({
@@ -176,7 +181,8 @@ export function awsSetup(env: CloudProviderEnv, overrides: AwsSetupOverrides = {
           log.info({ queue }, 'polling the interruption queue');
         },
         stop: () => interruptions.detach(),
-      }];
+      });
+      return runnables;
     },
     close: () => {
       sqs?.destroy();

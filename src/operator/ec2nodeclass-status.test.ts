@@ -65,8 +65,8 @@ describe('NodeClassStatusLoop', () => {
 
 describe('carryTransitionTimes', () => {
   it('keeps the old time only where the status is unchanged', () => {
-    const prev = { conditions: [{ type: 'A', status: 'True', reason: 'x', message: '', lastTransitionTime: 'old' }, { type: 'B', status: 'True', reason: 'x', message: '', lastTransitionTime: 'old' }] };
-    const next = { conditions: [{ type: 'A', status: 'True', reason: 'x', message: '', lastTransitionTime: 'new' }, { type: 'B', status: 'False', reason: 'y', message: '', lastTransitionTime: 'new' }] };
+    const prev: EC2NodeClassStatus = { conditions: [{ type: 'A', status: 'True', reason: 'x', message: '', lastTransitionTime: 'old' }, { type: 'B', status: 'True', reason: 'x', message: '', lastTransitionTime: 'old' }] };
+    const next: EC2NodeClassStatus = { conditions: [{ type: 'A', status: 'True', reason: 'x', message: '', lastTransitionTime: 'new' }, { type: 'B', status: 'False', reason: 'y', message: '', lastTransitionTime: 'new' }] };
     assert.deepEqual(carryTransitionTimes(prev, next).conditions!.map((c) => c.lastTransitionTime), ['old', 'new']);
   });
 });
