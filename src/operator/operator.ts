@@ -205,7 +205,7 @@ export class Operator {
     }
     const runnables: Runnable[] = this.#cloud.leaderRunnables();
     for (const reg of this.#controllers) {
-      const built = reg.build(this.ctx, this.metrics);
+      const built = reg.build(this.ctx, this.metrics, this.#cloud.interruptions ? { interruptions: this.#cloud.interruptions } : {});
       runnables.push({ name: reg.name, start: () => built.start(), stop: () => built.stop() });
     }
     for (const r of runnables) {
