@@ -148,7 +148,6 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
     if (ok) usable.push({ option: o, room });
   }
   if (usable.length === 0) return undefined;
-  const frontier = efficientFrontier(usable);
 
   // Buckets of pods by memory-to-cpu ratio, equal counts, in ratio order.
   const byRatio = [...pods].sort((a, b) => ratio(a) - ratio(b));
@@ -164,15 +163,10 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
     }
     prefix.push(acc);
   }
-  const memo = new Map<number, { u: Usable; cost: number } | undefined>();
   const groupCost = (i: number, j: number): { u: Usable; cost: number } | undefined => {
-    const key = i * (nb + 1) + j;
-    if (memo.has(key)) return memo.get(key);
     const a = prefix[i]!;
     const b = prefix[j]!;
-    const g = bestType(frontier, b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!);
-    memo.set(key, g);
-    return g;
+    return bestType(usable, b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!);
   };
 
   // Dynamic programme over contiguous splits: best[k][j] = cheapest cover of buckets [0, j) with k groups.
@@ -216,28 +210,6 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
     if (!failed && (!best || price < best.pricePerHour)) best = { bins, pricePerHour: price };
   }
   return best;
-}
-
-/**
- * The options that can be the cheapest fractional cover of some group: a type whose price per cpu,
- * per byte and per pod slot are all no better than another's (the larger one on ties) never wins.
- * Hundreds of EC2 types come down to a few dozen, which keeps the split search cheap.
- */
-function efficientFrontier(usable: readonly Usable[]): Usable[] {
-  const perUnit = (u: Usable): [number, number, number] => {
-    const r = u.room;
-    const p = u.option.price;
-    return [r[CPU]! > 0 ? p / r[CPU]! : Infinity, r[MEM]! > 0 ? p / r[MEM]! : Infinity, r[PODS]! > 0 ? p / r[PODS]! : Infinity];
-  };
-  const units = usable.map((u) => ({ u, c: perUnit(u) }));
-  const kept: Usable[] = [];
-  for (const a of units) {
-    const dominated = units.some((b) => b !== a
-      && b.c[0] <= a.c[0] && b.c[1] <= a.c[1] && b.c[2] <= a.c[2]
-      && (b.c[0] < a.c[0] || b.c[1] < a.c[1] || b.c[2] < a.c[2] || b.u.room[CPU]! > a.u.room[CPU]!));
-    if (!dominated) kept.push(a.u);
-  }
-  return kept;
 }
 
 function ratio(p: PodInfo): number {
