@@ -163,10 +163,16 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
     }
     prefix.push(acc);
   }
+  // Each group's best type is the same whatever the number of groups: compute it once.
+  const memo = new Map<number, { u: Usable; cost: number } | undefined>();
   const groupCost = (i: number, j: number): { u: Usable; cost: number } | undefined => {
+    const key = i * (nb + 1) + j;
+    if (memo.has(key)) return memo.get(key);
     const a = prefix[i]!;
     const b = prefix[j]!;
-    return bestType(usable, b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!);
+    const g = bestType(usable, b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!);
+    memo.set(key, g);
+    return g;
   };
 
   // Dynamic programme over contiguous splits: best[k][j] = cheapest cover of buckets [0, j) with k groups.
