@@ -279,3 +279,29 @@ export function checkName(metadata: unknown, problems: Problems, options: { allo
     problems.add('metadata.name', `must be at most 63 characters: it becomes the value of the ${options.labelValue} label on every node`);
   }
 }
+
+/**
+ * The checks every karpenter.sh resource starts with: an object, its apiVersion, its name and a
+ * spec mapping. Returns the spec to check further, or undefined when there is none to check (the
+ * problem is already recorded).
+ */
+export function checkResourceHeader(
+  obj: unknown,
+  kind: string,
+  apiVersion: string,
+  problems: Problems,
+  nameOptions: { allowGenerateName?: boolean; labelValue?: string },
+): Record<string, unknown> | undefined {
+  if (!isRecord(obj)) {
+    problems.add('', `must be a ${kind} object, got ${describe(obj)}`);
+    return undefined;
+  }
+  checkApiVersion(obj.apiVersion, apiVersion, problems);
+  checkName(obj.metadata, problems, nameOptions);
+  const spec = obj.spec;
+  if (!isRecord(spec)) {
+    problems.add('spec', spec === undefined ? 'is required' : `must be a mapping, got ${describe(spec)}`);
+    return undefined;
+  }
+  return spec;
+}

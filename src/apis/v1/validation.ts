@@ -7,22 +7,21 @@ import { CronError, parseCron } from '../../utils/cron.js';
 import { NODEPOOL_LABEL } from '../labels.js';
 import {
   BUDGET_DURATION,
-  DURATION,
-  DURATION_OR_NEVER,
-  Problems,
   checkAnnotations,
-  checkApiVersion,
   checkDuration,
   checkInteger,
   checkLabels,
-  checkName,
   checkNodeClassRef,
   checkQuantities,
   checkRequirements,
+  checkResourceHeader,
   checkTaints,
   childPath,
   describe,
+  DURATION,
+  DURATION_OR_NEVER,
   isRecord,
+  Problems,
 } from './validation-fields.js';
 import type { RequirementRules, ValidationProblem } from './validation-fields.js';
 import { API_VERSION, DISRUPTION_REASONS } from './types.js';
@@ -52,17 +51,8 @@ export function formatProblems(problems: readonly ValidationProblem[]): string {
  */
 export function validateNodePool(nodePool: unknown): ValidationProblem[] {
   const problems = new Problems();
-  if (!isRecord(nodePool)) {
-    problems.add('', `must be a NodePool object, got ${describe(nodePool)}`);
-    return problems.list;
-  }
-  checkApiVersion(nodePool.apiVersion, API_VERSION, problems);
-  checkName(nodePool.metadata, problems, { labelValue: NODEPOOL_LABEL });
-  const spec = nodePool.spec;
-  if (!isRecord(spec)) {
-    problems.add('spec', spec === undefined ? 'is required' : `must be a mapping, got ${describe(spec)}`);
-    return problems.list;
-  }
+  const spec = checkResourceHeader(nodePool, 'NodePool', API_VERSION, problems, { labelValue: NODEPOOL_LABEL });
+  if (!spec) return problems.list;
   checkTemplate(spec.template, 'spec.template', problems);
   checkDisruption(spec.disruption, 'spec.disruption', problems);
   checkQuantities(spec.limits, 'spec.limits', problems);
@@ -83,17 +73,8 @@ export function validateNodePool(nodePool: unknown): ValidationProblem[] {
  */
 export function validateNodeClaim(nodeClaim: unknown): ValidationProblem[] {
   const problems = new Problems();
-  if (!isRecord(nodeClaim)) {
-    problems.add('', `must be a NodeClaim object, got ${describe(nodeClaim)}`);
-    return problems.list;
-  }
-  checkApiVersion(nodeClaim.apiVersion, API_VERSION, problems);
-  checkName(nodeClaim.metadata, problems, { allowGenerateName: true });
-  const spec = nodeClaim.spec;
-  if (!isRecord(spec)) {
-    problems.add('spec', spec === undefined ? 'is required' : `must be a mapping, got ${describe(spec)}`);
-    return problems.list;
-  }
+  const spec = checkResourceHeader(nodeClaim, 'NodeClaim', API_VERSION, problems, { allowGenerateName: true });
+  if (!spec) return problems.list;
   checkClaimSpec(spec, 'spec', problems, NODECLAIM_REQUIREMENTS);
   if (spec.resources !== undefined) {
     if (!isRecord(spec.resources)) problems.add('spec.resources', `must be a mapping, got ${describe(spec.resources)}`);

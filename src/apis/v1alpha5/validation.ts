@@ -6,18 +6,17 @@ import { DurationError, parseDuration } from '../../utils/duration.js';
 import { QuantityError, parseQuantity } from '../../utils/quantity.js';
 import { NODEPOOL_LABEL, PROVISIONER_NAME_LABEL } from '../labels.js';
 import {
-  Problems,
   checkAnnotations,
-  checkApiVersion,
   checkInteger,
   checkLabels,
-  checkName,
   checkQuantities,
   checkRequirements,
+  checkResourceHeader,
   checkTaints,
   childPath,
   describe,
   isRecord,
+  Problems,
   requireString,
 } from '../v1/validation-fields.js';
 import type { RequirementRules, ValidationProblem } from '../v1/validation-fields.js';
@@ -41,17 +40,8 @@ const RESERVED_RESOURCES = ['cpu', 'memory', 'ephemeral-storage', 'pid'];
  */
 export function validateProvisioner(provisioner: unknown): ValidationProblem[] {
   const problems = new Problems();
-  if (!isRecord(provisioner)) {
-    problems.add('', `must be a Provisioner object, got ${describe(provisioner)}`);
-    return problems.list;
-  }
-  checkApiVersion(provisioner.apiVersion, API_VERSION, problems);
-  checkName(provisioner.metadata, problems, { labelValue: PROVISIONER_NAME_LABEL });
-  const spec = provisioner.spec;
-  if (!isRecord(spec)) {
-    problems.add('spec', spec === undefined ? 'is required' : `must be a mapping, got ${describe(spec)}`);
-    return problems.list;
-  }
+  const spec = checkResourceHeader(provisioner, 'Provisioner', API_VERSION, problems, { labelValue: PROVISIONER_NAME_LABEL });
+  if (!spec) return problems.list;
   checkLabels(spec.labels, 'spec.labels', problems, FORBIDDEN_KEYS);
   checkAnnotations(spec.annotations, 'spec.annotations', problems);
   checkTaints(
