@@ -228,13 +228,15 @@ export function expandJob(job: Job): Pod[] {
   return podSuffixes(`${namespace}/${name}`, count).map((suffix) => podFromTemplate(job.spec.template, `${name}-${suffix}`, namespace, labels, owner));
 }
 
-/** A Node with the pods bound to it, in the shape the solver reads as an existing node. */
+/** A Node with the pods bound to it, in the shape the solver reads as an existing node (SolverNode extends it). */
 export interface NodeWithPods {
   readonly name: string;
   readonly labels: Readonly<Record<string, string>>;
   readonly taints: readonly Taint[];
   readonly allocatable: ResourceList;
+  /** Pods bound (or nominated) to this node: they use its resources and count for topology. */
   readonly pods: readonly Pod[];
+  /** No new pod may go there (being disrupted or deleted); its pods still count for topology. */
   readonly unschedulable?: boolean;
   readonly nodePool?: string;
 }

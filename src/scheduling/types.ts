@@ -8,9 +8,9 @@ import type {
   PersistentVolumeClaim,
   Pod,
   StorageClass,
-  Taint,
 } from '../apis/core.js';
 import type { NodePool } from '../apis/v1/types.js';
+import type { NodeWithPods } from '../apis/workloads.js';
 import type { InstanceType, Offering } from '../cloudprovider/types.js';
 import type { ResourceList } from '../utils/resources.js';
 
@@ -23,20 +23,14 @@ export interface SolverNodePool {
   readonly usage?: ResourceList;
 }
 
-/** A node that exists (or a NodeClaim in flight that will become one). */
-export interface SolverNode {
-  readonly name: string;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly taints: readonly Taint[];
-  readonly allocatable: ResourceList;
-  /** Pods bound (or nominated) to this node: they use its resources and count for topology. */
-  readonly pods: readonly Pod[];
+/**
+ * A node that exists (or a NodeClaim in flight that will become one): a node with its pods (the
+ * shape apis/workloads.ts builds from manifests), which use its resources and count for topology.
+ * `unschedulable` (being disrupted or deleted) keeps new pods off while its pods still count.
+ */
+export interface SolverNode extends NodeWithPods {
   /** A NodeClaim launched but not yet a Ready node; tried after the initialised nodes. */
   readonly inFlight?: boolean;
-  /** Being disrupted or deleted: no new pod may go there (its pods still count for topology). */
-  readonly unschedulable?: boolean;
-  /** Node-level daemonset pods are in `pods` already; nothing extra is reserved for them. */
-  readonly nodePool?: string;
 }
 
 export interface SolverVolumes {
