@@ -1,0 +1,240 @@
+/**
+ * The embedded cluster of the chaos tests: the memory API server and the simulated cloud on a
+ * VirtualClock, the cluster's stand-ins (kube-scheduler, kubelets, ReplicaSet controllers) replaying
+ * deployments, an invariant monitor, and the nodewright controller process, which the test kills
+ * and restarts at will (see generation.ts). Also the seed every chaos test prints and takes from
+ * NODEWRIGHT_CHAOS_SEED.
+ */
+import { randomInt } from 'node:crypto';
+import type { PodDisruptionBudget } from '../apis/core.js';
+import type { NodePool } from '../apis/v1/types.js';
+import { kwokCatalog } from '../cloudprovider/catalog/kwok.js';
+import { CloudProviderError, InsufficientCapacityError } from '../cloudprovider/cloud-provider.js';
+import type { SimCloudProviderOptions } from '../cloudprovider/sim/options.js';
+import { SimCloudProvider } from '../cloudprovider/sim/sim-cloud-provider.js';
+import type { InstanceType } from '../cloudprovider/types.js';
+import type { ControllerOptions, Decision } from '../controllers/context.js';
+import { DEFAULT_CONTROLLER_OPTIONS } from '../controllers/context.js';
+import { MemoryKubeClient } from '../kube/memory/memory-client.js';
+import { EmbeddedCluster } from '../sim/cluster/embedded-cluster.js';
+import { parseScenario } from '../sim/scenario/parse.js';
+import { nodePool } from '../test/builders.js';
+import { VirtualClock } from '../utils/clock.js';
+import { Random } from '../utils/random.js';
+import { ProcessKilledError } from './fence.js';
+import type { CallObserver } from './fence.js';
+import { ControllerGeneration } from './generation.js';
+import { InvariantMonitor } from './invariants.js';
+
+/**
+ * The seed of a chaos test: NODEWRIGHT_CHAOS_SEED when set ("random" draws one), else `fallback`.
+ * Printed, so a failing run can be replayed.
+ */
+export function chaosSeed(test: string, fallback: number): number {
+  const env = process.env['NODEWRIGHT_CHAOS_SEED'];
+  const seed = env === 'random' ? randomInt(1, 2 ** 31) : env ? Number(env) : fallback;
+  if (!Number.isSafeInteger(seed)) throw new RangeError(`NODEWRIGHT_CHAOS_SEED must be an integer or "random", got ${env}`);
+  console.log(`# chaos ${test}: seed ${seed} (replay with NODEWRIGHT_CHAOS_SEED=${seed})`);
+  return seed;
+}
+
+export interface ChaosDeployment {
+  name: string;
+  replicas: number;
+  cpu: string;
+  memory: string;
+  /** A PodDisruptionBudget over the deployment's pods with this minAvailable. */
+  minAvailable?: number | string;
+  nodeSelector?: Record<string, string>;
+}
+
+export interface ChaosClusterOptions {
+  seed: number;
+  deployments: readonly ChaosDeployment[];
+  instanceTypes?: readonly InstanceType[];
+  sim?: Partial<Omit<SimCloudProviderOptions, 'clock' | 'kube' | 'instanceTypes' | 'seed'>>;
+  /** Edits the NodePool "default" (default: WhenEmptyOrUnderutilized after 30 s). */
+  pool?: (np: NodePool) => void;
+  options?: Partial<ControllerOptions>;
+  gcIntervalMs?: number;
+}
+
+function scenarioText(o: ChaosClusterOptions): string {
+  const deployments = o.deployments.map((d) => ({
+    name: d.name, replicas: [{ at: '0s', count: d.replicas }],
+    pod: { requests: { cpu: d.cpu, memory: d.memory }, ...(d.nodeSelector ? { nodeSelector: d.nodeSelector } : {}) },
+  }));
+  const pdbs = o.deployments.filter((d) => d.minAvailable !== undefined)
+    .map((d) => ({ name: d.name, selector: { matchLabels: { app: d.name } }, minAvailable: d.minAvailable }));
+  return JSON.stringify({
+    name: 'chaos', seed: o.seed, horizon: '700h',
+    cluster: {
+      catalog: { name: 'kwok' },
+      nodePools: [{ metadata: { name: 'default' }, spec: { template: { spec: { nodeClassRef: { group: 'sim.nodewright.dev', kind: 'SimNodeClass', name: 'default' }, requirements: [] } } } }],
+    },
+    workload: { deployments, podDisruptionBudgets: pdbs },
+  });
+}
+
+/** A cloud fault's kind, from the error a controller got. */
+export function faultKind(e: unknown): string | undefined {
+  if (e instanceof InsufficientCapacityError) return 'insufficient-capacity';
+  if (!(e instanceof CloudProviderError) || !e.retryable) return undefined;
+  if (/RequestLimitExceeded/.test(e.message)) return 'throttle';
+  if (/InternalError/.test(e.message)) return '5xx';
+  if (/timeout/.test(e.message)) return 'timeout';
+  return 'other';
+}
+
+export class ChaosCluster {
+  readonly clock = new VirtualClock();
+  readonly random: Random;
+  readonly kube: MemoryKubeClient;
+  readonly sim: SimCloudProvider;
+  readonly cluster: EmbeddedCluster;
+  readonly monitor: InvariantMonitor;
+  readonly decisions: Decision[] = [];
+  /** Cloud faults the controllers met, by kind. */
+  readonly cloudFaults: Record<string, number> = {};
+  restarts = 0;
+  #gen: ControllerGeneration;
+  readonly #dying: Promise<void>[] = [];
+  readonly #o: ChaosClusterOptions;
+
+  private constructor(o: ChaosClusterOptions) {
+    this.#o = o;
+    this.random = new Random(o.seed).fork('chaos');
+    this.kube = new MemoryKubeClient({ clock: this.clock, seed: o.seed });
+    this.sim = new SimCloudProvider({ clock: this.clock, instanceTypes: o.instanceTypes ?? kwokCatalog(), kube: this.kube, seed: o.seed, ...o.sim });
+    const parsed = parseScenario(scenarioText(o), 'chaos');
+    if (!parsed.scenario) throw new Error(`building the chaos scenario: ${JSON.stringify(parsed.problems)}`);
+    this.cluster = new EmbeddedCluster({ clock: this.clock, kube: this.kube, scenario: parsed.scenario, initialNodes: false, metrics: false });
+    this.monitor = new InvariantMonitor({ kube: this.kube, sim: this.sim, expectedPods: (pdb) => this.#wanted(pdb) });
+    this.#gen = this.#newGeneration();
+  }
+
+  /** Builds the cluster, creates the NodePool and the workload, and starts the controller process. */
+  static async start(o: ChaosClusterOptions): Promise<ChaosCluster> {
+    const c = new ChaosCluster(o);
+    const np = nodePool();
+    np.spec.disruption = { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '30s', budgets: [{ nodes: '10%' }] };
+    o.pool?.(np);
+    await c.kube.create('NodePool', np);
+    await c.cluster.start();
+    await c.step(0);
+    return c;
+  }
+
+  get generation(): ControllerGeneration {
+    return this.#gen;
+  }
+
+  /** Scales a deployment (its ReplicaSet stand-in deletes or creates pods). */
+  async scale(name: string, replicas: number): Promise<void> {
+    const d = this.cluster.driver.deployment(name);
+    if (!d) throw new Error(`scaling deployment ${name}: no such deployment`);
+    await d.scale(replicas);
+  }
+
+  /** Kills the controller process and starts a fresh one over the same API server and cloud. */
+  restart(): void {
+    const old = this.#gen;
+    this.#dying.push(old.kill());
+    this.restarts++;
+    this.#gen = this.#newGeneration();
+  }
+
+  /** Steps virtual time by `ms`, starting the process's controllers once it has synced. */
+  async step(ms: number): Promise<void> {
+    this.#gen.poll();
+    await this.clock.step(ms);
+    this.#gen.poll();
+  }
+
+  /**
+   * Steps from timer to timer until `done()` holds, calling `chaos()` at each step (where a test
+   * injects its faults). @throws Error naming `what` after `limitMs` of virtual time.
+   */
+  async runUntil(what: string, done: () => boolean, limitMs: number, chaos: () => void = () => undefined): Promise<number> {
+    const start = this.clock.now();
+    for (;;) {
+      await this.step(0);
+      if (done()) return this.clock.now() - start;
+      chaos();
+      const next = this.clock.nextTimerAt() ?? this.clock.now() + 1_000;
+      if (next - start > limitMs) throw new Error(`chaos: ${what} not reached after ${limitMs / 1000} s of virtual time\n${this.describe()}`);
+      await this.clock.advanceTo(Math.max(next, this.clock.now()));
+    }
+  }
+
+  /** Steps `ms` of virtual time, timer to timer, calling `chaos()` at each step. */
+  async runFor(ms: number, chaos: () => void = () => undefined): Promise<void> {
+    const end = this.clock.now() + ms;
+    for (;;) {
+      await this.step(0);
+      if (this.clock.now() >= end) return;
+      chaos();
+      await this.clock.advanceTo(Math.max(Math.min(this.clock.nextTimerAt() ?? end, end), this.clock.now()));
+    }
+  }
+
+  /** One line of the cluster's state, for failure messages. */
+  describe(): string {
+    const counts = this.cluster.view.stageCounts();
+    const alive = this.sim.instances().filter((i) => i.state === 'running' || i.state === 'pending').length;
+    return `pods ${JSON.stringify(counts)}; nodes ${this.kube.count('Node')}; nodeclaims ${this.kube.count('NodeClaim')}; `
+      + `machines alive ${alive} of ${this.sim.instances().length}; restarts ${this.restarts}; violations ${JSON.stringify(this.monitor.violations)} `
+      + `${this.monitor.details.slice(0, 5).join(' | ')}`;
+  }
+
+  /** Stops the process and the cluster (waiting, with time moving, for killed processes to wind down). */
+  async stop(): Promise<void> {
+    this.#dying.push(this.#gen.kill());
+    let done = false;
+    const all = Promise.all(this.#dying).finally(() => {
+      done = true;
+    });
+    for (let i = 0; i < 10_000 && !done; i++) await this.clock.step(1_000);
+    await all;
+    await this.cluster.stop();
+    this.kube.close();
+  }
+
+  #newGeneration(): ControllerGeneration {
+    const o = this.#o;
+    const countFaults: CallObserver = {
+      failed: (_m, _a, e) => {
+        const kind = e instanceof ProcessKilledError ? undefined : faultKind(e);
+        if (kind) this.cloudFaults[kind] = (this.cloudFaults[kind] ?? 0) + 1;
+      },
+    };
+    return new ControllerGeneration(`nodewright-${this.restarts}`, {
+      clock: this.clock, kube: this.kube, cloud: this.sim, unavailableOfferings: this.sim.unavailableOfferings,
+      options: { ...DEFAULT_CONTROLLER_OPTIONS, ...o.options }, gcIntervalMs: o.gcIntervalMs ?? 30_000, decisions: this.decisions,
+      kubeObserver: (p) => this.monitor.kubeObserver(p),
+      cloudObserver: (p) => both(this.monitor.cloudObserver(p), countFaults),
+    });
+  }
+
+  #wanted(pdb: PodDisruptionBudget): number | undefined {
+    const d = this.cluster.driver.deployment(pdb.metadata.name ?? '', pdb.metadata.namespace ?? 'default');
+    return d?.wanted;
+  }
+}
+
+function both(a: CallObserver, b: CallObserver): CallObserver {
+  return {
+    before: (m, args) => {
+      a.before?.(m, args);
+      b.before?.(m, args);
+    },
+    after: (m, args, r) => {
+      a.after?.(m, args, r);
+      b.after?.(m, args, r);
+    },
+    failed: (m, args, e) => {
+      a.failed?.(m, args, e);
+      b.failed?.(m, args, e);
+    },
+  };
+}

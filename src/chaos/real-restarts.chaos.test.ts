@@ -1,0 +1,295 @@
+/**
+ * Controller restarts on a real kube-apiserver (with kube-scheduler, and kube-controller-manager's
+ * disruption controller so PodDisruptionBudgets have a status and evictions honour them): `nodewright
+ * controller --cloud-provider kwok` runs as its own process and is SIGKILLed and started again at
+ * seeded random points, RESTARTS times in all, during a scale-up and then a scale-down with
+ * consolidation. The test plays the ReplicaSet controller (none runs here): it keeps each set's pod
+ * count at its desired replicas, creating replacements for pods that were evicted.
+ *
+ * Invariants, once the cluster has settled after the last restart:
+ *  - pods-not-running: pods not Running on a Ready kwok Node;
+ *  - leaked-instance: kwok Nodes (the machines) without a NodeClaim;
+ *  - claim-without-instance: NodeClaims without their Node;
+ *  - double-launch: a Node created again for a NodeClaim that already had one (the Node is named
+ *    after its claim, so a claim launched twice shows as a second creation);
+ *  - pdb-violated: times more pods of the PDB-covered set were unavailable at once (not Ready, being
+ *    deleted, or on a Node that is gone) than the budget allows, counted from the moment the set first
+ *    became fully available. Watched through informers on every pod and Node change.
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { Node, Pod } from '../apis/core.js';
+import { generateCrds } from '../apis/crds/index.js';
+import type { NodePool } from '../apis/v1/types.js';
+import { KWOK_LABEL_INSTANCE_CPU } from '../cloudprovider/catalog/kwok.js';
+import { Informer } from '../kube/informer.js';
+import { loadKubeConfig } from '../kube/real/config.js';
+import { RealKubeClient } from '../kube/real/real-client.js';
+import { ApiTransport } from '../kube/real/transport.js';
+import { recordChaosFigures } from '../test/chaos-figures.js';
+import type { ControlPlane } from '../test/control-plane.js';
+import { startControlPlane } from '../test/control-plane.js';
+import { RealClock } from '../utils/clock.js';
+import { Random } from '../utils/random.js';
+
+const SEED = Number(process.env['NODEWRIGHT_CHAOS_SEED'] ?? 7);
+const RESTARTS_PER_PHASE = 5;
+const NS = 'default';
+const GUARDED = 6;
+const MAX_UNAVAILABLE = 1;
+const BULK_UP = 80;
+const BULK_DOWN = 6;
+const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | string>): Promise<T | string> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const v = await check().catch((e: unknown) => `error: ${String(e)}`);
+    if (typeof v !== 'string' || performance.now() > deadline) return v;
+    await sleep(200);
+  }
+}
+
+/** One `nodewright controller` process, leader-elected under a fixed identity (as a restarted container keeps its pod name). */
+function spawnController(cp: ControlPlane): { child: ChildProcess; exited: Promise<void>; log: () => string } {
+  const child = spawn(process.execPath, [
+    '--import', 'tsx', 'src/cli/main.ts', 'controller', '--cloud-provider', 'kwok',
+    '--leader-election-namespace', NS, '--leader-election-identity', 'chaos-replica',
+    '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '250ms',
+    '--bind-address', '127.0.0.1', '--metrics-port', '0', '--health-probe-port', '0', '--log-level', 'warn',
+    '--kwok-registration-delay', '1s', '--batch-idle-duration', '300ms', '--batch-max-duration', '3s',
+    '--disruption-interval', '1s', '--consolidation-validation', '500ms',
+  ], { cwd: repoRoot, env: { ...process.env, KUBECONFIG: cp.kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const onData = (b: Buffer): void => void (log = (log + b.toString()).slice(-20_000));
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  return { child, exited: new Promise((resolve) => child.once('exit', () => resolve())), log: () => log };
+}
+
+const pool: NodePool = {
+  apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'default' },
+  spec: {
+    template: {
+      spec: {
+        requirements: [{ key: KWOK_LABEL_INSTANCE_CPU, operator: 'In', values: ['4', '8'] }],
+        nodeClassRef: { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' },
+      },
+    },
+    disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '0s', budgets: [{ nodes: '100%' }] },
+  },
+};
+
+/** The ReplicaSet controller's part: keeps `desired` live pods per set, owned by that set's ReplicaSet. */
+class ReplicaSets {
+  readonly desired = new Map<string, number>();
+  readonly #owners = new Map<string, { apiVersion: string; kind: string; name: string; uid: string; controller: boolean }>();
+  readonly #kube: RealKubeClient;
+  #next = 0;
+  #stop = new AbortController();
+  #loop: Promise<void> = Promise.resolve();
+  constructor(kube: RealKubeClient) {
+    this.#kube = kube;
+  }
+  async add(name: string, replicas: number, cpu: string): Promise<void> {
+    const rs = await this.#kube.create('ReplicaSet', {
+      apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: NS, labels: { app: name } },
+      spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: this.#spec(cpu) } },
+    });
+    this.#owners.set(name, { apiVersion: 'apps/v1', kind: 'ReplicaSet', name, uid: rs.metadata.uid!, controller: true });
+    this.#cpu.set(name, cpu);
+    this.desired.set(name, replicas);
+  }
+  readonly #cpu = new Map<string, string>();
+  #spec(cpu: string): Pod['spec'] {
+    return { containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu, memory: '256Mi' } } }] };
+  }
+  start(): void {
+    const signal = this.#stop.signal;
+    this.#loop = (async () => {
+      while (!signal.aborted) {
+        await this.#syncAll().catch(() => undefined);
+        await sleep(250);
+      }
+    })();
+  }
+  async #syncAll(): Promise<void> {
+    for (const [name, want] of this.desired) {
+      const pods = (await this.#kube.list('Pod', { namespace: NS, labelSelector: { matchLabels: { app: name } } })).items;
+      const live = pods.filter((p) => !p.metadata.deletionTimestamp);
+      const creates = Array.from({ length: Math.max(0, want - live.length) }, () => this.#kube.create('Pod', {
+        apiVersion: 'v1', kind: 'Pod',
+        metadata: { name: `${name}-${this.#next++}`, namespace: NS, labels: { app: name }, ownerReferences: [this.#owners.get(name)!] },
+        spec: this.#spec(this.#cpu.get(name)!),
+      }));
+      // Scaling down, as the ReplicaSet controller does: delete (not evict) the surplus, newest first.
+      const surplus = live.slice(want).map((p) => this.#kube.delete('Pod', p.metadata.name!, NS, { gracePeriodSeconds: 0 }));
+      await Promise.allSettled([...creates, ...surplus]);
+    }
+  }
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#loop;
+  }
+}
+
+/** Counts simultaneous disruptions of the PDB-covered set and second launches of a claim, from informers. */
+class Watchers {
+  pdbViolations = 0;
+  maxUnavailable = 0;
+  doubleLaunches = 0;
+  #armed = false;
+  #over = false;
+  readonly #nodesEverCreated = new Set<string>();
+  readonly pods: Informer<'Pod'>;
+  readonly nodes: Informer<'Node'>;
+  constructor(kube: RealKubeClient) {
+    const opts = { clock: new RealClock(), backoff: { initialMs: 100, maxMs: 500 } };
+    this.pods = new Informer(kube, 'Pod', { ...opts, listOptions: { namespace: NS } });
+    this.nodes = new Informer(kube, 'Node', opts);
+    this.nodes.addHandler({
+      onAdd: (n: Node) => {
+        const name = n.metadata.name!;
+        if (this.#nodesEverCreated.has(name)) this.doubleLaunches++;
+        this.#nodesEverCreated.add(name);
+        this.#check();
+      },
+      onUpdate: () => this.#check(),
+      onDelete: () => this.#check(),
+    });
+    this.pods.addHandler({ onAdd: () => this.#check(), onUpdate: () => this.#check(), onDelete: () => this.#check() });
+  }
+  async start(): Promise<void> {
+    this.pods.start();
+    this.nodes.start();
+    await Promise.all([this.pods.waitForSync(), this.nodes.waitForSync()]);
+  }
+  #check(): void {
+    const nodes = new Set(this.nodes.list().filter((n) => !n.metadata.deletionTimestamp).map((n) => n.metadata.name));
+    const available = this.pods.list().filter((p) => p.metadata.labels?.['app'] === 'guarded' && !p.metadata.deletionTimestamp
+      && nodes.has(p.spec?.nodeName) && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).length;
+    const unavailable = GUARDED - available;
+    if (!this.#armed) {
+      this.#armed = unavailable === 0;
+      return;
+    }
+    this.maxUnavailable = Math.max(this.maxUnavailable, unavailable);
+    if (unavailable > MAX_UNAVAILABLE && !this.#over) this.pdbViolations++;
+    this.#over = unavailable > MAX_UNAVAILABLE;
+  }
+  async stop(): Promise<void> {
+    await Promise.all([this.pods.stop(), this.nodes.stop()]);
+  }
+}
+
+interface Census { notRunning: number; leaked: number; claimsWithoutNode: number; claims: number; pods: number }
+
+async function census(kube: RealKubeClient): Promise<Census> {
+  const [pods, nodes, claims] = await Promise.all([kube.list('Pod', { namespace: NS }), kube.list('Node'), kube.list('NodeClaim')]);
+  const ready = new Set(nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name));
+  const claimNames = new Set(claims.items.map((c) => c.metadata.name));
+  const nodeNames = new Set(nodes.items.map((n) => n.metadata.name));
+  return {
+    notRunning: pods.items.filter((p) => !(p.status?.phase === 'Running' && ready.has(p.spec?.nodeName))).length,
+    leaked: nodes.items.filter((n) => n.spec?.providerID?.startsWith('kwok://') && !claimNames.has(n.metadata.name)).length,
+    claimsWithoutNode: claims.items.filter((c) => !nodeNames.has(c.metadata.name)).length,
+    claims: claims.items.length,
+    pods: pods.items.length,
+  };
+}
+
+describe('controller restarts on kube-apiserver during a scale-up and a scale-down (chaos)', () => {
+  let cp: ControlPlane | undefined;
+  let kube: RealKubeClient;
+  let controller: ReturnType<typeof spawnController> | undefined;
+  let sets: ReplicaSets | undefined;
+  let watchers: Watchers | undefined;
+  before(async () => {
+    cp = await startControlPlane({ scheduler: true, controllerManager: true });
+    const api = new ApiTransport(loadKubeConfig({ kind: 'file', path: cp.kubeconfigPath }));
+    for (const { crd } of generateCrds()) {
+      await api.request(`installing CRD ${crd.metadata.name}`, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd });
+    }
+    kube = RealKubeClient.fromSource({ kind: 'file', path: cp.kubeconfigPath });
+    const served = await until('the CRDs to be served', 30_000, async () => {
+      await Promise.all([kube.list('NodeClaim'), kube.list('NodePool')]);
+      return true;
+    });
+    assert.equal(served, true, String(served));
+    await kube.create('NodePool', pool);
+  });
+  after(async () => {
+    await sets?.stop();
+    await watchers?.stop();
+    if (controller && controller.child.exitCode === null) {
+      controller.child.kill('SIGTERM');
+      await Promise.race([controller.exited, sleep(10_000)]);
+      controller.child.kill('SIGKILL');
+    }
+    kube?.close();
+    await cp?.stop();
+  });
+
+  it(`survives ${2 * RESTARTS_PER_PHASE} SIGKILL restarts (seed ${SEED}) with every pod running, no leak, no double launch, no PDB violated`, async (t: TestContext) => {
+    const random = new Random(SEED);
+    watchers = new Watchers(kube);
+    await watchers.start();
+    sets = new ReplicaSets(kube);
+    await kube.create('PodDisruptionBudget', {
+      apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: 'guarded', namespace: NS },
+      spec: { maxUnavailable: MAX_UNAVAILABLE, selector: { matchLabels: { app: 'guarded' } } },
+    });
+    await sets.add('guarded', GUARDED, '1500m');
+    await sets.add('bulk', BULK_UP, '500m');
+    controller = spawnController(cp!);
+    let restarts = 0;
+    const restartAtRandom = async (): Promise<void> => {
+      for (let i = 0; i < RESTARTS_PER_PHASE; i++) {
+        // Seeded points: from a controller still loading to one in the middle of its work.
+        await sleep(random.int(500, 5_000));
+        controller!.child.kill('SIGKILL');
+        await controller!.exited;
+        controller = spawnController(cp!);
+        restarts++;
+      }
+    };
+    sets.start();
+    await restartAtRandom();
+    const up = await until('the scale-up to settle', 90_000, async () => {
+      const c = await census(kube);
+      return c.notRunning + c.leaked + c.claimsWithoutNode === 0 && c.pods === GUARDED + BULK_UP ? c : JSON.stringify(c);
+    });
+    assert.equal(typeof up, 'object', `the scale-up did not settle after ${restarts} restarts: ${String(up)}\n${controller.log()}`);
+
+    sets.desired.set('bulk', BULK_DOWN);
+    const claimsBefore = (up as Census).claims;
+    await restartAtRandom();
+    // Settled: every pod runs, claims and nodes match, and consolidation has removed capacity.
+    const down = await until('the scale-down to settle', 90_000, async () => {
+      const c = await census(kube);
+      const ok = c.notRunning + c.leaked + c.claimsWithoutNode === 0 && c.pods === GUARDED + BULK_DOWN && c.claims < claimsBefore;
+      return ok ? c : JSON.stringify(c);
+    });
+    const final = typeof down === 'object' ? down : await census(kube);
+    const violations = {
+      'pods-not-running': final.notRunning + Math.abs(final.pods - (GUARDED + BULK_DOWN)),
+      'leaked-instance': final.leaked,
+      'claim-without-instance': final.claimsWithoutNode,
+      'double-launch': watchers.doubleLaunches,
+      'pdb-violated': watchers.pdbViolations,
+    };
+    recordChaosFigures('restarts-real', { restarts, violations });
+    t.diagnostic(`${restarts} restarts; ${(up as Census).claims} NodeClaims after the scale-up, ${final.claims} after the scale-down; ` +
+      `most guarded pods unavailable at once: ${watchers.maxUnavailable}; violations ${JSON.stringify(violations)}`);
+    assert.equal(restarts, 2 * RESTARTS_PER_PHASE);
+    assert.deepEqual(violations, { 'pods-not-running': 0, 'leaked-instance': 0, 'claim-without-instance': 0, 'double-launch': 0, 'pdb-violated': 0 },
+      `after the scale-down: ${String(down)}\n${controller.log()}`);
+    assert.equal(typeof down, 'object', `consolidation removed no capacity after the scale-down: ${String(down)}`);
+  });
+});
