@@ -40,6 +40,13 @@ describe('well-known labels', () => {
     assert.equal(normalizeLabelKey('example.com/x'), 'example.com/x');
   });
 
+  it('leaves keys named like Object.prototype members alone (a "constructor" label is just a label)', () => {
+    for (const key of ['constructor', 'toString', '__proto__', 'hasOwnProperty', 'valueOf']) {
+      assert.equal(normalizeLabelKey(key), key);
+      assert.equal(restrictedLabelReason(key), undefined, key);
+    }
+  });
+
   it('builds the node class label', () => {
     assert.equal(nodeClassLabelKey('karpenter.k8s.aws', 'EC2NodeClass'), 'karpenter.k8s.aws/ec2nodeclass');
   });

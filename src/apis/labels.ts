@@ -158,7 +158,8 @@ export const DEPRECATED_LABEL_ALIASES: Readonly<Record<string, string>> = Object
 
 /** The current key for a deprecated alias (failure-domain.beta.kubernetes.io/zone → topology.kubernetes.io/zone); other keys unchanged. */
 export function normalizeLabelKey(key: string): string {
-  return DEPRECATED_LABEL_ALIASES[key] ?? key;
+  // Own properties only: a key such as "constructor" or "toString" must not find Object.prototype's.
+  return Object.hasOwn(DEPRECATED_LABEL_ALIASES, key) ? DEPRECATED_LABEL_ALIASES[key]! : key;
 }
 
 /** The domain (prefix) of a label key, or "" when it has none. */
