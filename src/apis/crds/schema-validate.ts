@@ -135,6 +135,8 @@ function checkString(schema: JSONSchemaProps, value: string, add: (message: stri
 
 function shown(value: unknown): string {
   if (value === null) return 'null';
+  // JSON.stringify throws on a bigint: validation accepts any value, not only parsed YAML or JSON.
+  if (typeof value === 'bigint') return `bigint ${value}`;
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return `${typeof value} ${JSON.stringify(value)}`;

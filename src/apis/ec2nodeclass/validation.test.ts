@@ -52,6 +52,9 @@ spec:
     const wrong = { ...validEC2NodeClass(), apiVersion: 'karpenter.k8s.aws/v1beta1', kind: 'NodePool' };
     assert.deepEqual(validateEC2NodeClass(wrong).map((p) => p.path), ['apiVersion', 'kind']);
     assert.deepEqual(validateEC2NodeClass({ metadata: {}, spec: 'x' }).map((p) => p.path), ['metadata.name', 'spec']);
+    const big = validEC2NodeClass() as unknown as { spec: { kubelet: Record<string, unknown> } };
+    big.spec.kubelet = { maxPods: 110n };
+    assert.deepEqual(validateEC2NodeClass(big), [{ path: 'spec.kubelet.maxPods', message: 'must be of type integer, got bigint 110' }]);
     for (const junk of [{}, { metadata: { name: 'x' }, spec: { amiSelectorTerms: 'x', kubelet: [] } }, { metadata: { name: 'x' }, spec: { subnetSelectorTerms: [null, 3] } }]) {
       assert.ok(validateEC2NodeClass(junk).length > 0);
     }

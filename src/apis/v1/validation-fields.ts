@@ -39,6 +39,9 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 
 export function describe(value: unknown): string {
   if (value === null) return 'null';
+  // Values JSON cannot spell (validators accept anything, not only parsed YAML or JSON).
+  if (typeof value === 'bigint') return `bigint ${value}`;
+  if (typeof value === 'symbol' || typeof value === 'function' || value === undefined) return typeof value;
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   return `${typeof value} ${JSON.stringify(value)}`;
@@ -281,8 +284,8 @@ export function checkName(metadata: unknown, problems: Problems, options: { allo
 }
 
 /**
- * The checks every karpenter.sh resource starts with: an object, its apiVersion, its name and a
- * spec mapping. Returns the spec to check further, or undefined when there is none to check (the
+ * The checks every karpenter.sh resource starts with: an object, its apiVersion and kind (each
+ * optional, but right when given), its name and a spec mapping. Returns the spec to check further, or undefined when there is none to check (the
  * problem is already recorded).
  */
 export function checkResourceHeader(
@@ -297,6 +300,8 @@ export function checkResourceHeader(
     return undefined;
   }
   checkApiVersion(obj.apiVersion, apiVersion, problems);
+  // Like apiVersion, kind may be left out (scenarios and typed callers omit it) but never be wrong.
+  if (obj.kind !== undefined && obj.kind !== kind) problems.add('kind', `must be ${kind}, got ${describe(obj.kind)}`);
   checkName(obj.metadata, problems, nameOptions);
   const spec = obj.spec;
   if (!isRecord(spec)) {

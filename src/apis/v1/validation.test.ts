@@ -303,6 +303,18 @@ describe('validateNodePool', () => {
     for (const bad of malformed) assert.ok(validateNodePool(bad).length > 0, JSON.stringify(bad));
   });
 
+  it('refuses a wrong kind (a missing one is fine, as for apiVersion)', () => {
+    const np = { apiVersion: 'karpenter.sh/v1', kind: 'NodeClaim', metadata: { name: 'x' }, spec: { template: { spec: { requirements: [], nodeClassRef: { group: 'g', kind: 'K', name: 'n' } } } } };
+    assert.deepEqual(validateNodePool(np), [{ path: 'kind', message: 'must be NodePool, got string "NodeClaim"' }]);
+    assert.deepEqual(validateNodePool({ ...np, kind: undefined }), []);
+    assert.deepEqual(validateNodePool({ ...np, kind: ['NodePool'] }).map((p) => p.path), ['kind']);
+  });
+
+  it('reports values JSON cannot spell (a bigint weight) at their field instead of throwing', () => {
+    const np = { apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'x' }, spec: { weight: 10n, template: { spec: { requirements: [], nodeClassRef: { group: 'g', kind: 'K', name: 'n' } } } } };
+    assert.deepEqual(validateNodePool(np), [{ path: 'spec.weight', message: 'must be an integer between 1 and 100, got bigint 10' }]);
+  });
+
   it('formats problems one per line', () => {
     assert.equal(
       formatProblems([{ path: 'spec.weight', message: 'must be an integer between 1 and 100, got number 0' }, { path: 'a', message: 'b' }]),
