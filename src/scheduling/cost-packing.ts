@@ -27,25 +27,55 @@ export interface Packing {
   readonly pricePerHour: number;
 }
 
-/** Fractional cost of covering (cpu, mem, pods) with machines of this type. */
-function fractionalCost(u: Usable, cpu: number, mem: number, pods: number): number {
-  const r = u.room;
-  const need = Math.max(r[CPU]! > 0 ? cpu / r[CPU]! : cpu > 0 ? Infinity : 0, r[MEM]! > 0 ? mem / r[MEM]! : mem > 0 ? Infinity : 0, r[PODS]! > 0 ? pods / r[PODS]! : Infinity);
-  return need * u.option.price;
-}
+/**
+ * The usable options' rooms and prices as flat arrays: the split search asks for the best type of
+ * over a thousand groups, and a tight loop over typed arrays keeps that cheap with a thousand types.
+ */
+class TypeTable {
+  readonly cpu: Float64Array;
+  readonly mem: Float64Array;
+  readonly pods: Float64Array;
+  readonly price: Float64Array;
 
-/** The type with the lowest fractional cost for a group; among near-ties, the largest (less fragmentation). */
-function bestType(usable: readonly Usable[], cpu: number, mem: number, pods: number): { u: Usable; cost: number } | undefined {
-  let best: Usable | undefined;
-  let bestCost = Infinity;
-  for (const u of usable) {
-    const c = fractionalCost(u, cpu, mem, pods);
-    if (c < bestCost * 0.999 || (c <= bestCost * 1.001 && best && u.room[CPU]! > best.room[CPU]!)) {
-      if (c < bestCost) bestCost = c;
-      best = u;
-    }
+  constructor(readonly usable: readonly Usable[]) {
+    const n = usable.length;
+    this.cpu = new Float64Array(n);
+    this.mem = new Float64Array(n);
+    this.pods = new Float64Array(n);
+    this.price = new Float64Array(n);
+    usable.forEach((u, i) => {
+      this.cpu[i] = u.room[CPU]!;
+      this.mem[i] = u.room[MEM]!;
+      this.pods[i] = u.room[PODS]!;
+      this.price[i] = u.option.price;
+    });
   }
-  return best ? { u: best, cost: bestCost } : undefined;
+
+  /**
+   * The type with the lowest fractional cost for a group (price × the scarcest of cpu, memory and
+   * pod slots); among near-ties, the largest (less fragmentation).
+   */
+  best(cpu: number, mem: number, pods: number): { u: Usable; cost: number } | undefined {
+    const { cpu: rc, mem: rm, pods: rp, price } = this;
+    let best = -1;
+    let bestCost = Infinity;
+    for (let i = 0; i < rc.length; i++) {
+      const c0 = rc[i]!;
+      const m0 = rm[i]!;
+      const p0 = rp[i]!;
+      let need = c0 > 0 ? cpu / c0 : cpu > 0 ? Infinity : 0;
+      const nm = m0 > 0 ? mem / m0 : mem > 0 ? Infinity : 0;
+      if (nm > need) need = nm;
+      const np = p0 > 0 ? pods / p0 : Infinity;
+      if (np > need) need = np;
+      const c = need * price[i]!;
+      if (c < bestCost * 0.999 || (c <= bestCost * 1.001 && best >= 0 && c0 > rc[best]!)) {
+        if (c < bestCost) bestCost = c;
+        best = i;
+      }
+    }
+    return best >= 0 ? { u: this.usable[best]!, cost: bestCost } : undefined;
+  }
 }
 
 /** First-fit decreasing onto bins of one type. */
@@ -163,6 +193,7 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
     }
     prefix.push(acc);
   }
+  const table = new TypeTable(usable);
   // Each group's best type is the same whatever the number of groups: compute it once.
   const memo = new Map<number, { u: Usable; cost: number } | undefined>();
   const groupCost = (i: number, j: number): { u: Usable; cost: number } | undefined => {
@@ -170,7 +201,7 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
     if (memo.has(key)) return memo.get(key);
     const a = prefix[i]!;
     const b = prefix[j]!;
-    const g = bestType(usable, b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!);
+    const g = table.best(b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!);
     memo.set(key, g);
     return g;
   };
