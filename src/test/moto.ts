@@ -1,6 +1,7 @@
 /**
- * moto (PyPI `moto[server]`) for the aws test tier: an EC2/SQS API server on a free loopback port,
- * seeded with EKS-optimised AL2023 images, behind a fault-injecting HTTP proxy. The proxy answers
+ * moto (PyPI `moto[server]`) for the aws test tier: an EC2/SQS/IAM/SSM API server on a free
+ * loopback port, seeded with EKS-optimised AL2023 images and the SSM public parameters that name
+ * them, behind a fault-injecting HTTP proxy. The proxy answers
  * what moto never does: insufficient capacity on chosen instance types for CreateFleet, throttling
  * (RequestLimitExceeded), 5xx (before or after the request reached moto: a lost reply), delays.
  *
@@ -13,7 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { MotoFaults, startProxy } from './moto-proxy.js';
@@ -54,6 +55,50 @@ export const MOTO_EKS_IMAGES: readonly MotoImage[] = [
   creationDate: `${date}T00:00:00.000Z`,
 }));
 
+/**
+ * The EKS public parameters for these images, as Amazon publishes them: one per release
+ * (`…/<arch>/<variant>/amazon-eks-node-al2023-<arch>-<variant>-<k8s>-<release>/image_id`) and
+ * `…/<arch>/<variant>/recommended/image_id` for the newest of each architecture and variant.
+ */
+export function eksImageParameters(images: readonly MotoImage[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  const newest = new Map<string, MotoImage>();
+  for (const image of images) {
+    const m = /^amazon-eks-node-al2023-(x86_64|arm64)-(standard|nvidia|neuron)-(\d+\.\d+)-(v\d+)$/.exec(image.name);
+    if (!m) continue;
+    const [, arch, variant, k8s] = m;
+    const base = `/aws/service/eks/optimized-ami/${k8s}/amazon-linux-2023/${arch}/${variant}`;
+    out[`${base}/${image.name}/image_id`] = image.id;
+    const best = newest.get(base);
+    if (best === undefined || best.creationDate < image.creationDate) newest.set(base, image);
+  }
+  for (const [base, image] of newest) out[`${base}/recommended/image_id`] = image.id;
+  return out;
+}
+
+/*
+ * moto refuses PutParameter under /aws/ (reserved, as AWS does), so the public parameters are
+ * loaded into its SSM backend when the backend is built: moto's own server main, started after
+ * wrapping the parameter store's constructor.
+ */
+const MOTO_MAIN = `
+import datetime, json, os, sys
+from collections import defaultdict
+from moto.ssm import models
+seeded = json.load(open(os.environ["NODEWRIGHT_SSM_PARAMETERS"]))
+built = models.ParameterDict.__init__
+def init(self, account_id, region_name):
+    built(self, account_id, region_name)
+    for name, value in seeded.items():
+        defaultdict.__getitem__(self, name).append(models.Parameter(
+            account_id=account_id, name=name, value=value, parameter_type="String", description=None,
+            allowed_pattern=None, keyid=None, last_modified_date=datetime.datetime.now(datetime.timezone.utc),
+            version=1, data_type="aws:ec2:image"))
+models.ParameterDict.__init__ = init
+from moto.server import main
+main(sys.argv[1:])
+`;
+
 export interface Moto {
   /** The fault proxy in front of moto: point the SDK clients here. */
   readonly endpoint: string;
@@ -62,6 +107,8 @@ export interface Moto {
   readonly region: string;
   readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string };
   readonly images: readonly MotoImage[];
+  /** The SSM parameters moto serves beyond its own (name → value). */
+  readonly ssmParameters: Readonly<Record<string, string>>;
   readonly faults: MotoFaults;
   /** Stops moto and the proxy. Idempotent; never throws. */
   stop(): Promise<void>;
@@ -117,13 +164,15 @@ process.once('exit', () => {
 });
 
 /**
- * Starts moto on a free loopback port (images: `options.images`, default {@link MOTO_EKS_IMAGES})
- * and the fault proxy in front of it, resolving once moto answers.
+ * Starts moto on a free loopback port (images: `options.images`, default {@link MOTO_EKS_IMAGES};
+ * SSM parameters: `options.ssmParameters`, default {@link eksImageParameters} of the images) and
+ * the fault proxy in front of it, resolving once moto answers.
  * @throws MotoError when moto cannot be installed or does not come up within 60 s (with its log).
  */
-export async function startMoto(options: { images?: readonly MotoImage[]; region?: string } = {}): Promise<Moto> {
+export async function startMoto(options: { images?: readonly MotoImage[]; region?: string; ssmParameters?: Readonly<Record<string, string>> } = {}): Promise<Moto> {
   const server = motoServerPath();
   const images = options.images ?? MOTO_EKS_IMAGES;
+  const ssmParameters = options.ssmParameters ?? eksImageParameters(images);
   const region = options.region ?? 'us-east-1';
   const dir = mkdtempSync(join(tmpdir(), 'nodewright-moto-'));
   const amisPath = join(dir, 'amis.json');
@@ -132,10 +181,12 @@ export async function startMoto(options: { images?: readonly MotoImage[]; region
     creation_date: i.creationDate, state: 'available', public: true, virtualization_type: 'hvm',
     root_device_type: 'ebs', root_device_name: '/dev/xvda', hypervisor: 'xen', image_type: 'machine',
   }))));
+  const parametersPath = join(dir, 'ssm-parameters.json');
+  writeFileSync(parametersPath, JSON.stringify(ssmParameters));
   const port = await freePort();
   let log = '';
-  const child = spawn(server, ['-H', '127.0.0.1', '-p', String(port)], {
-    env: { ...process.env, MOTO_AMIS_PATH: amisPath, AWS_DEFAULT_REGION: region },
+  const child = spawn(join(dirname(server), 'python'), ['-c', MOTO_MAIN, '-H', '127.0.0.1', '-p', String(port)], {
+    env: { ...process.env, MOTO_AMIS_PATH: amisPath, NODEWRIGHT_SSM_PARAMETERS: parametersPath, AWS_DEFAULT_REGION: region },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   live.add(child);
@@ -170,6 +221,7 @@ export async function startMoto(options: { images?: readonly MotoImage[]; region
     region,
     credentials: { accessKeyId: 'testing', secretAccessKey: 'testing' },
     images,
+    ssmParameters,
     faults,
     stop: () => (stopped ??= (async () => {
       proxy.closeAllConnections();

@@ -1,30 +1,81 @@
 /**
  * AMI resolution for an EC2NodeClass: an alias ("al2023@latest", "al2023@v20241001") names the
- * EKS-optimised AL2023 images for the cluster's Kubernetes version (found with DescribeImages among
- * Amazon's images by their published names), other terms select images by id, name, owner or tags.
- * Each image carries the requirements of the instance types it runs on (architecture; GPU or not).
+ * EKS-optimised AL2023 images for the cluster's Kubernetes version through the SSM public
+ * parameters EKS publishes (one per architecture and variant: standard, nvidia, neuron), other
+ * terms select images by id, name, owner or tags. Each image carries the requirements of the
+ * instance types it runs on (architecture; GPU or not).
  */
 import type { EC2Client, Image } from '@aws-sdk/client-ec2';
 import { DescribeImagesCommand } from '@aws-sdk/client-ec2';
+import { CloudProviderError } from '../cloud-provider.js';
 import type { NodeSelectorRequirement } from '../../apis/core.js';
 import type { AMISelectorTerm, ResolvedAMI } from '../../apis/ec2nodeclass/types.js';
 import { ARCH_AMD64, ARCH_ARM64, ARCH_LABEL, AWS_GROUP } from '../../apis/labels.js';
 import type { Retrier } from './retry.js';
 import { allPages } from './retry.js';
 import { amiQuery } from './selectors.js';
+import type { ParameterSource } from './ssm-parameters.js';
 
 const GPU_COUNT = `${AWS_GROUP}/instance-gpu-count`;
 const GPU_MANUFACTURER = `${AWS_GROUP}/instance-gpu-manufacturer`;
 const ACCELERATOR_COUNT = `${AWS_GROUP}/instance-accelerator-count`;
 const ACCELERATOR_MANUFACTURER = `${AWS_GROUP}/instance-accelerator-manufacturer`;
 
-/** amazon-eks-node-al2023-<arch>-<variant>-<k8s>-<release> */
-const EKS_AL2023_NAME = /^amazon-eks-node-al2023-(x86_64|arm64)-(standard|nvidia|neuron)-(\d+\.\d+)-(v\d+)$/;
 const ARCHES: Readonly<Record<string, string>> = { x86_64: ARCH_AMD64, arm64: ARCH_ARM64 };
 
 /** Thrown for an alias nodewright cannot resolve (a family other than AL2023, a malformed version). */
 export class UnsupportedAliasError extends Error {
   override readonly name = 'UnsupportedAliasError';
+}
+
+/**
+ * An alias that names no image: SSM has none of its parameters, or could not be read (the cause
+ * says why: AccessDenied, throttling after retries, ...). The node class shows it in AMIsReady.
+ */
+export class AliasResolutionError extends Error {
+  override readonly name = 'AliasResolutionError';
+}
+
+/** The architectures and variants EKS publishes AL2023 images for. */
+export const AL2023_VARIANTS: Readonly<Record<'x86_64' | 'arm64', readonly string[]>> = {
+  x86_64: ['standard', 'nvidia', 'neuron'],
+  arm64: ['standard', 'nvidia'],
+};
+
+/**
+ * The SSM public parameter holding the image id of an AL2023 EKS image: ".../recommended/image_id"
+ * for "latest", else the parameter of the named release.
+ */
+export function al2023ParameterName(kubernetesVersion: string, arch: string, variant: string, version: string): string {
+  const leaf = version === 'latest' ? 'recommended' : `amazon-eks-node-al2023-${arch}-${variant}-${kubernetesVersion}-${version}`;
+  return `/aws/service/eks/optimized-ami/${kubernetesVersion}/amazon-linux-2023/${arch}/${variant}/${leaf}/image_id`;
+}
+
+/**
+ * The images of an alias: id → architecture and variant, from SSM.
+ * @throws UnsupportedAliasError for a bad alias; AliasResolutionError when SSM fails or has none.
+ */
+export async function aliasImageIds(parameters: ParameterSource, alias: string, kubernetesVersion: string): Promise<Map<string, { arch: string; variant: string }>> {
+  const { version } = parseAlias(alias);
+  const wanted = Object.entries(AL2023_VARIANTS).flatMap(([arch, variants]) => variants.map((variant) => ({
+    arch, variant, name: al2023ParameterName(kubernetesVersion, arch, variant, version),
+  })));
+  let values: Map<string, string | undefined>;
+  try {
+    values = await parameters.get(wanted.map((w) => w.name), version === 'latest');
+  } catch (e) {
+    if (!(e instanceof CloudProviderError)) throw e;
+    throw new AliasResolutionError(`AMI alias "${alias}": reading the EKS image parameters from SSM failed: ${e.message}`, { cause: e });
+  }
+  const ids = new Map<string, { arch: string; variant: string }>();
+  for (const w of wanted) {
+    const id = values.get(w.name);
+    if (id !== undefined && !ids.has(id)) ids.set(id, { arch: w.arch, variant: w.variant });
+  }
+  if (ids.size === 0) {
+    throw new AliasResolutionError(`AMI alias "${alias}": SSM has no EKS AL2023 image for Kubernetes ${kubernetesVersion} (looked for ${wanted[0]?.name ?? ''} and the other architectures and variants)`);
+  }
+  return ids;
 }
 
 /** The family and version of an alias. @throws UnsupportedAliasError unless it is al2023@latest or al2023@vYYYYMMDD. */
@@ -85,21 +136,21 @@ function newestPerRequirements(found: readonly { image: Image; requirements: Nod
 
 /**
  * The images the terms select (newest per requirement set).
- * @throws UnsupportedAliasError for an alias it cannot resolve; CloudProviderError when EC2 fails.
+ * @throws UnsupportedAliasError, AliasResolutionError for an alias it cannot resolve;
+ *   CloudProviderError when EC2 fails.
  */
-export async function resolveAMIs(ec2: EC2Client, retry: Retrier, terms: readonly AMISelectorTerm[], kubernetesVersion: string): Promise<ResolvedAMI[]> {
+export async function resolveAMIs(ec2: EC2Client, retry: Retrier, parameters: ParameterSource, terms: readonly AMISelectorTerm[], kubernetesVersion: string): Promise<ResolvedAMI[]> {
   const found: { image: Image; requirements: NodeSelectorRequirement[] }[] = [];
   for (const term of terms) {
     if (term.alias !== undefined) {
-      const { version } = parseAlias(term.alias);
-      const pattern = `amazon-eks-node-al2023-*-${kubernetesVersion}-${version === 'latest' ? '*' : version}`;
-      const pages = await allPages(retry, `finding the EKS AL2023 images for alias ${term.alias}`, (token) => ec2.send(new DescribeImagesCommand({
-        Owners: ['amazon'], Filters: [{ Name: 'name', Values: [pattern] }, { Name: 'state', Values: ['available'] }], NextToken: token,
+      const ids = await aliasImageIds(parameters, term.alias, kubernetesVersion);
+      const pages = await allPages(retry, `describing the EKS AL2023 images of alias ${term.alias}`, (token) => ec2.send(new DescribeImagesCommand({
+        Filters: [{ Name: 'image-id', Values: [...ids.keys()] }], NextToken: token,
       })));
       for (const image of pages.flatMap((p) => p.Images ?? [])) {
-        const m = EKS_AL2023_NAME.exec(image.Name ?? '');
-        if (!m || m[3] !== kubernetesVersion || (version !== 'latest' && m[4] !== version)) continue;
-        found.push({ image, requirements: imageRequirements(m[1], m[2]) });
+        const known = ids.get(image.ImageId ?? '');
+        if (known === undefined || (image.State !== undefined && image.State !== 'available')) continue;
+        found.push({ image, requirements: imageRequirements(known.arch, known.variant) });
       }
       continue;
     }

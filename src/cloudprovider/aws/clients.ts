@@ -3,8 +3,10 @@
  * and their waits go through retry.ts on the injected Clock instead.
  */
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { IAMClient } from '@aws-sdk/client-iam';
 import { PricingClient } from '@aws-sdk/client-pricing';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { SSMClient } from '@aws-sdk/client-ssm';
 
 export interface AwsConnection {
   readonly region: string;
@@ -29,3 +31,6 @@ function common(c: AwsConnection, region: string): { region: string; maxAttempts
 export const ec2Client = (c: AwsConnection): EC2Client => new EC2Client(common(c, c.region));
 export const pricingClient = (c: AwsConnection): PricingClient => new PricingClient(common(c, PRICING_API_REGION));
 export const sqsClient = (c: AwsConnection): SQSClient => new SQSClient(common(c, c.region));
+export const ssmClient = (c: AwsConnection): SSMClient => new SSMClient(common(c, c.region));
+/** IAM is global; the connection's region only picks the partition (and the signing region). */
+export const iamClient = (c: AwsConnection): IAMClient => new IAMClient(common(c, c.region));
