@@ -7,6 +7,8 @@ import { MemoryKubeClient } from '../kube/memory/memory-client.js';
 import { VirtualClock } from '../utils/clock.js';
 import { awsSettings, awsSetup, KubeNodeClassSource, LeaderInterruptionSource, NODE_CLASS_CACHE_TTL_MS, queueUrlOf } from './aws-setup.js';
 import { CloudProviderSetupError } from './cloud-providers.js';
+import { sqsClient } from '../cloudprovider/aws/clients.js';
+import { retrier } from '../cloudprovider/aws/retry.js';
 import type { OperatorOptions } from './options.js';
 import { parseOperatorOptions } from './options.js';
 
@@ -52,9 +54,16 @@ describe('aws settings', () => {
     }), /^--cloud-provider aws: cluster endpoint "http:\/\/api.example.com" must be an https URL/);
   });
 
-  it('takes interruption queue URLs only', () => {
-    assert.equal(queueUrlOf('https://sqs.us-east-1.amazonaws.com/123456789012/q'), 'https://sqs.us-east-1.amazonaws.com/123456789012/q');
-    rejects(() => queueUrlOf('my-queue'), /^--interruption-queue \(or INTERRUPTION_QUEUE\): "my-queue" is not a queue URL/);
+  it('takes an interruption queue URL as it is, and refuses text that is neither a URL nor a queue name without asking SQS', async () => {
+    // Nothing listens on port 9: any call to SQS would fail with ECONNREFUSED, not the errors below.
+    const sqs = sqsClient({ region: 'us-east-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+    const retry = retrier(new VirtualClock(), { attempts: 1, baseMs: 0, maxMs: 0 });
+    assert.equal(await queueUrlOf(sqs, retry, 'https://sqs.us-east-1.amazonaws.com/123456789012/q'), 'https://sqs.us-east-1.amazonaws.com/123456789012/q');
+    for (const bad of ['my queue', 'q/../x', 'a'.repeat(81), '']) {
+      await assert.rejects(queueUrlOf(sqs, retry, bad), (e: unknown) => e instanceof CloudProviderSetupError
+        && /^--interruption-queue \(or INTERRUPTION_QUEUE\): interruption queue ".*" is neither a queue URL nor a queue name/.test(e.message));
+    }
+    sqs.destroy();
   });
 });
 

@@ -1,21 +1,25 @@
 /**
  * `--cloud-provider aws`: the AWS cloud provider built from the controller's flags, reading
- * EC2NodeClasses from the API server; while this replica leads, their statuses kept current and
- * (with --interruption-queue) an SQS interruption source polled.
+ * EC2NodeClasses from the API server; while this replica leads, their statuses kept current (and
+ * the instance profiles made for their roles deleted with them), and (with --interruption-queue,
+ * a queue URL or name) an SQS interruption source polled.
  */
 import type { EC2NodeClass } from '../apis/ec2nodeclass/types.js';
 import type { AwsCloudProviderOptions, NodeClassSource } from '../cloudprovider/aws/aws-cloud-provider.js';
 import { AwsCloudProvider } from '../cloudprovider/aws/aws-cloud-provider.js';
 import type { AwsConnection } from '../cloudprovider/aws/clients.js';
 import { sqsClient } from '../cloudprovider/aws/clients.js';
+import { isQueueUrl, QueueNotFoundError, resolveQueueUrl } from '../cloudprovider/aws/interruption/queue-url.js';
 import { SqsInterruptionSource } from '../cloudprovider/aws/interruption/sqs-source.js';
+import type { Retrier } from '../cloudprovider/aws/retry.js';
+import { DEFAULT_RETRY_POLICY, retrier } from '../cloudprovider/aws/retry.js';
 import type { InterruptionMessage, InterruptionSource } from '../controllers/interruption/source.js';
 import { isNotFound } from '../kube/errors.js';
 import type { KubeClient } from '../kube/types.js';
 import type { Clock } from '../utils/clock.js';
 import type { CloudProviderEnv, CloudProviderSetup, Runnable } from './cloud-providers.js';
 import { CloudProviderSetupError } from './cloud-providers.js';
-import { NodeClassStatusLoop } from './ec2nodeclass-status.js';
+import { NODE_CLASS_FINALIZER, NodeClassStatusLoop } from './ec2nodeclass-status.js';
 import type { OperatorOptions } from './options.js';
 
 type SqsClient = ReturnType<typeof sqsClient>;
@@ -157,9 +161,11 @@ export function awsSetup(env: CloudProviderEnv, overrides: AwsSetupOverrides = {
   } catch (e) {
     throw new CloudProviderSetupError(`--cloud-provider aws: ${(e as Error).message}`, { cause: e });
   }
-  const queue = options.interruptionQueue === undefined ? undefined : queueUrlOf(options.interruptionQueue);
+  const queue = options.interruptionQueue;
   const sqs: SqsClient | undefined = queue === undefined ? undefined : sqsClient(connection);
   const interruptions = queue === undefined ? undefined : new LeaderInterruptionSource();
+  const retry = retrier(clock, overrides.retry ?? DEFAULT_RETRY_POLICY, overrides.random);
+  let queueUrl: Promise<string> | undefined;
   return {
     provider,
     unavailableOfferings: provider.unavailableOfferings,
@@ -167,18 +173,23 @@ export function awsSetup(env: CloudProviderEnv, overrides: AwsSetupOverrides = {
     leaderRunnables: (): Runnable[] => {
       const statusLoop = new NodeClassStatusLoop({
         kube, clock, status: (nc) => provider.nodeClassStatus(nc), onProblem: (problem, err) => log.warn({ err }, problem),
+        finalizer: { name: NODE_CLASS_FINALIZER, needs: (nc) => nc.spec.role !== undefined, finalize: (nc) => provider.finalizeNodeClass(nc) },
       });
       const runnables: Runnable[] = [{ name: 'aws.ec2nodeclass-status', start: () => statusLoop.start(), stop: () => statusLoop.stop() }];
       if (sqs === undefined || interruptions === undefined || queue === undefined) return runnables;
       runnables.push({
         name: 'aws.interruption-queue',
-        start: () => {
+        start: async () => {
+          const attempt = queueUrl ?? queueUrlOf(sqs, retry, queue);
+          queueUrl = attempt;
+          attempt.catch(() => { if (queueUrl === attempt) queueUrl = undefined; });
+          const url = await attempt;
           interruptions.attach(new SqsInterruptionSource({
-            sqs, queueUrl: queue, clock, providerIDs: (ids) => provider.providerIDsOf(ids),
+            sqs, queueUrl: url, clock, providerIDs: (ids) => provider.providerIDsOf(ids),
             ...(sqsWaitTimeSeconds === undefined ? {} : { waitTimeSeconds: sqsWaitTimeSeconds }),
-            onProblem: (problem) => log.warn({ queue }, problem),
+            onProblem: (problem) => log.warn({ queue: url }, problem),
           }));
-          log.info({ queue }, 'polling the interruption queue');
+          log.info({ queue: url }, 'polling the interruption queue');
         },
         stop: () => interruptions.detach(),
       });
@@ -191,13 +202,16 @@ export function awsSetup(env: CloudProviderEnv, overrides: AwsSetupOverrides = {
 }
 
 /**
- * The queue's URL. Only URLs are taken: turning a bare queue name into its URL needs SQS
- * GetQueueUrl, which the aws package does not offer yet (and operator/ may not call the SDK).
- * @throws CloudProviderSetupError for anything but an http(s) URL.
+ * The interruption queue's URL: a URL as it is, a queue name looked up with SQS GetQueueUrl.
+ * @throws CloudProviderSetupError naming the flag when the queue does not exist or the text is
+ *   neither; CloudProviderError when SQS keeps failing.
  */
-export function queueUrlOf(queue: string): string {
-  if (/^https?:\/\/[^/\s]+\/\S+$/.test(queue)) return queue;
-  throw new CloudProviderSetupError(
-    `--interruption-queue (or INTERRUPTION_QUEUE): "${queue}" is not a queue URL; give the URL (https://sqs.<region>.amazonaws.com/<account>/<queue>)`,
-  );
+export async function queueUrlOf(sqs: SqsClient, retry: Retrier, queue: string): Promise<string> {
+  if (isQueueUrl(queue)) return queue;
+  try {
+    return await resolveQueueUrl(sqs, retry, queue);
+  } catch (e) {
+    if (!(e instanceof QueueNotFoundError)) throw e;
+    throw new CloudProviderSetupError(`--interruption-queue (or INTERRUPTION_QUEUE): ${e.message}; give the queue's name or URL (https://sqs.<region>.amazonaws.com/<account>/<queue>)`, { cause: e });
+  }
 }

@@ -15,7 +15,9 @@ import { CloudProviderError, NodeClaimNotFoundError, NodeClassNotReadyError } fr
 import type { InstanceType } from '../types.js';
 import { UnavailableOfferings } from '../unavailable-offerings.js';
 import type { AwsConnection } from './clients.js';
-import { ec2Client, pricingClient } from './clients.js';
+import { ec2Client, iamClient, pricingClient, ssmClient } from './clients.js';
+import { InstanceProfiles } from './instance-profiles.js';
+import { SsmParameters } from './ssm-parameters.js';
 import { awsErrorInfo, isNotFound } from './errors.js';
 import { InstanceTypeProvider } from './instance-types.js';
 import { formatProviderID, instanceClaim, instanceIdOf, isLive, LIVE_STATES, NODECLAIM_TAG, NODEPOOL_TAG } from './instances.js';
@@ -51,7 +53,12 @@ export interface AwsCloudProviderOptions extends AwsConnection {
   /** Ask the Pricing API for on-demand prices (default true; the bundled table is the fallback). */
   readonly usePricingApi?: boolean;
   readonly maxInstanceTypes?: number;
-  readonly cacheTtlMs?: { readonly instanceTypes?: number; readonly offerings?: number; readonly prices?: number; readonly nodeClass?: number };
+  readonly cacheTtlMs?: {
+    readonly instanceTypes?: number; readonly offerings?: number; readonly prices?: number; readonly nodeClass?: number;
+    /** SSM parameters of "latest" AMI aliases. */
+    readonly latestAmiParameters?: number;
+    readonly instanceProfiles?: number;
+  };
   /** A client to use instead of one built from the connection (tests). */
   readonly ec2?: EC2Client;
 }
@@ -60,6 +67,9 @@ export class AwsCloudProvider implements CloudProvider {
   readonly name = 'aws';
   readonly unavailableOfferings: UnavailableOfferings;
   readonly pricing: PricingProvider;
+  /** The SSM parameters AMI aliases are read from (cached). */
+  readonly ssmParameters: SsmParameters;
+  readonly instanceProfiles: InstanceProfiles;
   readonly #o: AwsCloudProviderOptions;
   readonly #ec2: EC2Client;
   readonly #retry;
@@ -82,8 +92,17 @@ export class AwsCloudProvider implements CloudProvider {
       ...(options.usePricingApi === false ? {} : { pricing: pricingClient(options) }),
       ...(options.cacheTtlMs?.prices === undefined ? {} : { refreshMs: options.cacheTtlMs.prices }),
     });
+    this.ssmParameters = new SsmParameters({
+      ssm: ssmClient(options), retry: this.#retry, clock,
+      ...(options.cacheTtlMs?.latestAmiParameters === undefined ? {} : { mutableTtlMs: options.cacheTtlMs.latestAmiParameters }),
+    });
+    this.instanceProfiles = new InstanceProfiles({
+      iam: iamClient(options), retry: this.#retry, clock, cluster: options.cluster.name, region: options.region,
+      ...(options.cacheTtlMs?.instanceProfiles === undefined ? {} : { ttlMs: options.cacheTtlMs.instanceProfiles }),
+    });
     this.#resolver = new NodeClassResolver({
       ec2: this.#ec2, retry: this.#retry, clock, kubernetesVersion: options.kubernetesVersion,
+      parameters: this.ssmParameters, instanceProfiles: this.instanceProfiles,
       ...(options.cacheTtlMs?.nodeClass === undefined ? {} : { ttlMs: options.cacheTtlMs.nodeClass }),
     });
     this.#types = new InstanceTypeProvider({
@@ -199,9 +218,20 @@ export class AwsCloudProvider implements CloudProvider {
     return out;
   }
 
-  /** Forgets cached node class resolutions (after subnets, groups or images changed). */
+  /**
+   * Releases what the provider made for a node class that is going away: the instance profile it
+   * created for a spec.role, now or earlier (only one tagged as this cluster's). Idempotent.
+   * @throws CloudProviderError when IAM fails.
+   */
+  async finalizeNodeClass(nodeClass: EC2NodeClass): Promise<void> {
+    await this.instanceProfiles.delete(nodeClass.metadata.name ?? '');
+    this.#resolver.invalidate();
+  }
+
+  /** Forgets cached node class resolutions and alias parameters (after subnets, groups or images changed). */
   invalidateNodeClasses(): void {
     this.#resolver.invalidate();
+    this.ssmParameters.invalidate();
   }
 
   async #resolve(ref: NodeClassReference, what: string): Promise<ResolvedNodeClass> {

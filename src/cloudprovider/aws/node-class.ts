@@ -12,10 +12,13 @@ import { EC2NodeClassConditions } from '../../apis/ec2nodeclass/types.js';
 import type { Clock } from '../../utils/clock.js';
 import { formatKubeTime } from '../../utils/clock.js';
 import { NodeClassNotReadyError } from '../cloud-provider.js';
-import { resolveAMIs, UnsupportedAliasError } from './amis.js';
+import { AliasResolutionError, resolveAMIs, UnsupportedAliasError } from './amis.js';
+import type { InstanceProfiles } from './instance-profiles.js';
+import { InstanceProfileError } from './instance-profiles.js';
 import type { Retrier } from './retry.js';
 import { allPages } from './retry.js';
 import { securityGroupFilters, subnetFilters } from './selectors.js';
+import type { ParameterSource } from './ssm-parameters.js';
 
 export const DEFAULT_NODE_CLASS_TTL_MS = 60_000;
 
@@ -23,7 +26,7 @@ const FALSE_REASONS: Readonly<Record<string, string>> = {
   [EC2NodeClassConditions.SubnetsReady]: 'SubnetsNotFound',
   [EC2NodeClassConditions.SecurityGroupsReady]: 'SecurityGroupsNotFound',
   [EC2NodeClassConditions.AMIsReady]: 'AMINotFound',
-  [EC2NodeClassConditions.InstanceProfileReady]: 'InstanceProfileNotSet',
+  [EC2NodeClassConditions.InstanceProfileReady]: 'InstanceProfileNotReady',
 };
 
 export interface ResolvedNodeClass {
@@ -57,6 +60,10 @@ export function nodeClassStatus(resolved: ResolvedNodeClass): EC2NodeClassStatus
 
 export interface NodeClassResolverOptions {
   readonly ec2: EC2Client;
+  /** Where AMI aliases are looked up (SSM). */
+  readonly parameters: ParameterSource;
+  /** Profiles for node classes that name a role. */
+  readonly instanceProfiles: InstanceProfiles;
   readonly retry: Retrier;
   readonly clock: Clock;
   readonly kubernetesVersion: string;
@@ -72,12 +79,14 @@ export class NodeClassResolver {
   }
 
   /**
-   * The node class resolved (cached per name and spec for the TTL). A failed EC2 call is not
-   * cached. Selection problems are reported in `problems` and the conditions, not thrown.
-   * @throws CloudProviderError when an EC2 call fails after retries.
+   * The node class resolved (cached per name, spec and deletion for the TTL). A failed EC2 call is
+   * not cached. Selection problems (no subnet, an alias SSM cannot resolve, a role IAM refuses)
+   * are reported in `problems` and the conditions, not thrown. A node class being deleted is not
+   * ready, and its instance profile is not created again.
+   * @throws CloudProviderError when an EC2 call fails after retries, or IAM keeps failing transiently.
    */
   resolve(nodeClass: EC2NodeClass): Promise<ResolvedNodeClass> {
-    const key = `${nodeClass.metadata.name ?? ''}\u0000${JSON.stringify(nodeClass.spec)}`;
+    const key = `${nodeClass.metadata.name ?? ''}\u0000${nodeClass.metadata.deletionTimestamp ?? ''}\u0000${JSON.stringify(nodeClass.spec)}`;
     const now = this.#o.clock.now();
     const hit = this.#cache.get(key);
     if (hit !== undefined && now - hit.at < (this.#o.ttlMs ?? DEFAULT_NODE_CLASS_TTL_MS)) return hit.value;
@@ -120,13 +129,25 @@ export class NodeClassResolver {
     let amis: ResolvedAMI[] = [];
     let amiProblem: string | undefined;
     try {
-      amis = await resolveAMIs(ec2, retry, spec.amiSelectorTerms, this.#o.kubernetesVersion);
+      amis = await resolveAMIs(ec2, retry, this.#o.parameters, spec.amiSelectorTerms, this.#o.kubernetesVersion);
     } catch (e) {
-      if (!(e instanceof UnsupportedAliasError)) throw e;
+      if (!(e instanceof UnsupportedAliasError) && !(e instanceof AliasResolutionError)) throw e;
       amiProblem = e.message;
     }
 
-    const instanceProfile = spec.instanceProfile;
+    const deleting = nodeClass.metadata.deletionTimestamp !== undefined;
+    let instanceProfile = spec.instanceProfile;
+    let profileProblem: string | undefined;
+    if (instanceProfile === undefined && spec.role === undefined) profileProblem = 'neither spec.role nor spec.instanceProfile is set';
+    else if (instanceProfile === undefined && spec.role !== undefined && deleting) instanceProfile = this.#o.instanceProfiles.nameFor(nodeClass.metadata.name ?? '');
+    else if (instanceProfile === undefined && spec.role !== undefined) {
+      try {
+        instanceProfile = await this.#o.instanceProfiles.ensure(nodeClass.metadata.name ?? '', spec.role);
+      } catch (e) {
+        if (!(e instanceof InstanceProfileError)) throw e;
+        profileProblem = e.message;
+      }
+    }
     const now = formatKubeTime(this.#o.clock.now());
     const condition = (type: string, problem: string | undefined, okReason: string): Condition => ({
       type, status: problem === undefined ? 'True' : 'False', reason: problem === undefined ? okReason : (FALSE_REASONS[type] ?? 'NotReady'),
@@ -136,11 +157,11 @@ export class NodeClassResolver {
       [EC2NodeClassConditions.SubnetsReady, subnets.length === 0 ? 'no subnet matches subnetSelectorTerms' : undefined],
       [EC2NodeClassConditions.SecurityGroupsReady, securityGroups.length === 0 ? 'no security group matches securityGroupSelectorTerms' : undefined],
       [EC2NodeClassConditions.AMIsReady, amiProblem ?? (amis.length === 0 ? `no AMI matches amiSelectorTerms (Kubernetes ${this.#o.kubernetesVersion})` : undefined)],
-      // Creating an instance profile for spec.role needs IAM, which this provider has no client for.
-      [EC2NodeClassConditions.InstanceProfileReady, instanceProfile === undefined ? 'spec.role needs an instance profile created through IAM, which nodewright does not do: set spec.instanceProfile' : undefined],
+      [EC2NodeClassConditions.InstanceProfileReady, profileProblem],
     ];
     const conditions = parts.map(([type, problem]) => condition(type, problem, 'Resolved'));
     const problems = parts.flatMap(([, p]) => (p === undefined ? [] : [p]));
+    if (deleting) problems.push('it is being deleted');
     conditions.push(condition(EC2NodeClassConditions.Ready, problems.length === 0 ? undefined : problems.join('; '), 'Ready'));
     return { nodeClass, subnets, securityGroups, amis, instanceProfile, conditions, problems };
   }
