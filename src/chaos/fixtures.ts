@@ -96,6 +96,8 @@ export class ChaosCluster {
   readonly decisions: Decision[] = [];
   /** Cloud faults the controllers met, by kind. */
   readonly cloudFaults: Record<string, number> = {};
+  /** Cloud calls the controllers made. */
+  cloudCalls = 0;
   restarts = 0;
   #gen: ControllerGeneration;
   readonly #dying: Promise<void>[] = [];
@@ -203,6 +205,7 @@ export class ChaosCluster {
   #newGeneration(): ControllerGeneration {
     const o = this.#o;
     const countFaults: CallObserver = {
+      before: () => void this.cloudCalls++,
       failed: (_m, _a, e) => {
         const kind = e instanceof ProcessKilledError ? undefined : faultKind(e);
         if (kind) this.cloudFaults[kind] = (this.cloudFaults[kind] ?? 0) + 1;
