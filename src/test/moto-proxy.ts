@@ -8,7 +8,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createFleetCapacityFault, type CapacityRule } from './moto-capacity.js';
 
-export type FaultKind = 'throttle' | 'server-error' | 'unavailable' | 'unauthorized';
+export type FaultKind = 'throttle' | 'server-error' | 'unavailable' | 'unauthorized' | 'access-denied';
 
 /** One request the proxy saw. */
 export interface ProxiedRequest {
@@ -41,7 +41,9 @@ export class MotoFaults {
   /**
    * The next `times` (default 1) requests of `action` fail with `kind`: throttle is 503
    * RequestLimitExceeded, server-error 500 InternalError, unavailable 503 Unavailable, unauthorized 403
-   * UnauthorizedOperation (not retryable). With
+   * UnauthorizedOperation (not retryable), access-denied 400/403 in the service's own words
+   * (AccessDeniedException for JSON services such as SSM, AccessDenied for IAM). Each is answered
+   * in the request's protocol (EC2 XML, query XML, JSON). With
    * `afterForwarding` the request reaches moto first (it takes effect) and only its reply is lost.
    */
   failNext(action: string, kind: FaultKind, options: { times?: number; afterForwarding?: boolean } = {}): void {
@@ -101,15 +103,32 @@ const FAULTS: Record<FaultKind, { status: number; code: string; message: string 
   'server-error': { status: 500, code: 'InternalError', message: 'An internal error has occurred.' },
   'unavailable': { status: 503, code: 'Unavailable', message: 'The server is overloaded and cannot handle the request.' },
   'unauthorized': { status: 403, code: 'UnauthorizedOperation', message: 'You are not authorized to perform this operation.' },
+  'access-denied': { status: 403, code: 'AccessDenied', message: 'User: arn:aws:iam::123456789012:user/test is not authorized to perform this action.' },
 };
+
+/** How a service words its errors: EC2's own XML, the query protocol's (IAM, SQS) or JSON (SSM). */
+type Protocol = 'ec2' | 'query' | 'json';
 
 let faultSeq = 0;
 
-function sendFault(res: ServerResponse, kind: FaultKind): void {
+function sendFault(res: ServerResponse, kind: FaultKind, protocol: Protocol): void {
   const { status, code, message } = FAULTS[kind];
   const requestId = `fault-${kind}-${++faultSeq}`;
+  if (protocol === 'json') {
+    const type = kind === 'access-denied' ? 'AccessDeniedException' : kind === 'throttle' ? 'ThrottlingException' : code;
+    res.writeHead(kind === 'access-denied' ? 400 : status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-requestid': requestId });
+    res.end(JSON.stringify({ __type: type, message }));
+    return;
+  }
   res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId });
-  res.end(`<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`);
+  res.end(protocol === 'ec2'
+    ? `<?xml version="1.0" encoding="UTF-8"?>\n<Response><Errors><Error><Code>${code}</Code><Message>${message}</Message></Error></Errors><RequestID>${requestId}</RequestID></Response>`
+    : `<?xml version="1.0" encoding="UTF-8"?>\n<ErrorResponse><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`);
+}
+
+function protocolOf(req: IncomingMessage, service: string): Protocol {
+  if (typeof req.headers['x-amz-target'] === 'string') return 'json';
+  return service === 'ec2' ? 'ec2' : 'query';
 }
 
 /** The service (from the SigV4 credential scope) and action of a request. */
@@ -153,9 +172,10 @@ export function startProxy(port: number, faults: MotoFaults): Promise<Server> {
     const wait = faults.delayOf(action);
     if (wait > 0) await sleep(wait);
     const fault = faults.takeFault(action);
+    const protocol = protocolOf(req, service);
     if (fault !== undefined && !fault.afterForwarding) {
       record(false, FAULTS[fault.kind].status, fault.kind);
-      sendFault(res, fault.kind);
+      sendFault(res, fault.kind, protocol);
       return;
     }
     const capacity = action === 'CreateFleet' ? createFleetCapacityFault(body, faults.capacityRules) : undefined;
@@ -169,7 +189,7 @@ export function startProxy(port: number, faults: MotoFaults): Promise<Server> {
     const answer = await forward(port, req, body);
     if (fault !== undefined) {
       record(true, FAULTS[fault.kind].status, fault.kind);
-      sendFault(res, fault.kind);
+      sendFault(res, fault.kind, protocol);
       return;
     }
     const text = capacity !== undefined && answer.status === 200 ? capacity.rewriteResponse(answer.body) : answer.body;
