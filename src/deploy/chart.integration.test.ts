@@ -12,13 +12,13 @@ import { generateCrds } from '../apis/crds/index.js';
 import { OPERATOR_FLAGS, parseOperatorOptions } from '../operator/options.js';
 import type { Rendered, TemplateOptions } from '../test/helm.js';
 import { CHART_DIR, ensureHelm, HelmError, helmLint, helmTemplate } from '../test/helm.js';
+import { deploymentEnv } from './fixtures.js';
 
 const AWS_VALUES = join(CHART_DIR, 'ci', 'aws-values.yaml');
 const NS = 'autoscaling';
 
-interface EnvVar { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }
 interface Container {
-  name: string; image: string; env: EnvVar[]; ports: { name: string; containerPort: number }[];
+  name: string; image: string; env: { name: string }[]; ports: { name: string; containerPort: number }[];
   securityContext?: Record<string, unknown>;
   livenessProbe?: { httpGet: { port: string | number } }; readinessProbe?: { httpGet: { port: string | number } };
 }
@@ -36,19 +36,6 @@ const controller = (docs: readonly Rendered[]): Container => {
   assert.equal(c.length, 1);
   return c[0]!;
 };
-
-/** The container's environment as the kubelet would give it (field references resolved for a pod). */
-function resolvedEnv(c: Container, pod: { name: string; namespace: string }): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const e of c.env) {
-    const path = e.valueFrom?.fieldRef?.fieldPath;
-    if (e.value !== undefined) env[e.name] = e.value;
-    else if (path === 'metadata.name') env[e.name] = pod.name;
-    else if (path === 'metadata.namespace') env[e.name] = pod.namespace;
-    else assert.fail(`env ${e.name} has a source the test cannot resolve: ${JSON.stringify(e)}`);
-  }
-  return env;
-}
 
 const rulesOf = (docs: readonly Rendered[]): Rule[] =>
   docs.filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role').flatMap((d) => (d as unknown as { rules: Rule[] }).rules);
@@ -90,7 +77,7 @@ describe('the Helm chart (helm lint and helm template)', () => {
     it('runs 2 replicas with leader election on, the Lease in the release namespace, one identity per pod', () => {
       const d = one(docs, 'Deployment') as unknown as DeploymentDoc;
       assert.equal(d.spec.replicas, 2);
-      const env = resolvedEnv(controller(docs), { name: 'nodewright-abc', namespace: NS });
+      const env = deploymentEnv(docs, { name: 'nodewright-abc', namespace: NS });
       assert.equal(env.LEADER_ELECT, 'true');
       assert.equal(env.LEADER_ELECTION_NAMESPACE, NS);
       assert.equal(env.LEADER_ELECTION_IDENTITY, 'nodewright-abc');
@@ -115,7 +102,7 @@ describe('the Helm chart (helm lint and helm template)', () => {
       assert.ok(target, `targetPort ${String(sp.targetPort)} is a container port`);
       assert.equal(target.name, 'metrics');
       assert.equal(sp.port, target.containerPort);
-      const env = resolvedEnv(c, { name: 'p', namespace: NS });
+      const env = deploymentEnv(docs, { name: 'p', namespace: NS });
       assert.equal(Number(env.METRICS_PORT), target.containerPort, 'METRICS_PORT is the container port');
       const health = c.ports.find((p) => p.name === 'health');
       assert.equal(Number(env.HEALTH_PROBE_PORT), health?.containerPort);
@@ -146,7 +133,7 @@ describe('the Helm chart (helm lint and helm template)', () => {
       const c = controller(docs);
       for (const e of c.env) assert.ok(FLAG_ENVS.has(e.name), `${e.name} is not a nodewright setting`);
       assert.equal(new Set(c.env.map((e) => e.name)).size, c.env.length, 'no variable twice');
-      const env = resolvedEnv(c, { name: 'p', namespace: NS });
+      const env = deploymentEnv(docs, { name: 'p', namespace: NS });
       const parsed = parseOperatorOptions([], env);
       assert.equal(parsed.kind, 'options');
       const defaults = parseOperatorOptions([], { CLOUD_PROVIDER: 'kwok' });
@@ -182,7 +169,7 @@ describe('the Helm chart (helm lint and helm template)', () => {
     });
 
     it('passes the aws settings, which the controller accepts, and annotates the service account for IAM', () => {
-      const env = resolvedEnv(controller(docs), { name: 'p', namespace: NS });
+      const env = deploymentEnv(docs, { name: 'p', namespace: NS });
       for (const name of Object.keys(env)) assert.ok(FLAG_ENVS.has(name), `${name} is not a nodewright setting`);
       const parsed = parseOperatorOptions([], env);
       assert.equal(parsed.kind, 'options');
@@ -212,7 +199,7 @@ describe('the Helm chart (helm lint and helm template)', () => {
     const missing = [...FLAG_ENVS].filter((e) => !NOT_IN_CHART.has(e) && !names.has(e));
     assert.deepEqual(missing, [], 'every setting has a value in the chart');
     assert.ok(grants(rulesOf(docs), '', 'pods/binding', 'create'), 'binding: direct may bind pods');
-    const env = resolvedEnv(controller(docs), { name: 'p', namespace: NS });
+    const env = deploymentEnv(docs, { name: 'p', namespace: NS });
     const parsed = parseOperatorOptions([], env);
     assert.equal(parsed.kind, 'options');
     assert.equal(parsed.options.binding, 'direct');

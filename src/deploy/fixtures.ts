@@ -1,7 +1,11 @@
 /**
  * Test helpers for the chart on a real API server: applying rendered objects as the admin, a
- * kubeconfig for a service-account token, and a KubeClient that records every Forbidden answer.
+ * kubeconfig for a service-account token, a KubeClient that records every Forbidden answer, and
+ * the chart's container environment.
  */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from '../controllers/context.js';
 import type { KindMap } from '../kube/kinds.js';
 import { KubeError } from '../kube/errors.js';
 import type { ApiTransport } from '../kube/real/transport.js';
@@ -116,4 +120,50 @@ export class ForbiddenRecorder implements KubeClient {
       },
     };
   }
+}
+
+/** Polls `check` every 100 ms until it returns a non-string; fails after `timeoutMs` with the last string (the state seen). */
+export async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | string>): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (typeof v !== 'string') return v;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${v}`);
+    await sleep(100);
+  }
+}
+
+/** A Logger that keeps warnings and errors as text lines (errors by message) and drops the rest. */
+export function capturingLogger(lines: string[]): Logger {
+  const text = (f: Record<string, unknown>): string => JSON.stringify(f, (_, v: unknown) => (v instanceof Error ? v.message : v));
+  const log: Logger = {
+    debug: () => undefined,
+    info: () => undefined,
+    warn: (f, m) => void lines.push(`warn ${m} ${text(f)}`),
+    error: (f, m) => void lines.push(`error ${m} ${text(f)}`),
+    child: () => log,
+  };
+  return log;
+}
+
+interface EnvVar { readonly name: string; readonly value?: string; readonly valueFrom?: { readonly fieldRef?: { readonly fieldPath: string } } }
+
+/**
+ * The environment the kubelet would give the first container of a rendered Deployment's pod of
+ * this name and namespace (field references resolved).
+ * @throws Error when there is no Deployment or a variable has another kind of source.
+ */
+export function deploymentEnv(docs: readonly ManifestObject[], pod: { name: string; namespace: string }): Record<string, string> {
+  const d = docs.find((x) => x.kind === 'Deployment') as { spec?: { template?: { spec?: { containers?: { env?: EnvVar[] }[] } } } } | undefined;
+  const vars = d?.spec?.template?.spec?.containers?.[0]?.env;
+  if (!vars) throw new Error('the render has no Deployment with a container environment');
+  const env: Record<string, string> = {};
+  for (const e of vars) {
+    const path = e.valueFrom?.fieldRef?.fieldPath;
+    if (e.value !== undefined) env[e.name] = e.value;
+    else if (path === 'metadata.name') env[e.name] = pod.name;
+    else if (path === 'metadata.namespace') env[e.name] = pod.namespace;
+    else throw new Error(`env ${e.name} has a source the test cannot resolve: ${JSON.stringify(e)}`);
+  }
+  return env;
 }

@@ -3,8 +3,9 @@
  * chart's rendered ServiceAccount, ClusterRole, Roles and bindings and its CRDs are applied, and
  * the controller runs with that service account's token and the chart's environment (leader
  * election on): pending pods become kwok nodes and run, a deleted NodeClaim's node is drained
- * (evictions), scaling to zero removes every node, and the API server refuses nothing the
- * controller asks for, while it refuses what the chart does not grant.
+ * (evictions), scaling to zero removes every node, and with `binding: direct` the controller binds
+ * pods itself; the API server refuses nothing the controller asks for, and refuses what the chart
+ * does not grant.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,12 +14,10 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { TestContext } from 'node:test';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
-import type { Pod, PodTemplateSpec } from '../apis/core.js';
+import type { Pod, PodSpec } from '../apis/core.js';
 import type { NodePool } from '../apis/v1/types.js';
 import { KWOK_LABEL_INSTANCE_CPU } from '../cloudprovider/catalog/kwok.js';
-import type { Logger } from '../controllers/context.js';
 import { isAlreadyExists } from '../kube/errors.js';
 import { loadKubeConfig } from '../kube/real/config.js';
 import { RealKubeClient } from '../kube/real/real-client.js';
@@ -27,50 +26,92 @@ import { Operator } from '../operator/operator.js';
 import { parseOperatorOptions } from '../operator/options.js';
 import type { ControlPlane } from '../test/control-plane.js';
 import { startControlPlane } from '../test/control-plane.js';
-import type { Rendered } from '../test/helm.js';
 import { CHART_DIR, helmTemplate } from '../test/helm.js';
 import type { ManifestObject } from './fixtures.js';
-import { createManifest, ForbiddenRecorder, serviceAccountToken, tokenKubeconfig } from './fixtures.js';
+import {
+  capturingLogger, createManifest, deploymentEnv, ForbiddenRecorder, serviceAccountToken, tokenKubeconfig, until,
+} from './fixtures.js';
 
-const RELEASE_NS = 'nodewright-system';
 const APP_NS = 'default';
 const PODS = 20;
-const APP = 'web';
 const RBAC_KINDS = ['ServiceAccount', 'ClusterRole', 'ClusterRoleBinding', 'Role', 'RoleBinding'];
 
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | string>): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await check();
-    if (typeof v !== 'string') return v;
-    if (performance.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${v}`);
-    await sleep(100);
-  }
+interface Cluster { readonly cp: ControlPlane; readonly api: ApiTransport; readonly admin: RealKubeClient; readonly dir: string }
+let cluster: Promise<Cluster> | undefined;
+
+/** One control plane for the file, with the chart's CRDs (from its crds/ folder) installed and served. */
+function sharedCluster(): Promise<Cluster> {
+  cluster ??= (async () => {
+    const cp = await startControlPlane({ scheduler: true });
+    const dir = await mkdtemp(join(tmpdir(), 'nodewright-rbac-'));
+    const api = new ApiTransport(loadKubeConfig({ kind: 'file', path: cp.kubeconfigPath }));
+    const crdDir = join(CHART_DIR, 'crds');
+    for (const file of (await readdir(crdDir)).filter((f) => f.endsWith('.yaml'))) {
+      await createManifest(api, parse(await readFile(join(crdDir, file), 'utf8')) as ManifestObject);
+    }
+    const admin = RealKubeClient.fromSource({ kind: 'file', path: cp.kubeconfigPath });
+    await until('the CRDs to be served', 30_000, () => Promise.all([admin.list('NodeClaim'), admin.list('NodePool')]).then(() => true, String));
+    await admin.create('NodePool', kwokPool());
+    return { cp, api, admin, dir };
+  })();
+  return cluster;
 }
 
-/** Warnings and errors the controller logged (the test shows them if anything was refused). */
-function capturingLogger(lines: string[]): Logger {
-  const log: Logger = {
-    debug: () => undefined,
-    info: () => undefined,
-    warn: (f, m) => void lines.push(`warn ${m} ${JSON.stringify(f, (_, v: unknown) => (v instanceof Error ? v.message : v))}`),
-    error: (f, m) => void lines.push(`error ${m} ${JSON.stringify(f, (_, v: unknown) => (v instanceof Error ? v.message : v))}`),
-    child: () => log,
-  };
-  return log;
+after(async () => {
+  const c = await cluster?.catch(() => undefined);
+  c?.admin.close();
+  await c?.cp.stop();
+  if (c) await rm(c.dir, { recursive: true, force: true });
+});
+
+/** A controller installed as the chart would install it, with that release's service account. */
+interface Release { readonly op: Operator; readonly recorder: ForbiddenRecorder; readonly logged: string[]; readonly client: RealKubeClient; readonly pod: string; readonly namespace: string }
+
+/**
+ * Renders the chart for a release, applies its RBAC objects as they are, and starts the controller
+ * in-process with a token of the release's service account and the Deployment's environment (only
+ * windows shortened and ports moved to loopback, by flags, which win over the environment).
+ */
+async function install(c: Cluster, name: string, namespace: string, set: string[] = []): Promise<Release> {
+  const docs = await helmTemplate({ releaseName: name, namespace, set });
+  for (const ns of [namespace, 'kube-node-lease']) {
+    await createManifest(c.api, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }).catch((e: unknown) => {
+      if (!isAlreadyExists(e)) throw e;
+    });
+  }
+  for (const obj of docs.filter((d) => RBAC_KINDS.includes(d.kind))) await createManifest(c.api, obj);
+  const sa = docs.find((d) => d.kind === 'ServiceAccount')!.metadata.name;
+  const kubeconfig = join(c.dir, `${name}.kubeconfig`);
+  const token = await serviceAccountToken(c.api, namespace, sa);
+  await writeFile(kubeconfig, tokenKubeconfig(c.cp.server, c.cp.caCert, `system:serviceaccount:${namespace}:${sa}`, token));
+  const pod = `${name}-7d9f-abcde`;
+  const parsed = parseOperatorOptions([
+    '--bind-address', '127.0.0.1', '--metrics-port', '0', '--health-probe-port', '0',
+    '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '500ms',
+    '--kwok-registration-delay', '1s', '--batch-idle-duration', '200ms', '--batch-max-duration', '2s',
+    '--disruption-interval', '1s', '--consolidation-validation', '500ms',
+  ], { ...deploymentEnv(docs, { name: pod, namespace }), KUBECONFIG: kubeconfig });
+  assert.equal(parsed.kind, 'options');
+  assert.equal(parsed.options.leaderElect, true, 'the chart turns leader election on');
+  const client = RealKubeClient.fromSource({ kind: 'file', path: kubeconfig }, { requestTimeoutMs: parsed.options.kubeRequestTimeoutMs });
+  const recorder = new ForbiddenRecorder(client);
+  const logged: string[] = [];
+  const op = new Operator({ options: parsed.options, kube: recorder, log: capturingLogger(logged) });
+  await op.start();
+  await until('the controller to take the Lease', 20_000, () => Promise.resolve(op.leading ? true : 'not leading'));
+  const lease = await c.admin.get('Lease', parsed.options.leaderElectionName, namespace);
+  assert.equal(lease.spec?.holderIdentity, pod, "the Lease is held in the release namespace under the pod's name");
+  return { op, recorder, logged, client, pod, namespace };
 }
 
-/** The chart's container environment for a pod of this name, field references resolved. */
-function chartEnv(docs: readonly Rendered[], podName: string): Record<string, string> {
-  const d = docs.find((x) => x.kind === 'Deployment') as unknown as {
-    spec: { template: { spec: { containers: { env: { name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }[] }[] } } };
-  };
-  const env: Record<string, string> = {};
-  for (const e of d.spec.template.spec.containers[0]!.env) {
-    const path = e.valueFrom?.fieldRef?.fieldPath;
-    env[e.name] = e.value ?? (path === 'metadata.name' ? podName : path === 'metadata.namespace' ? RELEASE_NS : assert.fail(`env ${e.name}`));
-  }
-  return env;
+async function uninstall(r: Release | undefined): Promise<void> {
+  await r?.op.stop();
+  r?.client.close();
+}
+
+function noneForbidden(r: Release): void {
+  assert.deepEqual(r.recorder.forbidden, [], `the API server refused the controller:\n${r.logged.join('\n')}`);
+  assert.deepEqual(r.logged.filter((l) => /forbidden|\b403\b/i.test(l)), []);
 }
 
 function kwokPool(): NodePool {
@@ -86,136 +127,112 @@ function kwokPool(): NodePool {
   };
 }
 
-const template: PodTemplateSpec = {
-  metadata: { labels: { app: APP } },
-  spec: { containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu: '500m', memory: '256Mi' } } }] },
-};
-const appPods = async (kube: RealKubeClient): Promise<Pod[]> => (await kube.list('Pod', { namespace: APP_NS, labelSelector: { matchLabels: { app: APP } } })).items;
+const podSpec = (schedulerName?: string): PodSpec => ({
+  ...(schedulerName ? { schedulerName } : {}),
+  containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu: '500m', memory: '256Mi' } } }],
+});
+const appPods = async (admin: RealKubeClient, app: string): Promise<Pod[]> =>
+  (await admin.list('Pod', { namespace: APP_NS, labelSelector: { matchLabels: { app } } })).items;
 const since = (t0: number): number => Math.round(performance.now() - t0);
 
-describe("the controller on a real API server with exactly the chart's RBAC", () => {
-  let cp: ControlPlane | undefined;
-  let admin: RealKubeClient | undefined;
-  let real: RealKubeClient | undefined;
-  let recorder: ForbiddenRecorder;
-  let op: Operator | undefined;
-  let dir: string | undefined;
-  const logged: string[] = [];
+async function createPods(admin: RealKubeClient, app: string, schedulerName?: string): Promise<void> {
+  await Promise.all(Array.from({ length: PODS }, (_, i) => admin.create('Pod', {
+    apiVersion: 'v1', kind: 'Pod', metadata: { name: `${app}-${i}`, namespace: APP_NS, labels: { app } }, spec: podSpec(schedulerName),
+  })));
+}
 
+/** Waits until every pod of the app runs on a Ready kwok node with a NodeClaim; returns the node count. */
+async function allRunning(admin: RealKubeClient, app: string): Promise<number> {
+  const nodes = await until(`${PODS} pods Running on Ready kwok nodes`, 40_000, async () => {
+    const [pods, all] = await Promise.all([appPods(admin, app), admin.list('Node')]);
+    const ready = new Set(all.items.filter((n) => n.spec?.providerID?.startsWith('kwok://')
+      && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name!));
+    const running = pods.filter((p) => p.status?.phase === 'Running' && ready.has(p.spec?.nodeName ?? ''));
+    return running.length === PODS ? ready.size : `${running.length}/${pods.length} running, ${ready.size}/${all.items.length} nodes ready`;
+  });
+  const claims = (await admin.list('NodeClaim')).items;
+  assert.ok(claims.length >= 2 && claims.length === nodes, `one NodeClaim per node, several nodes (${claims.length} claims, ${nodes} nodes)`);
+  return nodes;
+}
+
+/** Deletes the app's pods and waits until no pod, NodeClaim or Node is left. */
+async function scaleToZero(admin: RealKubeClient, app: string): Promise<void> {
+  await Promise.all((await appPods(admin, app)).map((p) => admin.delete('Pod', p.metadata.name!, APP_NS)));
+  await until('every NodeClaim and Node to be gone', 30_000, async () => {
+    const [claims, nodes, pods] = await Promise.all([admin.list('NodeClaim'), admin.list('Node'), appPods(admin, app)]);
+    return claims.items.length + nodes.items.length + pods.length === 0 ? true
+      : `${pods.length} pods, ${claims.items.length} NodeClaims, ${nodes.items.length} Nodes`;
+  });
+}
+
+describe("the controller with exactly the chart's RBAC (default values: kube-scheduler binds)", () => {
+  let c: Cluster;
+  let r: Release | undefined;
   before(async () => {
-    const docs = await helmTemplate({ namespace: RELEASE_NS });
-    cp = await startControlPlane({ scheduler: true });
-    dir = await mkdtemp(join(tmpdir(), 'nodewright-rbac-'));
-    const api = new ApiTransport(loadKubeConfig({ kind: 'file', path: cp.kubeconfigPath }));
-    for (const ns of [RELEASE_NS, 'kube-node-lease']) {
-      await createManifest(api, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }).catch((e: unknown) => {
-        if (!isAlreadyExists(e)) throw e;
-      });
-    }
-    const crdDir = join(CHART_DIR, 'crds');
-    for (const file of (await readdir(crdDir)).filter((f) => f.endsWith('.yaml'))) {
-      await createManifest(api, parse(await readFile(join(crdDir, file), 'utf8')) as ManifestObject);
-    }
-    const rbac = docs.filter((d) => RBAC_KINDS.includes(d.kind));
-    for (const obj of rbac) await createManifest(api, obj);
-    admin = RealKubeClient.fromSource({ kind: 'file', path: cp.kubeconfigPath });
-    await until('the CRDs to be served', 30_000, async () => {
-      try {
-        await Promise.all([admin!.list('NodeClaim'), admin!.list('NodePool')]);
-        return true;
-      } catch (e) {
-        return String(e);
-      }
-    });
-
-    const sa = docs.find((d) => d.kind === 'ServiceAccount')!.metadata.name;
-    const token = await serviceAccountToken(api, RELEASE_NS, sa);
-    const kubeconfig = join(dir, 'nodewright.kubeconfig');
-    await writeFile(kubeconfig, tokenKubeconfig(cp.server, cp.caCert, `system:serviceaccount:${RELEASE_NS}:${sa}`, token));
-    const parsed = parseOperatorOptions([
-      // Test-speed windows and loopback ports; everything else is the chart's environment.
-      '--bind-address', '127.0.0.1', '--metrics-port', '0', '--health-probe-port', '0',
-      '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '500ms',
-      '--kwok-registration-delay', '1s', '--batch-idle-duration', '200ms', '--batch-max-duration', '2s',
-      '--disruption-interval', '1s', '--consolidation-validation', '500ms',
-    ], { ...chartEnv(docs, 'nodewright-7d9f-abcde'), KUBECONFIG: kubeconfig });
-    assert.equal(parsed.kind, 'options');
-    assert.equal(parsed.options.leaderElect, true, 'the chart turns leader election on');
-    real = RealKubeClient.fromSource({ kind: 'file', path: kubeconfig }, { requestTimeoutMs: parsed.options.kubeRequestTimeoutMs });
-    recorder = new ForbiddenRecorder(real);
-    op = new Operator({ options: parsed.options, kube: recorder, log: capturingLogger(logged) });
-    await op.start();
+    c = await sharedCluster();
+    r = await install(c, 'nodewright', 'nodewright-system');
   });
-
-  after(async () => {
-    await op?.stop();
-    real?.close();
-    admin?.close();
-    await cp?.stop();
-    if (dir) await rm(dir, { recursive: true, force: true });
-  });
-
-  const noneForbidden = (): void => {
-    assert.deepEqual(recorder.forbidden, [], `the API server refused the controller:\n${logged.join('\n')}`);
-    assert.deepEqual(logged.filter((l) => /forbidden|\b403\b/i.test(l)), []);
-  };
+  after(() => uninstall(r));
 
   it('is refused what the chart does not grant (the token really is the service account)', async () => {
-    const probe = new ForbiddenRecorder(real!);
+    const probe = new ForbiddenRecorder(r!.client);
     await assert.rejects(probe.list('Deployment'), /forbidden/i);
     await assert.rejects(probe.create('Namespace', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'x' } }), /forbidden/i);
-    assert.equal(probe.forbidden.length, 2);
+    await assert.rejects(probe.bind({ metadata: { name: 'x', namespace: APP_NS } }, 'n'), /forbidden/i, 'no pods/binding with binding: scheduler');
+    assert.equal(probe.forbidden.length, 3);
   });
 
-  it(`leads, provisions kwok nodes for ${PODS} pods that kube-scheduler binds and runs, and nothing is Forbidden`, async (t: TestContext) => {
-    await until('the controller to take the Lease', 20_000, () => Promise.resolve(op!.leading ? true : 'not leading'));
-    await admin!.create('NodePool', kwokPool());
+  it(`provisions kwok nodes for ${PODS} pods that kube-scheduler binds and runs; nothing Forbidden`, async (t: TestContext) => {
     const t0 = performance.now();
-    await Promise.all(Array.from({ length: PODS }, (_, i) => admin!.create('Pod', {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: `${APP}-${i}`, namespace: APP_NS, labels: { app: APP } }, spec: template.spec,
-    })));
-    const nodes = await until(`${PODS} pods Running on Ready kwok nodes`, 40_000, async () => {
-      const [pods, all] = await Promise.all([appPods(admin!), admin!.list('Node')]);
-      const ready = new Set(all.items.filter((n) => n.spec?.providerID?.startsWith('kwok://')
-        && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name!));
-      const running = pods.filter((p) => p.status?.phase === 'Running' && ready.has(p.spec?.nodeName ?? ''));
-      return running.length === PODS ? ready.size : `${running.length}/${pods.length} running, ${ready.size}/${all.items.length} nodes ready`;
-    });
-    const claims = (await admin!.list('NodeClaim')).items;
-    assert.ok(claims.length >= 2 && claims.length === nodes, `${PODS} pods of 500m on nodes of at most 8 CPUs: one NodeClaim per node (${claims.length} claims, ${nodes} nodes)`);
-    const lease = await admin!.get('Lease', 'nodewright-leader-election', RELEASE_NS);
-    assert.equal(lease.spec?.holderIdentity, 'nodewright-7d9f-abcde', "the Lease is held under the chart's pod-name identity");
-    noneForbidden();
+    await createPods(c.admin, 'web');
+    const nodes = await allRunning(c.admin, 'web');
+    noneForbidden(r!);
     t.diagnostic(`${PODS} pods Running on ${nodes} kwok nodes ${since(t0)} ms after they were created`);
   });
 
-  it('drains a node whose NodeClaim is deleted: its pods are evicted and the Node removed, nothing Forbidden', async (t: TestContext) => {
+  it('drains a node whose NodeClaim is deleted: its pods are evicted and the Node removed; nothing Forbidden', async (t: TestContext) => {
     const t0 = performance.now();
-    const claim = (await admin!.list('NodeClaim')).items.find((c) => c.status?.nodeName !== undefined);
+    const claim = (await c.admin.list('NodeClaim')).items.find((x) => x.status?.nodeName !== undefined);
     assert.ok(claim, 'a NodeClaim with a Node');
     const node = claim.status!.nodeName!;
-    const onNode = (await appPods(admin!)).filter((p) => p.spec?.nodeName === node).length;
+    const onNode = (await appPods(c.admin, 'web')).filter((p) => p.spec?.nodeName === node).length;
     assert.ok(onNode > 0, `pods run on ${node}`);
-    await admin!.delete('NodeClaim', claim.metadata.name!);
+    await c.admin.delete('NodeClaim', claim.metadata.name!);
     await until(`${node} drained and deleted`, 30_000, async () => {
-      const [pods, nodes] = await Promise.all([appPods(admin!), admin!.list('Node')]);
+      const [pods, nodes] = await Promise.all([appPods(c.admin, 'web'), c.admin.list('Node')]);
       const left = pods.filter((p) => p.spec?.nodeName === node).length;
       const exists = nodes.items.some((n) => n.metadata.name === node);
       return left === 0 && !exists ? true : `${left} pods still on ${node}; node ${exists ? 'still there' : 'gone'}`;
     });
-    noneForbidden();
+    noneForbidden(r!);
     t.diagnostic(`${onNode} pods evicted and ${node} removed in ${since(t0)} ms`);
   });
 
-  it('scales to zero: the nodes are drained and deleted, no NodeClaim or Node left, and nothing is Forbidden', async (t: TestContext) => {
+  it('scales to zero: the nodes are drained and deleted, no NodeClaim or Node left; nothing Forbidden', async (t: TestContext) => {
     const t0 = performance.now();
-    await Promise.all((await appPods(admin!)).map((p) => admin!.delete('Pod', p.metadata.name!, APP_NS)));
-    await until('every NodeClaim and Node to be gone', 30_000, async () => {
-      const [claims, nodes, pods] = await Promise.all([admin!.list('NodeClaim'), admin!.list('Node'), appPods(admin!)]);
-      return claims.items.length + nodes.items.length + pods.length === 0 ? true
-        : `${pods.length} pods, ${claims.items.length} NodeClaims, ${nodes.items.length} Nodes`;
-    });
-    noneForbidden();
+    await scaleToZero(c.admin, 'web');
+    noneForbidden(r!);
     t.diagnostic(`scaled to zero in ${since(t0)} ms`);
+  });
+});
+
+describe("the controller with exactly the chart's RBAC (binding: direct)", () => {
+  let c: Cluster;
+  let r: Release | undefined;
+  before(async () => {
+    c = await sharedCluster();
+    r = await install(c, 'direct', 'nodewright-direct', ['settings.binding=direct']);
+  });
+  after(() => uninstall(r));
+
+  it(`binds ${PODS} pods itself (kube-scheduler does not serve their scheduler), then scales to zero; nothing Forbidden`, async (t: TestContext) => {
+    const t0 = performance.now();
+    await createPods(c.admin, 'direct', 'not-kube-scheduler');
+    const nodes = await allRunning(c.admin, 'direct');
+    const bound = await appPods(c.admin, 'direct');
+    assert.ok(bound.every((p) => p.spec?.nodeName), 'every pod is bound');
+    await scaleToZero(c.admin, 'direct');
+    noneForbidden(r!);
+    t.diagnostic(`${PODS} pods bound directly and Running on ${nodes} nodes, then removed, in ${since(t0)} ms`);
   });
 });
