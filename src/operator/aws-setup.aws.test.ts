@@ -1,7 +1,9 @@
 /**
  * `--cloud-provider aws` set up from parsed flags against moto: node classes come from the
  * KubeClient, a NodeClaim launches a tagged instance, and with --interruption-queue the leader's
- * runnable polls the queue and hands notices for our instances to subscribers.
+ * runnable polls the queue (given by name or URL) and hands notices for our instances to
+ * subscribers; a node class with a role gets its instance profile and finalizer, and loses both
+ * when deleted.
  */
 import assert from 'node:assert/strict';
 import { after, describe, it } from 'node:test';
@@ -16,7 +18,9 @@ import { MemoryKubeClient } from '../kube/memory/memory-client.js';
 import { MOTO_KUBERNETES_VERSION } from '../test/moto.js';
 import { RealClock } from '../utils/clock.js';
 import { awsSetup } from './aws-setup.js';
-import { CLOUD_PROVIDER_FACTORIES } from './cloud-providers.js';
+import { CLOUD_PROVIDER_FACTORIES, CloudProviderSetupError } from './cloud-providers.js';
+import { NODE_CLASS_FINALIZER } from './ec2nodeclass-status.js';
+import { isNotFound } from '../kube/errors.js';
 import { parseOperatorOptions } from './options.js';
 
 const world: Promise<AwsWorld> = startAwsWorld();
@@ -25,19 +29,23 @@ after(async () => {
   await (await world.catch(() => undefined))?.moto.stop();
 });
 
-/** moto's SQS through its query protocol (operator/ may not use the AWS SDK directly). */
-async function sqsQuery(endpoint: string, params: Record<string, string>): Promise<string> {
+/** A moto service through its query protocol (operator/ may not use the AWS SDK directly): the reply and its status. */
+async function query(endpoint: string, service: 'sqs' | 'iam', params: Record<string, string>): Promise<{ status: number; text: string }> {
   const res = await fetch(endpoint, {
     method: 'POST',
     // moto picks the service from the credential scope of the (unchecked) signature.
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
-      authorization: 'AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0',
+      authorization: `AWS4-HMAC-SHA256 Credential=testing/20240101/us-east-1/${service}/aws4_request, SignedHeaders=host, Signature=0`,
     },
-    body: new URLSearchParams({ Version: '2012-11-05', ...params }).toString(),
+    body: new URLSearchParams({ Version: service === 'sqs' ? '2012-11-05' : '2010-05-08', ...params }).toString(),
   });
-  const text = await res.text();
-  assert.equal(res.status, 200, text);
+  return { status: res.status, text: await res.text() };
+}
+
+async function sqsQuery(endpoint: string, params: Record<string, string>): Promise<string> {
+  const { status, text } = await query(endpoint, 'sqs', params);
+  assert.equal(status, 200, text);
   return text;
 }
 
@@ -100,6 +108,69 @@ describe('--cloud-provider aws on moto', () => {
     }
   });
 
+  it('with --interruption-queue naming a queue that does not exist, leading fails to start with an error naming it', async () => {
+    const w = await world;
+    const clock = new RealClock();
+    const kube = new MemoryKubeClient({ clock });
+    // options.ts still checks the flag as a URL (not this module's to change): the parsed value is set directly.
+    const setup = awsSetup({ options: { ...awsOptions(w), interruptionQueue: 'no-such-queue' }, kube, clock, log: silentLogger }, overrides(w));
+    try {
+      const queueRunnable = setup.leaderRunnables().find((r) => r.name === 'aws.interruption-queue');
+      assert.ok(queueRunnable);
+      await assert.rejects(async () => queueRunnable.start(), (e: unknown) => e instanceof CloudProviderSetupError
+        && /^--interruption-queue \(or INTERRUPTION_QUEUE\): interruption queue "no-such-queue" does not exist in this account and region/.test(e.message));
+    } finally {
+      setup.close();
+      kube.close();
+    }
+  });
+
+  it('the leader gives a node class with a role its instance profile and a finalizer, and deletes both with it', async () => {
+    const w = await world;
+    const role = await query(w.moto.directEndpoint, 'iam', {
+      Action: 'CreateRole', RoleName: 'SetupNodeRole',
+      AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Service: 'ec2.amazonaws.com' }, Action: 'sts:AssumeRole' }] }),
+    });
+    assert.equal(role.status, 200, role.text);
+    const clock = new RealClock();
+    const kube = new MemoryKubeClient({ clock });
+    const nodeClass = ec2NodeClass('with-role', { role: 'SetupNodeRole' });
+    delete nodeClass.spec.instanceProfile;
+    await kube.create('EC2NodeClass', nodeClass);
+    const setup = awsSetup({ options: awsOptions(w), kube, clock, log: silentLogger }, overrides(w));
+    const runnables = setup.leaderRunnables();
+    try {
+      for (const r of runnables) await r.start();
+      let got = await kube.get('EC2NodeClass', 'with-role');
+      for (let i = 0; i < 100 && got.status?.instanceProfile === undefined; i++) {
+        await sleep(50);
+        got = await kube.get('EC2NodeClass', 'with-role');
+      }
+      for (const r of runnables) await r.stop();
+      const profile = got.status?.instanceProfile;
+      assert.ok(profile, JSON.stringify(got.status?.conditions));
+      assert.deepEqual(got.metadata.finalizers, [NODE_CLASS_FINALIZER]);
+      const read = await query(w.moto.directEndpoint, 'iam', { Action: 'GetInstanceProfile', InstanceProfileName: profile });
+      assert.equal(read.status, 200, read.text);
+      assert.match(read.text, /<RoleName>SetupNodeRole<\/RoleName>/);
+
+      await kube.delete('EC2NodeClass', 'with-role');
+      const again = setup.leaderRunnables();
+      for (const r of again) await r.start();
+      let gone = false;
+      for (let i = 0; i < 100 && !gone; i++) {
+        await sleep(50);
+        gone = await kube.get('EC2NodeClass', 'with-role').then(() => false, (e: unknown) => isNotFound(e));
+      }
+      for (const r of again) await r.stop();
+      assert.ok(gone, 'the node class went once its profile was deleted');
+      assert.equal((await query(w.moto.directEndpoint, 'iam', { Action: 'GetInstanceProfile', InstanceProfileName: profile })).status, 404);
+    } finally {
+      setup.close();
+      kube.close();
+    }
+  });
+
   it('with --interruption-queue, polls the queue while leading and delivers notices for our instances', async () => {
     const w = await world;
     const created = await sqsQuery(w.moto.directEndpoint, { Action: 'CreateQueue', QueueName: 'nodewright-setup-test' });
@@ -108,7 +179,8 @@ describe('--cloud-provider aws on moto', () => {
     const clock = new RealClock();
     const kube = new MemoryKubeClient({ clock });
     await kube.create('EC2NodeClass', ec2NodeClass());
-    const setup = awsSetup({ options: awsOptions(w, ['--interruption-queue', queueUrl]), kube, clock, log: silentLogger }, { ...overrides(w), sqsWaitTimeSeconds: 1 });
+    // By name: the URL is looked up with GetQueueUrl.
+    const setup = awsSetup({ options: { ...awsOptions(w), interruptionQueue: 'nodewright-setup-test' }, kube, clock, log: silentLogger }, { ...overrides(w), sqsWaitTimeSeconds: 1 });
     const runnables = setup.leaderRunnables();
     try {
       const pool = awsNodePool();

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import type { EC2NodeClass, EC2NodeClassStatus } from '../apis/ec2nodeclass/types.js';
 import { MemoryKubeClient } from '../kube/memory/memory-client.js';
 import { formatKubeTime, VirtualClock } from '../utils/clock.js';
-import { carryTransitionTimes, NodeClassStatusLoop } from './ec2nodeclass-status.js';
+import { isNotFound } from '../kube/errors.js';
+import { carryTransitionTimes, NODE_CLASS_FINALIZER, NodeClassStatusLoop } from './ec2nodeclass-status.js';
 
 function nodeClass(name: string): EC2NodeClass {
   return {
@@ -59,6 +60,60 @@ describe('NodeClassStatusLoop', () => {
     assert.equal(seen, 3, 'at 0, 1 s and 2 s');
     await clock.advanceTo(clock.now() + 5000);
     assert.equal(calls, seen);
+    kube.close();
+  });
+});
+
+describe('NodeClassStatusLoop finalizer', () => {
+  it('adds the finalizer where needed; on deletion waits for NodeClaims, cleans up, and lets the node class go', async () => {
+    const clock = new VirtualClock();
+    const kube = new MemoryKubeClient({ clock });
+    const withRole = nodeClass('role');
+    withRole.spec = { ...withRole.spec, role: 'NodeRole' };
+    delete withRole.spec.instanceProfile;
+    await kube.create('EC2NodeClass', withRole);
+    await kube.create('EC2NodeClass', nodeClass('plain'));
+    await kube.create('NodeClaim', {
+      apiVersion: 'karpenter.sh/v1', kind: 'NodeClaim', metadata: { name: 'claim-1' },
+      spec: { requirements: [], nodeClassRef: { group: 'karpenter.k8s.aws', kind: 'EC2NodeClass', name: 'role' } },
+    });
+    const finalized: string[] = [];
+    const problems: string[] = [];
+    let failFinalize = true;
+    const statuses: string[] = [];
+    const loop = new NodeClassStatusLoop({
+      kube, clock, onProblem: (p) => problems.push(p),
+      status: (nc) => { statuses.push(nc.metadata.name ?? ''); return Promise.resolve({}); },
+      finalizer: {
+        name: NODE_CLASS_FINALIZER,
+        needs: (nc) => nc.spec.role !== undefined,
+        finalize: (nc) => {
+          if (failFinalize) return Promise.reject(new Error('IAM is down'));
+          finalized.push(nc.metadata.name ?? '');
+          return Promise.resolve();
+        },
+      },
+    });
+    await loop.syncOnce();
+    assert.deepEqual((await kube.get('EC2NodeClass', 'role')).metadata.finalizers, [NODE_CLASS_FINALIZER]);
+    assert.equal((await kube.get('EC2NodeClass', 'plain')).metadata.finalizers, undefined, 'nothing to clean up: no finalizer');
+
+    await kube.delete('EC2NodeClass', 'role');
+    statuses.length = 0;
+    await loop.syncOnce();
+    assert.ok((await kube.get('EC2NodeClass', 'role')).metadata.deletionTimestamp, 'kept while a NodeClaim uses it');
+    assert.deepEqual(finalized, []);
+    assert.deepEqual(statuses, ['plain'], 'no status (and so no instance profile) for a node class being deleted');
+
+    await kube.delete('NodeClaim', 'claim-1');
+    await loop.syncOnce();
+    assert.match(problems.at(-1) ?? '', /EC2NodeClass role: IAM is down/);
+    assert.ok((await kube.get('EC2NodeClass', 'role')).metadata.deletionTimestamp, 'kept while the cleanup fails');
+
+    failFinalize = false;
+    await loop.syncOnce();
+    assert.deepEqual(finalized, ['role']);
+    await assert.rejects(kube.get('EC2NodeClass', 'role'), (e: unknown) => isNotFound(e), 'gone once the finalizer is removed');
     kube.close();
   });
 });

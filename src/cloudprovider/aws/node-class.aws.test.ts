@@ -128,7 +128,7 @@ describe('instance profiles for spec.role on moto', () => {
     assert.equal(status.instanceProfile, name);
     let made = await profile(w, name);
     assert.deepEqual(made?.Roles?.map((r) => r.RoleName), ['NodeRoleA']);
-    const tags = Object.fromEntries((made?.Tags ?? []).map((t) => [t.Key, t.Value]));
+    const tags: Record<string, string | undefined> = Object.fromEntries((made?.Tags ?? []).map((t) => [t.Key ?? '', t.Value]));
     assert.equal(tags[MANAGED_BY_TAG], CLUSTER);
     assert.equal(tags['karpenter.k8s.aws/ec2nodeclass'], 'default');
 
