@@ -4,7 +4,7 @@
  * the controller runs with that service account's token and the chart's environment (leader
  * election on): pending pods become kwok nodes and run, a deleted NodeClaim's node is drained
  * (evictions), scaling to zero removes every node, and with `binding: direct` the controller binds
- * pods itself; the API server refuses nothing the controller asks for, and refuses what the chart
+ * pods itself (its scale-down is the same code as above, so it is not repeated); the API server refuses nothing the controller asks for, and refuses what the chart
  * does not grant.
  */
 import assert from 'node:assert/strict';
@@ -225,14 +225,13 @@ describe("the controller with exactly the chart's RBAC (binding: direct)", () =>
   });
   after(() => uninstall(r));
 
-  it(`binds ${PODS} pods itself (kube-scheduler does not serve their scheduler), then scales to zero; nothing Forbidden`, async (t: TestContext) => {
+  it(`binds ${PODS} pods itself (kube-scheduler does not serve their scheduler); nothing Forbidden`, async (t: TestContext) => {
     const t0 = performance.now();
     await createPods(c.admin, 'direct', 'not-kube-scheduler');
     const nodes = await allRunning(c.admin, 'direct');
     const bound = await appPods(c.admin, 'direct');
     assert.ok(bound.every((p) => p.spec?.nodeName), 'every pod is bound');
-    await scaleToZero(c.admin, 'direct');
     noneForbidden(r!);
-    t.diagnostic(`${PODS} pods bound directly and Running on ${nodes} nodes, then removed, in ${since(t0)} ms`);
+    t.diagnostic(`${PODS} pods bound directly and Running on ${nodes} nodes in ${since(t0)} ms`);
   });
 });
