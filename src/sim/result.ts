@@ -16,7 +16,7 @@ export type StrategyName = (typeof STRATEGY_NAMES)[number];
 export const DISRUPTION_REASONS = ['empty', 'underutilized', 'drifted', 'expired', 'interrupted'] as const;
 export type DisruptionReason = (typeof DISRUPTION_REASONS)[number];
 
-/** What a decision-log entry records. The first six are nodewright's, the last two the Cluster Autoscaler's. */
+/** What nodewright and the Cluster Autoscaler did: the first six are nodewright's, the last two the Cluster Autoscaler's. */
 export const DECISION_KINDS = [
   'provision',
   'consolidate-delete',
@@ -28,6 +28,23 @@ export const DECISION_KINDS = [
   'scale-down',
 ] as const;
 export type DecisionKind = (typeof DECISION_KINDS)[number];
+
+/**
+ * What nodewright could not or would not do: a pod fits nowhere, a node is kept, a launch failed.
+ * Kept so `explain` can say why a pod is pending or a node was not consolidated. They can repeat
+ * for hours, so the log folds identical repeats into one entry ({@link DecisionEntry.repeats}).
+ */
+export const WHY_NOT_KINDS = ['unschedulable', 'disruption-blocked', 'launch-failed'] as const;
+export type WhyNotKind = (typeof WHY_NOT_KINDS)[number];
+
+/** Every kind a decision-log entry can have, in the order the report lists them. */
+export const LOGGED_KINDS = [...DECISION_KINDS.slice(0, 6), ...WHY_NOT_KINDS, ...DECISION_KINDS.slice(6)] as const;
+export type LoggedKind = DecisionKind | WhyNotKind;
+
+/** Whether entries of this kind say why something did not happen. */
+export function isWhyNot(kind: LoggedKind): kind is WhyNotKind {
+  return (WHY_NOT_KINDS as readonly string[]).includes(kind);
+}
 
 /**
  * Pod wait (creation → Running) in seconds over every pod that became Running within the horizon;
@@ -94,17 +111,58 @@ export interface DecisionDetails {
   /** Names of the nodes (or node claims) and pods involved, when the log keeps them. */
   readonly nodes?: readonly string[];
   readonly pods?: readonly string[];
+  /** The NodePool the decision concerns, when it concerns one. */
+  readonly nodePool?: string;
+  /** For a provision: which pods went onto which NodeClaim (new) or Node (existing capacity). */
+  readonly placements?: readonly Placement[];
 }
 
-export interface Decision {
+/** Pods (namespace/name) planned onto one NodeClaim or Node by a provision decision. */
+export interface Placement {
+  readonly node: string;
+  readonly pods: readonly string[];
+  /** True for a NodeClaim the decision launched; false for existing or in-flight capacity. */
+  readonly launched: boolean;
+}
+
+/** How many identical records one entry stands for (see {@link WHY_NOT_KINDS}). */
+export interface Repeats {
+  /** Records folded into this entry, itself included (≥ 2). */
+  readonly count: number;
+  /** Seconds since the start: the last of them (the first is the entry's `t`). */
+  readonly lastT: number;
+}
+
+/** Fields every decision-log entry has. */
+export interface DecisionEntry {
   /** Seconds since the start of the scenario. */
   readonly t: number;
   readonly strategy: StrategyName;
-  readonly kind: DecisionKind;
+  readonly kind: LoggedKind;
   /** One line: "launched 3 × m5.xlarge (spot) for 11 pods". */
   readonly summary: string;
   readonly details: DecisionDetails;
+  /** Present when identical records were folded into this one. */
+  readonly repeats?: Repeats;
+  /**
+   * Records about the same subject, with other reasons, left out just before this one to keep the
+   * log bounded (the first and the latest records of a subject are always kept).
+   */
+  readonly omittedBefore?: number;
 }
+
+/** An action: something was launched, removed or replaced. */
+export interface Decision extends DecisionEntry {
+  readonly kind: DecisionKind;
+}
+
+/** A record of what was not done, and why. */
+export interface WhyNotDecision extends DecisionEntry {
+  readonly kind: WhyNotKind;
+}
+
+/** Any entry of a strategy's decision log. */
+export type LoggedDecision = Decision | WhyNotDecision;
 
 export interface StrategyResult {
   readonly podWaitSeconds: WaitStats;
@@ -125,7 +183,7 @@ export interface StrategyResult {
   /** Instance type name → use. */
   readonly instanceTypes: Readonly<Record<string, InstanceTypeUsage>>;
   /** Ordered by `t`; every entry's `strategy` is this strategy. */
-  readonly decisions: readonly Decision[];
+  readonly decisions: readonly LoggedDecision[];
 }
 
 export interface SimulationResult {

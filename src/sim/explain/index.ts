@@ -2,4 +2,6 @@
 export { decisionsOf, parseResult, ResultFileError } from './load.js';
 export { explainNode } from './node.js';
 export { explainPod, type Answer } from './pod.js';
-export { explainSavings, savingsOf, SAVING_KINDS, type Savings } from './savings.js';
+export { explainSavings, keptNodes, savingsOf, SAVING_KINDS, type KeptNode, type Savings } from './savings.js';
+export { compactDecisions, DEFAULT_MAX_ENTRIES_PER_SUBJECT, subjectOf, weightOf } from './compact.js';
+export { resultDecisions, toLoggedDecision } from './record.js';

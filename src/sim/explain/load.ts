@@ -3,7 +3,7 @@
  * on (the decision logs), so a wrong file fails with the path of the first bad field, not later
  * with a TypeError.
  */
-import { DECISION_KINDS, STRATEGY_NAMES, type Decision, type SimulationResult, type StrategyName } from '../result.js';
+import { LOGGED_KINDS, STRATEGY_NAMES, type LoggedDecision, type SimulationResult, type StrategyName } from '../result.js';
 
 /** The file is not JSON, or not a simulation result; the message names the file and the field. */
 export class ResultFileError extends Error {
@@ -30,7 +30,7 @@ function checkDecision(d: Json, strategy: StrategyName, path: string, fail: (pat
   if (!isObject(d)) fail(path, 'an object');
   if (typeof d['t'] !== 'number' || !Number.isFinite(d['t'])) fail(`${path}.t`, 'a number of seconds');
   if (d['strategy'] !== strategy) fail(`${path}.strategy`, `"${strategy}"`);
-  if (typeof d['kind'] !== 'string' || !(DECISION_KINDS as readonly string[]).includes(d['kind'])) fail(`${path}.kind`, `one of ${DECISION_KINDS.join(', ')}`);
+  if (typeof d['kind'] !== 'string' || !(LOGGED_KINDS as readonly string[]).includes(d['kind'])) fail(`${path}.kind`, `one of ${LOGGED_KINDS.join(', ')}`);
   if (typeof d['summary'] !== 'string') fail(`${path}.summary`, 'a string');
   const details = d['details'];
   if (!isObject(details)) fail(`${path}.details`, 'an object');
@@ -41,6 +41,26 @@ function checkDecision(d: Json, strategy: StrategyName, path: string, fail: (pat
     if (v !== undefined && (typeof v !== 'number' || !Number.isFinite(v))) fail(`${path}.details.${key}`, 'a number of $/h');
   }
   for (const key of ['nodes', 'pods']) if (details[key] !== undefined) checkStrings(details[key], `${path}.details.${key}`, fail);
+  if (details['nodePool'] !== undefined && typeof details['nodePool'] !== 'string') fail(`${path}.details.nodePool`, 'a string');
+  const placements = details['placements'];
+  if (placements !== undefined) {
+    if (!Array.isArray(placements)) fail(`${path}.details.placements`, 'a list');
+    (placements as Json[]).forEach((p, i) => {
+      const at = `${path}.details.placements[${i}]`;
+      if (!isObject(p)) fail(at, 'an object');
+      if (typeof p['node'] !== 'string') fail(`${at}.node`, 'a string');
+      checkStrings(p['pods'], `${at}.pods`, fail);
+      if (typeof p['launched'] !== 'boolean') fail(`${at}.launched`, 'true or false');
+    });
+  }
+  const repeats = d['repeats'];
+  if (repeats !== undefined) {
+    if (!isObject(repeats)) fail(`${path}.repeats`, 'an object');
+    if (!Number.isSafeInteger(repeats['count']) || (repeats['count'] as number) < 2) fail(`${path}.repeats.count`, 'a whole number of at least 2');
+    if (typeof repeats['lastT'] !== 'number' || !(repeats['lastT'] >= d['t'])) fail(`${path}.repeats.lastT`, 'a number of seconds, not before t');
+  }
+  const omitted = d['omittedBefore'];
+  if (omitted !== undefined && (!Number.isSafeInteger(omitted) || (omitted as number) < 1)) fail(`${path}.omittedBefore`, 'a positive whole number');
 }
 
 /**
@@ -78,7 +98,7 @@ export function parseResult(text: string, file: string): SimulationResult {
 }
 
 /** The decisions of one strategy, oldest first (a stable sort by `t`, in case a file is out of order). */
-export function decisionsOf(result: SimulationResult, strategy: StrategyName): readonly Decision[] {
+export function decisionsOf(result: SimulationResult, strategy: StrategyName): readonly LoggedDecision[] {
   const decisions = result.strategies[strategy]?.decisions ?? [];
   return decisions.map((d, i) => ({ d, i })).sort((a, b) => a.d.t - b.d.t || a.i - b.i).map(({ d }) => d);
 }
