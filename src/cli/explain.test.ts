@@ -32,10 +32,22 @@ describe('nodewright explain', () => {
     assert.match(defaulted.out, /\(nodewright\)/);
   });
 
-  it('exits 0 with a clear message when nothing matches', async () => {
+  it('exits 2 with a clear message for a pod or node no decision names', async () => {
     const r = await explain(['--from', 'r.json', 'pod', 'default/web-1x']);
-    assert.equal(r.code, 0);
-    assert.match(r.out, /no nodewright decision mentions pod default\/web-1x; pods are named in decisions only when/);
+    assert.equal(r.code, 2);
+    assert.equal(r.out, '');
+    assert.match(r.err, /^nodewright explain: no nodewright decision mentions pod default\/web-1x; check the name/);
+    const n = await explain(['--from', 'r.json', 'node', 'ip-10-0-0']);
+    assert.equal(n.code, 2);
+    assert.match(n.err, /no nodewright decision mentions node ip-10-0-0; /);
+  });
+
+  it('exits 0 when nothing was consolidated: that is an answer, not bad input', async () => {
+    const r = fixtureResult();
+    const quiet = JSON.stringify({ ...r, strategies: { nodewright: { ...r.strategies.nodewright!, decisions: r.strategies.nodewright!.decisions.slice(0, 2) } } });
+    const s = await explain(['--from', 'q.json', 'savings'], { 'q.json': quiet });
+    assert.equal(s.code, 0);
+    assert.match(s.out, /nothing was consolidated/);
   });
 
   it('exits 2 naming the file when it is missing, not JSON, or not a result', async () => {

@@ -2,12 +2,13 @@
  * `nodewright explain --from RESULT.json [--strategy nodewright|cluster-autoscaler]
  * (pod NAMESPACE/NAME | node NAME | savings)`: answers from the decision log a
  * `nodewright simulate --json` run wrote. Exit 0 with an answer (or a message saying nothing
- * matched), 2 for bad input (usage, a missing, unreadable or invalid file, a strategy not in it).
+ * matched), 2 for bad input (usage, a missing, unreadable or invalid file, a strategy not in it, a pod
+ * or node no decision names).
  */
 import { parseArgs } from 'node:util';
 import { decisionsOf, explainNode, explainPod, explainSavings, parseResult, ResultFileError } from '../sim/explain/index.js';
 import type { Answer } from '../sim/explain/index.js';
-import { presentStrategies, STRATEGY_NAMES, type SimulationResult, type StrategyName } from '../sim/result.js';
+import { presentStrategies, STRATEGY_NAMES, type SimulationResult, type StrategyName, type StrategyResult, type TimeSample } from '../sim/result.js';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIo } from './io.js';
 
 export const EXPLAIN_USAGE = `Usage: nodewright explain --from RESULT.json [--strategy S] QUESTION
@@ -15,17 +16,32 @@ export const EXPLAIN_USAGE = `Usage: nodewright explain --from RESULT.json [--st
 Answers from the decision log of a "nodewright simulate SCENARIO --json RESULT.json" run.
 
 Questions:
-  pod NAMESPACE/NAME   where the pod was planned (which NodeClaim, which instance type and why),
-                       and what later moved it
-  node NAME            when and why a NodeClaim or Node was launched, and whether and why it was
-                       consolidated, replaced, expired, drifted or interrupted, with the cost
-  savings              what consolidation saved in $/h, and the decisions that did it
+  pod NAMESPACE/NAME   why the pod was pending (per NodePool and constraint) and what followed;
+                       where it was planned (which NodeClaim, which instance type and why, the
+                       alternatives rejected), and what later moved it
+  node NAME            when and why a NodeClaim or Node was launched, why it was not consolidated
+                       (do-not-disrupt, PodDisruptionBudget, disruption budget, no cheaper
+                       replacement...), or when it was consolidated, replaced, expired, drifted or
+                       interrupted, with the cost
+  savings              what consolidation saved in $/h, what more it could save at the end (the gap
+                       to the LP lower bound), and the nodes still kept, with why
+
+A pod or node that no decision names is reported as bad input (exit code 2).
 
 Options:
   --from FILE          the simulation result (JSON; "-" reads standard input)
   --strategy S         nodewright or cluster-autoscaler (default: nodewright when the file has it)
   -h, --help           this text
 `;
+
+/** The strategy's last sample, when the file has a well-formed one (the loader does not check the series). */
+function lastSample(r: StrategyResult | undefined): TimeSample | undefined {
+  const samples: unknown = (r as { series?: { samples?: unknown } } | undefined)?.series?.samples;
+  const last: unknown = Array.isArray(samples) ? samples.at(-1) : undefined;
+  if (typeof last !== 'object' || last === null) return undefined;
+  const { t, costPerHour, lowerBoundCostPerHour } = last as Record<string, unknown>;
+  return typeof t === 'number' && typeof costPerHour === 'number' && typeof lowerBoundCostPerHour === 'number' ? last as TimeSample : undefined;
+}
 
 function badInput(io: CliIo, message: string, withUsage = false): number {
   io.stderr(`nodewright explain: ${message}\n${withUsage ? `\n${EXPLAIN_USAGE}` : ''}`);
@@ -93,7 +109,9 @@ export async function runExplain(args: readonly string[], io: CliIo): Promise<nu
   let answer: Answer;
   if (question === 'pod') answer = explainPod(decisions, subject!, s, result.strategies[s]?.pendingAtEnd);
   else if (question === 'node') answer = explainNode(decisions, subject!, s);
-  else answer = explainSavings(decisions, s);
+  else answer = explainSavings(decisions, s, lastSample(result.strategies[s]));
+  // An unknown pod or node is bad input (a typo, or a name from another run); "nothing saved" is an answer.
+  if (!answer.matched && question !== 'savings') return badInput(io, answer.text.trimEnd());
   io.stdout(answer.text);
   return EXIT_OK;
 }

@@ -3,13 +3,13 @@
  * whether it was disrupted (consolidated, replaced, expired, drifted, interrupted, scaled down) or
  * why consolidation passed it over — the JSON counterpart of the live DecisionLog's whyNotConsolidated.
  */
-import type { Decision, DecisionKind, StrategyName } from '../result.js';
+import type { LoggedDecision as Decision, LoggedKind, StrategyName } from '../result.js';
 import type { Answer } from './pod.js';
-import { alternativeLines, alternativesAbout, at, clausesAbout, costChange, existingNodeOf, mentions } from './text.js';
+import { alternativeLines, alternativesAbout, at, clausesAbout, costChange, existingNodeOf, lastTime, mentions, omittedLine, when } from './text.js';
 
-const DISRUPTING: ReadonlySet<DecisionKind> = new Set(['consolidate-delete', 'consolidate-replace', 'expire', 'drift', 'interruption', 'scale-down']);
+const DISRUPTING: ReadonlySet<LoggedKind> = new Set(['consolidate-delete', 'consolidate-replace', 'expire', 'drift', 'interruption', 'scale-down']);
 
-const LABEL: Readonly<Record<DecisionKind, string>> = {
+const LABEL: Readonly<Record<LoggedKind, string>> = {
   provision: 'launched',
   'scale-up': 'launched (scale-up)',
   'consolidate-delete': 'consolidated (deleted)',
@@ -18,10 +18,14 @@ const LABEL: Readonly<Record<DecisionKind, string>> = {
   drift: 'drifted',
   interruption: 'interrupted',
   'scale-down': 'scaled down',
+  unschedulable: 'unschedulable pods',
+  'disruption-blocked': 'not disrupted',
+  'launch-failed': 'launch failed',
 };
 
 /** "consolidate NAME: reason" among a decision's rejected alternatives: the reason it was kept. */
 function blockedReason(d: Decision, node: string): string | undefined {
+  if (d.kind === 'disruption-blocked' && d.details.nodes?.includes(node)) return d.details.why;
   for (const a of d.details.alternativesRejected) {
     const colon = a.indexOf(': ');
     if (colon > 0 && /^consolidat/.test(a) && mentions(a.slice(0, colon), node)) return a.slice(colon + 2);
@@ -41,6 +45,9 @@ function entryLines(d: Decision, node: string): string[] {
   if (d.kind === 'provision' && !named) {
     return [`  ${at(d.t)}  pods planned onto it: ${d.summary}`, `      why: ${d.details.why}`];
   }
+  if (d.kind === 'disruption-blocked' && named) {
+    return [...omittedLine(d, '  '), `  ${when(d)}  not disrupted: ${d.summary}`, `      why: ${d.details.why}`];
+  }
   if (!named) {
     const reason = blockedReason(d, node);
     if (reason !== undefined) return [`  ${at(d.t)}  not consolidated: ${reason}`, `      (while ${d.kind}: ${d.summary})`];
@@ -50,13 +57,27 @@ function entryLines(d: Decision, node: string): string[] {
   const why = d.kind === 'provision' ? clausesAbout(d.details.why, node) : d.details.why;
   const alternatives = d.kind === 'provision' ? alternativesAbout(d, node) : d.details.alternativesRejected;
   const label = isReplacement(d, node) ? 'launched as the replacement' : LABEL[d.kind];
-  return [`  ${at(d.t)}  ${label}: ${d.summary}`, `      why: ${why}`, ...(cost ? [`      cost: ${cost}`] : []),
+  return [`  ${when(d)}  ${label}: ${d.summary}`, `      why: ${why}`, ...(cost ? [`      cost: ${cost}`] : []),
     ...alternativeLines(alternatives, '      ')];
+}
+
+/** The NodePool-wide "budget used up" records of the node's pool while it lived, in one line. */
+function budgetLines(decisions: readonly Decision[], naming: readonly Decision[], until: number | undefined): string[] {
+  const pool = naming.find((d) => d.details.nodePool !== undefined)?.details.nodePool;
+  if (pool === undefined) return [];
+  const from = naming[0]!.t;
+  const held = decisions.filter((d) => d.kind === 'disruption-blocked' && !d.details.nodes?.length && d.details.nodePool === pool
+    && lastTime(d) >= from && (until === undefined || d.t <= until));
+  if (held.length === 0) return [];
+  const count = held.reduce((n, d) => n + (d.repeats?.count ?? 1) + (d.omittedBefore ?? 0), 0);
+  const latest = held.at(-1)!;
+  return [`  nodepool ${pool}: its disruption budget held disruptions back ${count} time(s) from ${at(held[0]!.t)} to ${at(lastTime(latest))}`,
+    `      latest: ${latest.summary}: ${latest.details.why}`];
 }
 
 function mentionsNode(d: Decision, node: string): boolean {
   if (d.details.nodes?.includes(node)) return true;
-  if (d.kind === 'provision') return existingNodeOf(d) === node;
+  if (d.kind === 'provision') return existingNodeOf(d) === node || (d.details.placements?.some((p) => p.node === node) ?? false);
   return blockedReason(d, node) !== undefined || mentions(d.summary, node) || mentions(d.details.why, node);
 }
 
@@ -79,14 +100,16 @@ export function explainNode(decisions: readonly Decision[], node: string, strate
   for (const d of naming) lines.push(...entryLines(d, node));
   const disruptions = naming.filter((d) => DISRUPTING.has(d.kind) && d.details.nodes?.includes(node) && !isReplacement(d, node));
   const lastDisruption = disruptions.at(-1);
+  lines.push(...budgetLines(decisions, naming, lastDisruption?.t));
   const blocked = naming.filter((d) => (lastDisruption === undefined || d.t > lastDisruption.t) && blockedReason(d, node) !== undefined).at(-1);
   if (lastDisruption && !blocked) {
     const cost = costChange(lastDisruption);
     lines.push(`  outcome: ${LABEL[lastDisruption.kind]} at ${at(lastDisruption.t)}${cost ? `, ${cost}` : ''}`);
   } else if (blocked) {
-    lines.push(`  outcome: not consolidated; last reason (${at(blocked.t)}): ${blockedReason(blocked, node)}`);
+    lines.push(`  outcome: not consolidated; last reason (${when(blocked)}): ${blockedReason(blocked, node)}`);
   } else {
-    lines.push('  outcome: no decision disrupted it, and none recorded a reason for keeping it (consolidation found nothing cheaper worth a decision)');
+    lines.push('  outcome: no decision disrupted it, and none recorded a reason for keeping it: consolidation found nothing cheaper, ' +
+      'or it was never a candidate (consolidateAfter not yet elapsed, not initialised, or nominated for pending pods: these are not recorded)');
   }
   return { matched: true, text: `${lines.join('\n')}\n` };
 }

@@ -1,11 +1,15 @@
-/** `explain savings`: what the consolidation decisions saved per hour, and which they were. */
-import type { Decision, DecisionKind, StrategyName } from '../result.js';
+/**
+ * `explain savings`: what the consolidation decisions saved per hour, and which they were; and
+ * what more consolidation could save at the end of the run: the gap to the LP lower bound, and the
+ * nodes still kept, with why.
+ */
+import type { LoggedDecision as Decision, LoggedKind, StrategyName, TimeSample } from '../result.js';
 import { formatDollars } from '../report/format.js';
 import type { Answer } from './pod.js';
-import { at, costChange } from './text.js';
+import { at, costChange, when } from './text.js';
 
 /** Decisions that take capacity away to save money: nodewright's consolidation and the Cluster Autoscaler's scale-down. */
-export const SAVING_KINDS: ReadonlySet<DecisionKind> = new Set(['consolidate-delete', 'consolidate-replace', 'scale-down']);
+export const SAVING_KINDS: ReadonlySet<LoggedKind> = new Set(['consolidate-delete', 'consolidate-replace', 'scale-down']);
 
 export interface Savings {
   /** Σ (costPerHourBefore − costPerHourAfter) over the saving decisions that record both, $/h. */
@@ -29,14 +33,56 @@ export function savingsOf(decisions: readonly Decision[]): Savings {
   return { perHour, decisions: saving, withoutCost };
 }
 
-/** The savings as text: the total $/h, then one line per decision. Never throws. */
-export function explainSavings(decisions: readonly Decision[], strategy: StrategyName): Answer {
-  const s = savingsOf(decisions);
-  if (s.decisions.length === 0) {
-    return { matched: false, text: `no ${strategy} consolidation decisions in this run: nothing was consolidated, so nothing was saved.\n` };
+const DISRUPTING: ReadonlySet<LoggedKind> = new Set(['consolidate-delete', 'consolidate-replace', 'expire', 'drift', 'interruption', 'scale-down']);
+const MAX_KEPT_LISTED = 20;
+
+/** A node still kept at the end: its latest disruption-blocked record, not followed by a disruption naming it. */
+export interface KeptNode {
+  readonly node: string;
+  readonly latest: Decision;
+}
+
+/** Nodes whose latest record is a block (one node each) that no later disruption overrode, oldest block first. Never throws. */
+export function keptNodes(decisions: readonly Decision[]): KeptNode[] {
+  const latest = new Map<string, Decision>();
+  for (const d of decisions) {
+    const nodes = d.details.nodes ?? [];
+    if (d.kind === 'disruption-blocked' && nodes.length === 1) latest.set(nodes[0]!, d);
+    else if (DISRUPTING.has(d.kind)) for (const n of nodes) latest.delete(n);
   }
-  const lines = [`${strategy}: ${s.decisions.length} consolidation decision(s) saved ${formatDollars(s.perHour)}/h in total (Σ cost before − after)`];
-  if (s.withoutCost > 0) lines.push(`  (${s.withoutCost} of them recorded no cost and are not counted)`);
-  for (const d of s.decisions) lines.push(`  ${at(d.t)}  ${d.kind}: ${costChange(d) ?? 'no cost recorded'}`, `      ${d.summary}`);
-  return { matched: true, text: `${lines.join('\n')}\n` };
+  return [...latest].map(([node, d]) => ({ node, latest: d })).sort((a, b) => a.latest.t - b.latest.t);
+}
+
+/**
+ * The savings as text: the total $/h, one line per decision, then what more could be saved at
+ * `end` (the last sample: its $/h above the LP lower bound) and the nodes still kept, with their
+ * last reason. `matched` is false when nothing was consolidated and nothing was kept. Never throws.
+ */
+export function explainSavings(decisions: readonly Decision[], strategy: StrategyName, end?: TimeSample): Answer {
+  const s = savingsOf(decisions);
+  const lines: string[] = [];
+  if (s.decisions.length === 0) {
+    lines.push(`no ${strategy} consolidation decisions in this run: nothing was consolidated, so nothing was saved.`);
+  } else {
+    lines.push(`${strategy}: ${s.decisions.length} consolidation decision(s) saved ${formatDollars(s.perHour)}/h in total (Σ cost before − after)`);
+    if (s.withoutCost > 0) lines.push(`  (${s.withoutCost} of them recorded no cost and are not counted)`);
+    for (const d of s.decisions) lines.push(`  ${at(d.t)}  ${d.kind}: ${costChange(d) ?? 'no cost recorded'}`, `      ${d.summary}`);
+  }
+  if (end) {
+    const gap = end.costPerHour - end.lowerBoundCostPerHour;
+    const head = `at the end (${at(end.t)}): the nodes cost ${formatDollars(end.costPerHour)}/h and the LP lower bound for the pods that want to run is ` +
+      `${formatDollars(end.lowerBoundCostPerHour)}/h`;
+    lines.push(gap > 1e-9
+      ? `${head}, so consolidation could save at most ${formatDollars(gap)}/h more`
+      : `${head}: nothing more to save by consolidation (the bound counts pods still pending, which need more capacity, not less)`);
+  }
+  const kept = keptNodes(decisions);
+  if (kept.length > 0) {
+    lines.push(`${kept.length} node(s) were still kept from consolidation by their last record:`);
+    for (const k of kept.slice(0, MAX_KEPT_LISTED)) {
+      lines.push(`  ${k.node}: ${k.latest.details.why} (since ${when(k.latest)})`);
+    }
+    if (kept.length > MAX_KEPT_LISTED) lines.push(`  … and ${kept.length - MAX_KEPT_LISTED} more`);
+  }
+  return { matched: s.decisions.length > 0 || kept.length > 0, text: `${lines.join('\n')}\n` };
 }

@@ -3,7 +3,7 @@
  * lists but not which pod went to which NodeClaim, so the per-claim clause of a `why` ("nodeclaim
  * X (nodepool P): small at $0.03/h, …") and the node named in "fit on X" are found in the text.
  */
-import type { Decision } from '../result.js';
+import type { DecisionEntry as Decision, Placement } from '../result.js';
 import { formatClock, formatDollars } from '../report/format.js';
 
 function escapeRegExp(s: string): string {
@@ -53,4 +53,24 @@ export function costChange(d: Decision): string | undefined {
 export function alternativeLines(alternatives: readonly string[], indent: string): string[] {
   if (alternatives.length === 0) return [];
   return [`${indent}alternatives rejected:`, ...alternatives.map((a) => `${indent}  - ${a}`)];
+}
+
+/** "0:01:00", or "0:01:00 (×3, last at 0:05:00)" for an entry that stands for repeated records. */
+export function when(d: Decision): string {
+  return d.repeats ? `${at(d.t)} (×${d.repeats.count}, last at ${at(d.repeats.lastT)})` : at(d.t);
+}
+
+/** When the entry's records end: the last repeat, or its own time. */
+export function lastTime(d: Decision): number {
+  return d.repeats?.lastT ?? d.t;
+}
+
+/** The placement of a decision that holds `pod`, when the decision keeps placements. */
+export function placementOf(d: Decision, pod: string): Placement | undefined {
+  return d.details.placements?.find((p) => p.pods.includes(pod));
+}
+
+/** A note for entries that had other records about the same subject left out before them. */
+export function omittedLine(d: Decision, indent: string): string[] {
+  return d.omittedBefore ? [`${indent}(${d.omittedBefore} earlier record(s) with other reasons left out to keep the log small)`] : [];
 }

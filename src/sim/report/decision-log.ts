@@ -3,14 +3,31 @@
  * expandable to its reasons, with filter buttons (strategy, kind) and a search box that the
  * report's inline script wires up. Without the script the full table still reads.
  */
-import type { Decision, DecisionKind, SimulationResult, StrategyResult } from '../result.js';
-import { DECISION_KINDS, presentStrategies } from '../result.js';
+import type { LoggedDecision as Decision, LoggedKind, SimulationResult, StrategyResult } from '../result.js';
+import { isWhyNot, LOGGED_KINDS, presentStrategies } from '../result.js';
 import { escapeHtml } from './escape.js';
 import { formatClock, formatDollars, signed } from './format.js';
 import { strategyBadge } from './sections.js';
 
 /** Above this many decisions only the first ones (by time) are drawn; the JSON has them all. */
 export const MAX_LOGGED_DECISIONS = 5000;
+/**
+ * Of those, at most this many are why-not records (unschedulable, disruption-blocked,
+ * launch-failed), so a run with many pending pods still shows its actions.
+ */
+export const MAX_LOGGED_WHY_NOT = 1000;
+
+/** The first decisions (by time) to draw: at most MAX_LOGGED_WHY_NOT why-not records, MAX_LOGGED_DECISIONS in all. */
+function firstShown(all: readonly Decision[]): Decision[] {
+  const shown: Decision[] = [];
+  let whyNot = 0;
+  for (const d of all) {
+    if (shown.length >= MAX_LOGGED_DECISIONS) break;
+    if (isWhyNot(d.kind) && ++whyNot > MAX_LOGGED_WHY_NOT) continue;
+    shown.push(d);
+  }
+  return shown;
+}
 
 /**
  * The log section's inner HTML: filters, count, table. Rows carry `data-strategy` and `data-kind`.
@@ -22,8 +39,8 @@ export function renderDecisionLog(result: SimulationResult): string {
     .flatMap((s, rank) => (result.strategies[s] as StrategyResult).decisions.map((d, i) => ({ d, rank, i })))
     .sort((a, b) => a.d.t - b.d.t || a.rank - b.rank || a.i - b.i)
     .map(({ d }) => d);
-  const shown = all.slice(0, MAX_LOGGED_DECISIONS);
-  const kinds = DECISION_KINDS.filter((k) => all.some((d) => d.kind === k));
+  const shown = firstShown(all);
+  const kinds = LOGGED_KINDS.filter((k) => all.some((d) => d.kind === k));
 
   const button = (value: string, label: string, pressed: boolean): string =>
     `<button type="button" data-value="${escapeHtml(value)}" aria-pressed="${pressed}">${label}</button>`;
@@ -35,7 +52,9 @@ export function renderDecisionLog(result: SimulationResult): string {
     + '<input type="search" id="log-search" placeholder="Search decisions…" aria-label="Search decisions">'
     + '</div>';
   const truncated = all.length > shown.length
-    ? `<p class="notice">The log has ${all.length} decisions; the first ${shown.length} are shown here. The JSON output (<code>--json</code>) has them all.</p>`
+    ? `<p class="notice">The log has ${all.length} decisions; the first ${shown.length} are shown here`
+      + `${shown.length < Math.min(all.length, MAX_LOGGED_DECISIONS) ? ` (at most ${MAX_LOGGED_WHY_NOT} records of what was not done)` : ''}.`
+      + ' The JSON output (<code>--json</code>) has them all.</p>'
     : '';
   const rows = shown.map(renderRow).join('');
   const empty = `<p class="muted" id="log-empty"${shown.length === 0 ? '' : ' hidden'}>No decisions match.</p>`;
@@ -47,6 +66,8 @@ export function renderDecisionLog(result: SimulationResult): string {
 function renderRow(d: Decision): string {
   const { details } = d;
   const parts = [`<p><strong>Why:</strong> ${escapeHtml(details.why)}</p>`];
+  if (d.repeats) parts.push(`<p><strong>Repeated:</strong> ${d.repeats.count} times, the last at ${formatClock(d.repeats.lastT, true)}</p>`);
+  if (d.omittedBefore) parts.push(`<p class="muted">${d.omittedBefore} earlier record(s) with other reasons left out.</p>`);
   if (details.alternativesRejected.length > 0) {
     parts.push(`<p><strong>Alternatives rejected:</strong></p><ul>${details.alternativesRejected.map((a) => `<li>${escapeHtml(a)}</li>`).join('')}</ul>`);
   }
@@ -63,10 +84,10 @@ function renderRow(d: Decision): string {
   if (details.pods !== undefined && details.pods.length > 0) parts.push(`<p><strong>Pods:</strong> ${names(details.pods)}</p>`);
   return `<tr data-strategy="${escapeHtml(d.strategy)}" data-kind="${escapeHtml(d.kind)}">`
     + `<td class="time">${formatClock(d.t, true)}</td><td>${strategyBadge(d.strategy)}</td><td>${kindBadge(d.kind)}</td>`
-    + `<td><details><summary>${escapeHtml(d.summary)}</summary><div class="why">${parts.join('')}</div></details></td></tr>`;
+    + `<td><details><summary>${escapeHtml(d.summary)}${d.repeats ? ` <span class="muted">(×${d.repeats.count})</span>` : ''}</summary><div class="why">${parts.join('')}</div></details></td></tr>`;
 }
 
-function kindBadge(kind: DecisionKind): string {
+function kindBadge(kind: LoggedKind): string {
   return `<span class="kind kind-${escapeHtml(kind)}">${escapeHtml(kind)}</span>`;
 }
 
