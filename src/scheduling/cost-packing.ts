@@ -8,7 +8,7 @@
  */
 import type { CompiledOption } from './offering-index.js';
 import type { PodInfo } from './pod-constraints.js';
-import { fitsSum, type Vec } from './resource-space.js';
+import { fits, fitsSum, maxInto, type Vec } from './resource-space.js';
 
 const CPU = 0;
 const MEM = 1;
@@ -27,60 +27,140 @@ export interface Packing {
   readonly pricePerHour: number;
 }
 
+/** Resources a packed pod may request: cpu, memory, pod slots and ephemeral storage (pods with others are not packed). */
+const PACKED_DIMS = 4;
+/** Fractional costs this close to the lowest count as a tie, won by the larger type. */
+const NEAR_TIE = 1.001;
+
 /**
- * The usable options' rooms and prices as flat arrays: the split search asks for the best type of
- * over a thousand groups, and a tight loop over typed arrays keeps that cheap with a thousand types.
+ * The usable options as flat arrays, and their efficient frontier: the split search asks for the
+ * best type of over a thousand groups, and a tight loop over the few hundred types that can win
+ * keeps that cheap on the whole EC2 catalogue.
  */
 class TypeTable {
-  readonly cpu: Float64Array;
-  readonly mem: Float64Array;
-  readonly pods: Float64Array;
-  readonly price: Float64Array;
+  /** Frontier types, in `usable` order (cheapest first): room per resource and price. */
+  readonly #cpu: Float64Array;
+  readonly #mem: Float64Array;
+  readonly #pods: Float64Array;
+  readonly #storage: Float64Array;
+  readonly #price: Float64Array;
+  readonly #frontier: readonly Usable[];
+  readonly #cost: Float64Array;
 
   constructor(readonly usable: readonly Usable[]) {
-    const n = usable.length;
-    this.cpu = new Float64Array(n);
-    this.mem = new Float64Array(n);
-    this.pods = new Float64Array(n);
-    this.price = new Float64Array(n);
-    usable.forEach((u, i) => {
-      this.cpu[i] = u.room[CPU]!;
-      this.mem[i] = u.room[MEM]!;
-      this.pods[i] = u.room[PODS]!;
-      this.price[i] = u.option.price;
+    const f = frontier(usable);
+    const n = f.length;
+    this.#frontier = f;
+    this.#cpu = new Float64Array(n);
+    this.#mem = new Float64Array(n);
+    this.#pods = new Float64Array(n);
+    this.#storage = new Float64Array(n);
+    this.#price = new Float64Array(n);
+    this.#cost = new Float64Array(n);
+    f.forEach((u, i) => {
+      this.#cpu[i] = u.room[CPU]!;
+      this.#mem[i] = u.room[MEM]!;
+      this.#pods[i] = u.room[PODS]!;
+      this.#storage[i] = u.room[3] ?? 0;
+      this.#price[i] = u.option.price;
     });
   }
 
+  /** The price of the cheapest type whose room holds `used` (types are cheapest first). */
+  cheapestHolding(used: Vec): number {
+    for (const u of this.usable) {
+      if (u.room[CPU]! < used[CPU]! || u.room[MEM]! < used[MEM]!) continue;
+      if (fits(used, u.room)) return u.option.price;
+    }
+    return Infinity;
+  }
+
   /**
-   * The type with the lowest fractional cost for a group (price × the scarcest of cpu, memory and
-   * pod slots); among near-ties, the largest (less fragmentation).
+   * Among the types that hold each pod of a group (room ≥ `largest`, the group's per-resource
+   * maximum request), those with the lowest fractional cost for the group (price × the scarcest of
+   * cpu, memory and pod slots, within NEAR_TIE of the lowest); of these the one with the most cpu
+   * (less fragmentation), the cheapest on a tie. `cost` is the lowest fractional cost.
    */
-  best(cpu: number, mem: number, pods: number): { u: Usable; cost: number } | undefined {
-    const { cpu: rc, mem: rm, pods: rp, price } = this;
-    let best = -1;
-    let bestCost = Infinity;
+  best(cpu: number, mem: number, pods: number, largest: Vec): { u: Usable; cost: number } | undefined {
+    const rc = this.#cpu;
+    const rm = this.#mem;
+    const rp = this.#pods;
+    const rs = this.#storage;
+    const price = this.#price;
+    const cost = this.#cost;
+    const lc = largest[CPU]!;
+    const lm = largest[MEM]!;
+    const lp = largest[PODS]!;
+    const ls = largest[3] ?? 0;
+    let min = Infinity;
     for (let i = 0; i < rc.length; i++) {
       const c0 = rc[i]!;
       const m0 = rm[i]!;
       const p0 = rp[i]!;
+      if (c0 < lc || m0 < lm || p0 < lp || rs[i]! < ls) {
+        cost[i] = Infinity;
+        continue;
+      }
       let need = c0 > 0 ? cpu / c0 : cpu > 0 ? Infinity : 0;
       const nm = m0 > 0 ? mem / m0 : mem > 0 ? Infinity : 0;
       if (nm > need) need = nm;
       const np = p0 > 0 ? pods / p0 : Infinity;
       if (np > need) need = np;
       const c = need * price[i]!;
-      if (c < bestCost * 0.999 || (c <= bestCost * 1.001 && best >= 0 && c0 > rc[best]!)) {
-        if (c < bestCost) bestCost = c;
-        best = i;
+      cost[i] = c;
+      if (c < min) min = c;
+    }
+    if (min === Infinity) return undefined;
+    const limit = min * NEAR_TIE;
+    let best = -1;
+    for (let i = 0; i < rc.length; i++) if (cost[i]! <= limit && (best < 0 || rc[i]! > rc[best]!)) best = i;
+    return { u: this.#frontier[best]!, cost: min };
+  }
+}
+
+/**
+ * The usable types that TypeTable.best can pick: a type is dropped when another is no more
+ * expensive, has at least its room in every resource a packed pod requests, and has more cpu or
+ * comes first (cheaper, or the same price and earlier by name). That one then holds every group the
+ * dropped one holds, at no higher fractional cost, and wins every tie the dropped one would.
+ * Order kept.
+ */
+function frontier(usable: readonly Usable[]): Usable[] {
+  // Largest cpu first (then usable order): a type's dominators all come before it, and
+  // domination is transitive, so checking against the types kept so far is enough.
+  const order = usable.map((u, i) => ({ u, i })).sort((a, b) => b.u.room[CPU]! - a.u.room[CPU]! || a.i - b.i);
+  const kept: { u: Usable; i: number }[] = [];
+  for (const a of order) {
+    const ra = a.u.room;
+    const pa = a.u.option.price;
+    let dominated = false;
+    for (const b of kept) {
+      if (b.u.option.price > pa) continue;
+      const rb = b.u.room;
+      let holds = true;
+      for (let d = 0; d < PACKED_DIMS && d < rb.length; d++) {
+        if (rb[d]! < ra[d]!) {
+          holds = false;
+          break;
+        }
+      }
+      // b comes before a in `order`: more cpu, or as much and earlier in usable order.
+      if (holds && (rb[CPU]! > ra[CPU]! || b.i < a.i)) {
+        dominated = true;
+        break;
       }
     }
-    return best >= 0 ? { u: this.usable[best]!, cost: bestCost } : undefined;
+    if (!dominated) kept.push(a);
   }
+  return kept.sort((a, b) => a.i - b.i).map((x) => x.u);
 }
 
 /** First-fit decreasing onto bins of one type. */
 function ffd(pods: readonly PodInfo[], room: Vec): { pods: PodInfo[]; used: Vec }[] {
-  const sorted = [...pods].sort((a, b) => Math.max(b.requests[CPU]! / room[CPU]!, b.requests[MEM]! / room[MEM]!) - Math.max(a.requests[CPU]! / room[CPU]!, a.requests[MEM]! / room[MEM]!));
+  const sorted = pods
+    .map((p) => ({ p, k: Math.max(p.requests[CPU]! / room[CPU]!, p.requests[MEM]! / room[MEM]!) }))
+    .sort((a, b) => b.k - a.k)
+    .map((x) => x.p);
   const bins: { pods: PodInfo[]; used: Vec }[] = [];
   let firstOpen = 0;
   for (const p of sorted) {
@@ -112,7 +192,10 @@ const SCAN = 64;
  * dimensions rather than in whichever the first-fit order happened to favour.
  */
 function balancedFill(pods: readonly PodInfo[], room: Vec): { pods: PodInfo[]; used: Vec }[] {
-  const sorted = [...pods].sort((a, b) => ratio(a) - ratio(b) || b.requests[CPU]! - a.requests[CPU]!);
+  const sorted = pods
+    .map((p) => ({ p, r: ratio(p), c: p.requests[CPU]! }))
+    .sort((a, b) => a.r - b.r || b.c - a.c)
+    .map((x) => x.p);
   const taken = new Uint8Array(sorted.length);
   let lo = 0;
   let hi = sorted.length - 1;
@@ -155,11 +238,6 @@ function scanFit(sorted: readonly PodInfo[], taken: Uint8Array, used: Vec, room:
   return undefined;
 }
 
-/** The cheapest option whose room holds `used`. Options are sorted cheapest first. */
-function cheapestHolding(usable: readonly Usable[], used: Vec): number {
-  for (const u of usable) if (fitsSum(used, new Float64Array(used.length), u.room)) return u.option.price;
-  return Infinity;
-}
 
 /**
  * Packs pods onto new machines of the given options (cheapest first) as cheaply as it can.
@@ -180,7 +258,7 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
   if (usable.length === 0) return undefined;
 
   // Buckets of pods by memory-to-cpu ratio, equal counts, in ratio order.
-  const byRatio = [...pods].sort((a, b) => ratio(a) - ratio(b));
+  const byRatio = pods.map((p) => ({ p, r: ratio(p) })).sort((a, b) => a.r - b.r).map((x) => x.p);
   const nb = Math.min(MAX_BUCKETS, byRatio.length);
   const edges: number[] = [0];
   for (let k = 1; k <= nb; k++) edges.push(Math.round((k * byRatio.length) / nb));
@@ -193,6 +271,13 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
     }
     prefix.push(acc);
   }
+  // Per bucket, the largest request in each resource: a group's type must hold its largest pods.
+  const bucketMax: Vec[] = [];
+  for (let k = 0; k < nb; k++) {
+    const m = new Float64Array(daemon.length);
+    for (let i = edges[k]!; i < edges[k + 1]!; i++) maxInto(m, byRatio[i]!.requests);
+    bucketMax.push(m);
+  }
   const table = new TypeTable(usable);
   // Each group's best type is the same whatever the number of groups: compute it once.
   const memo = new Map<number, { u: Usable; cost: number } | undefined>();
@@ -201,7 +286,9 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
     if (memo.has(key)) return memo.get(key);
     const a = prefix[i]!;
     const b = prefix[j]!;
-    const g = table.best(b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!);
+    const largest = new Float64Array(daemon.length);
+    for (let k = i; k < j; k++) maxInto(largest, bucketMax[k]!);
+    const g = table.best(b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!, largest);
     memo.set(key, g);
     return g;
   };
@@ -241,7 +328,7 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
       }
       for (const b of packed) {
         bins.push(b.pods);
-        price += cheapestHolding(usable, b.used);
+        price += table.cheapestHolding(b.used);
       }
     }
     if (!failed && (!best || price < best.pricePerHour)) best = { bins, pricePerHour: price };

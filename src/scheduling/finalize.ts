@@ -44,7 +44,9 @@ export function finalizeClaims(
   const overLimit: UnschedulablePod[] = [];
   const left = new Map(pools.filter((p) => p.remaining).map((p) => [p, p.remaining!.slice()]));
   for (const claim of claims) {
-    const options = truncate(index.options(claim.pool, claim.requirements, claim.types), claim, maxInstanceTypes);
+    // Without minValues the cheapest maxInstanceTypes are all that is kept: collect no more.
+    const minValues = [...claim.requirements.values()].some((r) => r.minValues !== undefined);
+    const options = truncate(index.options(claim.pool, claim.requirements, claim.types, minValues ? Infinity : maxInstanceTypes), claim, maxInstanceTypes);
     const cheapest = options[0];
     if (!cheapest) {
       for (const p of claim.pods) overLimit.push({ pod: p.pod, reason: `nodepool ${claim.pool.name}: no offering is available for the instance types that fit` });

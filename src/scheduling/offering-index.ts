@@ -48,13 +48,16 @@ export class OfferingIndex {
     return e;
   }
 
-  /** The options among `types` (a subset of the pool's) under `reqs`, cheapest first. */
-  options(pool: NodePoolTemplate, reqs: Requirements, types: readonly CompiledInstanceType[]): CompiledOption[] {
+  /** The options among `types` (a subset of the pool's) under `reqs`, cheapest first, at most `limit`. */
+  options(pool: NodePoolTemplate, reqs: Requirements, types: readonly CompiledInstanceType[], limit = Infinity): CompiledOption[] {
     const e = this.#entry(pool, reqs);
     const mark = new Uint8Array(pool.instanceTypes.length);
     for (const t of types) mark[t.index] = 1;
     const out: CompiledOption[] = [];
-    for (const i of e.order) if (mark[i]) out.push(e.options[i]!);
+    for (const i of e.order) {
+      if (out.length >= limit) break;
+      if (mark[i]) out.push(e.options[i]!);
+    }
     return out;
   }
 

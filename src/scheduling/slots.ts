@@ -125,19 +125,56 @@ function minValuesProblem(reqs: Requirements, types: readonly CompiledInstanceTy
   return undefined;
 }
 
+/** The type with the most room in its scarcest of cpu and memory, relative to the largest: a witness that stays valid long. */
+function roomiest(types: readonly CompiledInstanceType[], max: Vec): CompiledInstanceType | undefined {
+  let best: CompiledInstanceType | undefined;
+  let bestScore = -1;
+  const cpu = max[0]! > 0 ? max[0]! : 1;
+  const mem = max[1]! > 0 ? max[1]! : 1;
+  for (const t of types) {
+    const score = Math.min(t.allocatable[0]! / cpu, t.allocatable[1]! / mem);
+    if (score > bestScore) {
+      bestScore = score;
+      best = t;
+    }
+  }
+  return best;
+}
+
+// Per pool, the max allocatable over all its types: every claim starts from it.
+const poolMax = new WeakMap<readonly CompiledInstanceType[], Vec>();
+
+function poolMaxAllocatable(pool: NodePoolTemplate): Vec {
+  let m = poolMax.get(pool.instanceTypes);
+  if (!m) {
+    m = new Float64Array(pool.daemonOverhead.length);
+    for (const t of pool.instanceTypes) for (let i = 0; i < m.length; i++) if (t.allocatable[i]! > m[i]!) m[i] = t.allocatable[i]!;
+    poolMax.set(pool.instanceTypes, m);
+  }
+  return m;
+}
+
 /** Scratch space for filtering instance types; the solver is single-threaded and tryAdd does not re-enter. */
 const scratch: CompiledInstanceType[] = [];
 
 /** A new NodeClaim being planned. */
 export class ClaimSlot {
   requirements: Requirements;
-  types: CompiledInstanceType[];
   readonly requests: Vec;
   readonly pods: PodInfo[] = [];
   readonly hostPorts: HostPort[] = [];
   /** Per-dimension max allocatable over `types`: a quick upper bound before the full filter. */
   #maxAllocatable: Vec;
   readonly #hasMinValues: boolean;
+  #types: CompiledInstanceType[];
+  /**
+   * Types are dropped lazily: while pods join without changing the requirements, #types may still
+   * hold types too small for `requests` (#stale), and a type that holds `requests` (#witness) is
+   * proof enough that the claim is feasible. Requests only grow, so filtering once at the end keeps
+   * exactly the types that filtering after every pod would.
+   */
+  #stale = false;
+  #witness: CompiledInstanceType | undefined;
 
   constructor(
     ctx: SlotContext,
@@ -146,10 +183,11 @@ export class ClaimSlot {
     types: readonly CompiledInstanceType[],
   ) {
     this.requirements = pool.requirements.clone().add(Requirement.in(HOSTNAME_LABEL, [hostname]));
-    this.types = [...types];
+    this.#types = [...types];
     this.requests = pool.daemonOverhead.slice();
     this.#maxAllocatable = ctx.space.zero();
-    this.#recomputeMax();
+    if (types === pool.instanceTypes) this.#maxAllocatable.set(poolMaxAllocatable(pool));
+    else this.#recomputeMax();
     this.#hasMinValues = [...pool.requirements.values()].some((r) => r.minValues !== undefined);
   }
 
@@ -157,10 +195,32 @@ export class ClaimSlot {
     return this.pool.taints;
   }
 
+  /** The instance types that can still hold the claim's requests (and meet its requirements). */
+  get types(): CompiledInstanceType[] {
+    this.#settle();
+    return this.#types;
+  }
+
+  #settle(): void {
+    if (!this.#stale) return;
+    this.#stale = false;
+    const types = this.#types;
+    let n = 0;
+    const r = this.requests;
+    for (const t of types) {
+      const a = t.allocatable;
+      if (a[0]! >= r[0]! && a[1]! >= r[1]! && fits(r, a)) types[n++] = t;
+    }
+    if (n !== types.length) {
+      types.length = n;
+      this.#recomputeMax();
+    }
+  }
+
   #recomputeMax(): void {
     const m = this.#maxAllocatable;
     m.fill(0);
-    for (const t of this.types) {
+    for (const t of this.#types) {
       const a = t.allocatable;
       for (let i = 0; i < m.length; i++) if (a[i]! > m[i]!) m[i] = a[i]!;
     }
@@ -183,6 +243,7 @@ export class ClaimSlot {
   tryAdd(ctx: SlotContext, pod: PodInfo, explain = false, dryRun?: (reqs: Requirements, types: CompiledInstanceType[]) => void): Outcome {
     if (!fitsSum(this.requests, pod.requests, this.#maxAllocatable)) {
       if (!explain) return REJECTED;
+      this.#settle();
       return explainTypes(ctx, this.pool, this.types, this.requirements, add(this.requests, pod.requests));
     }
     const v = pod.variant;
@@ -203,13 +264,19 @@ export class ClaimSlot {
     if (reqs !== this.requirements) {
       for (const r of reqs.values()) if (this.requirements.get(r.key) !== r) changed.push(r.key);
     }
+    if (!dryRun && !this.#hasMinValues && changed.length === 0 && this.#witness && fitsSum(this.requests, pod.requests, this.#witness.allocatable)) {
+      this.#commit(ctx, pod, reqs);
+      this.#stale = true;
+      return undefined;
+    }
+    this.#settle();
     // Filter into a shared scratch array; copy back only once the pod is accepted.
-    const types = this.types;
+    const types = this.#types;
     const kept = scratch;
     let n = 0;
     for (const t of types) if (this.#keeps(t, pod, reqs, changed)) kept[n++] = t;
     if (n === 0) {
-      return explain ? explainTypes(ctx, this.pool, this.types, reqs, add(this.requests, pod.requests)) : REJECTED;
+      return explain ? explainTypes(ctx, this.pool, types, reqs, add(this.requests, pod.requests)) : REJECTED;
     }
     if (this.#hasMinValues || changed.length > 0) {
       const why = minValuesProblem(reqs, kept.slice(0, n));
@@ -219,17 +286,22 @@ export class ClaimSlot {
       dryRun(reqs, kept.slice(0, n));
       return undefined;
     }
-    this.requirements = reqs;
     if (n !== types.length) {
       for (let i = 0; i < n; i++) types[i] = kept[i]!;
       types.length = n;
       this.#recomputeMax();
     }
+    this.#witness = roomiest(types, this.#maxAllocatable);
+    this.#commit(ctx, pod, reqs);
+    return undefined;
+  }
+
+  #commit(ctx: SlotContext, pod: PodInfo, reqs: Requirements): void {
+    this.requirements = reqs;
     addInto(this.requests, pod.requests);
     this.pods.push(pod);
     if (pod.hostPorts.length > 0) this.hostPorts.push(...pod.hostPorts);
     ctx.topology.record({ namespace: pod.namespace, labels: pod.labels, nodeRequirements: reqs, taints: this.pool.taints }, ctx.groupsOf(pod).owned);
-    return undefined;
   }
 
   #keeps(t: CompiledInstanceType, pod: PodInfo, reqs: Requirements, changed: readonly string[]): boolean {
