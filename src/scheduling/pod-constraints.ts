@@ -141,16 +141,38 @@ export interface CompileOptions {
 }
 
 /**
- * Compiles a pod for the solver.
- * @throws Error (QuantityError, RequirementError, SelectorError, …) with a message that names the
- *   bad field; the solver turns it into that pod's unschedulable reason.
+ * The constraints of every pod of one shape (same namespace, labels, node selection, affinity,
+ * tolerations, spread, requests, host ports and volume requirements), compiled once: a thousand
+ * pods of ten Deployments are ten shapes. The relaxation ladder is shared too: each rung is built
+ * once, the first time some pod of the shape needs it, and each pod keeps its own position.
  */
-export function compilePod(pod: Pod, opts: CompileOptions): PodInfo {
-  const namespace = pod.metadata.namespace ?? 'default';
-  const labels = pod.metadata.labels ?? {};
+export interface PodShape {
+  /** A PodInfo for `pod`, which must have this shape (the caller keys shapes with podShapeKey). */
+  instantiate(pod: Pod): PodInfo;
+}
+
+/**
+ * A key equal for two pods exactly when compilePodShape would compile them alike, given their
+ * requests and volume requirements (computed by the caller).
+ */
+export function podShapeKey(pod: Pod, requestList: ResourceList, volumeRequirements: Requirements | undefined): string {
   const spec = pod.spec;
+  return JSON.stringify([
+    pod.metadata.namespace ?? 'default', pod.metadata.labels ?? null, spec.nodeSelector ?? null, spec.affinity ?? null,
+    spec.tolerations ?? null, spec.topologySpreadConstraints ?? null, requestList, podHostPorts(pod), volumeRequirements?.toString() ?? null,
+  ]);
+}
+
+/**
+ * Compiles a pod's shape for the solver.
+ * @throws Error (QuantityError, RequirementError, SelectorError, …) with a message that names the
+ *   bad field; the solver turns it into the unschedulable reason of every pod of the shape.
+ */
+export function compilePodShape(sample: Pod, opts: CompileOptions): PodShape {
+  const namespace = sample.metadata.namespace ?? 'default';
+  const labels = sample.metadata.labels ?? {};
+  const spec = sample.spec;
   const requestList = opts.requestList;
-  const requests = opts.space.vector(requestList);
   const affinity = spec.affinity;
   const requiredTerms = affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
   const sortByWeight = <T extends { weight: number }>(xs: readonly T[] | undefined): T[] => [...(xs ?? [])].sort((a, b) => b.weight - a.weight);
@@ -191,29 +213,58 @@ export function compilePod(pod: Pod, opts: CompileOptions): PodInfo {
       signature: JSON.stringify([requirements.toString(), tolerations, state.toleratePreferNoSchedule, terms.map((t) => t.identity)]),
     };
   };
+  // Karpenter's order: extra required node-affinity terms, preferred pod affinity, preferred pod
+  // anti-affinity, preferred node affinity, ScheduleAnyway spread, then PreferNoSchedule taints.
+  const advance = (): boolean => {
+    if (state.requiredIndex + 1 < requiredTerms.length) state.requiredIndex++;
+    else if (state.preferredAffinity.length) state.preferredAffinity.shift();
+    else if (state.preferredAnti.length) state.preferredAnti.shift();
+    else if (state.preferredNode.length) state.preferredNode.shift();
+    else if (state.scheduleAnyway.length) state.scheduleAnyway.shift();
+    else if (!state.toleratePreferNoSchedule) state.toleratePreferNoSchedule = true;
+    else return false;
+    return true;
+  };
+  const rungs: PodVariant[] = [build()];
+  let lastRung = false;
+  const rung = (k: number): PodVariant | undefined => {
+    while (rungs.length <= k && !lastRung) {
+      if (advance()) rungs.push(build());
+      else lastRung = true;
+    }
+    return rungs[k];
+  };
+  const hostPorts = podHostPorts(sample);
 
-  const info: PodInfo = {
-    pod,
-    key: `${namespace}/${pod.metadata.name ?? ''}`,
-    namespace,
-    labels,
-    requestList,
-    requests,
-    hostPorts: podHostPorts(pod),
-    variant: build(),
-    relax(): boolean {
-      // Karpenter's order: extra required node-affinity terms, preferred pod affinity, preferred pod
-      // anti-affinity, preferred node affinity, ScheduleAnyway spread, then PreferNoSchedule taints.
-      if (state.requiredIndex + 1 < requiredTerms.length) state.requiredIndex++;
-      else if (state.preferredAffinity.length) state.preferredAffinity.shift();
-      else if (state.preferredAnti.length) state.preferredAnti.shift();
-      else if (state.preferredNode.length) state.preferredNode.shift();
-      else if (state.scheduleAnyway.length) state.scheduleAnyway.shift();
-      else if (!state.toleratePreferNoSchedule) state.toleratePreferNoSchedule = true;
-      else return false;
-      info.variant = build();
-      return true;
+  return {
+    instantiate(pod: Pod): PodInfo {
+      let k = 0;
+      const info: PodInfo = {
+        pod,
+        key: `${namespace}/${pod.metadata.name ?? ''}`,
+        namespace,
+        labels,
+        requestList,
+        requests: opts.space.vector(requestList),
+        hostPorts,
+        variant: rungs[0]!,
+        relax(): boolean {
+          const next = rung(k + 1);
+          if (!next) return false;
+          k++;
+          info.variant = next;
+          return true;
+        },
+      };
+      return info;
     },
   };
-  return info;
+}
+
+/**
+ * Compiles a pod for the solver (a shape of one pod).
+ * @throws Error as compilePodShape.
+ */
+export function compilePod(pod: Pod, opts: CompileOptions): PodInfo {
+  return compilePodShape(pod, opts).instantiate(pod);
 }

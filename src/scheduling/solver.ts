@@ -14,7 +14,7 @@ import {
   registerPoolResources,
   type NodePoolTemplate,
 } from './node-pool-template.js';
-import { compilePod, requiredAntiAffinityTerms, type PodInfo } from './pod-constraints.js';
+import { compilePodShape, podShapeKey, requiredAntiAffinityTerms, type PodInfo, type PodShape } from './pod-constraints.js';
 import { podRequests } from './pod-requests.js';
 import { podHostPorts } from './host-ports.js';
 import type { Requirements } from './requirements.js';
@@ -118,12 +118,21 @@ export function solve(input: SolverInput): SolverResult {
 
   const topology = new Topology();
   const pods: PodInfo[] = [];
+  // Pods of one Deployment differ only in name: compile each shape once.
+  const shapes = new Map<string, PodShape | Error>();
   for (const { pod, requests, volumeReqs } of pending) {
-    try {
-      pods.push(compilePod(pod, { space, requestList: requests, ignorePreferences: opts.ignorePreferences ?? false, volumeRequirements: volumeReqs, normalizeKey: normalizeLabelKey }));
-    } catch (err) {
-      unschedulable.push({ pod, reason: errorMessage(err) });
+    const key = podShapeKey(pod, requests, volumeReqs);
+    let shape = shapes.get(key);
+    if (!shape) {
+      try {
+        shape = compilePodShape(pod, { space, requestList: requests, ignorePreferences: opts.ignorePreferences ?? false, volumeRequirements: volumeReqs, normalizeKey: normalizeLabelKey });
+      } catch (err) {
+        shape = err instanceof Error ? err : new Error(String(err));
+      }
+      shapes.set(key, shape);
     }
+    if (shape instanceof Error) unschedulable.push({ pod, reason: shape.message });
+    else pods.push(shape.instantiate(pod));
   }
 
   // Groups for every pod's strictest rung (relaxed rungs only drop terms) and existing anti-affinity.
@@ -317,12 +326,19 @@ class Placer {
     const rest: PodInfo[] = [];
     const byPool = new Map<NodePoolTemplate, { pods: PodInfo[]; options: CompiledOption[] }>();
     const candidates = this.pools.map((pool) => ({ pool, options: this.#groupOptions(pool, group[0]!) }));
+    // Pods of a group mostly share a few request shapes: find each shape's pool once.
+    const homes = new Map<string, (typeof candidates)[number] | undefined>();
     for (const pod of group) {
       if (pod.requests.some((v, d) => d >= 4 && v > 0)) {
         rest.push(pod);
         continue;
       }
-      const home = candidates.find((c) => c.options.some((o) => fitsSum(pod.requests, c.pool.daemonOverhead, o.type.allocatable)));
+      const shape = pod.requests.join(',');
+      let home = homes.get(shape);
+      if (home === undefined && !homes.has(shape)) {
+        home = candidates.find((c) => c.options.some((o) => fitsSum(pod.requests, c.pool.daemonOverhead, o.type.allocatable)));
+        homes.set(shape, home);
+      }
       if (!home) {
         rest.push(pod); // first fit explains why it fits nowhere
         continue;
