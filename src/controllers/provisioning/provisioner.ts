@@ -12,6 +12,7 @@ import type { StateNode } from '../../state/state-node.js';
 import type { ControllerContext } from '../context.js';
 import { Batcher } from '../runtime/batcher.js';
 import type { Quiescent } from '../runtime/reconciler.js';
+import { EventDedupe } from './event-dedupe.js';
 import { PlanBook } from './plan-book.js';
 import type { RoundReport } from './round.js';
 import { runRound } from './round.js';
@@ -31,6 +32,8 @@ export interface ProvisionerOptions {
   cpuMs?: () => number;
   /** Wall time in ms (default: performance.now). */
   wallMs?: () => number;
+  /** The same per-pod Event (pod, reason, message) is written at most once per this window (default 2 min). */
+  eventDedupeMs?: number;
 }
 
 const RETRY_MIN_MS = 1_000;
@@ -56,6 +59,7 @@ export class Provisioner implements Quiescent {
   readonly #cpuMs: () => number;
   readonly #wallMs: () => number;
   readonly #reasons = new Map<string, string>();
+  readonly #events: EventDedupe;
   readonly #poolGenerations = new Map<string, number | undefined>();
   readonly #rounds: RoundReport[] = [];
   #running: Promise<void> | undefined;
@@ -76,6 +80,7 @@ export class Provisioner implements Quiescent {
     this.#keep = options.keepRounds ?? 100;
     this.#cpuMs = options.cpuMs ?? processCpuMs;
     this.#wallMs = options.wallMs ?? (() => performance.now());
+    this.#events = new EventDedupe(ctx.clock, options.eventDedupeMs);
     this.#batcher = new Batcher({
       clock: ctx.clock, idleMs: ctx.options.batchIdleMs, maxMs: ctx.options.batchMaxMs,
       onClose: () => this.#startRound(),
@@ -189,7 +194,7 @@ export class Provisioner implements Quiescent {
     let report: RoundReport;
     try {
       report = await runRound({
-        ctx: this.#ctx, plan: this.plan, reasons: this.#reasons, cpuMs: this.#cpuMs, wallMs: this.#wallMs, seenTimeoutMs: this.#seenTimeoutMs,
+        ctx: this.#ctx, plan: this.plan, reasons: this.#reasons, events: this.#events, cpuMs: this.#cpuMs, wallMs: this.#wallMs, seenTimeoutMs: this.#seenTimeoutMs,
       });
     } catch (e) {
       this.failedRounds++;

@@ -9,6 +9,7 @@ import type { NodeClaim, NodePool } from '../../apis/v1/types.js';
 import { solve } from '../../scheduling/solver.js';
 import type { PlannedNodeClaim } from '../../scheduling/types.js';
 import type { ControllerContext } from '../context.js';
+import type { EventDedupe } from './event-dedupe.js';
 import { provisionDecision, unschedulableDecision, type LaunchedClaim } from './explain-round.js';
 import { buildNodeClaim } from './nodeclaim-template.js';
 import type { PlanBook } from './plan-book.js';
@@ -50,6 +51,8 @@ export interface RoundDeps {
   readonly plan: PlanBook;
   /** Last unschedulable reason per pod, so a decision is recorded only when it changes (updated in place). */
   readonly reasons: Map<string, string>;
+  /** Per-pod Events already written recently (kept across rounds). */
+  readonly events: EventDedupe;
   readonly cpuMs: () => number;
   readonly wallMs: () => number;
   /** How long to wait for created NodeClaims to show in the cluster state. */
@@ -112,31 +115,38 @@ export async function runRound(deps: RoundDeps): Promise<RoundReport> {
     ctx.log.error({ nodepool: planned.nodePool, pods: planned.pods.length, error: String(s.reason) }, 'creating a NodeClaim failed; its pods wait for the next round');
   });
 
-  const events: Promise<void>[] = [];
   const until = ctx.clock.now() + nominationMs(ctx.options.batchMaxMs);
+  const nominations: { pods: readonly Pod[]; target: string }[] = [];
   for (const { name, planned } of launched) {
     ctx.state.nominate(name, until);
     plan.reserveDaemonOverhead(name, planned.daemonSetOverhead);
     plan.plan(planned.pods, name, now);
-    events.push(...nominatedEvents(ctx, planned.pods, `nodeclaim/${name}`));
+    nominations.push({ pods: planned.pods, target: `nodeclaim/${name}` });
   }
   for (const { node, pods } of result.existingNodes) {
     ctx.state.nominate(node, until);
     plan.plan(pods, node, now);
     const sn = ctx.state.node(node);
-    events.push(...nominatedEvents(ctx, pods, sn?.nodeName === node ? `node/${node}` : `nodeclaim/${node}`));
+    nominations.push({ pods, target: sn?.nodeName === node ? `node/${node}` : `nodeclaim/${node}` });
   }
-
   const reasons = new Map<string, string>();
-  for (const { pod, reason } of result.unschedulable) {
-    const key = keyOf(pod);
-    reasons.set(key, reason);
-    if (deps.reasons.get(key) === reason) continue;
-    ctx.decisions.record(unschedulableDecision(now, pod, reason, loaded.skipped));
-    events.push(record(ctx, pod, 'Warning', 'FailedScheduling', `Failed to schedule pod, ${reason}`));
-  }
+  for (const { pod, reason } of result.unschedulable) reasons.set(keyOf(pod), reason);
+  const previous = new Map(deps.reasons);
   deps.reasons.clear();
   for (const [k, v] of reasons) deps.reasons.set(k, v);
+
+  // The claims are created and the plan is kept: let the launches start before the bookkeeping
+  // (a thousand Events, the decision record, logs), as an asynchronous event recorder would.
+  await ctx.clock.sleep(0);
+  const events: Promise<void>[] = [];
+  for (const { pods, target } of nominations) {
+    for (const p of pods) events.push(record(ctx, deps.events, p, 'Normal', 'Nominated', `Pod should schedule on: ${target}`));
+  }
+  for (const { pod, reason } of result.unschedulable) {
+    if (previous.get(keyOf(pod)) === reason) continue;
+    ctx.decisions.record(unschedulableDecision(now, pod, reason, loaded.skipped));
+    events.push(record(ctx, deps.events, pod, 'Warning', 'FailedScheduling', `Failed to schedule pod, ${reason}`));
+  }
 
   if (launched.length > 0 || result.existingNodes.length > 0) {
     const prices = new PriceIndex(loaded.pools.flatMap((p) => p.instanceTypes));
@@ -178,13 +188,10 @@ function cheapestName(planned: PlannedNodeClaim): string | undefined {
   return planned.instanceTypeOptions[0]?.instanceType.name;
 }
 
-function nominatedEvents(ctx: ControllerContext, pods: readonly Pod[], target: string): Promise<void>[] {
-  return pods.map((p) => record(ctx, p, 'Normal', 'Nominated', `Pod should schedule on: ${target}`));
-}
-
-/** Records an Event on the pod; failures are logged, never thrown. */
-function record(ctx: ControllerContext, pod: Pod, type: 'Normal' | 'Warning', reason: string, note: string): Promise<void> {
+/** Records an Event on the pod unless the same one was written recently; failures are logged, never thrown. */
+function record(ctx: ControllerContext, dedupe: EventDedupe, pod: Pod, type: 'Normal' | 'Warning', reason: string, note: string): Promise<void> {
   const m = pod.metadata;
+  if (!dedupe.admit(m.uid ?? keyOf(pod), reason, note)) return Promise.resolve();
   return ctx.kube.recordEvent({
     regarding: { kind: 'Pod', name: m.name ?? '', namespace: m.namespace ?? 'default', ...(m.uid ? { uid: m.uid } : {}), apiVersion: 'v1' },
     type, reason, note, action: 'Provisioning',
