@@ -94,4 +94,38 @@ describe('nodewright explain', () => {
     assert.equal(savings.code, 0);
     assert.match(savings.out, /^nodewright: /);
   });
+
+  it('answers all four questions from the real output of a run with a pod that can never schedule', async () => {
+    const json = await readFile(new URL('../sim/explain/testdata/never-fits.result.json', import.meta.url), 'utf8');
+    const files = { 'nf.json': json };
+    const huge = await explain(['--from', 'nf.json', 'pod', 'default/huge-1qn5ab0-z5ctn'], files);
+    assert.equal(huge.code, 0);
+    assert.match(huge.out, /pending: it fit on no node and no NodePool could launch one for it, from 0:00:01 to 0:09:23/);
+    assert.match(huge.out, /latest reason: no instance type in nodepool small is big enough: needs 100 cpu/);
+    assert.match(huge.out, /then: no later decision places or moves it\. 1 pod\(s\) were still pending at the end of the run/);
+    const held = await explain(['--from', 'nf.json', 'pod', 'default/wave-wh4p5'], files);
+    assert.match(held.out, /nodepool small would exceed its limits \(cpu: 1 left\)/);
+    assert.match(held.out, /then: it ran on ip-10-0-1-3\.sim\.compute\.internal by 0:05:15/);
+    const planned = await explain(['--from', 'nf.json', 'pod', 'default/web-e15lx1-z9lkc'], files);
+    assert.match(planned.out, /planned: onto new NodeClaim small-swvdp, launched at 0:00:01\n {4}why: nodeclaim small-swvdp \(nodepool small\): c-1x-amd64-linux at \$0\.0271\/h/);
+    const kept = await explain(['--from', 'nf.json', 'node', 'ip-10-0-1-0.sim.compute.internal'], files);
+    assert.match(kept.out, /outcome: not consolidated; last reason \(0:00:30\): PodDisruptionBudget default\/web allows no disruption/);
+    const savings = await explain(['--from', 'nf.json', 'savings'], files);
+    assert.match(savings.out, /^nodewright: 4 consolidation decision\(s\) saved \$0\.5972\/h in total/);
+    assert.match(savings.out, /ip-10-0-1-0\.sim\.compute\.internal: PodDisruptionBudget default\/web/);
+  });
+
+  it('explains why a pod is pending from a fresh simulate --json run', {
+    todo: 'needs src/sim/strategies/nodewright.ts to write every kind: decisions: () => resultDecisions(log.query({}), world.t0)',
+  }, async () => {
+    const scenario = await readFile(new URL('../sim/explain/testdata/never-fits.yaml', import.meta.url), 'utf8');
+    const io = fakeIo({ 'nf.yaml': scenario });
+    assert.equal(await runSimulate(['nf.yaml', '--strategy', 'nodewright', '--json', 'out.json'], io), 0);
+    const json = io.written.get('out.json')!;
+    const result = JSON.parse(json) as { strategies: { nodewright: { decisions: { kind: string; details: { pods?: string[] } }[] } } };
+    const never = result.strategies.nodewright.decisions.find((d) => d.kind === 'unschedulable' && d.details.pods?.[0]?.startsWith('default/huge-'));
+    assert.ok(never, 'the result keeps the unschedulable record of the pod that never fits');
+    const pod = await explain(['--from', 'out.json', 'pod', never.details.pods![0]!], { 'out.json': json });
+    assert.match(pod.out, /latest reason: no instance type in nodepool small is big enough: needs 100 cpu/);
+  });
 });

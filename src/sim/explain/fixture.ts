@@ -1,5 +1,5 @@
 /** A small hand-written simulation result for the explain tests. */
-import type { Decision, SimulationResult } from '../result.js';
+import type { Decision, LoggedDecision, SimulationResult } from '../result.js';
 
 const nw = (t: number, kind: Decision['kind'], summary: string, details: Partial<Decision['details']> & { why: string }): Decision =>
   ({ t, strategy: 'nodewright', kind, summary, details: { alternativesRejected: [], ...details } });
@@ -48,3 +48,59 @@ export function fixtureResult(): SimulationResult {
   return { scenario: 'fixture', seed: 1, horizonSeconds: 3600, notes: [],
     strategies: { nodewright: strategy(NODEWRIGHT_DECISIONS), 'cluster-autoscaler': strategy(CA_DECISIONS) } };
 }
+
+const nwAny = (t: number, kind: LoggedDecision['kind'], summary: string, details: Partial<Decision['details']> & { why: string },
+  extra: Partial<Pick<LoggedDecision, 'repeats' | 'omittedBefore'>> = {}): LoggedDecision =>
+  ({ t, strategy: 'nodewright', kind, summary, details: { alternativesRejected: [], ...details }, ...extra }) as LoggedDecision;
+
+/**
+ * A log with the why-not records a real run keeps (shapes as in testdata/never-fits.result.json):
+ * a pod that never fits, a pod held back by a limit that later ran, pods placed per NodeClaim, a
+ * node kept by a PodDisruptionBudget, a pool held back by its budget, a node consolidated later.
+ */
+export const WHY_NOT_DECISIONS: readonly LoggedDecision[] = [
+  nwAny(1, 'unschedulable', 'pod default/huge fits on no node, and no NodePool can launch one for it', {
+    why: 'no instance type in nodepool small is big enough: needs 100 cpu', pods: ['default/huge'],
+    alternativesRejected: ['nodepool small: no instance type is big enough: needs 100 cpu', 'nodepool gpu: its NodeClass is not ready'],
+  }, { repeats: { count: 12, lastT: 1140 } }),
+  nwAny(30, 'disruption-blocked', 'not disrupting node ip-1', {
+    why: 'PodDisruptionBudget default/web allows no disruption of pod default/web-0 now', nodes: ['ip-1'], nodePool: 'small',
+  }, { repeats: { count: 4, lastT: 900 } }),
+  nwAny(61, 'unschedulable', 'pod default/wave-a fits on no node, and no NodePool can launch one for it', {
+    why: 'nodepool small would exceed its limits (cpu: 23 left) with a node big enough for this pod', pods: ['default/wave-a'],
+    alternativesRejected: ['nodepool small: nodepool small would exceed its limits (cpu: 23 left) with a node big enough for this pod'],
+  }),
+  nwAny(61, 'provision', 'launched 2 NodeClaims for 3 pods', {
+    why: 'nodeclaim small-x (nodepool small): c-16x at $0.4344/h, the cheapest of 6 compatible instance types, for 2 pods; ' +
+      'nodeclaim small-y (nodepool small): c-2x at $0.0543/h, the cheapest of 6 compatible instance types, for 1 pod',
+    alternativesRejected: ['c-16x-arm for small-x: $0.4500/h, more than c-16x at $0.4344/h', 'c-2x-arm for small-y: $0.0600/h, more than c-2x at $0.0543/h', 'nodepool big: took none of these pods: its requirements, taints or limits rule them out'],
+    costPerHourBefore: 0.0271, costPerHourAfter: 0.5158, nodes: ['small-x', 'small-y'], pods: ['default/wave-b', 'default/wave-c', 'default/wave-d'], nodePool: 'small',
+    placements: [{ node: 'small-x', pods: ['default/wave-b', 'default/wave-c'], launched: true }, { node: 'small-y', pods: ['default/wave-d'], launched: true }],
+  }),
+  nwAny(90, 'unschedulable', 'pod default/wave-a fits on no node, and no NodePool can launch one for it', {
+    why: 'nodepool small would exceed its limits (cpu: 1 left) with a node big enough for this pod', pods: ['default/wave-a'],
+    alternativesRejected: ['nodepool small: nodepool small would exceed its limits (cpu: 1 left) with a node big enough for this pod'],
+  }, { repeats: { count: 3, lastT: 150 } }),
+  nwAny(130, 'disruption-blocked', 'not disrupting more nodes of nodepool small for Underutilized: its disruption budget is used up', {
+    why: 'budget nodes=10% allows 1 of 4 nodes for Underutilized, 0 already being disrupted', nodePool: 'small',
+  }, { repeats: { count: 2, lastT: 270 } }),
+  nwAny(130, 'disruption-blocked', 'not consolidating node ip-3', {
+    why: 'pod default/wave-b fits on no other node, and the cheapest instance type that holds them costs $0.4344/h, not less than $0.4344/h',
+    nodes: ['ip-3'], nodePool: 'small',
+  }),
+  nwAny(315, 'consolidate-delete', 'deleting 1 underused node (ip-2): their pods fit on other nodes', {
+    why: 'single-node-consolidation: the 1 pod of ip-2 fit on other nodes; removing 1 node saves $0.0543/h',
+    costPerHourBefore: 0.0543, costPerHourAfter: 0, nodes: ['ip-2'], pods: ['default/wave-a'], nodePool: 'small',
+  }),
+  nwAny(500, 'disruption-blocked', 'not consolidating node ip-3', {
+    why: 'its pods would need 2 new nodes, and consolidation replaces with at most one', nodes: ['ip-3'], nodePool: 'small',
+  }, { omittedBefore: 7 }),
+  nwAny(505, 'consolidate-replace', 'replacing 1 underused node (ip-3) with 1 new NodeClaim (small-z), cheaper', {
+    why: 'single-node-consolidation: the 1 pod of ip-3 fit on a small NodeClaim from $0.0543/h; saves $0.3801/h',
+    costPerHourBefore: 0.4344, costPerHourAfter: 0.0543, nodes: ['ip-3', 'small-z'], pods: ['default/wave-b'], nodePool: 'small',
+  }),
+  nwAny(506, 'provision', 'placed 1 pod on existing or in-flight capacity', {
+    why: '1 pod fit on small-z, so no new machine is needed for them', nodes: [], pods: ['default/wave-b'],
+    placements: [{ node: 'small-z', pods: ['default/wave-b'], launched: false }],
+  }),
+];
