@@ -76,3 +76,18 @@ export function fenced<T extends object>(target: T, fence: ProcessFence, observe
     },
   });
 }
+
+/** Observers told in turn about every call. */
+export function observers(...all: readonly CallObserver[]): CallObserver {
+  return {
+    before: (m, args) => {
+      for (const o of all) o.before?.(m, args);
+    },
+    after: (m, args, r) => {
+      for (const o of all) o.after?.(m, args, r);
+    },
+    failed: (m, args, e) => {
+      for (const o of all) o.failed?.(m, args, e);
+    },
+  };
+}

@@ -21,7 +21,7 @@ import { parseScenario } from '../sim/scenario/parse.js';
 import { nodePool } from '../test/builders.js';
 import { VirtualClock } from '../utils/clock.js';
 import { Random } from '../utils/random.js';
-import { ProcessKilledError } from './fence.js';
+import { observers, ProcessKilledError } from './fence.js';
 import type { CallObserver } from './fence.js';
 import { ControllerGeneration } from './generation.js';
 import { InvariantMonitor } from './invariants.js';
@@ -57,6 +57,8 @@ export interface ChaosClusterOptions {
   pool?: (np: NodePool) => void;
   options?: Partial<ControllerOptions>;
   gcIntervalMs?: number;
+  /** Run the controller process (default true; false: the test brings its own, e.g. leader-elected replicas). */
+  controllers?: boolean;
 }
 
 function scenarioText(o: ChaosClusterOptions): string {
@@ -99,7 +101,7 @@ export class ChaosCluster {
   /** Cloud calls the controllers made. */
   cloudCalls = 0;
   restarts = 0;
-  #gen: ControllerGeneration;
+  #gen: ControllerGeneration | undefined;
   readonly #dying: Promise<void>[] = [];
   readonly #o: ChaosClusterOptions;
 
@@ -112,7 +114,7 @@ export class ChaosCluster {
     if (!parsed.scenario) throw new Error(`building the chaos scenario: ${JSON.stringify(parsed.problems)}`);
     this.cluster = new EmbeddedCluster({ clock: this.clock, kube: this.kube, scenario: parsed.scenario, initialNodes: false, metrics: false });
     this.monitor = new InvariantMonitor({ kube: this.kube, sim: this.sim, expectedPods: (pdb) => this.#wanted(pdb) });
-    this.#gen = this.#newGeneration();
+    this.#gen = o.controllers === false ? undefined : this.#newGeneration();
   }
 
   /** Builds the cluster, creates the NodePool and the workload, and starts the controller process. */
@@ -127,7 +129,9 @@ export class ChaosCluster {
     return c;
   }
 
+  /** The running controller process. @throws Error when the cluster runs without one. */
   get generation(): ControllerGeneration {
+    if (!this.#gen) throw new Error('this chaos cluster runs no controller process of its own');
     return this.#gen;
   }
 
@@ -140,17 +144,16 @@ export class ChaosCluster {
 
   /** Kills the controller process and starts a fresh one over the same API server and cloud. */
   restart(): void {
-    const old = this.#gen;
-    this.#dying.push(old.kill());
+    this.#dying.push(this.generation.kill());
     this.restarts++;
     this.#gen = this.#newGeneration();
   }
 
   /** Steps virtual time by `ms`, starting the process's controllers once it has synced. */
   async step(ms: number): Promise<void> {
-    this.#gen.poll();
+    this.#gen?.poll();
     await this.clock.step(ms);
-    this.#gen.poll();
+    this.#gen?.poll();
   }
 
   /**
@@ -189,9 +192,10 @@ export class ChaosCluster {
       + `${this.monitor.details.slice(0, 5).join(' | ')}`;
   }
 
-  /** Stops the process and the cluster (waiting, with time moving, for killed processes to wind down). */
-  async stop(): Promise<void> {
-    this.#dying.push(this.#gen.kill());
+  /** Stops the process and the cluster (waiting, with time moving, for killed processes and `also` to wind down). */
+  async stop(also: readonly Promise<void>[] = []): Promise<void> {
+    if (this.#gen) this.#dying.push(this.#gen.kill());
+    this.#dying.push(...also);
     let done = false;
     const all = Promise.all(this.#dying).finally(() => {
       done = true;
@@ -215,7 +219,7 @@ export class ChaosCluster {
       clock: this.clock, kube: this.kube, cloud: this.sim, unavailableOfferings: this.sim.unavailableOfferings,
       options: { ...DEFAULT_CONTROLLER_OPTIONS, ...o.options }, gcIntervalMs: o.gcIntervalMs ?? 30_000, decisions: this.decisions,
       kubeObserver: (p) => this.monitor.kubeObserver(p),
-      cloudObserver: (p) => both(this.monitor.cloudObserver(p), countFaults),
+      cloudObserver: (p) => observers(this.monitor.cloudObserver(p), countFaults),
     });
   }
 
@@ -223,21 +227,4 @@ export class ChaosCluster {
     const d = this.cluster.driver.deployment(pdb.metadata.name ?? '', pdb.metadata.namespace ?? 'default');
     return d?.wanted;
   }
-}
-
-function both(a: CallObserver, b: CallObserver): CallObserver {
-  return {
-    before: (m, args) => {
-      a.before?.(m, args);
-      b.before?.(m, args);
-    },
-    after: (m, args, r) => {
-      a.after?.(m, args, r);
-      b.after?.(m, args, r);
-    },
-    failed: (m, args, e) => {
-      a.failed?.(m, args, e);
-      b.failed?.(m, args, e);
-    },
-  };
 }
