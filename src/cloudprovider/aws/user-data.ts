@@ -2,8 +2,11 @@
  * User data for AL2023 nodes: a MIME multi-part document whose last part is a nodeadm NodeConfig
  * (cluster name, API endpoint, CA, service CIDR, kubelet settings, node labels and taints), after
  * the parts of the node class's own user data. Labels and taints reach kubelet flags only once
- * they are checked against Kubernetes' syntax, and YAML is written by a serializer, so no label,
- * taint or annotation can add flags, lines or MIME parts.
+ * they are checked against Kubernetes' syntax, kubelet settings are printable ASCII (YAML 1.1
+ * parsers such as nodeadm's read U+2028 and U+0085 as line breaks, where our YAML 1.2 writer does
+ * not), YAML is written by a serializer, and the MIME boundary is one no part contains, so no
+ * label, taint or kubelet setting can add flags, keys, lines or MIME parts. Annotations never
+ * reach user data.
  */
 import { createHash } from 'node:crypto';
 import { stringify } from 'yaml';
@@ -90,9 +93,32 @@ export function taintsFlag(taints: readonly Taint[]): string {
   }).join(',');
 }
 
-/** The nodeadm NodeConfig document (YAML). @throws UserDataError for a bad label or taint. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
+/**
+ * The kubelet settings, when every string in them (keys and values) is printable ASCII.
+ * @throws UserDataError naming the field otherwise.
+ */
+export function checkKubeletStrings(kubelet: KubeletConfiguration): KubeletConfiguration {
+  const check = (text: string, field: string): void => {
+    if (!PRINTABLE_ASCII.test(text)) throw new UserDataError(`refusing to put kubelet.${field} into user data: ${JSON.stringify(text)} has characters other than printable ASCII`);
+  };
+  for (const [field, value] of Object.entries(kubelet) as [string, unknown][]) {
+    if (typeof value === 'string') check(value, field);
+    else if (Array.isArray(value)) value.forEach((v, i) => { if (typeof v === 'string') check(v, `${field}[${i}]`); });
+    else if (typeof value === 'object' && value !== null) {
+      for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+        check(key, `${field} key ${JSON.stringify(key)}`);
+        if (typeof v === 'string') check(v, `${field}[${key}]`);
+      }
+    }
+  }
+  return kubelet;
+}
+
+/** The nodeadm NodeConfig document (YAML). @throws UserDataError for a bad label, taint or kubelet string. */
 export function nodeConfig(input: UserDataInput): string {
-  const k = input.kubelet;
+  const k = input.kubelet === undefined ? undefined : checkKubeletStrings(input.kubelet);
   const config: Record<string, unknown> = {};
   if (k?.maxPods !== undefined) config.maxPods = k.maxPods;
   if (k?.podsPerCore !== undefined) config.podsPerCore = k.podsPerCore;
