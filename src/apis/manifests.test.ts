@@ -117,6 +117,16 @@ a: [1, 2
     assert.match(problems[1]!.message, /invalid YAML.*unique/i);
   });
 
+  it('reports an alias without its anchor as invalid YAML at its document instead of throwing', () => {
+    const text = 'kind: Service\nmetadata: {name: s}\n---\nkind: NodePool\nmetadata:\n  name: *missing\n';
+    const { problems } = parseManifests(text, 'a.yaml');
+    assert.equal(problems.length, 2, 'the first document is still read (and warned about)');
+    problems.shift();
+    assert.equal(problems[0]!.document, 2);
+    assert.equal(problems[0]!.line, 4);
+    assert.match(problems[0]!.message, /^invalid YAML: .*alias/i);
+  });
+
   it('adds to an existing set across files and locates problems found later (problemAt)', () => {
     const set = emptyManifestSet();
     parseManifests('kind: NodePool\nmetadata: {name: default}\nspec:\n  template:\n    spec:\n      requirements:\n        - {key: a, operator: In}\n', 'np.yaml', set);

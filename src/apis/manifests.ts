@@ -152,7 +152,15 @@ export function parseManifests(text: string, file: string, into: ManifestSet = e
       }
       return;
     }
-    const value: unknown = doc.toJS({ maxAliasCount: 1000 });
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 1000 });
+    } catch (err) {
+      // The yaml package throws (not reports) for an alias without its anchor or too many aliases.
+      const message = err instanceof Error ? err.message : String(err);
+      problems.push({ severity: 'error', file, document, line: docLine, message: `invalid YAML: ${message.split('\n')[0] ?? message}` });
+      return;
+    }
     if (value === null || value === undefined) return; // an empty document, e.g. after a trailing `---`
     const locate = (prefix: string) => (path: string): number => lineOfPath(doc, lines, joinPath(prefix, path)) ?? docLine;
     const sourceAt = (prefix: string): ManifestSource => ({ file, document, prefix, line: locate(prefix)(''), lineOf: locate(prefix) });
