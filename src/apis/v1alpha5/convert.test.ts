@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { parse } from 'yaml';
 import { convertProvisioner } from './convert.js';
 import type { Provisioner } from './types.js';
-import { validateProvisioner } from './validation.js';
+import { MAX_TTL_SECONDS, validateProvisioner } from './validation.js';
 import { formatProblems, validateNodePool } from '../v1/validation.js';
 
 /** A Provisioner using every v1alpha5 field, in the style of Karpenter v0.32's documentation. */
@@ -144,6 +144,24 @@ describe('convertProvisioner', () => {
     const { nodePool } = convertProvisioner(provisioner({ providerRef: { name: 'x' }, consolidation: { enabled: false } }));
     assert.deepEqual(nodePool.spec.disruption, { consolidationPolicy: 'WhenEmpty', consolidateAfter: 'Never' });
     assert.equal(nodePool.spec.template.spec.expireAfter, 'Never');
+  });
+
+  it('reads explicit nulls as absent fields, as validation does (a null kubeletConfiguration or providerRef crashed it)', () => {
+    const p = {
+      apiVersion: 'karpenter.sh/v1alpha5', kind: 'Provisioner', metadata: { name: 'nulls' },
+      spec: { provider: { subnetSelector: { a: 'b' } }, providerRef: null, kubeletConfiguration: null, consolidation: null, requirements: null },
+    } as unknown as Provisioner;
+    assert.deepEqual(validateProvisioner(p), []);
+    const { nodePool, warnings } = convertProvisioner(p);
+    assert.deepEqual(validateNodePool(nodePool), []);
+    assert.ok(!warnings.some((w) => w.includes('kubeletConfiguration')), warnings.join('\n'));
+    assert.equal(nodePool.spec.template.spec.nodeClassRef.name, 'nulls');
+  });
+
+  it('converts the longest TTL validation allows into a valid duration', () => {
+    const p = { apiVersion: 'karpenter.sh/v1alpha5', kind: 'Provisioner', metadata: { name: 'long' }, spec: { providerRef: { name: 'x' }, ttlSecondsAfterEmpty: MAX_TTL_SECONDS, ttlSecondsUntilExpired: MAX_TTL_SECONDS } } as Provisioner;
+    assert.deepEqual(validateProvisioner(p), []);
+    assert.deepEqual(validateNodePool(convertProvisioner(p).nodePool), []);
   });
 
   it('writes TTLs as readable durations, zero included', () => {

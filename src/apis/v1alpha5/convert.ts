@@ -46,7 +46,7 @@ const LAST_APPLIED = 'kubectl.kubernetes.io/last-applied-configuration';
  */
 export function convertProvisioner(provisioner: Provisioner): ConversionResult {
   const warnings: string[] = [];
-  const spec = structuredClone(provisioner.spec);
+  const spec = withoutNullFields(structuredClone(provisioner.spec));
   const name = provisioner.metadata.name ?? '';
   const annotations: Record<string, string> = { ...provisioner.metadata.annotations };
   delete annotations[LAST_APPLIED];
@@ -109,7 +109,7 @@ export function convertProvisioner(provisioner: Provisioner): ConversionResult {
           expireAfter: spec.ttlSecondsUntilExpired === undefined ? 'Never' : formatDuration(spec.ttlSecondsUntilExpired * 1000),
         },
       },
-      disruption: convertDisruption(provisioner, warnings),
+      disruption: convertDisruption(spec, warnings),
       ...(spec.limits?.resources ? { limits: spec.limits.resources } : {}),
       ...(spec.weight !== undefined ? { weight: spec.weight } : {}),
     },
@@ -117,8 +117,19 @@ export function convertProvisioner(provisioner: Provisioner): ConversionResult {
   return { nodePool, warnings };
 }
 
-function convertDisruption(provisioner: Provisioner, warnings: string[]): Disruption {
-  const { ttlSecondsAfterEmpty, consolidation } = provisioner.spec;
+/**
+ * The spec with its null fields removed: the API server treats an explicit null as absent, and so
+ * does validateProvisioner, so conversion must too (a null kubeletConfiguration or providerRef
+ * crashed it).
+ */
+function withoutNullFields(spec: Provisioner['spec']): Provisioner['spec'] {
+  const fields = spec as Record<string, unknown>;
+  for (const key of Object.keys(fields)) if (fields[key] === null) delete fields[key];
+  return spec;
+}
+
+function convertDisruption(spec: Provisioner['spec'], warnings: string[]): Disruption {
+  const { ttlSecondsAfterEmpty, consolidation } = spec;
   if (consolidation?.enabled === true) {
     if (ttlSecondsAfterEmpty !== undefined) {
       warnings.push('spec.ttlSecondsAfterEmpty was ignored: it cannot be combined with consolidation.enabled, which covers empty nodes too');

@@ -33,6 +33,11 @@ const REQUIREMENTS: RequirementRules = {
 };
 const EVICTION_SIGNALS = ['memory.available', 'nodefs.available', 'nodefs.inodesFree', 'imagefs.available', 'imagefs.inodesFree', 'pid.available'];
 const RESERVED_RESOURCES = ['cpu', 'memory', 'ephemeral-storage', 'pid'];
+/**
+ * The longest TTL a v1 duration holds (Go's time.Duration: 2^63-1 ns, about 292 years). Karpenter
+ * converted TTLs to durations, and beyond this the converted NodePool's duration would be invalid.
+ */
+export const MAX_TTL_SECONDS = 9_223_372_036;
 
 /**
  * Every problem with a Provisioner, in field order. Accepts anything and never throws; an empty list
@@ -55,8 +60,8 @@ export function validateProvisioner(provisioner: unknown): ValidationProblem[] {
     checkRequirements(spec.requirements, 'spec.requirements', problems, REQUIREMENTS);
   }
   checkProvider(spec, problems);
-  checkInteger(spec.ttlSecondsAfterEmpty, 'spec.ttlSecondsAfterEmpty', problems, 0);
-  checkInteger(spec.ttlSecondsUntilExpired, 'spec.ttlSecondsUntilExpired', problems, 0);
+  checkInteger(spec.ttlSecondsAfterEmpty, 'spec.ttlSecondsAfterEmpty', problems, 0, MAX_TTL_SECONDS);
+  checkInteger(spec.ttlSecondsUntilExpired, 'spec.ttlSecondsUntilExpired', problems, 0, MAX_TTL_SECONDS);
   const consolidation = spec.consolidation;
   if (consolidation !== undefined && consolidation !== null) {
     if (!isRecord(consolidation)) problems.add('spec.consolidation', `must be a mapping, got ${describe(consolidation)}`);
