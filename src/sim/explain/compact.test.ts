@@ -5,7 +5,7 @@ import type { LoggedDecision, LoggedKind } from '../result.js';
 import { compactDecisions, subjectOf, weightOf } from './compact.js';
 
 const entry = (t: number, kind: LoggedKind, why: string, subject: { pods?: string[]; nodes?: string[]; nodePool?: string }): LoggedDecision =>
-  ({ t, strategy: 'nodewright', kind, summary: `${kind} ${JSON.stringify(subject)}`, details: { why, alternativesRejected: [], ...subject } }) as LoggedDecision;
+  ({ t, strategy: 'nodewright', kind, summary: `${kind} ${JSON.stringify(subject)}`, details: { why, alternativesRejected: [], ...subject } });
 
 const pending = (t: number, pod: string, why = 'nodepool default would exceed its limits') => entry(t, 'unschedulable', why, { pods: [pod] });
 const blocked = (t: number, node: string, why = 'PodDisruptionBudget default/web allows no disruption') => entry(t, 'disruption-blocked', why, { nodes: [node] });

@@ -51,7 +51,7 @@ export function fixtureResult(): SimulationResult {
 
 const nwAny = (t: number, kind: LoggedDecision['kind'], summary: string, details: Partial<Decision['details']> & { why: string },
   extra: Partial<Pick<LoggedDecision, 'repeats' | 'omittedBefore'>> = {}): LoggedDecision =>
-  ({ t, strategy: 'nodewright', kind, summary, details: { alternativesRejected: [], ...details }, ...extra }) as LoggedDecision;
+  ({ t, strategy: 'nodewright', kind, summary, details: { alternativesRejected: [], ...details }, ...extra });
 
 /**
  * A log with the why-not records a real run keeps (shapes as in testdata/never-fits.result.json):
