@@ -2,6 +2,9 @@
  * "Could these machines' pods go elsewhere?": one solver run over the pass's SimulationBase with
  * the leaving machines left out. Pending pods are placed too, so capacity they need is not counted
  * as free; pods of machines already being disrupted must still find a place, as Karpenter requires.
+ * A candidate's pod the solver puts on a machine that is not initialised yet counts as not placed
+ * (Karpenter's UninitializedNodeError): that machine's zone, capacity and readiness are still
+ * promises, and a decision resting on them evicts pods that then need a machine of their own.
  */
 import type { Pod } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
@@ -42,10 +45,21 @@ export function simulate(base: SimulationBase, leaving: readonly LeavingNode[]):
     options: base.options,
   });
   const moving = (p: Pod): boolean => mustMove.has(keyOf(p));
+  const deleting = new Set(base.snapshot.reschedulablePods.map(keyOf));
+  const inFlight = new Set(base.snapshot.solverNodes.filter((n) => n.inFlight === true).map((n) => n.name));
+  const failures = result.unschedulable.filter((u) => moving(u.pod));
   let placedOnExisting = 0;
-  for (const n of result.existingNodes) for (const p of n.pods) if (moving(p)) placedOnExisting++;
+  for (const n of result.existingNodes) {
+    const uninitialized = inFlight.has(n.node);
+    for (const p of n.pods) {
+      if (!moving(p)) continue;
+      // Pods of machines already going away may count on one coming up (it was launched for them).
+      if (uninitialized && !deleting.has(keyOf(p))) failures.push({ pod: p, reason: `would schedule against uninitialized node ${n.node}` });
+      else placedOnExisting++;
+    }
+  }
   return {
-    failures: result.unschedulable.filter((u) => moving(u.pod)),
+    failures,
     newClaims: result.newNodeClaims.filter((c) => c.pods.some(moving)),
     placedOnExisting,
     solverResult: result,

@@ -1,0 +1,83 @@
+/** The consolidation simulation does not rest a decision on machines that are not initialised yet. */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Node } from '../../apis/core.js';
+import { withDefaults } from '../../apis/v1/defaults.js';
+import type { NodeClaim } from '../../apis/v1/types.js';
+import { ClusterState } from '../../state/cluster-state.js';
+import { instanceType, nodePool, pod } from '../../test/builders.js';
+import { VirtualClock } from '../../utils/clock.js';
+import { scanCandidates } from './candidates.js';
+import { computeConsolidation } from './consolidation.js';
+import { SimulationBase } from './simulation-base.js';
+import { simulate } from './simulation.js';
+import type { PoolInfo } from './types.js';
+
+const TYPES = [instanceType('small', { cpu: '2', memory: '8Gi', price: 0.1 }), instanceType('medium', { cpu: '4', memory: '16Gi', price: 0.2 })];
+
+/** Machine `a` (small, one 500m pod) and machine `b` (medium, empty): a NodeClaim only while in flight. */
+function world(bInitialized: boolean, bPodOf?: 'deleting-a'): { base: SimulationBase; state: ClusterState } {
+  const clock = new VirtualClock();
+  const state = new ClusterState({ clock });
+  const np = nodePool();
+  const machine = (name: string, type: string, cpu: string, withNode: boolean): void => {
+    const labels: Record<string, string> = {
+      'karpenter.sh/nodepool': 'default', 'node.kubernetes.io/instance-type': type, 'topology.kubernetes.io/zone': 'zone-a',
+      'karpenter.sh/capacity-type': 'on-demand', 'kubernetes.io/hostname': name,
+    };
+    if (withNode) labels['karpenter.sh/initialized'] = 'true';
+    const q = { cpu, memory: '8Gi', pods: '110' };
+    const claim: NodeClaim = {
+      metadata: { name, labels }, spec: { requirements: [], nodeClassRef: np.spec.template.spec.nodeClassRef },
+      status: { providerID: `p://${name}`, ...(withNode ? { nodeName: name } : {}), capacity: q, allocatable: q },
+    };
+    state.apply('NodeClaim', claim);
+    if (!withNode) return;
+    const node: Node = {
+      metadata: { name, labels, creationTimestamp: '2023-12-31T00:00:00Z' }, spec: { providerID: `p://${name}` },
+      status: { capacity: q, allocatable: q, conditions: [{ type: 'Ready', status: 'True' }] },
+    };
+    state.apply('Node', node);
+  };
+  machine('a', 'small', '2', true);
+  machine('b', 'medium', '4', bInitialized);
+  const p = pod({ name: 'a-0', cpu: '500m', nodeName: 'a' });
+  p.status = { phase: 'Running' };
+  state.apply('Pod', p);
+  if (bPodOf === 'deleting-a') state.markForDeletion('a');
+  const pool: PoolInfo = { name: 'default', nodePool: withDefaults(np), instanceTypes: TYPES, typesByName: new Map(TYPES.map((t) => [t.name, t])) };
+  const pools = new Map([['default', pool]]);
+  const snapshot = state.snapshot();
+  const scan = scanCandidates(snapshot.stateNodes, pools, () => [], clock.now());
+  return { state, base: new SimulationBase({ snapshot, pools, pending: [], candidatePods: scan.candidates.flatMap((c) => c.reschedulablePods) }) };
+}
+
+function candidateA(base: SimulationBase): ReturnType<typeof scanCandidates>['candidates'][number] {
+  const scan = scanCandidates(base.snapshot.stateNodes, base.pools, () => [], base.snapshot.takenAt);
+  const a = scan.candidates.find((c) => c.nodeName === 'a');
+  assert.ok(a, 'a is a candidate');
+  return a;
+}
+
+describe('consolidation simulation and machines not initialised yet', () => {
+  it('does not delete a node whose pods would only fit on an in-flight machine', () => {
+    const { base } = world(false);
+    const outcome = computeConsolidation(base, [candidateA(base)], 'single-node-consolidation', { spotToSpot: false });
+    assert.equal(outcome.decision, 'none');
+    assert.match(outcome.decision === 'none' ? outcome.reason : '', /uninitialized node b/);
+  });
+
+  it('deletes it once that machine is initialised', () => {
+    const { base } = world(true);
+    const outcome = computeConsolidation(base, [candidateA(base)], 'single-node-consolidation', { spotToSpot: false });
+    assert.equal(outcome.decision, 'delete');
+  });
+
+  it('lets pods of machines already going away count on an in-flight machine', () => {
+    const { base } = world(false, 'deleting-a');
+    assert.equal(base.snapshot.reschedulablePods.length, 1);
+    const sim = simulate(base, []);
+    assert.deepEqual(sim.failures, []);
+    assert.equal(sim.placedOnExisting, 1);
+  });
+});
