@@ -11,6 +11,8 @@
  *  - kube-apiserver is restarted as the first NodeClaim appears: the watches recover, every pod ends
  *    Running, and the same bound holds.
  * After each: every NodeClaim has its Node and every kwok Node its NodeClaim.
+ *  - a leader cut off from its Lease (in-process, its API server link otherwise intact) cannot write
+ *    once its term has ended, even while its controllers are still stopping.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -31,6 +33,12 @@ import { ApiTransport } from '../kube/real/transport.js';
 import type { ControlPlane } from '../test/control-plane.js';
 import { startControlPlane } from '../test/control-plane.js';
 import { RealClock } from '../utils/clock.js';
+import { silentLogger } from '../controllers/context.js';
+import { KubeError } from '../kube/errors.js';
+import type { KubeClient } from '../kube/types.js';
+import type { ControllerRegistration } from './controllers.js';
+import { NotLeadingError, Operator } from './operator.js';
+import { parseOperatorOptions } from './options.js';
 
 const PODS = 200;
 const NS = 'default';
@@ -301,6 +309,70 @@ describe('failover under load on kube-apiserver with kube-scheduler and kwok nod
     } finally {
       await claims.stop();
       await a.stop();
+    }
+  });
+
+  it('a leader cut off from its Lease writes nothing once its term has ended, while its controllers are still stopping', async () => {
+    let cut = false;
+    const direct = RealKubeClient.fromSource({ kind: 'file', path: cp!.kubeconfigPath });
+    // Only the Lease is out of reach, as when a replica is partitioned from it or its renewals time out.
+    const kubeOf = new Proxy(direct, {
+      get(target, prop) {
+        const v: unknown = Reflect.get(target, prop, target);
+        if (typeof v !== 'function') return v;
+        const fn = (v as (...a: unknown[]) => unknown).bind(target);
+        return (...args: unknown[]): unknown => (cut && args[0] === 'Lease' ? Promise.reject(new KubeError('Timeout', 'partitioned from the Lease')) : fn(...args));
+      },
+    }) as KubeClient;
+    const writes: { stopping: boolean; error: unknown }[] = [];
+    let stopping = false;
+    const writer: ControllerRegistration = {
+      name: 'test.writer',
+      build: (ctx) => {
+        const done = new AbortController();
+        let loop: Promise<void> = Promise.resolve();
+        return {
+          start: () => {
+            loop = (async () => {
+              for (let i = 0; !done.signal.aborted; i++) {
+                const error = await ctx.kube.recordEvent({
+                  regarding: { kind: 'Pod', name: 'fence-probe', namespace: NS }, type: 'Normal', reason: 'Probe', note: `write ${i}`, action: 'Test',
+                }).then(() => undefined, (e: unknown) => e);
+                writes.push({ stopping, error });
+                await sleep(100);
+              }
+            })();
+          },
+          // A graceful stop that waits for work in progress, which keeps trying to write meanwhile.
+          stop: async () => {
+            stopping = true;
+            await sleep(1_500);
+            done.abort();
+            await loop;
+          },
+        };
+      },
+    };
+    const r = parseOperatorOptions([
+      '--cloud-provider', 'kwok', '--bind-address', '127.0.0.1', '--metrics-port', '0', '--health-probe-port', '0',
+      '--leader-election-namespace', NS, '--leader-election-name', 'fence-test', '--leader-election-identity', 'fenced',
+      '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '250ms',
+    ], { KUBECONFIG: cp!.kubeconfigPath });
+    assert.equal(r.kind, 'options');
+    const op = new Operator({ options: r.options, kube: kubeOf, log: silentLogger, controllers: [writer] });
+    try {
+      await op.start();
+      await until('the operator to lead and write', 60_000, () => Promise.resolve(writes.length >= 3 ? true : `${writes.length} writes`));
+      assert.ok(writes.every((w) => w.error === undefined), `writes while leading succeed: ${String(writes.find((w) => w.error)?.error)}`);
+      cut = true;
+      assert.equal(await op.done, 'lost-leadership');
+      const late = writes.filter((w) => w.stopping);
+      assert.ok(late.length >= 5, `the writer kept trying while stopping (${late.length} times)`);
+      const landed = late.filter((w) => !(w.error instanceof NotLeadingError));
+      assert.equal(landed.length, 0, `writes after the term ended must be refused; ${landed.length} were not: ${String(landed[0]?.error)}`);
+    } finally {
+      await op.stop();
+      direct.close();
     }
   });
 });

@@ -5,6 +5,12 @@
  * replica keeps its cache warm and answers probes; only the leader runs controllers, and only once
  * the cache has synced. Losing leadership ends the operator (the process exits and is restarted),
  * as controller-runtime does.
+ *
+ * The controllers of a term write through a fence: once the term ends (leadership lost, or the
+ * operator stopping) every write they attempt, to the API server or the cloud, fails with
+ * NotLeadingError. A lost term ends at the renew deadline, before any standby can take the Lease;
+ * without the fence, work still in progress while the controllers stop (a disruption pass waiting
+ * out its validation, say) would act after a new leader had started.
  */
 import type { ControllerContext, Logger } from '../controllers/context.js';
 import { DecisionLog } from '../controllers/decisions/decision-log.js';
@@ -25,6 +31,33 @@ import { MeteredCloudProvider } from './metered-cloud-provider.js';
 import { PromMetrics } from './metrics.js';
 import type { CloudProviderName, OperatorOptions } from './options.js';
 import { controllerOptionsFrom } from './options.js';
+
+/** A controller tried to change something after its term of leadership had ended. */
+export class NotLeadingError extends Error {
+  override readonly name = 'NotLeadingError';
+}
+
+/** KubeClient and CloudProvider methods that change something. */
+const KUBE_WRITES: ReadonlySet<string> = new Set(['create', 'update', 'patch', 'patchStatus', 'delete', 'bind', 'evict', 'recordEvent']);
+const CLOUD_WRITES: ReadonlySet<string> = new Set(['create', 'delete']);
+
+/**
+ * `target` whose `writes` reject with NotLeadingError once `term` has aborted (without being
+ * called); every other member, and writes before then, pass through unchanged.
+ */
+export function fenceWrites<T extends object>(target: T, writes: ReadonlySet<string>, term: AbortSignal, what: string): T {
+  return new Proxy(target, {
+    get(t, prop) {
+      const v: unknown = Reflect.get(t, prop, t);
+      if (typeof v !== 'function') return v;
+      const fn = (v as (...a: unknown[]) => unknown).bind(t);
+      if (typeof prop !== 'string' || !writes.has(prop)) return fn;
+      return (...args: unknown[]): unknown => term.aborted
+        ? Promise.reject(new NotLeadingError(`${what}.${prop}: this replica's term of leadership has ended`))
+        : fn(...args);
+    },
+  });
+}
 
 export interface OperatorDeps {
   readonly options: OperatorOptions;
@@ -204,8 +237,13 @@ export class Operator {
       return;
     }
     const runnables: Runnable[] = this.#cloud.leaderRunnables();
+    const ctx: ControllerContext = {
+      ...this.ctx,
+      kube: fenceWrites(this.ctx.kube, KUBE_WRITES, signal, 'kube'),
+      cloud: fenceWrites(this.ctx.cloud, CLOUD_WRITES, signal, 'cloud'),
+    };
     for (const reg of this.#controllers) {
-      const built = reg.build(this.ctx, this.metrics, this.#cloud.interruptions ? { interruptions: this.#cloud.interruptions } : {});
+      const built = reg.build(ctx, this.metrics, this.#cloud.interruptions ? { interruptions: this.#cloud.interruptions } : {});
       runnables.push({ name: reg.name, start: () => built.start(), stop: () => built.stop() });
     }
     for (const r of runnables) {
