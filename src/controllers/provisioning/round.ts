@@ -135,6 +135,8 @@ export async function runRound(deps: RoundDeps): Promise<RoundReport> {
   deps.reasons.clear();
   for (const [k, v] of reasons) deps.reasons.set(k, v);
 
+  // Watch for the claims from now: a launch may fail and delete its claim while we yield below.
+  const seen = waitForMachines(ctx.state, ctx.clock, launched.map((c) => c.name), deps.seenTimeoutMs);
   // The claims are created and the plan is kept: let the launches start before the bookkeeping
   // (a thousand Events, the decision record, logs), as an asynchronous event recorder would.
   await ctx.clock.sleep(0);
@@ -157,7 +159,7 @@ export async function runRound(deps: RoundDeps): Promise<RoundReport> {
   }
   logLaunches(ctx, launched);
 
-  await waitForMachines(ctx.state, ctx.clock, launched.map((c) => c.name), deps.seenTimeoutMs);
+  await seen;
   await Promise.allSettled(events);
   return {
     startedAt: now,
