@@ -21,15 +21,20 @@ interface Entry {
   readonly rank: Int32Array;
 }
 
-export class OfferingIndex {
-  readonly #entries = new Map<NodePoolTemplate, Map<string, Entry>>();
+// Entries depend only on the pool's compiled types (immutable, and the very same array while the
+// pool and its catalogue are unchanged: see poolTypes) and the zone/capacity-type requirement, so
+// they are kept across solves: every provisioning round and consolidation simulation reuses them.
+const shared = new WeakMap<readonly CompiledInstanceType[], Map<string, Entry>>();
+const ENTRIES_PER_POOL_LIMIT = 256;
 
+export class OfferingIndex {
   #entry(pool: NodePoolTemplate, reqs: Requirements): Entry {
     const zone = reqs.get(ZONE_LABEL);
     const ct = reqs.get(CAPACITY_TYPE_LABEL);
     const sig = `${zone?.toString() ?? ''}|${ct?.toString() ?? ''}`;
-    let byPool = this.#entries.get(pool);
-    if (!byPool) this.#entries.set(pool, (byPool = new Map<string, Entry>()));
+    let byPool = shared.get(pool.instanceTypes);
+    if (!byPool) shared.set(pool.instanceTypes, (byPool = new Map<string, Entry>()));
+    else if (byPool.size >= ENTRIES_PER_POOL_LIMIT && !byPool.has(sig)) byPool.clear();
     let e = byPool.get(sig);
     if (!e) {
       const options = pool.instanceTypes.map((t): CompiledOption | undefined => {

@@ -141,17 +141,19 @@ function roomiest(types: readonly CompiledInstanceType[], max: Vec): CompiledIns
   return best;
 }
 
-// Per pool, the max allocatable over all its types: every claim starts from it.
-const poolMax = new WeakMap<readonly CompiledInstanceType[], Vec>();
+// Per pool, the max allocatable over all its types and the roomiest type: every claim starts
+// from them (the compiled types array is the same while the pool and catalogue are unchanged).
+const poolStatsCache = new WeakMap<readonly CompiledInstanceType[], { max: Vec; roomiest: CompiledInstanceType | undefined }>();
 
-function poolMaxAllocatable(pool: NodePoolTemplate): Vec {
-  let m = poolMax.get(pool.instanceTypes);
-  if (!m) {
-    m = new Float64Array(pool.daemonOverhead.length);
-    for (const t of pool.instanceTypes) for (let i = 0; i < m.length; i++) if (t.allocatable[i]! > m[i]!) m[i] = t.allocatable[i]!;
-    poolMax.set(pool.instanceTypes, m);
+function poolStats(pool: NodePoolTemplate): { max: Vec; roomiest: CompiledInstanceType | undefined } {
+  let s = poolStatsCache.get(pool.instanceTypes);
+  if (!s) {
+    const max = new Float64Array(pool.daemonOverhead.length);
+    for (const t of pool.instanceTypes) for (let i = 0; i < max.length; i++) if (t.allocatable[i]! > max[i]!) max[i] = t.allocatable[i]!;
+    s = { max, roomiest: roomiest(pool.instanceTypes, max) };
+    poolStatsCache.set(pool.instanceTypes, s);
   }
-  return m;
+  return s;
 }
 
 /** Scratch space for filtering instance types; the solver is single-threaded and tryAdd does not re-enter. */
@@ -186,8 +188,13 @@ export class ClaimSlot {
     this.#types = [...types];
     this.requests = pool.daemonOverhead.slice();
     this.#maxAllocatable = ctx.space.zero();
-    if (types === pool.instanceTypes) this.#maxAllocatable.set(poolMaxAllocatable(pool));
-    else this.#recomputeMax();
+    if (types === pool.instanceTypes) {
+      const stats = poolStats(pool);
+      this.#maxAllocatable.set(stats.max);
+      this.#witness = stats.roomiest;
+    } else {
+      this.#recomputeMax();
+    }
     this.#hasMinValues = [...pool.requirements.values()].some((r) => r.minValues !== undefined);
   }
 
