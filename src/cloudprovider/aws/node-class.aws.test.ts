@@ -188,6 +188,22 @@ describe('instance profiles for spec.role on moto', () => {
     await provider.finalizeNodeClass(ghost);
   });
 
+  it('a node class being deleted is not ready and does not get its profile made again', async () => {
+    const w = await world;
+    await createRole(w, 'LeavingRole');
+    const leaving = ec2NodeClass('leaving', { role: 'LeavingRole' });
+    delete leaving.spec.instanceProfile;
+    leaving.metadata.deletionTimestamp = '2026-01-01T00:00:00Z';
+    const provider = awsProvider(w, new NodeClasses(leaving));
+    const status = await provider.nodeClassStatus(leaving);
+    assert.equal(condition(status, 'Ready')?.status, 'False');
+    assert.match(condition(status, 'Ready')?.message ?? '', /being deleted/);
+    assert.equal(await profile(w, instanceProfileName(CLUSTER, w.moto.region, 'leaving')), undefined, 'not created');
+    const pool = awsNodePool();
+    pool.spec.template.spec.nodeClassRef.name = 'leaving';
+    await assert.rejects(provider.create(awsClaim(pool, { name: 'leaving-claim' })), (e: unknown) => e instanceof NodeClassNotReadyError && /EC2NodeClass leaving is not ready: it is being deleted/.test(e.message));
+  });
+
   it('leaves a profile of the same name that is not this cluster\'s alone', async () => {
     const w = await world;
     const name = instanceProfileName(CLUSTER, w.moto.region, 'foreign');
