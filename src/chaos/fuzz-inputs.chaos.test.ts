@@ -33,10 +33,12 @@ import { parseScenario } from '../sim/scenario/index.js';
 import { recordChaosFigures } from '../test/chaos-figures.js';
 import { FuzzLedger, show } from './fuzz-check.js';
 import { NASTY_KEYS, NASTY_VALUES, YAML_JUNK, mutateText, mutateValue, pathsOf } from './fuzz-mutate.js';
-import type { Mutation, TextMutation } from './fuzz-mutate.js';
+import type { KeyPath, Mutation, TextMutation } from './fuzz-mutate.js';
 
 const SEED = Number(process.env['NODEWRIGHT_FUZZ_SEED'] ?? 20261130);
-const INVARIANTS = ['crash', 'hang', 'rejection-without-field', 'accepted-then-failed', 'conversion-invalid'];
+/** More inputs per property for a deeper local run (NODEWRIGHT_FUZZ_SCALE=10); 1 in the chaos tier. */
+const SCALE = Number(process.env['NODEWRIGHT_FUZZ_SCALE'] ?? 1);
+const INVARIANTS = ['crash', 'hang', 'rejection-without-field', 'rejection-at-other-field', 'accepted-then-failed', 'conversion-invalid'];
 /** CPU milliseconds of this process: a hang is work, and wall time on a shared machine says little about it. */
 function cpuMs(): number {
   const { user, system } = process.cpuUsage();
@@ -91,12 +93,28 @@ function namesField(p: ValidationProblem, input: unknown): boolean {
   return keys !== undefined && TOP_KEYS.has(String(keys[0]));
 }
 
-/** Validates one input; checks the problems name fields, and that an accepted input goes through `accepted`. */
-function validate(target: string, input: unknown, validator: (v: unknown) => ValidationProblem[], accepted: (v: unknown) => void): void {
+/**
+ * Whether a problem is about the field a single mutation touched: its path runs through the
+ * mutated field's parent (a rejection caused by editing spec.weight names something under spec).
+ */
+function nearMutation(p: ValidationProblem, mutated: KeyPath): boolean {
+  const keys = splitPath(p.path) ?? [];
+  const parent = mutated.slice(0, -1);
+  return parent.every((k, i) => i >= keys.length || String(keys[i]) === String(k));
+}
+
+/**
+ * Validates one input; checks the problems name fields (the mutated one, when a single mutation
+ * made the input), and that an accepted input goes through `accepted`.
+ */
+function validate(target: string, input: unknown, validator: (v: unknown) => ValidationProblem[], accepted: (v: unknown) => void, mutated?: KeyPath): void {
   const r = ledger.run(target, input, () => validator(input));
   if (!r.ok) return;
   for (const p of r.value) {
     if (!namesField(p, input)) ledger.violate('rejection-without-field', target, `${JSON.stringify(p)}\ninput: ${show(input)}`);
+  }
+  if (mutated !== undefined && r.value.length > 0 && !r.value.some((p) => nearMutation(p, mutated))) {
+    ledger.violate('rejection-at-other-field', target, `mutated ${mutated.join('.')}, got ${JSON.stringify(r.value)}\ninput: ${show(input)}`);
   }
   if (r.value.length === 0) {
     const next = ledger.guard(`${target} (accepted)`, input, () => accepted(input));
@@ -150,8 +168,12 @@ describe('fuzzed API objects: problems with field paths, never a throw or a hang
   for (const t of TARGETS) {
     it(`${t.name}: mutated valid objects (the unmutated ones validate)`, { timeout: 20_000 }, () => {
       for (const base of t.bases) assert.deepEqual(t.validator(base), [], `the ${t.name} fixture is valid: ${show(base)}`);
-      const samples = fc.sample(fc.tuple(fc.nat(), mutations), { seed: SEED, numRuns: 500 });
-      for (const [b, steps] of samples) validate(t.name, applyAll(t.bases[b % t.bases.length], steps), t.validator, t.accepted);
+      const samples = fc.sample(fc.tuple(fc.nat(), mutations), { seed: SEED, numRuns: 500 * SCALE });
+      for (const [b, steps] of samples) {
+        const base = t.bases[b % t.bases.length];
+        const single = steps.length === 1 ? pathsOf(base)[steps[0]![0] % pathsOf(base).length] : undefined;
+        validate(t.name, applyAll(base, steps), t.validator, t.accepted, single);
+      }
       assertClean();
     });
 
@@ -162,11 +184,44 @@ describe('fuzzed API objects: problems with field paths, never a throw or a hang
         metadata: fc.oneof(fc.record({ name: fc.oneof(fc.constant('fuzz'), fc.string({ maxLength: 80 })) }), fc.anything({ maxDepth: 2 })),
         spec: fc.anything({ maxDepth: 4, withNullPrototype: true, withBigInt: true, withDate: true, withTypedArray: true, withSparseArray: true }),
       });
-      const samples = fc.sample(fc.oneof(header, fc.jsonValue({ maxDepth: 3 }), fc.anything({ maxDepth: 3 })), { seed: SEED + 1, numRuns: 200 });
+      const samples = fc.sample(fc.oneof(header, fc.jsonValue({ maxDepth: 3 }), fc.anything({ maxDepth: 3 })), { seed: SEED + 1, numRuns: 200 * SCALE });
       for (const input of samples) validate(t.name, input, t.validator, t.accepted);
       assertClean();
     });
   }
+});
+
+describe('inputs that broke a parser or validator once (each fixed, with a unit test beside the code)', () => {
+  const np = (edit: (spec: Record<string, unknown>) => void): unknown => {
+    const v = validNodePool() as unknown as { spec: { template: { spec: Record<string, unknown> } } };
+    edit(v.spec.template.spec);
+    return v;
+  };
+  const prov = (spec: Record<string, unknown>): unknown => ({ ...PROVISIONER_BASE, spec: { ...PROVISIONER_BASE.spec, ...spec } });
+  const cases: [string, unknown, (v: unknown) => ValidationProblem[], (v: unknown) => void][] = [
+    ['NodePool', np((s) => void (s.requirements = [{ key: 'constructor', operator: 'In', values: ['x'] }])), validateNodePool, acceptNodePool],
+    ['NodePool', { ...validNodePool(), spec: { ...validNodePool().spec, weight: 10n } }, validateNodePool, acceptNodePool],
+    ['NodeClaim', { ...nodeClaim({ name: 'x', labels: { toString: 'x' } }) }, validateNodeClaim, acceptNodeClaim],
+    ['Provisioner', prov({ kubeletConfiguration: null }), validateProvisioner, acceptProvisioner],
+    ['Provisioner', prov({ providerRef: null, provider: { subnetSelector: { a: 'b' } } }), validateProvisioner, acceptProvisioner],
+    ['Provisioner', prov({ consolidation: undefined, ttlSecondsAfterEmpty: 2 ** 53 }), validateProvisioner, acceptProvisioner],
+    ['EC2NodeClass', { ...validEC2NodeClass(), spec: { ...validEC2NodeClass().spec, kubelet: { maxPods: 1n } } }, (v) => validateEC2NodeClass(v), acceptEC2],
+  ];
+  it('API objects', () => {
+    for (const [target, input, validator, accepted] of cases) validate(target, input, validator, accepted);
+    assertClean();
+  });
+
+  it('files: an alias without its anchor', () => {
+    for (const text of ['kind: NodePool\nmetadata:\n  name: *missing\n', `${PLAN_TEXTS[0]!}\n---\nkind: Provisioner\nspec: *nope\n`]) {
+      const r = ledger.run('manifests', text, () => parseManifests(text, 'fuzz.yaml').problems);
+      if (r.ok && !r.value.some((p) => /^invalid YAML/.test(p.message))) ledger.violate('rejection-without-field', 'manifests', text);
+    }
+    const scenario = `${SCENARIO_TEXTS[0]!}\nextra: *missing\n`;
+    const r = ledger.run('scenario', scenario, () => parseScenario(scenario, 'fuzz.yaml').problems);
+    if (r.ok && !r.value.some((p) => /^invalid YAML/.test(p.message))) ledger.violate('rejection-without-field', 'scenario', scenario);
+    assertClean();
+  });
 });
 
 const textMutation: fc.Arbitrary<TextMutation> = fc.oneof(
@@ -191,7 +246,7 @@ const MANIFEST_WHOLE = /^invalid YAML|^must be a Kubernetes object|^kind .* is n
 describe('fuzzed files: every problem has a line, and a field unless the YAML itself is broken', () => {
   it('manifests (NodePool, Provisioner and what plan converts) from mutated YAML text', { timeout: 20_000 }, () => {
     const texts = [...PLAN_TEXTS, stringify(validNodePool()), stringify(PROVISIONER_BASE)];
-    const samples = fc.sample(fc.tuple(fc.nat(), textMutations), { seed: SEED + 2, numRuns: 700 });
+    const samples = fc.sample(fc.tuple(fc.nat(), textMutations), { seed: SEED + 2, numRuns: 700 * SCALE });
     for (const [b, steps] of samples) {
       const text = steps.reduce((t, m) => mutateText(t, m), texts[b % texts.length]!);
       const r = ledger.run('manifests', text, () => {
@@ -213,7 +268,7 @@ describe('fuzzed files: every problem has a line, and a field unless the YAML it
   const SCENARIO_WHOLE = /^invalid YAML|^a scenario is|^the file is empty|^a mapping key must/;
 
   it('scenarios from mutated YAML text (malformed YAML, duplicated keys, huge numbers, wrong types)', { timeout: 30_000 }, () => {
-    const samples = fc.sample(fc.tuple(fc.nat(), textMutations), { seed: SEED + 3, numRuns: 300 });
+    const samples = fc.sample(fc.tuple(fc.nat(), textMutations), { seed: SEED + 3, numRuns: 300 * SCALE });
     for (const [b, steps] of samples) {
       const text = steps.reduce((t, m) => mutateText(t, m), SCENARIO_TEXTS[b % SCENARIO_TEXTS.length]!);
       const r = ledger.run('scenario', text, () => parseScenario(text, 'fuzz.yaml'));
@@ -227,7 +282,7 @@ describe('fuzzed files: every problem has a line, and a field unless the YAML it
 
   it('scenarios from mutated values written back as YAML', { timeout: 30_000 }, () => {
     const values = SCENARIO_TEXTS.map((t) => parse(t) as unknown);
-    const samples = fc.sample(fc.tuple(fc.nat(), mutations), { seed: SEED + 4, numRuns: 150 });
+    const samples = fc.sample(fc.tuple(fc.nat(), mutations), { seed: SEED + 4, numRuns: 150 * SCALE });
     for (const [b, steps] of samples) {
       const value = applyAll(values[b % values.length], steps);
       let text: string;
