@@ -202,20 +202,22 @@ export function windowCloses(marks: readonly number[], idleMs: number, maxMs: nu
 
 const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
 
-/** Removes what a row left: the controller is stopped, so finalizers are cleared by hand. */
+/** Runs `f` on every item, `width` at a time, ignoring failures (the caller checks what is left). */
+async function inChunks<T>(items: readonly T[], width: number, f: (item: T) => Promise<unknown>): Promise<void> {
+  for (let i = 0; i < items.length; i += width) await Promise.allSettled(items.slice(i, i + width).map(f));
+}
+
+/** Removes what a row left: the controller is stopped, so claims' finalizers are cleared by hand. */
 async function cleanUp(kube: RealKubeClient): Promise<void> {
-  const claims = (await kube.list('NodeClaim')).items;
-  await Promise.all(claims.map(async (c) => {
-    await kube.patch('NodeClaim', c.metadata.name!, { metadata: { finalizers: null } }).catch(() => undefined);
-    await kube.delete('NodeClaim', c.metadata.name!).catch(() => undefined);
-  }));
-  const pods = (await kube.list('Pod', { namespace: NS })).items;
-  await Promise.all(pods.map((p) => kube.delete('Pod', p.metadata.name!, NS, { gracePeriodSeconds: 0 }).catch(() => undefined)));
-  const events = (await kube.list('Event', { namespace: NS })).items;
-  await Promise.all(events.map((e) => kube.delete('Event', e.metadata.name!, NS).catch(() => undefined)));
-  await until('the previous row to be cleaned up', 60_000, async () => {
-    const [c, p] = await Promise.all([kube.list('NodeClaim'), kube.list('Pod', { namespace: NS })]);
-    return c.items.length + p.items.length === 0 ? true : undefined;
+  await until('the previous row to be cleaned up', 120_000, async () => {
+    const [claims, pods] = await Promise.all([kube.list('NodeClaim'), kube.list('Pod', { namespace: NS })]);
+    if (claims.items.length + pods.items.length === 0) return true;
+    await inChunks(claims.items, 50, async (c) => {
+      await kube.patch('NodeClaim', c.metadata.name!, { metadata: { finalizers: null } });
+      await kube.delete('NodeClaim', c.metadata.name!);
+    });
+    await inChunks(pods.items, 100, (p) => kube.delete('Pod', p.metadata.name!, NS, { gracePeriodSeconds: 0 }));
+    return undefined;
   });
 }
 
@@ -245,7 +247,7 @@ async function runRow(cp: ControlPlane, kube: RealKubeClient, idleMs: number, go
     const perWave = PODS / WAVES;
     const waves: string[][] = [];
     for (let w = 0; w < WAVES; w++) {
-      const names = Array.from({ length: perWave }, (_, i) => `latency-${w}-${i}`);
+      const names = Array.from({ length: perWave }, (_, i) => `latency-${idleMs}-${w}-${i}`);
       waves.push(names);
       const t0 = performance.now();
       await Promise.all(names.map((n) => kube.create('Pod', podOf(n))));
