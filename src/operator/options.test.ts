@@ -73,6 +73,14 @@ describe('parseOperatorOptions', () => {
     fails([...BASE, '--cluster-endpoint', 'ftp://x'], {}, '--cluster-endpoint: invalid URL "ftp://x" (need http:// or https://)');
     fails([...BASE, '--cluster-name', 'my cluster'], {}, /^--cluster-name: invalid name "my cluster"/);
     fails([...BASE, '--batch-idle-duration', '0s'], {}, '--batch-idle-duration: duration "0s" must be at least 1ms');
+    fails([...BASE, '--interruption-queue', 'my queue'], {}, /^--interruption-queue: invalid queue "my queue"/);
+  });
+
+  it('takes the interruption queue as a URL or as a queue name', () => {
+    const url = 'https://sqs.us-west-2.amazonaws.com/123456789012/nodewright';
+    assert.equal(parse([...BASE, '--interruption-queue', url]).interruptionQueue, url);
+    assert.equal(parse(BASE, { INTERRUPTION_QUEUE: 'nodewright-events' }).interruptionQueue, 'nodewright-events');
+    assert.equal(parse([...BASE, '--interruption-queue=events.fifo']).interruptionQueue, 'events.fifo');
   });
 
   it('refuses unknown flags, missing values, positional arguments and an unset provider', () => {

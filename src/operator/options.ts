@@ -40,6 +40,10 @@ const checkUrl = (v: string): string | undefined => {
   }
 };
 
+/** An SQS queue: its URL, or its name (resolved with GetQueueUrl when leadership starts). */
+const checkQueue = (v: string): string | undefined =>
+  /^[A-Za-z0-9_-]{1,80}(\.fifo)?$/.test(v) ? undefined : checkUrl(v) === undefined ? undefined : `invalid queue "${v}" (need an SQS queue URL, or a queue name of 1-80 letters, digits, '-' or '_', optionally ending in .fifo)`;
+
 const checkNonEmpty = (v: string): string | undefined => (v.trim() === '' ? 'must not be empty' : undefined);
 
 const checkBase64 = (v: string): string | undefined =>
@@ -96,8 +100,8 @@ export const OPERATOR_FLAGS = {
     description: 'One endpoint for every AWS service called (EC2, SQS, Pricing): a local API server such as moto (aws only).',
   }),
   interruptionQueue: optionalStringFlag('interruption-queue', 'INTERRUPTION_QUEUE', {
-    section: CLOUD, placeholder: '<url>', defaultText: '(none: interruption handling off)', check: checkUrl,
-    description: 'URL of the SQS queue receiving spot interruption, rebalance and instance state events (aws only).',
+    section: CLOUD, placeholder: '<url|name>', defaultText: '(none: interruption handling off)', check: checkQueue,
+    description: 'URL or name of the SQS queue receiving spot interruption, rebalance and instance state events (aws only).',
   }),
   kwokRegistrationDelayMs: durationFlag('kwok-registration-delay', 'KWOK_REGISTRATION_DELAY', '5s', {
     section: CLOUD, description: 'How long after launch a kwok node registers its Node object (kwok only).',
