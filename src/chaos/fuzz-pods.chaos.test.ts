@@ -24,6 +24,8 @@ import { Random } from '../utils/random.js';
 import { show } from './fuzz-check.js';
 
 const SEED = Number(process.env['NODEWRIGHT_FUZZ_SEED'] ?? 20261130);
+/** More batches for a deeper local run (NODEWRIGHT_FUZZ_SCALE=5); 1 in the chaos tier. */
+const SCALE = Number(process.env['NODEWRIGHT_FUZZ_SCALE'] ?? 1);
 const figures = { fuzzed: 0, violations: { 'stalled-batch': 0, 'controller-crash': 0, 'absurd-pod-unreported': 0, 'capacity-ignored': 0 } };
 after(() => recordChaosFigures('absurd-pods', figures));
 
@@ -249,9 +251,9 @@ describe('absurd pods mixed into a batch of ordinary ones', () => {
     assert.deepEqual(outcome.running, [], 'no instance type offers these resources, so none of these pods may run');
   });
 
-  it('ordinary pods still run; each absurd pod runs or is reported; no controller fails', { timeout: 120_000 }, async () => {
+  it('ordinary pods still run; each absurd pod runs or is reported; no controller fails', { timeout: 120_000 * SCALE }, async () => {
     const problems: string[] = [];
-    for (const b of fc.sample(batch, { seed: SEED, numRuns: 10 })) {
+    for (const b of fc.sample(batch, { seed: SEED, numRuns: 10 * SCALE })) {
       const outcome = await runBatch(b.normal, b.absurd, b.order);
       figures.fuzzed += b.absurd.length;
       if (outcome.stalled !== undefined) {
