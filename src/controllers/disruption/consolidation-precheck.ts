@@ -3,7 +3,8 @@
  * before every consolidation simulation. It only answers "impossible" when the simulation would
  * surely find neither a delete nor a cheaper single replacement, so skipping is exact:
  *  - delete is impossible when some pod to move asks for more cpu, memory or pod slots than any
- *    node accepting pods has free;
+ *    initialised node accepting pods has free (the simulation does not let a candidate's pods
+ *    count on a machine still in flight);
  *  - replace is then impossible when no instance type, in any pool whose requirements and taints
  *    such a pod's nodeSelector and tolerations allow, holds all those pods and has an available
  *    offering cheaper than the candidates (spot offerings left out when the candidates are spot and

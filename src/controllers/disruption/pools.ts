@@ -4,9 +4,24 @@
  */
 import { withDefaults } from '../../apis/v1/defaults.js';
 import { formatProblems, validateNodePool } from '../../apis/v1/validation.js';
-import type { Offering } from '../../cloudprovider/types.js';
+import type { NodePool } from '../../apis/v1/types.js';
+import type { InstanceType, Offering } from '../../cloudprovider/types.js';
 import type { ControllerContext } from '../context.js';
 import type { PoolInfo } from './types.js';
+
+/**
+ * The last PoolInfo built per NodePool object (the cache hands out the same object until the pool
+ * changes) with the validation verdict: passes reuse it while the cloud lists the very same
+ * instance type objects, so per-pool work keyed on the PoolInfo (the precheck's views) carries over.
+ * The pool's JSON is compared too, in case someone edits a cached object in place.
+ */
+const built = new WeakMap<NodePool, { json: string; problems: string | undefined; info?: PoolInfo }>();
+
+function sameTypes(a: readonly InstanceType[], b: readonly InstanceType[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /**
  * Loads every valid NodePool with its instance types. A pool that fails validation, or whose
@@ -17,15 +32,23 @@ export async function loadPools(ctx: Pick<ControllerContext, 'state' | 'cloud' |
   const out = new Map<string, PoolInfo>();
   for (const np of ctx.state.nodePools()) {
     const name = np.metadata.name ?? '';
-    const problems = validateNodePool(np);
-    if (problems.length > 0) {
-      ctx.log.debug({ nodepool: name }, `disruption: skipping invalid nodepool: ${formatProblems(problems)}`);
+    const json = JSON.stringify(np);
+    let entry = built.get(np);
+    if (entry?.json !== json) {
+      const problems = validateNodePool(np);
+      built.set(np, (entry = { json, problems: problems.length > 0 ? formatProblems(problems) : undefined }));
+    }
+    if (entry.problems !== undefined) {
+      ctx.log.debug({ nodepool: name }, `disruption: skipping invalid nodepool: ${entry.problems}`);
       continue;
     }
     try {
       const types = await ctx.cloud.getInstanceTypes(np);
       const instanceTypes = ctx.unavailableOfferings.apply(types);
-      out.set(name, { name, nodePool: withDefaults(np), instanceTypes, typesByName: new Map(instanceTypes.map((t) => [t.name, t])) });
+      if (!entry.info || !sameTypes(entry.info.instanceTypes, instanceTypes)) {
+        entry.info = { name, nodePool: withDefaults(np), instanceTypes, typesByName: new Map(instanceTypes.map((t) => [t.name, t])) };
+      }
+      out.set(name, entry.info);
     } catch (e) {
       ctx.log.warn({ nodepool: name, error: String(e) }, 'disruption: listing instance types failed; its nodes are not disrupted this pass');
     }

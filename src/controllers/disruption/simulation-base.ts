@@ -179,12 +179,13 @@ export class SimulationBase {
   }
 
   /**
-   * The most free cpu, memory and pod slots any node that accepts pods has, leaving out `exclude`:
-   * no pod asking for more of one of them can go to an existing node.
+   * The most free cpu, memory and pod slots any initialised node that accepts pods has, leaving out
+   * `exclude`: no candidate's pod asking for more of one of them can go to an existing node (a
+   * machine in flight does not count for a candidate's pods; see simulate).
    */
   maxFree(exclude: ReadonlySet<string>): { cpu: number; memory: number; pods: number } {
     const order = (this.#byFree ??= [CPU, MEMORY, PODS].map((r) => this.#nodes.map((_, i) => i)
-      .filter((i) => this.#nodes[i]!.unschedulable !== true)
+      .filter((i) => this.#nodes[i]!.unschedulable !== true && this.#nodes[i]!.inFlight !== true)
       .sort((a, b) => (this.#free[b]![r] ?? 0) - (this.#free[a]![r] ?? 0))));
     const best = (k: number, r: string): number => {
       for (const i of order[k]!) if (!exclude.has(this.#nodes[i]!.name)) return this.#free[i]![r] ?? 0;

@@ -8,7 +8,7 @@ import { ClusterState } from '../../state/cluster-state.js';
 import { instanceType, nodePool, pod } from '../../test/builders.js';
 import { VirtualClock } from '../../utils/clock.js';
 import { scanCandidates } from './candidates.js';
-import { computeConsolidation } from './consolidation.js';
+import { computeConsolidation, simulateConsolidation } from './consolidation.js';
 import { SimulationBase } from './simulation-base.js';
 import { simulate } from './simulation.js';
 import type { PoolInfo } from './types.js';
@@ -62,13 +62,17 @@ function candidateA(base: SimulationBase): ReturnType<typeof scanCandidates>['ca
 describe('consolidation simulation and machines not initialised yet', () => {
   it('does not delete a node whose pods would only fit on an in-flight machine', () => {
     const { base } = world(false);
-    const outcome = computeConsolidation(base, [candidateA(base)], 'single-node-consolidation', { spotToSpot: false });
-    assert.equal(outcome.decision, 'none');
-    assert.match(outcome.decision === 'none' ? outcome.reason : '', /uninitialized node b/);
+    const simulated = simulateConsolidation(base, [candidateA(base)], 'single-node-consolidation', { spotToSpot: false });
+    assert.equal(simulated.decision, 'none');
+    assert.match(simulated.decision === 'none' ? simulated.reason : '', /uninitialized node b/);
+    // The precheck agrees without the solver: no initialised node has room for the pod.
+    assert.equal(base.maxFree(new Set(['a'])).cpu, -Infinity);
+    assert.equal(computeConsolidation(base, [candidateA(base)], 'single-node-consolidation', { spotToSpot: false }).decision, 'none');
   });
 
   it('deletes it once that machine is initialised', () => {
     const { base } = world(true);
+    assert.ok(base.maxFree(new Set(['a'])).cpu >= 4000);
     const outcome = computeConsolidation(base, [candidateA(base)], 'single-node-consolidation', { spotToSpot: false });
     assert.equal(outcome.decision, 'delete');
   });
