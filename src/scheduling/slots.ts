@@ -143,14 +143,26 @@ function roomiest(types: readonly CompiledInstanceType[], max: Vec): CompiledIns
 
 // Per pool, the max allocatable over all its types and the roomiest type: every claim starts
 // from them (the compiled types array is the same while the pool and catalogue are unchanged).
-const poolStatsCache = new WeakMap<readonly CompiledInstanceType[], { max: Vec; roomiest: CompiledInstanceType | undefined }>();
+interface PoolStats {
+  readonly max: Vec;
+  readonly roomiest: CompiledInstanceType | undefined;
+  /** Allocatable of type index i at [i × dims, (i + 1) × dims). */
+  readonly allocatable: Float64Array;
+}
 
-function poolStats(pool: NodePoolTemplate): { max: Vec; roomiest: CompiledInstanceType | undefined } {
+const poolStatsCache = new WeakMap<readonly CompiledInstanceType[], PoolStats>();
+
+function poolStats(pool: NodePoolTemplate): PoolStats {
   let s = poolStatsCache.get(pool.instanceTypes);
   if (!s) {
-    const max = new Float64Array(pool.daemonOverhead.length);
-    for (const t of pool.instanceTypes) for (let i = 0; i < max.length; i++) if (t.allocatable[i]! > max[i]!) max[i] = t.allocatable[i]!;
-    s = { max, roomiest: roomiest(pool.instanceTypes, max) };
+    const dims = pool.daemonOverhead.length;
+    const max = new Float64Array(dims);
+    const allocatable = new Float64Array(pool.instanceTypes.length * dims);
+    for (const t of pool.instanceTypes) {
+      for (let i = 0; i < dims; i++) if (t.allocatable[i]! > max[i]!) max[i] = t.allocatable[i]!;
+      allocatable.set(t.allocatable, t.index * dims);
+    }
+    s = { max, roomiest: roomiest(pool.instanceTypes, max), allocatable };
     poolStatsCache.set(pool.instanceTypes, s);
   }
   return s;
@@ -214,9 +226,22 @@ export class ClaimSlot {
     const types = this.#types;
     let n = 0;
     const r = this.requests;
+    const dims = r.length;
+    // Rows of one flat array: a thousand types' allocatable without chasing a vector per type.
+    const m = poolStats(this.pool).allocatable;
+    const r0 = r[0]!;
+    const r1 = r[1]!;
     for (const t of types) {
-      const a = t.allocatable;
-      if (a[0]! >= r[0]! && a[1]! >= r[1]! && fits(r, a)) types[n++] = t;
+      const row = t.index * dims;
+      if (m[row]! < r0 || m[row + 1]! < r1) continue;
+      let ok = true;
+      for (let d = 2; d < dims; d++) {
+        if (m[row + d]! < r[d]!) {
+          ok = false;
+          break;
+        }
+      }
+      if (ok) types[n++] = t;
     }
     if (n !== types.length) {
       types.length = n;
@@ -227,9 +252,11 @@ export class ClaimSlot {
   #recomputeMax(): void {
     const m = this.#maxAllocatable;
     m.fill(0);
+    const all = poolStats(this.pool).allocatable;
+    const dims = m.length;
     for (const t of this.#types) {
-      const a = t.allocatable;
-      for (let i = 0; i < m.length; i++) if (a[i]! > m[i]!) m[i] = a[i]!;
+      const row = t.index * dims;
+      for (let i = 0; i < dims; i++) if (all[row + i]! > m[i]!) m[i] = all[row + i]!;
     }
   }
 
@@ -312,7 +339,12 @@ export class ClaimSlot {
   }
 
   #keeps(t: CompiledInstanceType, pod: PodInfo, reqs: Requirements, changed: readonly string[]): boolean {
-    return fitsSum(this.requests, pod.requests, t.allocatable) && (changed.length === 0 || this.#typeAllows(t, reqs, changed));
+    const all = poolStats(this.pool).allocatable;
+    const r = this.requests;
+    const p = pod.requests;
+    const row = t.index * r.length;
+    for (let d = 0; d < r.length; d++) if (r[d]! + p[d]! > all[row + d]!) return false;
+    return changed.length === 0 || this.#typeAllows(t, reqs, changed);
   }
 
   #typeAllows(t: CompiledInstanceType, reqs: Requirements, changed: readonly string[]): boolean {
