@@ -103,6 +103,8 @@ export function explainPod(decisions: readonly Decision[], pod: string, strategy
   for (const d of naming) {
     lines.push(...omittedLine(d, '  '), `  ${when(d)}  ${d.kind}: ${d.summary}`);
     const cost = costChange(d);
+    const placement = placementOf(d, pod);
+    if (placement) lines.push(`      onto: ${placement.launched ? 'new NodeClaim' : 'existing or in-flight capacity'} ${placement.node}`);
     if (!PLANNING.includes(d.kind)) lines.push(`      why: ${d.details.why}`, ...(cost ? [`      cost: ${cost}`] : []));
   }
   const unschedulable = naming.filter((d) => d.kind === 'unschedulable');
