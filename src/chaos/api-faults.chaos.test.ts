@@ -47,8 +47,8 @@ describe('chaos: API server faults on the embedded cluster', () => {
 
     const r = c.random.fork('api-faults');
     let next = c.clock.now() + r.exponential(MEAN_FAULT_INTERVAL_MS);
-    const chaos = (): void => {
-      if (c.clock.now() < next) return;
+    const chaos = (): number => {
+      if (c.clock.now() < next) return next;
       next = c.clock.now() + r.exponential(MEAN_FAULT_INTERVAL_MS);
       const what = r.int(0, 2);
       if (what === 0) {
@@ -62,6 +62,7 @@ describe('chaos: API server faults on the embedded cluster', () => {
         faults['watch-dropped']! += c.kube.faults.dropWatches();
         faults['api-restart']!++;
       }
+      return next;
     };
 
     const view = c.cluster.view;

@@ -39,10 +39,11 @@ async function run(seed: number, killEveryMs?: number): Promise<void> {
     const view = c.cluster.view;
     const kills = c.random.fork('kills');
     let nextKill = killEveryMs === undefined ? Infinity : c.clock.now() + kills.exponential(killEveryMs);
-    const chaos = (): void => {
-      if (c.clock.now() < nextKill) return;
+    const chaos = (): number => {
+      if (c.clock.now() < nextKill) return nextKill;
       c.restart();
       nextKill = c.clock.now() + kills.exponential(killEveryMs!);
+      return nextKill;
     };
     await c.runUntil(`${PODS} pods running`, () => view.stageCounts().running === PODS, 4 * 3_600_000, chaos);
     await c.runFor(60_000);

@@ -17,6 +17,8 @@ export class ProcessKilledError extends Error {
 /** One process's lifeline: alive until kill(). */
 export class ProcessFence {
   #killed = false;
+  /** Calls left before the process dies (undefined: no such plan). */
+  #callsLeft: number | undefined;
   constructor(readonly name: string) {}
 
   get killed(): boolean {
@@ -26,6 +28,24 @@ export class ProcessFence {
   /** Cuts the process off (idempotent). */
   kill(): void {
     this.#killed = true;
+  }
+
+  /**
+   * Lets `calls` more calls through, then kills the process as the next one is made: a death
+   * between any two calls, in the middle of a reconcile. @throws RangeError for a negative count.
+   */
+  killAfter(calls: number): void {
+    if (!Number.isInteger(calls) || calls < 0) throw new RangeError(`killing a process after ${calls} calls: must be a whole number >= 0`);
+    this.#callsLeft = calls;
+  }
+
+  /** Called before each call: whether it is refused (the process is dead, or dies now). */
+  refuses(): boolean {
+    if (this.#killed) return true;
+    if (this.#callsLeft === undefined) return false;
+    if (this.#callsLeft-- > 0) return false;
+    this.kill();
+    return true;
   }
 }
 
@@ -54,7 +74,7 @@ export function fenced<T extends object>(target: T, fence: ProcessFence, observe
       const fn = v as (...a: unknown[]) => unknown;
       return (...args: unknown[]): unknown => {
         if (method === 'watch') return fn.apply(t, args);
-        if (fence.killed) return Promise.reject(new ProcessKilledError(fence.name, method));
+        if (fence.refuses()) return Promise.reject(new ProcessKilledError(fence.name, method));
         try {
           observer.before?.(method, args);
         } catch (e) {

@@ -38,6 +38,9 @@ export function chaosSeed(test: string, fallback: number): number {
   return seed;
 }
 
+/** A test's fault injector, called at each step; returns the next instant (epoch ms) it wants to be called at, if any. */
+export type Chaos = () => number | undefined | void;
+
 export interface ChaosDeployment {
   name: string;
   replicas: number;
@@ -149,37 +152,51 @@ export class ChaosCluster {
     this.#gen = this.#newGeneration();
   }
 
-  /** Steps virtual time by `ms`, starting the process's controllers once it has synced. */
+  /**
+   * Kills the controller process as it makes its `calls`-th next call to the API server or the cloud
+   * (in the middle of whatever it is doing); the next step starts a fresh one.
+   */
+  killAfterCalls(calls: number): void {
+    this.generation.fence.killAfter(calls);
+  }
+
+  /** Steps virtual time by `ms`, starting the process's controllers once it has synced and replacing a process that died. */
   async step(ms: number): Promise<void> {
-    this.#gen?.poll();
+    this.#poll();
     await this.clock.step(ms);
+    this.#poll();
+  }
+
+  #poll(): void {
+    if (this.#gen?.fence.killed) this.restart();
     this.#gen?.poll();
   }
 
   /**
    * Steps from timer to timer until `done()` holds, calling `chaos()` at each step (where a test
-   * injects its faults). @throws Error naming `what` after `limitMs` of virtual time.
+   * injects its faults; it may return the next instant it wants to be called at, which then counts
+   * as a timer). @throws Error naming `what` after `limitMs` of virtual time.
    */
-  async runUntil(what: string, done: () => boolean, limitMs: number, chaos: () => void = () => undefined): Promise<number> {
+  async runUntil(what: string, done: () => boolean, limitMs: number, chaos: Chaos = () => undefined): Promise<number> {
     const start = this.clock.now();
     for (;;) {
       await this.step(0);
       if (done()) return this.clock.now() - start;
-      chaos();
-      const next = this.clock.nextTimerAt() ?? this.clock.now() + 1_000;
+      const wanted = chaos();
+      const next = Math.min(this.clock.nextTimerAt() ?? this.clock.now() + 1_000, wanted ?? Infinity);
       if (next - start > limitMs) throw new Error(`chaos: ${what} not reached after ${limitMs / 1000} s of virtual time\n${this.describe()}`);
       await this.clock.advanceTo(Math.max(next, this.clock.now()));
     }
   }
 
-  /** Steps `ms` of virtual time, timer to timer, calling `chaos()` at each step. */
-  async runFor(ms: number, chaos: () => void = () => undefined): Promise<void> {
+  /** Steps `ms` of virtual time, timer to timer, calling `chaos()` at each step (see runUntil). */
+  async runFor(ms: number, chaos: Chaos = () => undefined): Promise<void> {
     const end = this.clock.now() + ms;
     for (;;) {
       await this.step(0);
       if (this.clock.now() >= end) return;
-      chaos();
-      await this.clock.advanceTo(Math.max(Math.min(this.clock.nextTimerAt() ?? end, end), this.clock.now()));
+      const wanted = chaos();
+      await this.clock.advanceTo(Math.max(Math.min(this.clock.nextTimerAt() ?? end, wanted ?? Infinity, end), this.clock.now()));
     }
   }
 
