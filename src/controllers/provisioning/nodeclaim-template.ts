@@ -17,7 +17,21 @@ import { resourcesToQuantities } from '../../utils/resources.js';
  * @throws TypeError when the NodePool has no spec.template.spec (validate first).
  */
 export function buildNodeClaim(nodePool: NodePool, planned: PlannedNodeClaim): NodeClaim {
+  return nodeClaimBuilder(nodePool)(planned);
+}
+
+/**
+ * buildNodeClaim for many claims of one NodePool: the defaults and the NodePool hash are worked out
+ * once, not once per claim.
+ * @throws TypeError when the NodePool has no spec.template.spec (validate first).
+ */
+export function nodeClaimBuilder(nodePool: NodePool): (planned: PlannedNodeClaim) => NodeClaim {
   const pool = withDefaults(nodePool);
+  const hash = nodePoolHashAnnotations(nodePool);
+  return (planned) => build(pool, hash, planned);
+}
+
+function build(pool: NodePool, hash: Record<string, string>, planned: PlannedNodeClaim): NodeClaim {
   const name = pool.metadata.name ?? '';
   const template = pool.spec.template;
   const t = template.spec;
@@ -41,7 +55,7 @@ export function buildNodeClaim(nodePool: NodePool, planned: PlannedNodeClaim): N
     metadata: {
       generateName: `${name}-`,
       labels: { ...(template.metadata?.labels ?? {}), [NODEPOOL_LABEL]: name },
-      annotations: { ...(template.metadata?.annotations ?? {}), ...nodePoolHashAnnotations(nodePool) },
+      annotations: { ...(template.metadata?.annotations ?? {}), ...hash },
       ownerReferences: [{
         apiVersion: API_VERSION, kind: 'NodePool', name, uid: pool.metadata.uid ?? '', blockOwnerDeletion: true,
       }],

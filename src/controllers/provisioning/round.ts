@@ -11,7 +11,7 @@ import type { PlannedNodeClaim } from '../../scheduling/types.js';
 import type { ControllerContext } from '../context.js';
 import type { EventDedupe } from './event-dedupe.js';
 import { provisionDecision, unschedulableDecision, type LaunchedClaim } from './explain-round.js';
-import { buildNodeClaim } from './nodeclaim-template.js';
+import { nodeClaimBuilder } from './nodeclaim-template.js';
 import type { PlanBook } from './plan-book.js';
 import { loadPools } from './pools.js';
 import { PriceIndex } from './pricing.js';
@@ -89,12 +89,18 @@ export async function runRound(deps: RoundDeps): Promise<RoundReport> {
   });
   const solveCpuMs = deps.cpuMs() - solveStart;
   const pools = new Map<string, NodePool>(loaded.pools.map((p) => [p.nodePool.metadata.name ?? '', p.nodePool]));
+  const builders = new Map<string, (planned: PlannedNodeClaim) => NodeClaim>();
+  const builderOf = (pool: string): ((planned: PlannedNodeClaim) => NodeClaim) => {
+    let b = builders.get(pool);
+    if (!b) builders.set(pool, (b = nodeClaimBuilder(pools.get(pool)!)));
+    return b;
+  };
 
   // Create every claim at once; the first call marks the end of the controller's overhead.
   let overheadCpuMs: number | undefined;
   let overheadWallMs: number | undefined;
   const creates = result.newNodeClaims.map(async (planned): Promise<LaunchedClaim> => {
-    const claim = buildNodeClaim(pools.get(planned.nodePool)!, planned);
+    const claim = builderOf(planned.nodePool)(planned);
     if (overheadCpuMs === undefined) {
       overheadCpuMs = deps.cpuMs() - cpu0;
       overheadWallMs = deps.wallMs() - wall0;
