@@ -3,6 +3,11 @@
  * every kwok Node of the cluster it reports Ready, renews a Lease in kube-node-lease as a kubelet
  * heartbeat, marks pods bound to it Running, completes their deletion (there is no container to
  * stop), and when the Node goes, removes its pods and its Lease.
+ * It is the fallback for where the real KWOK controller (sigs.k8s.io/kwok) does not run: the
+ * embedded and simulated clusters, or a cluster without it. On a real cluster the recommended path
+ * is KWOK itself with `--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake` (the
+ * annotation kwokNode puts on every Node) and this agent off (`--kwok-node-agent=false`); both at
+ * once would fight over the same Nodes' status.
  */
 import type { Condition, Lease, Node, Pod } from '../../apis/core.js';
 import { isAlreadyExists, isNotFound } from '../../kube/errors.js';
