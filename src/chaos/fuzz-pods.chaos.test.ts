@@ -234,10 +234,9 @@ describe('absurd pods mixed into a batch of ordinary ones', () => {
   });
 
   it('a resource named like an Object.prototype member is not silently dropped: such pods are reported, not run', {
+    // Such a pod once was packed with ordinary ones onto a NodeClaim whose requests read "NaN"; every launch
+    // failed and was retried, so the ordinary pods beside it never ran.
     timeout: 60_000,
-    // Today such a pod is packed with ordinary ones onto a NodeClaim whose requests read "NaN"; every launch
-    // fails and is retried, so the ordinary pods beside it never run (a stalled batch, counted in the figures).
-    todo: 'scheduling: podRequests (src/scheduling/pod-requests.ts) sums into plain objects, so a "constructor" request becomes a string and "__proto__" vanishes',
   }, async () => {
     const cases = ODD_KEYS.map((k) => quantityCase(k, '1'));
     const outcome = await runBatch(3, cases, [1, 2, 3], 5 * 60_000);

@@ -138,5 +138,13 @@ describe('podRequests', () => {
     it('rejects amounts too large to add exactly', () => {
       throwsNaming(pod([c('web', { memory: '12Ei' })]), 'container "web"', 'memory', 'too large');
     });
+    it('rejects resource names the API server refuses, including ones an object inherits', () => {
+      for (const name of ['constructor', 'toString', '__proto__', 'gpu', 'hasOwnProperty']) {
+        throwsNaming(pod([c('web', { cpu: '1', [name]: '1' })]), 'container "web"', `resource name "${name}"`);
+      }
+      throwsNaming(pod([c('app')], undefined, { valueOf: '1' }), 'spec.overhead', 'resource name "valueOf"');
+      assert.deepEqual(podRequests(pod([c('web', { 'hugepages-2Mi': '4Mi', 'example.com/foo': 2 })])),
+        { 'hugepages-2Mi': 4 * MiB, 'example.com/foo': 2, pods: 1 });
+    });
   });
 });

@@ -9,6 +9,9 @@ import { PODS, type ResourceList } from '../utils/resources.js';
 
 type Amounts = Record<string, number>;
 
+/** A fresh tally with no prototype, so a resource called "constructor" reads as absent, not inherited. */
+const amounts = (from?: Amounts): Amounts => Object.assign(Object.create(null) as Amounts, from);
+
 /** Where a quantity sits, spelled out only when it is wrong. */
 interface Site {
   readonly container: Container | undefined;
@@ -21,7 +24,16 @@ function describe(site: Site, field: string): string {
   return `container "${site.container.name}" (spec.${site.list}[${site.index}]) ${field}`;
 }
 
+/**
+ * Names the API server takes in container resources: the standard ones, or a domain-qualified
+ * extended resource (vendor.example/gpu). Anything else ("constructor", "gpu") it refuses.
+ */
+const STANDARD_RESOURCE = /^(cpu|memory|ephemeral-storage|storage|pods|hugepages-[0-9A-Za-z.]+)$/;
+
 function amountOf(site: Site, field: string, name: string, value: string | number): number {
+  if (!STANDARD_RESOURCE.test(name) && !/^[a-z0-9A-Z.-]+\/[-A-Za-z0-9_.]+$/.test(name)) {
+    throw new QuantityError(`${describe(site, field)}: resource name "${name}" must be a standard resource (cpu, memory, ephemeral-storage, hugepages-<size>) or a domain-qualified extended resource`);
+  }
   let amount: number;
   try {
     amount = resourceAmount(name, value);
@@ -74,7 +86,7 @@ function maxInto(into: Amounts, from: Amounts): void {
  */
 export function podRequests(pod: Pod): ResourceList {
   const spec = pod.spec;
-  const total: Amounts = {};
+  const total = amounts();
   // Manifests read from files may lack the list; a pod without containers requests nothing of its own.
   const containers = spec.containers ?? [];
   for (let i = 0; i < containers.length; i++) {
@@ -82,15 +94,15 @@ export function podRequests(pod: Pod): ResourceList {
   }
   const inits = spec.initContainers;
   if (inits && inits.length > 0) {
-    const sidecars: Amounts = {};
-    const initPeak: Amounts = {};
+    const sidecars = amounts();
+    const initPeak = amounts();
     for (let i = 0; i < inits.length; i++) {
       const site = { container: inits[i]!, list: 'initContainers', index: i } as const;
       if (site.container.restartPolicy === 'Always') {
         addContainer(sidecars, site);
         maxInto(initPeak, sidecars);
       } else {
-        const use: Amounts = { ...sidecars };
+        const use = amounts(sidecars);
         addContainer(use, site);
         maxInto(initPeak, use);
       }
@@ -105,5 +117,5 @@ export function podRequests(pod: Pod): ResourceList {
   }
   // The scheduler counts pods on a node, whatever a container might claim under "pods".
   total[PODS] = 1;
-  return total;
+  return { ...total };
 }

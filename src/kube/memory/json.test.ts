@@ -17,6 +17,13 @@ describe('copyJson', () => {
     assert.throws(() => copyJson({ f: () => 1 }), /a function/);
     assert.throws(() => copyJson({ m: new Map() }), /Map/);
   });
+  it('keeps a "__proto__" key as an own key, as JSON.parse does', () => {
+    const v = JSON.parse('{"requests":{"cpu":"1","__proto__":{"x":1}}}') as unknown;
+    const copy = copyJson(v);
+    assert.deepEqual(Object.keys((copy as { requests: object }).requests), ['cpu', '__proto__']);
+    assert.equal(Object.getPrototypeOf((copy as { requests: object }).requests), Object.prototype);
+    assert.equal(JSON.stringify(copy), JSON.stringify(v));
+  });
   it('round-trips like JSON for any JSON value', () => {
     fc.assert(fc.property(fc.jsonValue(), (v) => {
       assert.deepEqual(copyJson(v), JSON.parse(JSON.stringify(v)));

@@ -36,7 +36,11 @@ function copyAt(v: unknown, path: string): unknown {
   const out: Record<string, unknown> = {};
   for (const key in v) {
     const item = (v as Record<string, unknown>)[key];
-    if (item !== undefined) out[key] = copyAt(item, path ? `${path}.${key}` : key);
+    if (item === undefined) continue;
+    const copy = copyAt(item, path ? `${path}.${key}` : key);
+    // JSON.parse keeps "__proto__" as an own key; assignment would set the prototype instead.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: copy, enumerable: true, writable: true, configurable: true });
+    else out[key] = copy;
   }
   return out;
 }
