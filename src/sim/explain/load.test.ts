@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixtureResult } from './fixture.js';
+import { fixtureResult, WHY_NOT_DECISIONS } from './fixture.js';
 import { decisionsOf, parseResult, ResultFileError } from './load.js';
 
 describe('parseResult', () => {
@@ -29,4 +29,22 @@ describe('parseResult', () => {
     assert.deepEqual(decisionsOf(shuffled, 'nodewright').map((d) => d.t), r.strategies.nodewright!.decisions.map((d) => d.t));
     assert.deepEqual(decisionsOf(shuffled, 'cluster-autoscaler'), []);
   });
+
+  it('reads the why-not records back, and names a bad repeat count, placement or omitted count', () => {
+    const r = fixtureResult();
+    const withWhyNot = { ...r, strategies: { nodewright: { ...r.strategies.nodewright!, decisions: WHY_NOT_DECISIONS } } };
+    assert.deepEqual(parseResult(JSON.stringify(withWhyNot), 'r.json'), withWhyNot);
+    const bad = (patch: (d: Record<string, unknown>) => void) => {
+      const copy = JSON.parse(JSON.stringify(withWhyNot)) as { strategies: { nodewright: { decisions: Record<string, unknown>[] } } };
+      patch(copy.strategies.nodewright.decisions[0]!);
+      return () => parseResult(JSON.stringify(copy), 'r.json');
+    };
+    assert.throws(bad((d) => { d['kind'] = 'pending'; }), /decisions\[0\]\.kind should be one of provision, .*unschedulable, disruption-blocked, launch-failed/);
+    assert.throws(bad((d) => { d['repeats'] = { count: 1, lastT: 5 }; }), /decisions\[0\]\.repeats\.count should be a whole number of at least 2/);
+    assert.throws(bad((d) => { d['repeats'] = { count: 3, lastT: 0 }; }), /decisions\[0\]\.repeats\.lastT should be a number of seconds, not before t/);
+    assert.throws(bad((d) => { d['omittedBefore'] = 0; }), /decisions\[0\]\.omittedBefore should be a positive whole number/);
+    assert.throws(bad((d) => { (d['details'] as Record<string, unknown>)['placements'] = [{ node: 'x', pods: ['a/b'] }]; }),
+      /decisions\[0\]\.details\.placements\[0\]\.launched should be true or false/);
+  });
 });
+
