@@ -14,6 +14,7 @@ import type { PodInfo } from './pod-constraints.js';
 import { Requirement, Requirements } from './requirements.js';
 import { add, addInto, fits, fitsSum, subInto, type ResourceSpace, type Vec } from './resource-space.js';
 import { firstUntoleratedTaint, formatTaint } from './taints.js';
+import { poolStats, roomiest } from './pool-stats.js';
 import type { Topology, TopologyGroup } from './topology.js';
 import { allowUndefinedWellKnown } from './node-pool-template.js';
 
@@ -123,49 +124,6 @@ function minValuesProblem(reqs: Requirements, types: readonly CompiledInstanceTy
     if (seen.size < r.minValues) return `minValues ${r.minValues} for ${r.key} cannot be met: only ${seen.size} value(s) remain`;
   }
   return undefined;
-}
-
-/** The type with the most room in its scarcest of cpu and memory, relative to the largest: a witness that stays valid long. */
-function roomiest(types: readonly CompiledInstanceType[], max: Vec): CompiledInstanceType | undefined {
-  let best: CompiledInstanceType | undefined;
-  let bestScore = -1;
-  const cpu = max[0]! > 0 ? max[0]! : 1;
-  const mem = max[1]! > 0 ? max[1]! : 1;
-  for (const t of types) {
-    const score = Math.min(t.allocatable[0]! / cpu, t.allocatable[1]! / mem);
-    if (score > bestScore) {
-      bestScore = score;
-      best = t;
-    }
-  }
-  return best;
-}
-
-// Per pool, the max allocatable over all its types and the roomiest type: every claim starts
-// from them (the compiled types array is the same while the pool and catalogue are unchanged).
-interface PoolStats {
-  readonly max: Vec;
-  readonly roomiest: CompiledInstanceType | undefined;
-  /** Allocatable of type index i at [i × dims, (i + 1) × dims). */
-  readonly allocatable: Float64Array;
-}
-
-const poolStatsCache = new WeakMap<readonly CompiledInstanceType[], PoolStats>();
-
-function poolStats(pool: NodePoolTemplate): PoolStats {
-  let s = poolStatsCache.get(pool.instanceTypes);
-  if (!s) {
-    const dims = pool.daemonOverhead.length;
-    const max = new Float64Array(dims);
-    const allocatable = new Float64Array(pool.instanceTypes.length * dims);
-    for (const t of pool.instanceTypes) {
-      for (let i = 0; i < dims; i++) if (t.allocatable[i]! > max[i]!) max[i] = t.allocatable[i]!;
-      allocatable.set(t.allocatable, t.index * dims);
-    }
-    s = { max, roomiest: roomiest(pool.instanceTypes, max), allocatable };
-    poolStatsCache.set(pool.instanceTypes, s);
-  }
-  return s;
 }
 
 /** Scratch space for filtering instance types; the solver is single-threaded and tryAdd does not re-enter. */

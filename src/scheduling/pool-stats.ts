@@ -1,0 +1,55 @@
+/**
+ * Per-pool facts every new claim starts from, kept while the pool's compiled types are the same
+ * array (see poolTypes): the largest allocatable per resource, the roomiest type, and every type's
+ * allocatable in one flat array, so filtering a thousand types reads contiguous memory instead of
+ * a vector per type.
+ */
+import type { CompiledInstanceType, NodePoolTemplate } from './node-pool-template.js';
+import type { Vec } from './resource-space.js';
+
+/** The type with the most room in its scarcest of cpu and memory, relative to the largest: a witness that stays valid long. */
+export function roomiest(types: readonly CompiledInstanceType[], max: Vec): CompiledInstanceType | undefined {
+  let best: CompiledInstanceType | undefined;
+  let bestScore = -1;
+  const cpu = max[0]! > 0 ? max[0]! : 1;
+  const mem = max[1]! > 0 ? max[1]! : 1;
+  for (const t of types) {
+    const score = Math.min(t.allocatable[0]! / cpu, t.allocatable[1]! / mem);
+    if (score > bestScore) {
+      bestScore = score;
+      best = t;
+    }
+  }
+  return best;
+}
+
+export interface PoolStats {
+  /** Per resource, the largest allocatable of the pool's types. */
+  readonly max: Vec;
+  /** See roomiest(); undefined when the pool has no types. */
+  readonly roomiest: CompiledInstanceType | undefined;
+  /** Allocatable of type index i at [i × dims, (i + 1) × dims). */
+  readonly allocatable: Float64Array;
+}
+
+const poolStatsCache = new WeakMap<readonly CompiledInstanceType[], PoolStats>();
+
+/**
+ * The pool's stats, computed once per compiled types array (compiled types are immutable, and
+ * `index` is each type's position in that array). Never throws.
+ */
+export function poolStats(pool: NodePoolTemplate): PoolStats {
+  let s = poolStatsCache.get(pool.instanceTypes);
+  if (!s) {
+    const dims = pool.daemonOverhead.length;
+    const max = new Float64Array(dims);
+    const allocatable = new Float64Array(pool.instanceTypes.length * dims);
+    for (const t of pool.instanceTypes) {
+      for (let i = 0; i < dims; i++) if (t.allocatable[i]! > max[i]!) max[i] = t.allocatable[i]!;
+      allocatable.set(t.allocatable, t.index * dims);
+    }
+    s = { max, roomiest: roomiest(pool.instanceTypes, max), allocatable };
+    poolStatsCache.set(pool.instanceTypes, s);
+  }
+  return s;
+}
