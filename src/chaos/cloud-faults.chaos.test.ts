@@ -46,6 +46,10 @@ async function run(seed: number, killEveryMs?: number): Promise<void> {
       return nextKill;
     };
     await c.runUntil(`${PODS} pods running`, () => view.stageCounts().running === PODS, 4 * 3_600_000, chaos);
+    // Until no launch is in flight: each machine serves, or has failed and been cleaned up (a late
+    // launch that never registers takes its registration timeout).
+    const inFlight = (): boolean => c.sim.instances().some((i) => i.state === 'pending' || (i.state === 'running' && i.registeredAt === undefined));
+    await c.runUntil('no launch in flight', () => !inFlight() && c.kube.count('NodeClaim') === c.kube.count('Node'), 3_600_000, chaos);
     await c.runFor(60_000);
 
     const pods = (await c.kube.list('Pod')).items;
