@@ -115,9 +115,7 @@ describe('nodewright explain', () => {
     assert.match(savings.out, /ip-10-0-1-0\.sim\.compute\.internal: PodDisruptionBudget default\/web/);
   });
 
-  it('explains why a pod is pending from a fresh simulate --json run', {
-    todo: 'needs src/sim/strategies/nodewright.ts to write every kind: decisions: () => resultDecisions(log.query({}), world.t0)',
-  }, async () => {
+  it('explains why a pod is pending from a fresh simulate --json run', async () => {
     const scenario = await readFile(new URL('../sim/explain/testdata/never-fits.yaml', import.meta.url), 'utf8');
     const io = fakeIo({ 'nf.yaml': scenario });
     assert.equal(await runSimulate(['nf.yaml', '--strategy', 'nodewright', '--json', 'out.json'], io), 0);

@@ -7,7 +7,7 @@ import { costLowerBound } from '../../scheduling/lower-bound.js';
 import type { ClusterMetrics, ClusterSample } from '../cluster/metrics.js';
 import {
   averageUtilisation, emptyDisruptions, summariseWaits,
-  type Decision, type DisruptionReason, type InstanceTypeUsage, type StrategyResult, type TimeSample,
+  type LoggedDecision, type DisruptionReason, type InstanceTypeUsage, type StrategyResult, type TimeSample,
 } from '../result.js';
 import type { Demand } from './demand.js';
 import type { World } from './world.js';
@@ -38,7 +38,7 @@ export class LowerBounds {
   }
 }
 
-function reasonOf(d: Decision): DisruptionReason | undefined {
+function reasonOf(d: LoggedDecision): DisruptionReason | undefined {
   switch (d.kind) {
     case 'consolidate-delete':
     case 'consolidate-replace':
@@ -51,6 +51,9 @@ function reasonOf(d: Decision): DisruptionReason | undefined {
     case 'provision':
     case 'scale-up':
     case 'interruption':
+    case 'unschedulable':
+    case 'disruption-blocked':
+    case 'launch-failed':
       return undefined;
   }
 }
@@ -59,7 +62,7 @@ export async function collect(
   world: World,
   metrics: ClusterMetrics,
   recorded: readonly RecordedSample[],
-  decisions: readonly Decision[],
+  decisions: readonly LoggedDecision[],
   bounds: LowerBounds,
   evictions: number,
   wallSeconds: number,

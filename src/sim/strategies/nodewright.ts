@@ -6,7 +6,7 @@
  */
 import type { NodePool } from '../../apis/v1/types.js';
 import { CAPACITY_TYPE_LABEL, INSTANCE_TYPE_LABEL, ZONE_LABEL } from '../../apis/labels.js';
-import { DEFAULT_CONTROLLER_OPTIONS, silentLogger, type ControllerContext, type Decision as ControllerDecision } from '../../controllers/context.js';
+import { DEFAULT_CONTROLLER_OPTIONS, silentLogger, type ControllerContext } from '../../controllers/context.js';
 import { DecisionLog, machineKindFromState } from '../../controllers/decisions/decision-log.js';
 import { simInterruptionSource } from '../../controllers/interruption/source.js';
 import { NodewrightControllers } from '../../controllers/nodewright.js';
@@ -14,46 +14,9 @@ import { buildNodeClaim } from '../../controllers/provisioning/nodeclaim-templat
 import { ClusterState } from '../../state/cluster-state.js';
 import { ClusterStateInformers } from '../../state/informers.js';
 import { initialNodeObject } from '../cluster/initial-nodes.js';
-import type { Decision, DecisionKind } from '../result.js';
+import { resultDecisions } from '../explain/record.js';
 import type { World } from '../engine/world.js';
 import type { StrategyFactory, StrategyRun } from './strategy.js';
-
-function resultKind(d: ControllerDecision): DecisionKind | undefined {
-  switch (d.kind) {
-    case 'provision':
-    case 'consolidate-delete':
-    case 'consolidate-replace':
-    case 'expire':
-    case 'drift':
-    case 'interruption':
-      return d.kind;
-    case 'empty':
-      return 'consolidate-delete';
-    case 'launch-failed':
-    case 'unschedulable':
-    case 'disruption-blocked':
-      return undefined;
-  }
-}
-
-export function toResultDecision(d: ControllerDecision, t0: number): Decision | undefined {
-  const kind = resultKind(d);
-  if (!kind) return undefined;
-  return {
-    t: (d.time - t0) / 1000,
-    strategy: 'nodewright',
-    kind,
-    summary: d.kind === 'empty' && !/empty/i.test(d.summary) ? `${d.summary} (empty)` : d.summary,
-    details: {
-      why: d.why,
-      alternativesRejected: (d.alternativesRejected ?? []).map((a) => `${a.option}: ${a.reason}`),
-      ...(d.costPerHourBefore !== undefined ? { costPerHourBefore: d.costPerHourBefore } : {}),
-      ...(d.costPerHourAfter !== undefined ? { costPerHourAfter: d.costPerHourAfter } : {}),
-      ...(d.nodes ? { nodes: [...d.nodes] } : {}),
-      ...(d.pods ? { pods: [...d.pods] } : {}),
-    },
-  };
-}
 
 export const nodewrightStrategy: StrategyFactory = (world: World): StrategyRun => {
   const { clock, kube, cloud, scenario } = world;
@@ -105,6 +68,6 @@ export const nodewrightStrategy: StrategyFactory = (world: World): StrategyRun =
       await controllers.stop();
       await informers.stop();
     },
-    decisions: () => log.query({}).flatMap((d) => toResultDecision(d, world.t0) ?? []),
+    decisions: () => resultDecisions(log.query({}), world.t0),
   };
 };

@@ -3,7 +3,7 @@
  * Cluster Autoscaler model. The engine gives it a world, lets it prepare its initial capacity during
  * the warm-up before t = 0, replays the workload, then asks for its decisions.
  */
-import type { Decision, StrategyName } from '../result.js';
+import type { LoggedDecision, StrategyName } from '../result.js';
 import type { World } from '../engine/world.js';
 
 export interface StrategyRun {
@@ -16,7 +16,7 @@ export interface StrategyRun {
   isIdle(horizonMs: number): boolean;
   stop(): Promise<void>;
   /** Decisions so far, times in seconds from t = 0. */
-  decisions(): Decision[];
+  decisions(): LoggedDecision[];
 }
 
 export type StrategyFactory = (world: World) => StrategyRun;
