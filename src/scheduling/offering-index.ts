@@ -27,6 +27,9 @@ interface Entry {
 const shared = new WeakMap<readonly CompiledInstanceType[], Map<string, Entry>>();
 const ENTRIES_PER_POOL_LIMIT = 256;
 
+/** Scratch marks for options() (the solver is single-threaded and options() does not re-enter); all zero between calls. */
+let marks = new Uint8Array(0);
+
 export class OfferingIndex {
   #entry(pool: NodePoolTemplate, reqs: Requirements): Entry {
     const zone = reqs.get(ZONE_LABEL);
@@ -56,13 +59,15 @@ export class OfferingIndex {
   /** The options among `types` (a subset of the pool's) under `reqs`, cheapest first, at most `limit`. */
   options(pool: NodePoolTemplate, reqs: Requirements, types: readonly CompiledInstanceType[], limit = Infinity): CompiledOption[] {
     const e = this.#entry(pool, reqs);
-    const mark = new Uint8Array(pool.instanceTypes.length);
+    if (marks.length < pool.instanceTypes.length) marks = new Uint8Array(pool.instanceTypes.length);
+    const mark = marks;
     for (const t of types) mark[t.index] = 1;
     const out: CompiledOption[] = [];
     for (const i of e.order) {
       if (out.length >= limit) break;
       if (mark[i]) out.push(e.options[i]!);
     }
+    for (const t of types) mark[t.index] = 0;
     return out;
   }
 

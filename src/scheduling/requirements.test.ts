@@ -61,6 +61,7 @@ describe('Requirement', () => {
       const ab = a.intersect(b);
       assert.equal(ab.has(v), a.has(v) && b.has(v));
       assert.equal(b.intersect(a).has(v), ab.has(v));
+      assert.equal(a.overlaps(b), !ab.isEmpty(), 'overlaps says whether the intersection allows anything');
     }));
   });
 });

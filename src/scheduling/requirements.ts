@@ -140,6 +140,15 @@ export class Requirement {
     return new Requirement(this.key, false, kept, undefined, undefined, minValues);
   }
 
+  /** Whether some value is allowed by both: `!this.intersect(other).isEmpty()`, without building the intersection. */
+  overlaps(other: Requirement): boolean {
+    if (this.gt !== undefined || this.lt !== undefined || other.gt !== undefined || other.lt !== undefined) return !this.intersect(other).isEmpty();
+    if (this.complement && other.complement) return true;
+    const [finite, rest] = this.complement ? [other, this] : [this, other];
+    for (const v of finite.values) if (rest.has(v)) return true;
+    return false;
+  }
+
   /** Same allowed values (and minValues) as `other`. */
   equals(other: Requirement): boolean {
     if (this === other) return true;

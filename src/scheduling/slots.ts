@@ -311,7 +311,7 @@ export class ClaimSlot {
       const r = reqs.get(key)!;
       const tr = t.requirements.get(key);
       if (tr) {
-        if (tr.intersect(r).isEmpty()) return false;
+        if (!tr.overlaps(r)) return false;
         if (key === 'topology.kubernetes.io/zone' || key === 'karpenter.sh/capacity-type') offeringKeys = true;
       } else if (isWellKnownLabel(key) && !(key in this.pool.labels)) {
         // The type does not define this well-known label: only "must not be" requirements hold.

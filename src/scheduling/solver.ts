@@ -386,13 +386,17 @@ class Placer {
     return new ClaimSlot(this.ctx, pool, hostname, types);
   }
 
+  // A variant is shared only by pods of one shape (same namespace, labels, requests and ports), so
+  // its class key is too.
+  readonly #classes = new WeakMap<PodInfo['variant'], string | undefined>();
+
   /** A class key when every rejection of this pod's rung is permanent, else undefined. */
   #classOf(pod: PodInfo): string | undefined {
-    for (const t of pod.variant.terms) {
-      if (t.kind === 'affinity') return undefined;
-      if (t.kind === 'spread' && t.key !== HOSTNAME_LABEL) return undefined;
-    }
-    return `${pod.variant.signature}|${pod.namespace}|${JSON.stringify(pod.labels)}|${pod.requests.join(',')}|${JSON.stringify(pod.hostPorts)}`;
+    if (this.#classes.has(pod.variant)) return this.#classes.get(pod.variant);
+    let cls: string | undefined = `${pod.variant.signature}|${pod.namespace}|${JSON.stringify(pod.labels)}|${pod.requests.join(',')}|${JSON.stringify(pod.hostPorts)}`;
+    for (const t of pod.variant.terms) if (t.kind === 'affinity' || (t.kind === 'spread' && t.key !== HOSTNAME_LABEL)) cls = undefined;
+    this.#classes.set(pod.variant, cls);
+    return cls;
   }
 
   #tryNodes(pod: PodInfo, cls: string | undefined): boolean {
