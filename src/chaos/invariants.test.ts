@@ -42,6 +42,18 @@ describe('chaos machinery', () => {
     assert.deepEqual((await kube.list('Pod')).items.map((p) => p.metadata.name), ['before']);
   });
 
+  it('kills a process as it makes its nth next call', async () => {
+    const clock = new VirtualClock();
+    const fence = new ProcessFence('p1');
+    const k = fenced(new MemoryKubeClient({ clock }), fence);
+    fence.killAfter(2);
+    await k.create('Pod', pod({ name: 'one' }));
+    await k.get('Pod', 'one', 'default');
+    assert.equal(fence.killed, false);
+    await assert.rejects(k.get('Pod', 'one', 'default'), ProcessKilledError);
+    assert.equal(fence.killed, true);
+  });
+
   for (const [minAvailable, violations] of [[3, 1], [2, 0]] as const) {
     it(`counts a pod deleted through a process against a budget of minAvailable ${minAvailable}: ${violations} violation(s)`, async () => {
       const { kube, monitor } = await cluster(minAvailable);
