@@ -3,8 +3,6 @@
 # pinned version) and caches it under .cache/kwok/kwok-<version>/kwok (git-ignored). The kwok
 # provider's integration tests run it out of cluster against the test control plane, where it keeps
 # the provider's Nodes Ready and their pods Running in place of our own node agent.
-# `go install pkg@version` builds against kwok's own go.mod and go.sum, checked against the Go
-# checksum database, so every machine builds the same thing.
 # Beside the binary it writes stages.yaml: KWOK's default stages of that version (the ones kwokctl
 # applies: node-initialize, node-heartbeat-with-lease, pod-ready, pod-complete, pod-delete), taken
 # from the same module, to pass as `kwok --config stages.yaml`. kwok run out of cluster has no stage
@@ -31,34 +29,9 @@ if [[ -x "$out" && -s "$stages" ]]; then
   exit 0
 fi
 
-command -v go >/dev/null 2>&1 ||
-  die "the Go toolchain is not installed (need Go on PATH to build kwok $version from the module proxy)"
-mkdir -p "$dir"
-
-# Two test files may ask at once on a fresh machine: one builds, the other waits and reuses it.
-if command -v flock >/dev/null 2>&1; then
-  exec 9>"$dir/.lock"
-  flock 9
-fi
-if [[ ! -x "$out" ]]; then
-  p_flag=()
-  [[ -n "${KWOK_BUILD_P:-}" ]] && p_flag=(-p "$KWOK_BUILD_P")
-  log "building kwok $version (sigs.k8s.io/kwok/cmd/kwok) into $out; this takes minutes on a fresh machine"
-  start=$SECONDS
-  tmp="$(mktemp -d "$dir/.build.XXXXXX")"
-  # CGO off gives a static binary and needs no C compiler. GOFLAGS from the caller (e.g.
-  # -mod=readonly) must not apply to a pkg@version install, so it is cleared. GOTOOLCHAIN=local: a
-  # version needing a newer Go fails here, saying so, instead of downloading a toolchain.
-  if ! CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-buildvcs=false GOBIN="$tmp" \
-    nice -n 19 go install "${p_flag[@]}" -trimpath -ldflags="-s -w" \
-      "sigs.k8s.io/kwok/cmd/kwok@$version" >&2; then
-    rm -rf "$tmp"
-    die "go install sigs.k8s.io/kwok/cmd/kwok@$version failed (output above); with an older Go, try KWOK_VERSION=v0.7.0"
-  fi
-  mv -f "$tmp/kwok" "$out"
-  rm -rf "$tmp"
-  log "built kwok $version in $((SECONDS - start))s ($(du -h "$out" | cut -f1))"
-fi
+# shellcheck source=lib/go-install.sh
+source "$root/scripts/lib/go-install.sh"
+go_install_cached kwok "sigs.k8s.io/kwok/cmd/kwok@$version" "$out" "-s -w"
 if [[ ! -s "$stages" ]]; then
   # The module is in the module cache after the install (a download otherwise); its Dir holds the
   # stage manifests of kustomize/stage.
