@@ -22,7 +22,7 @@ import { untaintDisrupted } from './node-taints.js';
 import { preparePass } from './pass-state.js';
 import type { PassState } from './pass-state.js';
 import { PassRecorder } from './pass-recorder.js';
-import type { Command, MethodName } from './types.js';
+import type { Command, MethodName, PoolInfo } from './types.js';
 import { validateCommand } from './validation.js';
 
 export interface DisruptionControllerOptions extends OrchestratorOptions {
@@ -60,6 +60,12 @@ export class DisruptionController implements Quiescent {
   readonly #recorder: PassRecorder;
   /** The cluster as it was when consolidation last found nothing (and was not held back). */
   #consolidated: { key: string; at: number } | undefined;
+  /**
+   * Why single-node consolidation turned candidates down, for one cluster state and set of pools:
+   * a pass that sees the same state again (a candidate became eligible, the memo above expired)
+   * does not simulate those candidates again.
+   */
+  #singleVerdicts: { generation: number; pools: readonly PoolInfo[]; reasons: Map<string, string> } | undefined;
 
   constructor(ctx: ControllerContext, options: DisruptionControllerOptions = {}) {
     this.#ctx = ctx;
@@ -167,7 +173,7 @@ export class DisruptionController implements Quiescent {
           if (memo && memo.key === key && ctx.clock.now() - memo.at < this.#o.consolidatedTtlMs) continue;
           result = method === 'multi-node-consolidation'
             ? multiNodeConsolidation(this.#methodContext(pass, this.#o.multiNodeTimeoutMs))
-            : singleNodeConsolidation(this.#methodContext(pass, this.#o.singleNodeTimeoutMs));
+            : singleNodeConsolidation(this.#methodContext(pass, this.#o.singleNodeTimeoutMs), this.#verdictsFor(pass));
           if (method === 'single-node-consolidation' && !result.command && !result.timedOut && result.budgetBlocked.length === 0) {
             this.#consolidated = { key, at: ctx.clock.now() };
           }
@@ -213,6 +219,15 @@ export class DisruptionController implements Quiescent {
       deadline: clock.now() + timeoutMs,
       nowMs: () => clock.now(),
     };
+  }
+
+  /** The single-node verdicts still valid for the pass (same cluster generation, same PoolInfo objects). */
+  #verdictsFor(pass: PassState): Map<string, string> {
+    const pools = [...pass.pools.values()];
+    const v = this.#singleVerdicts;
+    if (v && v.generation === pass.generation && v.pools.length === pools.length && v.pools.every((p, i) => p === pools[i])) return v.reasons;
+    this.#singleVerdicts = { generation: pass.generation, pools, reasons: new Map() };
+    return this.#singleVerdicts.reasons;
   }
 
   /** What consolidation's answer depends on: the cluster, the offerings, and which candidates qualify now. */

@@ -8,7 +8,9 @@ import { ClusterState } from '../../state/cluster-state.js';
 import { instanceType, nodePool, pod } from '../../test/builders.js';
 import { VirtualClock } from '../../utils/clock.js';
 import { scanCandidates } from './candidates.js';
+import { singleNodeConsolidation } from './consolidation-methods.js';
 import { computeConsolidation, simulateConsolidation } from './consolidation.js';
+import type { MethodContext } from './method-context.js';
 import { SimulationBase } from './simulation-base.js';
 import { simulate } from './simulation.js';
 import type { PoolInfo } from './types.js';
@@ -83,5 +85,34 @@ describe('consolidation simulation and machines not initialised yet', () => {
     const sim = simulate(base, []);
     assert.deepEqual(sim.failures, []);
     assert.equal(sim.placedOnExisting, 1);
+  });
+});
+
+describe('single-node consolidation verdicts', () => {
+  const context = (base: SimulationBase): MethodContext => ({
+    now: 0,
+    candidates: [{ ...candidateA(base), consolidatable: true }],
+    budgets: () => new Map([['default', { nodePool: 'default', reason: 'Underutilized', total: 2, disrupting: 0, limit: Infinity, budget: undefined, allowed: 1 }]]),
+    base: () => base,
+    settings: { spotToSpot: false },
+    deadline: Infinity,
+    nowMs: () => 0,
+  });
+
+  it('records why a candidate was turned down', () => {
+    const { base } = world(false);
+    const known = new Map<string, string>();
+    const result = singleNodeConsolidation(context(base), known);
+    assert.equal(result.command, undefined);
+    assert.deepEqual([...known.keys()], ['a']);
+    assert.equal(result.rejections[0]?.reason, known.get('a'));
+  });
+
+  it('does not simulate a candidate it has a verdict for, and simulates it without one', () => {
+    const { base } = world(true);
+    const held = singleNodeConsolidation(context(base), new Map([['a', 'turned down before']]));
+    assert.equal(held.command, undefined);
+    assert.equal(held.rejections[0]?.reason, 'turned down before');
+    assert.equal(singleNodeConsolidation(context(base), new Map()).command?.kind, 'consolidate-delete');
   });
 });
