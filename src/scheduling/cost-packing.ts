@@ -107,7 +107,6 @@ function scanFit(sorted: readonly PodInfo[], taken: Uint8Array, used: Vec, room:
   return undefined;
 }
 
-
 /**
  * Packs pods onto new machines of the given options (cheapest first) as cheaply as it can.
  * @returns undefined when some pod fits no option (the caller falls back to first fit).
@@ -132,13 +131,17 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
   const edges: number[] = [0];
   for (let k = 1; k <= nb; k++) edges.push(Math.round((k * byRatio.length) / nb));
   const prefix = [[0, 0, 0]];
-  let acc = [0, 0, 0];
+  let cpu = 0;
+  let mem = 0;
+  let slots = 0;
   for (let k = 0; k < nb; k++) {
     for (let i = edges[k]!; i < edges[k + 1]!; i++) {
       const r = byRatio[i]!.requests;
-      acc = [acc[0]! + r[CPU]!, acc[1]! + r[MEM]!, acc[2]! + r[PODS]!];
+      cpu += r[CPU]!;
+      mem += r[MEM]!;
+      slots += r[PODS]!;
     }
-    prefix.push(acc);
+    prefix.push([cpu, mem, slots]);
   }
   // Per bucket, the largest request in each resource: a group's type must hold its largest pods.
   const bucketMax: Vec[] = [];
@@ -150,12 +153,13 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
   const table = new TypeTable(usable);
   // Each group's best type is the same whatever the number of groups: compute it once.
   const memo = new Map<number, { u: Usable; cost: number } | undefined>();
+  const largest = new Float64Array(daemon.length);
   const groupCost = (i: number, j: number): { u: Usable; cost: number } | undefined => {
     const key = i * (nb + 1) + j;
     if (memo.has(key)) return memo.get(key);
     const a = prefix[i]!;
     const b = prefix[j]!;
-    const largest = new Float64Array(daemon.length);
+    largest.fill(0);
     for (let k = i; k < j; k++) maxInto(largest, bucketMax[k]!);
     const g = table.best(b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!, largest);
     memo.set(key, g);
@@ -163,21 +167,28 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
   };
 
   // Dynamic programme over contiguous splits: best[k][j] = cheapest cover of buckets [0, j) with k groups.
+  // Each cell keeps its last group and the cell it extends; plans are read back at the end.
+  interface Cell { readonly cost: number; readonly group?: { from: number; to: number; u: Usable }; readonly before?: Cell }
+  const unreachable: Cell = { cost: Infinity };
   const candidates: { from: number; to: number; u: Usable }[][] = [];
-  let prev: { cost: number; plan: { from: number; to: number; u: Usable }[] }[] = [{ cost: 0, plan: [] }];
-  for (let j = 1; j <= nb; j++) prev.push({ cost: Infinity, plan: [] });
+  let prev: Cell[] = [{ cost: 0 }];
+  for (let j = 1; j <= nb; j++) prev.push(unreachable);
   for (let k = 1; k <= MAX_GROUPS; k++) {
-    const next: typeof prev = prev.map(() => ({ cost: Infinity, plan: [] }));
+    const next: Cell[] = prev.map(() => unreachable);
     for (let j = 1; j <= nb; j++) {
       for (let i = 0; i < j; i++) {
         if (prev[i]!.cost === Infinity) continue;
         const g = groupCost(i, j);
         if (!g) continue;
         const c = prev[i]!.cost + g.cost;
-        if (c < next[j]!.cost) next[j] = { cost: c, plan: [...prev[i]!.plan, { from: i, to: j, u: g.u }] };
+        if (c < next[j]!.cost) next[j] = { cost: c, group: { from: i, to: j, u: g.u }, before: prev[i] };
       }
     }
-    if (next[nb]!.cost < Infinity) candidates.push(next[nb]!.plan);
+    if (next[nb]!.cost < Infinity) {
+      const plan: { from: number; to: number; u: Usable }[] = [];
+      for (let cell: Cell | undefined = next[nb]; cell?.group; cell = cell.before) plan.unshift(cell.group);
+      candidates.push(plan);
+    }
     prev = next;
   }
 

@@ -138,7 +138,8 @@ export class ClaimSlot {
   /** Per-dimension max allocatable over `types`: a quick upper bound before the full filter. */
   #maxAllocatable: Vec;
   readonly #hasMinValues: boolean;
-  #types: CompiledInstanceType[];
+  /** Shared with the caller (never written) until the first type is dropped; then the claim's own. */
+  #types: readonly CompiledInstanceType[];
   /**
    * Types are dropped lazily: while pods join without changing the requirements, #types may still
    * hold types too small for `requests` (#stale), and a type that holds `requests` (#witness) is
@@ -155,7 +156,7 @@ export class ClaimSlot {
     types: readonly CompiledInstanceType[],
   ) {
     this.requirements = pool.requirements.clone().add(Requirement.in(HOSTNAME_LABEL, [hostname]));
-    this.#types = [...types];
+    this.#types = types;
     this.requests = pool.daemonOverhead.slice();
     this.#maxAllocatable = ctx.space.zero();
     if (types === pool.instanceTypes) {
@@ -173,7 +174,7 @@ export class ClaimSlot {
   }
 
   /** The instance types that can still hold the claim's requests (and meet its requirements). */
-  get types(): CompiledInstanceType[] {
+  get types(): readonly CompiledInstanceType[] {
     this.#settle();
     return this.#types;
   }
@@ -182,7 +183,7 @@ export class ClaimSlot {
     if (!this.#stale) return;
     this.#stale = false;
     const types = this.#types;
-    let n = 0;
+    const kept: CompiledInstanceType[] = [];
     const r = this.requests;
     const dims = r.length;
     // Rows of one flat array: a thousand types' allocatable without chasing a vector per type.
@@ -199,10 +200,10 @@ export class ClaimSlot {
           break;
         }
       }
-      if (ok) types[n++] = t;
+      if (ok) kept.push(t);
     }
-    if (n !== types.length) {
-      types.length = n;
+    if (kept.length !== types.length) {
+      this.#types = kept;
       this.#recomputeMax();
     }
   }
@@ -279,11 +280,10 @@ export class ClaimSlot {
       return undefined;
     }
     if (n !== types.length) {
-      for (let i = 0; i < n; i++) types[i] = kept[i]!;
-      types.length = n;
+      this.#types = kept.slice(0, n);
       this.#recomputeMax();
     }
-    this.#witness = roomiest(types, this.#maxAllocatable);
+    this.#witness = roomiest(this.#types, this.#maxAllocatable);
     this.#commit(ctx, pod, reqs);
     return undefined;
   }
