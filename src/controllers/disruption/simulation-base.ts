@@ -12,6 +12,7 @@
  * pod being placed (or accept none) are also left out of each simulation.
  */
 import type { LabelSelector, Pod } from '../../apis/core.js';
+import { keyOf } from '../../apis/core.js';
 import { HOSTNAME_LABEL } from '../../apis/labels.js';
 import { podHostPorts } from '../../scheduling/host-ports.js';
 import { podRequests } from '../../scheduling/pod-requests.js';
@@ -98,6 +99,8 @@ export class SimulationBase {
   readonly #signature: (string | undefined)[] = [];
   /** Per resource (cpu, memory, pods): indexes of nodes accepting pods, most free first (built on first use). */
   #byFree: number[][] | undefined;
+  #inFlight: ReadonlySet<string> | undefined;
+  #deletingPods: ReadonlySet<string> | undefined;
 
   constructor(input: SimulationBaseInput) {
     const snapshot = (this.snapshot = input.snapshot);
@@ -176,6 +179,16 @@ export class SimulationBase {
       if (keep[i]) out.push(n);
     });
     return out;
+  }
+
+  /** Names of the solver nodes not initialised yet (built on first use). */
+  get inFlight(): ReadonlySet<string> {
+    return (this.#inFlight ??= new Set(this.snapshot.solverNodes.filter((n) => n.inFlight === true).map((n) => n.name)));
+  }
+
+  /** Keys ("namespace/name") of the pods that must leave machines already going away (built on first use). */
+  get deletingPods(): ReadonlySet<string> {
+    return (this.#deletingPods ??= new Set(this.snapshot.reschedulablePods.map(keyOf)));
   }
 
   /**

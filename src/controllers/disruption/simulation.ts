@@ -45,8 +45,8 @@ export function simulate(base: SimulationBase, leaving: readonly LeavingNode[]):
     options: base.options,
   });
   const moving = (p: Pod): boolean => mustMove.has(keyOf(p));
-  const deleting = new Set(base.snapshot.reschedulablePods.map(keyOf));
-  const inFlight = new Set(base.snapshot.solverNodes.filter((n) => n.inFlight === true).map((n) => n.name));
+  const deleting = base.deletingPods;
+  const inFlight = base.inFlight;
   const failures = result.unschedulable.filter((u) => moving(u.pod));
   let placedOnExisting = 0;
   for (const n of result.existingNodes) {
