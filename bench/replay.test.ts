@@ -36,7 +36,7 @@ describe('replay benchmark', () => {
     assert.ok(scenario);
     assert.equal(scenario.horizonMs, 24 * 3_600_000);
     let cpu = 0;
-    for (const d of scenario.workload.deployments) cpu += peakReplicas(d.replicas, scenario.horizonMs) * (podRequests({ metadata: {}, spec: d.template.spec! }).cpu ?? 0);
+    for (const d of scenario.workload.deployments) cpu += peakReplicas(d.replicas, scenario.horizonMs) * (podRequests({ metadata: {}, spec: d.template.spec }).cpu ?? 0);
     // Peaks of the curves are hours apart, so the sum of the peaks overstates the day's peak a little.
     assert.ok(cpu / 1000 >= 2_800 && cpu / 1000 < 4_500, `peak deployment demand ${cpu / 1000} vCPU`);
   });
