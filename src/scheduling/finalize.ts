@@ -14,7 +14,7 @@ type Option = CompiledOption;
 
 /** Keeps the cheapest `max` options, and more if minValues needs them. */
 function truncate(options: readonly Option[], claim: ClaimSlot, max: number): Option[] {
-  if (options.length <= max) return [...options];
+  if (options.length <= max) return options as Option[];
   const kept = options.slice(0, max);
   for (const r of claim.requirements.values()) {
     if (r.minValues === undefined) continue;

@@ -29,6 +29,8 @@ const ENTRIES_PER_POOL_LIMIT = 256;
 
 /** Scratch marks for options() (the solver is single-threaded and options() does not re-enter); all zero between calls. */
 let marks = new Uint8Array(0);
+/** Scratch for the options picked, copied out at their exact count. */
+const picked: CompiledOption[] = [];
 
 export class OfferingIndex {
   #entry(pool: NodePoolTemplate, reqs: Requirements): Entry {
@@ -62,13 +64,14 @@ export class OfferingIndex {
     if (marks.length < pool.instanceTypes.length) marks = new Uint8Array(pool.instanceTypes.length);
     const mark = marks;
     for (const t of types) mark[t.index] = 1;
-    const out: CompiledOption[] = [];
+    const out = picked;
+    let n = 0;
     for (const i of e.order) {
-      if (out.length >= limit) break;
-      if (mark[i]) out.push(e.options[i]!);
+      if (n >= limit) break;
+      if (mark[i]) out[n++] = e.options[i]!;
     }
     for (const t of types) mark[t.index] = 0;
-    return out;
+    return out.slice(0, n);
   }
 
   /** The cheapest option among `types`, or undefined. */

@@ -183,7 +183,8 @@ export class ClaimSlot {
     if (!this.#stale) return;
     this.#stale = false;
     const types = this.#types;
-    const kept: CompiledInstanceType[] = [];
+    const kept = scratch;
+    let n = 0;
     const r = this.requests;
     const dims = r.length;
     // Rows of one flat array: a thousand types' allocatable without chasing a vector per type.
@@ -200,10 +201,10 @@ export class ClaimSlot {
           break;
         }
       }
-      if (ok) kept.push(t);
+      if (ok) kept[n++] = t;
     }
-    if (kept.length !== types.length) {
-      this.#types = kept;
+    if (n !== types.length) {
+      this.#types = kept.slice(0, n);
       this.#recomputeMax();
     }
   }
