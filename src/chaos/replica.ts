@@ -14,6 +14,7 @@ import { NodewrightControllers } from '../controllers/nodewright.js';
 import type { KubeClient } from '../kube/types.js';
 import type { ElectionEnd } from '../operator/leader-election.js';
 import { LeaderElector } from '../operator/leader-election.js';
+import { termContext } from '../operator/operator.js';
 import { ClusterState } from '../state/cluster-state.js';
 import { ClusterStateInformers } from '../state/informers.js';
 import type { Clock } from '../utils/clock.js';
@@ -62,9 +63,10 @@ export class Replica {
     this.elector = new LeaderElector({
       kube: fenced(fenced(w.kube, this.fence), this.leaseLink, seen.lease), clock: w.clock, ...LEASE, identity,
       leaseDurationMs: w.lease.durationMs, renewDeadlineMs: w.lease.renewDeadlineMs, retryPeriodMs: w.lease.retryPeriodMs,
-      onStartedLeading: () => {
+      onStartedLeading: (signal) => {
         this.terms++;
-        this.#term = new NodewrightControllers(this.#ctx);
+        // As the operator does: once the term ends, whatever its controllers still try to write is refused.
+        this.#term = new NodewrightControllers(termContext(this.#ctx, signal));
         this.#term.start();
       },
       onStoppedLeading: async () => {

@@ -59,6 +59,11 @@ export function fenceWrites<T extends object>(target: T, writes: ReadonlySet<str
   });
 }
 
+/** `ctx` for the controllers of one term: their kube and cloud writes fail with NotLeadingError once `term` aborts. */
+export function termContext(ctx: ControllerContext, term: AbortSignal): ControllerContext {
+  return { ...ctx, kube: fenceWrites(ctx.kube, KUBE_WRITES, term, 'kube'), cloud: fenceWrites(ctx.cloud, CLOUD_WRITES, term, 'cloud') };
+}
+
 export interface OperatorDeps {
   readonly options: OperatorOptions;
   /** Default: wall time. */
@@ -237,11 +242,7 @@ export class Operator {
       return;
     }
     const runnables: Runnable[] = this.#cloud.leaderRunnables();
-    const ctx: ControllerContext = {
-      ...this.ctx,
-      kube: fenceWrites(this.ctx.kube, KUBE_WRITES, signal, 'kube'),
-      cloud: fenceWrites(this.ctx.cloud, CLOUD_WRITES, signal, 'cloud'),
-    };
+    const ctx = termContext(this.ctx, signal);
     for (const reg of this.#controllers) {
       const built = reg.build(ctx, this.metrics, this.#cloud.interruptions ? { interruptions: this.#cloud.interruptions } : {});
       runnables.push({ name: reg.name, start: () => built.start(), stop: () => built.stop() });
