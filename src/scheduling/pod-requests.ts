@@ -5,7 +5,7 @@
  */
 import type { Container, Pod } from '../apis/core.js';
 import { QuantityError, resourceAmount } from '../utils/quantity.js';
-import { PODS, type ResourceList } from '../utils/resources.js';
+import { PODS, resourceNameProblem, type ResourceList } from '../utils/resources.js';
 
 type Amounts = Record<string, number>;
 
@@ -24,16 +24,9 @@ function describe(site: Site, field: string): string {
   return `container "${site.container.name}" (spec.${site.list}[${site.index}]) ${field}`;
 }
 
-/**
- * Names the API server takes in container resources: the standard ones, or a domain-qualified
- * extended resource (vendor.example/gpu). Anything else ("constructor", "gpu") it refuses.
- */
-const STANDARD_RESOURCE = /^(cpu|memory|ephemeral-storage|storage|pods|hugepages-[0-9A-Za-z.]+)$/;
-
 function amountOf(site: Site, field: string, name: string, value: string | number): number {
-  if (!STANDARD_RESOURCE.test(name) && !/^[a-z0-9A-Z.-]+\/[-A-Za-z0-9_.]+$/.test(name)) {
-    throw new QuantityError(`${describe(site, field)}: resource name "${name}" must be a standard resource (cpu, memory, ephemeral-storage, hugepages-<size>) or a domain-qualified extended resource`);
-  }
+  const badName = resourceNameProblem(name);
+  if (badName !== undefined) throw new QuantityError(`${describe(site, field)}: ${badName}`);
   let amount: number;
   try {
     amount = resourceAmount(name, value);

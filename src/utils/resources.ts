@@ -14,6 +14,18 @@ export const MEMORY = 'memory';
 export const PODS = 'pods';
 export const EPHEMERAL_STORAGE = 'ephemeral-storage';
 
+const STANDARD_RESOURCE = /^(cpu|memory|ephemeral-storage|storage|pods|hugepages-[0-9A-Za-z.]+)$/;
+const EXTENDED_RESOURCE = /^[a-z0-9A-Z.-]+\/[-A-Za-z0-9_.]+$/;
+
+/**
+ * Why the API server would refuse `name` in a container's resources, or undefined when it takes it:
+ * a standard resource (cpu, memory, ...) or a domain-qualified extended one (vendor.example/gpu).
+ */
+export function resourceNameProblem(name: string): string | undefined {
+  if (STANDARD_RESOURCE.test(name) || EXTENDED_RESOURCE.test(name)) return undefined;
+  return `resource name "${name}" must be a standard resource (cpu, memory, ephemeral-storage, hugepages-<size>) or a domain-qualified extended resource`;
+}
+
 /**
  * Converts Kubernetes quantities ({cpu: "500m", memory: "1Gi"}) to amounts; undefined gives {}.
  * @throws QuantityError naming the resource whose quantity is invalid or too large.

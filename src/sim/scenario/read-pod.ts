@@ -4,6 +4,7 @@
  */
 import type { Container, PodSpec, PodTemplateSpec } from '../../apis/core.js';
 import { readAffinity, readSpread, readToleration } from './read-k8s.js';
+import { resourceNameProblem } from '../../utils/resources.js';
 import { childPath } from './reader.js';
 import type { Reader } from './reader.js';
 import type { PriorityClassSpec } from './types.js';
@@ -97,7 +98,9 @@ function readResources(r: Reader, value: unknown, path: string): Record<string, 
   if (!r.map(value, path)) return undefined;
   const out: Record<string, string | number> = {};
   for (const [resource, q] of Object.entries(value)) {
-    if (r.quantity(resource, q, childPath(path, resource), true) !== undefined) out[resource] = q as string | number;
+    const badName = resourceNameProblem(resource);
+    if (badName !== undefined) r.fail(childPath(path, resource), badName);
+    else if (r.quantity(resource, q, childPath(path, resource), true) !== undefined) out[resource] = q as string | number;
   }
   return out;
 }
