@@ -113,17 +113,8 @@ function scanFit(sorted: readonly PodInfo[], taken: Uint8Array, used: Vec, room:
  */
 export function packByCost(pods: readonly PodInfo[], options: readonly CompiledOption[], daemon: Vec): Packing | undefined {
   if (pods.length === 0) return { bins: [], pricePerHour: 0 };
-  const usable: Usable[] = [];
-  for (const o of options) {
-    const room = o.type.allocatable.slice();
-    let ok = true;
-    for (let d = 0; d < room.length; d++) {
-      room[d]! -= daemon[d]!;
-      if (room[d]! < 0) ok = false;
-    }
-    if (ok) usable.push({ option: o, room });
-  }
-  if (usable.length === 0) return undefined;
+  const table = typeTable(options, daemon);
+  if (!table) return undefined;
 
   // Buckets of pods by memory-to-cpu ratio, equal counts, in ratio order.
   const byRatio = pods.map((p) => ({ p, r: ratio(p) })).sort((a, b) => a.r - b.r).map((x) => x.p);
@@ -150,7 +141,6 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
     for (let i = edges[k]!; i < edges[k + 1]!; i++) maxInto(m, byRatio[i]!.requests);
     bucketMax.push(m);
   }
-  const table = new TypeTable(usable);
   // Each group's best type is the same whatever the number of groups: compute it once.
   const memo = new Map<number, { u: Usable; cost: number } | undefined>();
   const largest = new Float64Array(daemon.length);
@@ -214,6 +204,32 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
     if (!failed && (!best || price < best.pricePerHour)) best = { bins, pricePerHour: price };
   }
   return best;
+}
+
+// Options lists that come back the same array across solves (OfferingIndex.all) get their table
+// built once per daemonset overhead: rooms and the frontier of a thousand types are not free.
+const tables = new WeakMap<readonly CompiledOption[], Map<string, TypeTable | undefined>>();
+
+/** The usable options (room left after the daemonsets in every resource) as a table; undefined when none is. */
+function typeTable(options: readonly CompiledOption[], daemon: Vec): TypeTable | undefined {
+  const key = daemon.join(',');
+  let byDaemon = tables.get(options);
+  if (byDaemon?.has(key)) return byDaemon.get(key);
+  const usable: Usable[] = [];
+  for (const o of options) {
+    const room = o.type.allocatable.slice();
+    let ok = true;
+    for (let d = 0; d < room.length; d++) {
+      room[d]! -= daemon[d]!;
+      if (room[d]! < 0) ok = false;
+    }
+    if (ok) usable.push({ option: o, room });
+  }
+  const table = usable.length > 0 ? new TypeTable(usable) : undefined;
+  if (!byDaemon) tables.set(options, (byDaemon = new Map<string, TypeTable | undefined>()));
+  if (byDaemon.size >= 16) byDaemon.clear();
+  byDaemon.set(key, table);
+  return table;
 }
 
 function ratio(p: PodInfo): number {

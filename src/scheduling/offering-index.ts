@@ -16,6 +16,8 @@ export interface CompiledOption extends InstanceTypeOption {
 interface Entry {
   /** Type indices with a compatible offering, cheapest first (then by name). */
   readonly order: readonly number[];
+  /** The options of every type in `order`, built on first use (see all()). */
+  all?: readonly CompiledOption[];
   readonly options: readonly (CompiledOption | undefined)[];
   /** Position of each type index in `order`; -1 when it has no compatible offering. */
   readonly rank: Int32Array;
@@ -72,6 +74,16 @@ export class OfferingIndex {
     }
     for (const t of types) mark[t.index] = 0;
     return out.slice(0, n);
+  }
+
+  /**
+   * The options of all the pool's types under `reqs`, cheapest first: options(pool, reqs,
+   * pool.instanceTypes), as the same array every time (kept across solves), so that callers can
+   * key their own caches on it. Never mutate it.
+   */
+  all(pool: NodePoolTemplate, reqs: Requirements): readonly CompiledOption[] {
+    const e = this.#entry(pool, reqs);
+    return (e.all ??= e.order.map((i) => e.options[i]!));
   }
 
   /** The cheapest option among `types`, or undefined. */

@@ -324,7 +324,7 @@ class Placer {
    */
   #packGroup(group: readonly PodInfo[]): PodInfo[] {
     const rest: PodInfo[] = [];
-    const byPool = new Map<NodePoolTemplate, { pods: PodInfo[]; options: CompiledOption[] }>();
+    const byPool = new Map<NodePoolTemplate, { pods: PodInfo[]; options: readonly CompiledOption[] }>();
     const candidates = this.pools.map((pool) => ({ pool, options: this.#groupOptions(pool, group[0]!) }));
     // Pods of a group mostly share a few request shapes: find each shape's pool once.
     const homes = new Map<string, (typeof candidates)[number] | undefined>();
@@ -363,10 +363,13 @@ class Placer {
   }
 
   /** The options (cheapest first) of a pool for pods with the constraints of `sample`, ignoring resources. */
-  #groupOptions(pool: NodePoolTemplate, sample: PodInfo): CompiledOption[] {
+  #groupOptions(pool: NodePoolTemplate, sample: PodInfo): readonly CompiledOption[] {
     const weightless: PodInfo = { ...sample, requests: this.ctx.space.zero() };
     const probe = new ClaimSlot(this.ctx, pool, 'hostname-placeholder-probe', pool.instanceTypes).probe(this.ctx, weightless);
-    return probe ? this.offerings.options(pool, probe.requirements, probe.types) : [];
+    if (!probe) return [];
+    // Types are a subset of the pool's: as many means all of them, whose options are kept across solves.
+    if (probe.types.length === pool.instanceTypes.length) return this.offerings.all(pool, probe.requirements);
+    return this.offerings.options(pool, probe.requirements, probe.types);
   }
 
   /** True when the pool's limits hold even if its open claims and `more` new ones all took its largest type. */
