@@ -1,5 +1,5 @@
 /**
- * The decision-latency benchmark on a real API server (`npx tsx bench/latency.ts [--json]`), issue
+ * The decision-latency benchmark on a real API server (`npx tsx bench/latency.ts [--json | --help]`), issue
  * 5's target rows: from a pod marked Unschedulable by kube-scheduler to its NodeClaim created, p50
  * and p99 over 1,000 pods, with the default batch window (1 s idle / 10 s max) and a 50 ms idle window.
  *
@@ -24,23 +24,17 @@
  * last pod of the wave marked to the first NodeClaim created after it, i.e. the window closing plus
  * the round's own work.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import type { Pod } from '../src/apis/core.js';
-import { generateCrds } from '../src/apis/crds/index.js';
-import type { NodePool } from '../src/apis/v1/types.js';
-import { KWOK_LABEL_INSTANCE_CPU } from '../src/cloudprovider/catalog/kwok.js';
 import { renderTable } from '../src/cli/table.js';
-import { loadKubeConfig } from '../src/kube/real/config.js';
-import { RealKubeClient } from '../src/kube/real/real-client.js';
-import { ApiTransport } from '../src/kube/real/transport.js';
+import type { RealKubeClient } from '../src/kube/real/real-client.js';
 import type { Kind, KindMap, WatchEvent } from '../src/kube/types.js';
 import type { ControlPlane } from '../src/test/control-plane.js';
-import { startControlPlane } from '../src/test/control-plane.js';
+import { isUnschedulable, until } from '../src/test/cluster-waits.js';
+import { kwokNodePool, pausePod, startCrdCluster } from '../src/test/kwok-cluster.js';
+import { OperatorProcess } from '../src/test/operator-process.js';
 
 export interface LatencyBenchRow {
   /** The batch idle window of the row (the max window is the default 10 s). */
@@ -71,90 +65,12 @@ const PODS = 1_000;
 export const WAVES = 20;
 const WAVE_GAP_MS = 2_500;
 const NS = 'default';
-const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 
 /** The rows: the default window, and a 50 ms idle window. */
 export const LATENCY_ROWS: readonly { readonly idleMs: number; readonly goalP99Ms: number }[] = [
   { idleMs: 1_000, goalP99Ms: 1_200 },
   { idleMs: 50, goalP99Ms: 150 },
 ];
-
-/** The benchmark could not run or observe what it needs; the message says which step. */
-export class LatencyBenchError extends Error {
-  override readonly name = 'LatencyBenchError';
-}
-
-const kwokPool: NodePool = {
-  apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'default' },
-  spec: {
-    template: {
-      spec: {
-        requirements: [{ key: KWOK_LABEL_INSTANCE_CPU, operator: 'In', values: ['4', '8'] }],
-        nodeClassRef: { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' },
-      },
-    },
-  },
-};
-
-const podOf = (name: string): Pod => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels: { app: 'latency' } },
-  spec: { containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu: '500m', memory: '256Mi' } } }] },
-});
-
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (performance.now() > deadline) throw new LatencyBenchError(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-async function installCrds(cp: ControlPlane, kube: RealKubeClient): Promise<void> {
-  const api = new ApiTransport(loadKubeConfig({ kind: 'file', path: cp.kubeconfigPath }));
-  for (const { crd } of generateCrds()) {
-    await api.request(`installing CRD ${crd.metadata.name}`, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd });
-  }
-  await until('the CRDs to be served', 30_000, async () => {
-    await Promise.all([kube.list('NodeClaim'), kube.list('NodePool')]);
-    return true;
-  });
-}
-
-/** `nodewright controller` as its own process; resolves once it leads with a synced cache (its log says so). */
-async function startController(cp: ControlPlane, idleMs: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [
-    '--import', 'tsx', 'src/cli/main.ts', 'controller', '--cloud-provider', 'kwok', '--leader-elect=false',
-    '--bind-address', '127.0.0.1', '--metrics-port', '0', '--health-probe-port', '0', '--log-level', 'info',
-    '--kwok-registration-delay', '10m', '--batch-idle-duration', `${idleMs}ms`, '--batch-max-duration', '10s',
-  ], { cwd: repoRoot, env: { ...process.env, KUBECONFIG: cp.kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let log = '';
-  let started = false;
-  const onData = (b: Buffer): void => {
-    log = (log + b.toString()).slice(-8000);
-    if (log.includes('leading: controllers started')) started = true;
-  };
-  child.stdout.on('data', onData);
-  child.stderr.on('data', onData);
-  const deadline = performance.now() + 60_000;
-  while (!started) {
-    if (child.exitCode !== null || performance.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new LatencyBenchError(`starting nodewright controller: it did not start leading (exit ${child.exitCode}); last output:\n${log}`);
-    }
-    await sleep(50);
-  }
-  return child;
-}
-
-async function stopController(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await Promise.race([exited, sleep(10_000)]);
-  if (child.exitCode === null) child.kill('SIGKILL');
-}
 
 /** Calls `on` with each event of a watch of `kind` in NS until `signal` aborts; resumes a stream that ends. */
 async function follow<K extends Kind>(kube: RealKubeClient, kind: K, signal: AbortSignal, on: (e: WatchEvent<KindMap[K]>) => void): Promise<void> {
@@ -173,9 +89,6 @@ async function follow<K extends Kind>(kube: RealKubeClient, kind: K, signal: Abo
     }
   })();
 }
-
-const unschedulable = (p: Pod): boolean =>
-  p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.status === 'False' && c.reason === 'Unschedulable') === true;
 
 /** Replays the batch window on the mark times: when the window each mark fell in closed. */
 export function windowCloses(marks: readonly number[], idleMs: number, maxMs: number): Map<number, number> {
@@ -217,8 +130,8 @@ async function cleanUp(kube: RealKubeClient): Promise<void> {
       await kube.delete('NodeClaim', c.metadata.name!);
     });
     await inChunks(pods.items, 100, (p) => kube.delete('Pod', p.metadata.name!, NS, { gracePeriodSeconds: 0 }));
-    return undefined;
-  });
+    return `${claims.items.length} NodeClaims, ${pods.items.length} pods left`;
+  }, { errors: 'retry' });
 }
 
 /** One row on a running control plane with the CRDs and the NodePool in place. */
@@ -230,7 +143,7 @@ async function runRow(cp: ControlPlane, kube: RealKubeClient, idleMs: number, go
   await follow(kube, 'Pod', stop.signal, (e) => {
     if (e.type === 'BOOKMARK' || e.type === 'DELETED') return;
     const name = e.object.metadata.name!;
-    if (!marked.has(name) && unschedulable(e.object)) marked.set(name, performance.now());
+    if (!marked.has(name) && isUnschedulable(e.object)) marked.set(name, performance.now());
   });
   await follow(kube, 'Event', stop.signal, (e) => {
     if (e.type !== 'ADDED' || e.object.reason !== 'Nominated') return;
@@ -242,19 +155,23 @@ async function runRow(cp: ControlPlane, kube: RealKubeClient, idleMs: number, go
   void (async () => {
     for await (const e of claims) if (e.type === 'ADDED') claimAdded.set(e.object.metadata.name!, performance.now());
   })().catch(() => undefined);
-  const controller = await startController(cp, idleMs);
+  const controller = new OperatorProcess({
+    kubeconfigPath: cp.kubeconfigPath, logLimit: 8_000, stopGraceMs: 10_000,
+    args: ['--leader-elect=false', '--log-level', 'info', '--kwok-registration-delay', '10m', '--batch-idle-duration', `${idleMs}ms`, '--batch-max-duration', '10s'],
+  });
   try {
+    await controller.untilLeading(60_000);
     const perWave = PODS / WAVES;
     const waves: string[][] = [];
     for (let w = 0; w < WAVES; w++) {
       const names = Array.from({ length: perWave }, (_, i) => `latency-${idleMs}-${w}-${i}`);
       waves.push(names);
       const t0 = performance.now();
-      await Promise.all(names.map((n) => kube.create('Pod', podOf(n))));
+      await Promise.all(names.map((n) => kube.create('Pod', pausePod(n, NS, 'latency'))));
       await sleep(Math.max(0, WAVE_GAP_MS - (performance.now() - t0)));
     }
-    await until(`every pod marked and nominated (marked ${marked.size}, nominated ${nominated.size})`, 60_000, () =>
-      Promise.resolve(marked.size >= PODS && nominated.size >= PODS ? true : undefined));
+    await until('every pod marked and nominated', 60_000, () =>
+      Promise.resolve(marked.size >= PODS && nominated.size >= PODS ? true : `marked ${marked.size}, nominated ${nominated.size}`));
     const latencies: number[] = [];
     const windowWaits: number[] = [];
     const work: number[] = [];
@@ -286,18 +203,16 @@ async function runRow(cp: ControlPlane, kube: RealKubeClient, idleMs: number, go
     };
   } finally {
     stop.abort();
-    await stopController(controller);
+    await controller.stop();
     await cleanUp(kube);
   }
 }
 
 /** Starts a control plane, runs both rows on it, telling `onRow` of each as it ends, and stops it. */
 export async function runLatencySuite(onRow: (row: LatencyBenchRow) => void = () => {}): Promise<LatencyBenchRow[]> {
-  const cp = await startControlPlane({ scheduler: true });
-  const kube = RealKubeClient.fromSource({ kind: 'file', path: cp.kubeconfigPath });
+  const { cp, kube } = await startCrdCluster({ scheduler: true });
   try {
-    await installCrds(cp, kube);
-    await kube.create('NodePool', kwokPool);
+    await kube.create('NodePool', kwokNodePool());
     const rows: LatencyBenchRow[] = [];
     for (const { idleMs, goalP99Ms } of LATENCY_ROWS) {
       const row = await runRow(cp, kube, idleMs, goalP99Ms);
@@ -322,8 +237,10 @@ export function latencyTable(rows: readonly LatencyBenchRow[]): string {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { json: { type: 'boolean', default: false } }, strict: true });
-  if (values.json) {
+  const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, strict: true });
+  if (values.help) {
+    process.stdout.write('usage: tsx bench/latency.ts [--json]\n  Decision latency on kube-apiserver + kube-scheduler (starts a control plane; about 5 minutes).\n  --json  one JSON line per row instead of the table\n');
+  } else if (values.json) {
     await runLatencySuite((r) => process.stdout.write(`${JSON.stringify({ idleWindowMs: r.idleWindowMs, pods: r.pods, p50Ms: r.p50Ms, p99Ms: r.p99Ms })}\n`));
   } else {
     const rows = await runLatencySuite((r) => process.stderr.write(`  done: ${r.idleWindowMs} ms idle window\n`));
