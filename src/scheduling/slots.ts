@@ -109,10 +109,11 @@ function explainTypes(ctx: SlotContext, pool: NodePoolTemplate, types: readonly 
     if (requests[i]! > largest) {
       const name = space.names[i]!;
       const daemon = pool.daemonOverhead[i]!;
-      parts.push(`needs ${formatResourceAmount(name, requests[i]!)} ${name}${daemon > 0 ? ` (with ${formatResourceAmount(name, daemon)} for daemonsets)` : ''}; the largest allowed has ${formatResourceAmount(name, largest)}`);
+      parts.push(`needs ${formatResourceAmount(name, requests[i]!)} ${name}${daemon > 0 ? ` (with ${formatResourceAmount(name, daemon)} for daemonsets)` : ''} but the largest allowed has ${formatResourceAmount(name, largest)}`);
     }
   }
-  if (parts.length > 0) return `no instance type in nodepool ${pool.name} is big enough: ${parts.join('; ')}`;
+  // "; " separates the reasons of different NodePools in the solver's message, so not used here.
+  if (parts.length > 0) return `no instance type in nodepool ${pool.name} is big enough: ${parts.join(', ')}`;
   return `no single instance type in nodepool ${pool.name} has all of ${space.list(requests) ? Object.entries(space.list(requests)).map(([k, v]) => `${formatResourceAmount(k, v)} ${k}`).join(', ') : ''} at once`;
 }
 

@@ -58,6 +58,12 @@ describe('unschedulableDecision', () => {
     assert.deepEqual(d.pods, ['default/x']);
     assert.deepEqual(d.alternativesRejected?.map((a) => a.option), ['nodepool a', 'nodepool b', 'nodepool c']);
   });
+
+  it('keeps a too-small reason whole, under its NodePool', () => {
+    const reason = 'no instance type in nodepool small is big enough: needs 100 cpu but the largest allowed has 900m, needs 8Gi memory but the largest allowed has 8182Mi';
+    const d = unschedulableDecision(1, pod({ name: 'huge' }), reason, []);
+    assert.deepEqual(d.alternativesRejected, [{ option: 'nodepool small', reason }]);
+  });
 });
 
 describe('PriceIndex', () => {

@@ -106,8 +106,9 @@ export function provisionDecision(o: RoundOutcome): PlacementDecision {
 
 /** The 'unschedulable' decision for a pod the solver could place nowhere. */
 export function unschedulableDecision(now: number, pod: Pod, reason: string, skipped: readonly SkippedPool[]): Decision {
+  // The solver joins one reason per NodePool (and one for existing nodes) with "; ".
   const alternatives = reason.split('; ').filter((r) => r !== '').map((r) => {
-    const m = /^nodepool (\S+)/.exec(r);
+    const m = /\bnodepool ([^\s:;,]+)/.exec(r);
     return { option: m ? `nodepool ${m[1]!.replace(/:$/, '')}` : 'existing nodes', reason: r };
   });
   for (const s of skipped) alternatives.push({ option: `nodepool ${s.name}`, reason: s.reason });
