@@ -17,24 +17,18 @@
  *    became fully available. Watched through informers on every pod and Node change.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import type { Node, Pod } from '../apis/core.js';
-import { generateCrds } from '../apis/crds/index.js';
-import type { NodePool } from '../apis/v1/types.js';
-import { KWOK_LABEL_INSTANCE_CPU } from '../cloudprovider/catalog/kwok.js';
 import { Informer } from '../kube/informer.js';
-import { loadKubeConfig } from '../kube/real/config.js';
-import { RealKubeClient } from '../kube/real/real-client.js';
-import { ApiTransport } from '../kube/real/transport.js';
+import type { RealKubeClient } from '../kube/real/real-client.js';
 import { recordChaosFigures } from '../test/chaos-figures.js';
-import type { ControlPlane } from '../test/control-plane.js';
-import { startControlPlane } from '../test/control-plane.js';
+import type { PollOptions } from '../test/cluster-waits.js';
+import { poll, readyNodeNames, runsOn } from '../test/cluster-waits.js';
+import type { CrdCluster } from '../test/kwok-cluster.js';
+import { kwokNodePool, pauseSpec, startCrdCluster } from '../test/kwok-cluster.js';
+import { OperatorProcess } from '../test/operator-process.js';
 import { RealClock } from '../utils/clock.js';
 import { Random } from '../utils/random.js';
 
@@ -47,82 +41,26 @@ const BULK_UP = 80;
 const BULK_DOWN = 6;
 /** What consolidation must get down to after the scale-down: 12 CPUs of requests fit on 2-3 nodes of 8. */
 const CLAIMS_AFTER_DOWN = 5;
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | string>): Promise<T | string> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch((e: unknown) => `error: ${String(e)}`);
-    if (typeof v !== 'string' || performance.now() > deadline) return v;
-    await sleep(200);
-  }
-}
+/** Settling spans controller restarts: an API error is a state not yet reached. */
+const SETTLE: PollOptions = { intervalMs: 200, errors: 'retry' };
 
 /**
  * The controller's one replica: `nodewright controller` leader-elected under a fixed identity (a
  * restarted container keeps its pod name, so it takes its own Lease back at once). `restart()` is
  * the chaos: SIGKILL and start again. An exit on its own (lost leadership) is restarted after a
- * second too, as the kubelet would, and counted apart.
+ * second too, as the kubelet would, and counted apart (`restarts`).
  */
-class Replica {
-  log = '';
-  selfRestarts = 0;
-  #child: ChildProcess;
-  #exited: Promise<void> = Promise.resolve();
-  #killing = false;
-  #ended = false;
-  constructor(readonly cp: ControlPlane) {
-    this.#child = this.#spawn();
-  }
-  #spawn(): ChildProcess {
-    const child = spawn(process.execPath, [
-      '--import', 'tsx', 'src/cli/main.ts', 'controller', '--cloud-provider', 'kwok',
+function replica(c: CrdCluster): OperatorProcess {
+  return new OperatorProcess({
+    kubeconfigPath: c.cp.kubeconfigPath, restartOnExit: true, logLimit: 20_000, stopGraceMs: 10_000,
+    args: [
       '--leader-election-namespace', NS, '--leader-election-identity', 'chaos-replica',
-      '--lease-duration', '6s', '--renew-deadline', '5s', '--retry-period', '500ms',
-      '--bind-address', '127.0.0.1', '--metrics-port', '0', '--health-probe-port', '0', '--log-level', 'warn',
+      '--lease-duration', '6s', '--renew-deadline', '5s', '--retry-period', '500ms', '--log-level', 'warn',
       '--kwok-registration-delay', '1s', '--batch-idle-duration', '300ms', '--batch-max-duration', '3s',
       '--disruption-interval', '1s', '--consolidation-validation', '500ms',
-    ], { cwd: repoRoot, env: { ...process.env, KUBECONFIG: this.cp.kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const onData = (b: Buffer): void => void (this.log = (this.log + b.toString()).slice(-20_000));
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    this.#exited = new Promise((resolve) => child.once('exit', () => {
-      resolve();
-      if (this.#ended || this.#killing) return;
-      this.selfRestarts++;
-      setTimeout(() => { if (!this.#ended && !this.#killing) this.#child = this.#spawn(); }, 1_000);
-    }));
-    return child;
-  }
-  /** SIGKILL the running process and start a new one. */
-  async restart(): Promise<void> {
-    this.#killing = true;
-    this.#child.kill('SIGKILL');
-    await this.#exited;
-    this.#killing = false;
-    this.#child = this.#spawn();
-  }
-  async stop(): Promise<void> {
-    this.#ended = true;
-    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
-    this.#child.kill('SIGTERM');
-    await Promise.race([this.#exited, sleep(10_000)]);
-    this.#child.kill('SIGKILL');
-  }
+    ],
+  });
 }
-
-const pool: NodePool = {
-  apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'default' },
-  spec: {
-    template: {
-      spec: {
-        requirements: [{ key: KWOK_LABEL_INSTANCE_CPU, operator: 'In', values: ['4', '8'] }],
-        nodeClassRef: { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' },
-      },
-    },
-    disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '0s', budgets: [{ nodes: '100%' }] },
-  },
-};
 
 /** The ReplicaSet controller's part: keeps `desired` live pods per set, owned by that set's ReplicaSet. */
 class ReplicaSets {
@@ -138,16 +76,13 @@ class ReplicaSets {
   async add(name: string, replicas: number, cpu: string): Promise<void> {
     const rs = await this.#kube.create('ReplicaSet', {
       apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name, namespace: NS, labels: { app: name } },
-      spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: this.#spec(cpu) } },
+      spec: { replicas, selector: { matchLabels: { app: name } }, template: { metadata: { labels: { app: name } }, spec: pauseSpec(cpu) } },
     });
     this.#owners.set(name, { apiVersion: 'apps/v1', kind: 'ReplicaSet', name, uid: rs.metadata.uid!, controller: true });
     this.#cpu.set(name, cpu);
     this.desired.set(name, replicas);
   }
   readonly #cpu = new Map<string, string>();
-  #spec(cpu: string): Pod['spec'] {
-    return { containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu, memory: '256Mi' } } }] };
-  }
   start(): void {
     const signal = this.#stop.signal;
     this.#loop = (async () => {
@@ -164,7 +99,7 @@ class ReplicaSets {
       const creates = Array.from({ length: Math.max(0, want - live.length) }, () => this.#kube.create('Pod', {
         apiVersion: 'v1', kind: 'Pod',
         metadata: { name: `${name}-${this.#next++}`, namespace: NS, labels: { app: name }, ownerReferences: [this.#owners.get(name)!] },
-        spec: this.#spec(this.#cpu.get(name)!),
+        spec: pauseSpec(this.#cpu.get(name)!),
       }));
       // Scaling down, as the ReplicaSet controller does: delete (not evict) the surplus, newest first.
       const surplus = live.slice(want).map((p) => this.#kube.delete('Pod', p.metadata.name!, NS, { gracePeriodSeconds: 0 }));
@@ -243,11 +178,11 @@ interface Census { notRunning: number; leaked: number; claimsWithoutNode: number
 
 async function census(kube: RealKubeClient): Promise<Census> {
   const [pods, nodes, claims] = await Promise.all([kube.list('Pod', { namespace: NS }), kube.list('Node'), kube.list('NodeClaim')]);
-  const ready = new Set(nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name));
+  const ready = readyNodeNames(nodes.items, false);
   const claimNames = new Set(claims.items.map((c) => c.metadata.name));
   const nodeNames = new Set(nodes.items.map((n) => n.metadata.name));
   return {
-    notRunning: pods.items.filter((p) => !(p.status?.phase === 'Running' && ready.has(p.spec?.nodeName))).length,
+    notRunning: pods.items.filter((p) => !runsOn(p, ready)).length,
     leaked: nodes.items.filter((n) => n.spec?.providerID?.startsWith('kwok://') && !claimNames.has(n.metadata.name)).length,
     claimsWithoutNode: claims.items.filter((c) => !nodeNames.has(c.metadata.name)).length,
     claims: claims.items.length,
@@ -256,31 +191,22 @@ async function census(kube: RealKubeClient): Promise<Census> {
 }
 
 describe('controller restarts on kube-apiserver during a scale-up and a scale-down (chaos)', () => {
-  let cp: ControlPlane | undefined;
+  let cluster: CrdCluster | undefined;
   let kube: RealKubeClient;
-  let controller: Replica | undefined;
+  let controller: OperatorProcess | undefined;
   let sets: ReplicaSets | undefined;
   let watchers: Watchers | undefined;
   before(async () => {
-    cp = await startControlPlane({ scheduler: true, controllerManager: true });
-    const api = new ApiTransport(loadKubeConfig({ kind: 'file', path: cp.kubeconfigPath }));
-    for (const { crd } of generateCrds()) {
-      await api.request(`installing CRD ${crd.metadata.name}`, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd });
-    }
-    kube = RealKubeClient.fromSource({ kind: 'file', path: cp.kubeconfigPath });
-    const served = await until('the CRDs to be served', 30_000, async () => {
-      await Promise.all([kube.list('NodeClaim'), kube.list('NodePool')]);
-      return true;
-    });
-    assert.equal(served, true, String(served));
-    await kube.create('NodePool', pool);
+    cluster = await startCrdCluster({ scheduler: true, controllerManager: true });
+    kube = cluster.kube;
+    await kube.create('NodePool', kwokNodePool({ consolidationPolicy: 'WhenEmptyOrUnderutilized', consolidateAfter: '0s', budgets: [{ nodes: '100%' }] }));
   });
   after(async () => {
     await sets?.stop();
     await watchers?.stop();
     await controller?.stop();
-    kube?.close();
-    await cp?.stop();
+    cluster?.kube.close();
+    await cluster?.cp.stop();
   });
 
   it(`survives ${2 * RESTARTS_PER_PHASE} SIGKILL restarts (seed ${SEED}) with every pod running, no leak, no double launch, no PDB violated`, async (t: TestContext) => {
@@ -294,7 +220,7 @@ describe('controller restarts on kube-apiserver during a scale-up and a scale-do
     });
     await sets.add('guarded', GUARDED, '1500m');
     await sets.add('bulk', BULK_UP, '500m');
-    controller = new Replica(cp!);
+    controller = replica(cluster!);
     let restarts = 0;
     const restartAtRandom = async (): Promise<void> => {
       for (let i = 0; i < RESTARTS_PER_PHASE; i++) {
@@ -306,21 +232,21 @@ describe('controller restarts on kube-apiserver during a scale-up and a scale-do
     };
     sets.start();
     await restartAtRandom();
-    const up = await until('the scale-up to settle', 90_000, async () => {
+    const up = await poll(90_000, async () => {
       const c = await census(kube);
       return c.notRunning + c.leaked + c.claimsWithoutNode === 0 && c.pods === GUARDED + BULK_UP ? c : JSON.stringify(c);
-    });
+    }, SETTLE);
     assert.equal(typeof up, 'object', `the scale-up did not settle after ${restarts} restarts: ${JSON.stringify(up)}\n${controller.log}`);
 
     sets.desired.set('bulk', BULK_DOWN);
     const claimsBefore = (up as Census).claims;
     await restartAtRandom();
     // Settled: every pod runs, claims and nodes match, and consolidation has moved pods (guarded ones too) off the emptied nodes.
-    const down = await until('the scale-down to settle', 90_000, async () => {
+    const down = await poll(90_000, async () => {
       const c = await census(kube);
       const ok = c.notRunning + c.leaked + c.claimsWithoutNode === 0 && c.pods === GUARDED + BULK_DOWN && c.claims <= CLAIMS_AFTER_DOWN;
       return ok ? c : JSON.stringify(c);
-    });
+    }, SETTLE);
     const final = typeof down === 'object' ? down : await census(kube);
     const violations = {
       'pods-not-running': final.notRunning + Math.abs(final.pods - (GUARDED + BULK_DOWN)),
@@ -330,7 +256,7 @@ describe('controller restarts on kube-apiserver during a scale-up and a scale-do
       'pdb-violated': watchers.pdbViolations,
     };
     recordChaosFigures('restarts-real', { restarts, violations });
-    t.diagnostic(`${restarts} restarts (and ${controller.selfRestarts} exits on lost leadership); ${(up as Census).claims} NodeClaims after the scale-up, ${final.claims} after the scale-down; ` +
+    t.diagnostic(`${restarts} restarts (and ${controller.restarts} exits on lost leadership); ${(up as Census).claims} NodeClaims after the scale-up, ${final.claims} after the scale-down; ` +
       `most guarded pods unavailable at once: ${watchers.maxUnavailable}; violations ${JSON.stringify(violations)}` +
       (watchers.firstViolation ? `; guarded pods at the first budget overrun: ${watchers.firstViolation}` : ''));
     assert.equal(restarts, 2 * RESTARTS_PER_PHASE);
