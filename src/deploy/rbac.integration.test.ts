@@ -15,18 +15,17 @@ import { performance } from 'node:perf_hooks';
 import type { TestContext } from 'node:test';
 import { after, before, describe, it } from 'node:test';
 import { parse } from 'yaml';
-import type { Pod, PodSpec } from '../apis/core.js';
-import type { NodePool } from '../apis/v1/types.js';
-import { KWOK_LABEL_INSTANCE_CPU } from '../cloudprovider/catalog/kwok.js';
 import { isAlreadyExists } from '../kube/errors.js';
 import { loadKubeConfig } from '../kube/real/config.js';
 import { RealKubeClient } from '../kube/real/real-client.js';
 import { ApiTransport } from '../kube/real/transport.js';
 import { Operator } from '../operator/operator.js';
 import { parseOperatorOptions } from '../operator/options.js';
+import { appPods, readyNodeNames, since, untilAppRunning, untilNothingLeft } from '../test/cluster-waits.js';
 import type { ControlPlane } from '../test/control-plane.js';
 import { startControlPlane } from '../test/control-plane.js';
 import { CHART_DIR, helmTemplate } from '../test/helm.js';
+import { kwokNodePool, LOOPBACK_FLAGS, pausePod, QUICK_FLAGS, WHEN_EMPTY } from '../test/kwok-cluster.js';
 import type { ManifestObject } from './fixtures.js';
 import {
   capturingLogger, createManifest, deploymentEnv, ForbiddenRecorder, serviceAccountToken, tokenKubeconfig, until,
@@ -51,7 +50,7 @@ function sharedCluster(): Promise<Cluster> {
     }
     const admin = RealKubeClient.fromSource({ kind: 'file', path: cp.kubeconfigPath });
     await until('the CRDs to be served', 30_000, () => Promise.all([admin.list('NodeClaim'), admin.list('NodePool')]).then(() => true, String));
-    await admin.create('NodePool', kwokPool());
+    await admin.create('NodePool', kwokNodePool(WHEN_EMPTY));
     return { cp, api, admin, dir };
   })();
   return cluster;
@@ -86,10 +85,7 @@ async function install(c: Cluster, name: string, namespace: string, set: string[
   await writeFile(kubeconfig, tokenKubeconfig(c.cp.server, c.cp.caCert, `system:serviceaccount:${namespace}:${sa}`, token));
   const pod = `${name}-7d9f-abcde`;
   const parsed = parseOperatorOptions([
-    '--bind-address', '127.0.0.1', '--metrics-port', '0', '--health-probe-port', '0',
-    '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '500ms',
-    '--kwok-registration-delay', '1s', '--batch-idle-duration', '200ms', '--batch-max-duration', '2s',
-    '--disruption-interval', '1s', '--consolidation-validation', '500ms',
+    ...LOOPBACK_FLAGS, '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '500ms', ...QUICK_FLAGS,
   ], { ...deploymentEnv(docs, { name: pod, namespace }), KUBECONFIG: kubeconfig });
   assert.equal(parsed.kind, 'options');
   assert.equal(parsed.options.leaderElect, true, 'the chart turns leader election on');
@@ -114,42 +110,16 @@ function noneForbidden(r: Release): void {
   assert.deepEqual(r.logged.filter((l) => /forbidden|\b403\b/i.test(l)), []);
 }
 
-function kwokPool(): NodePool {
-  return {
-    apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'default' },
-    spec: {
-      template: { spec: {
-        requirements: [{ key: KWOK_LABEL_INSTANCE_CPU, operator: 'In', values: ['4', '8'] }],
-        nodeClassRef: { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' },
-      } },
-      disruption: { consolidationPolicy: 'WhenEmpty', consolidateAfter: '1s', budgets: [{ nodes: '100%' }] },
-    },
-  };
-}
-
-const podSpec = (schedulerName?: string): PodSpec => ({
-  ...(schedulerName ? { schedulerName } : {}),
-  containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu: '500m', memory: '256Mi' } } }],
-});
-const appPods = async (admin: RealKubeClient, app: string): Promise<Pod[]> =>
-  (await admin.list('Pod', { namespace: APP_NS, labelSelector: { matchLabels: { app } } })).items;
-const since = (t0: number): number => Math.round(performance.now() - t0);
-
 async function createPods(admin: RealKubeClient, app: string, schedulerName?: string): Promise<void> {
-  await Promise.all(Array.from({ length: PODS }, (_, i) => admin.create('Pod', {
-    apiVersion: 'v1', kind: 'Pod', metadata: { name: `${app}-${i}`, namespace: APP_NS, labels: { app } }, spec: podSpec(schedulerName),
-  })));
+  await Promise.all(Array.from({ length: PODS }, (_, i) => {
+    const pod = pausePod(`${app}-${i}`, APP_NS, app);
+    return admin.create('Pod', schedulerName ? { ...pod, spec: { ...pod.spec, schedulerName } } : pod);
+  }));
 }
 
 /** Waits until every pod of the app runs on a Ready kwok node with a NodeClaim; returns the node count. */
 async function allRunning(admin: RealKubeClient, app: string): Promise<number> {
-  const nodes = await until(`${PODS} pods Running on Ready kwok nodes`, 40_000, async () => {
-    const [pods, all] = await Promise.all([appPods(admin, app), admin.list('Node')]);
-    const ready = new Set(all.items.filter((n) => n.spec?.providerID?.startsWith('kwok://')
-      && n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name!));
-    const running = pods.filter((p) => p.status?.phase === 'Running' && ready.has(p.spec?.nodeName ?? ''));
-    return running.length === PODS ? ready.size : `${running.length}/${pods.length} running, ${ready.size}/${all.items.length} nodes ready`;
-  });
+  const nodes = readyNodeNames((await untilAppRunning(admin, APP_NS, app, PODS, 40_000)).nodes, true).size;
   const claims = (await admin.list('NodeClaim')).items;
   assert.ok(claims.length >= 2 && claims.length === nodes, `one NodeClaim per node, several nodes (${claims.length} claims, ${nodes} nodes)`);
   return nodes;
@@ -157,12 +127,8 @@ async function allRunning(admin: RealKubeClient, app: string): Promise<number> {
 
 /** Deletes the app's pods and waits until no pod, NodeClaim or Node is left. */
 async function scaleToZero(admin: RealKubeClient, app: string): Promise<void> {
-  await Promise.all((await appPods(admin, app)).map((p) => admin.delete('Pod', p.metadata.name!, APP_NS)));
-  await until('every NodeClaim and Node to be gone', 30_000, async () => {
-    const [claims, nodes, pods] = await Promise.all([admin.list('NodeClaim'), admin.list('Node'), appPods(admin, app)]);
-    return claims.items.length + nodes.items.length + pods.length === 0 ? true
-      : `${pods.length} pods, ${claims.items.length} NodeClaims, ${nodes.items.length} Nodes`;
-  });
+  await Promise.all((await appPods(admin, APP_NS, app)).map((p) => admin.delete('Pod', p.metadata.name!, APP_NS)));
+  await untilNothingLeft(admin, 30_000, { namespace: APP_NS, app });
 }
 
 describe("the controller with exactly the chart's RBAC (default values: kube-scheduler binds)", () => {
@@ -195,11 +161,11 @@ describe("the controller with exactly the chart's RBAC (default values: kube-sch
     const claim = (await c.admin.list('NodeClaim')).items.find((x) => x.status?.nodeName !== undefined);
     assert.ok(claim, 'a NodeClaim with a Node');
     const node = claim.status!.nodeName!;
-    const onNode = (await appPods(c.admin, 'web')).filter((p) => p.spec?.nodeName === node).length;
+    const onNode = (await appPods(c.admin, APP_NS, 'web')).filter((p) => p.spec?.nodeName === node).length;
     assert.ok(onNode > 0, `pods run on ${node}`);
     await c.admin.delete('NodeClaim', claim.metadata.name!);
     await until(`${node} drained and deleted`, 30_000, async () => {
-      const [pods, nodes] = await Promise.all([appPods(c.admin, 'web'), c.admin.list('Node')]);
+      const [pods, nodes] = await Promise.all([appPods(c.admin, APP_NS, 'web'), c.admin.list('Node')]);
       const left = pods.filter((p) => p.spec?.nodeName === node).length;
       const exists = nodes.items.some((n) => n.metadata.name === node);
       return left === 0 && !exists ? true : `${left} pods still on ${node}; node ${exists ? 'still there' : 'gone'}`;
@@ -229,7 +195,7 @@ describe("the controller with exactly the chart's RBAC (binding: direct)", () =>
     const t0 = performance.now();
     await createPods(c.admin, 'direct', 'not-kube-scheduler');
     const nodes = await allRunning(c.admin, 'direct');
-    const bound = await appPods(c.admin, 'direct');
+    const bound = await appPods(c.admin, APP_NS, 'direct');
     assert.ok(bound.every((p) => p.spec?.nodeName), 'every pod is bound');
     noneForbidden(r!);
     t.diagnostic(`${PODS} pods bound directly and Running on ${nodes} nodes in ${since(t0)} ms`);
