@@ -15,128 +15,48 @@
  *    once its term has ended, even while its controllers are still stopping.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import type { Pod } from '../apis/core.js';
-import { generateCrds } from '../apis/crds/index.js';
-import type { NodeClaim, NodePool } from '../apis/v1/types.js';
-import { KWOK_LABEL_INSTANCE_CPU } from '../cloudprovider/catalog/kwok.js';
-import { Informer } from '../kube/informer.js';
-import { loadKubeConfig } from '../kube/real/config.js';
-import { RealKubeClient } from '../kube/real/real-client.js';
-import { ApiTransport } from '../kube/real/transport.js';
-import type { ControlPlane } from '../test/control-plane.js';
-import { startControlPlane } from '../test/control-plane.js';
-import { RealClock } from '../utils/clock.js';
+import type { NodeClaim } from '../apis/v1/types.js';
 import { silentLogger } from '../controllers/context.js';
 import { KubeError } from '../kube/errors.js';
+import { Informer } from '../kube/informer.js';
+import { RealKubeClient } from '../kube/real/real-client.js';
 import type { KubeClient } from '../kube/types.js';
+import type { PollOptions } from '../test/cluster-waits.js';
+import { readyNodeNames, runsOn, until, untilNothingLeft } from '../test/cluster-waits.js';
+import type { CrdCluster } from '../test/kwok-cluster.js';
+import { kwokNodePool, LOOPBACK_FLAGS, operatorOptions, pausePod, startCrdCluster, WHEN_EMPTY } from '../test/kwok-cluster.js';
+import { lostLines, notable, OperatorProcess } from '../test/operator-process.js';
+import { RealClock } from '../utils/clock.js';
 import type { ControllerRegistration } from './controllers.js';
 import { NotLeadingError, Operator } from './operator.js';
-import { parseOperatorOptions } from './options.js';
 
 const PODS = 200;
 const NS = 'default';
 const LEASE_MS = 5_000;
 const RENEW_MS = 4_000;
 const RETRY_MS = 500;
-const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-
-async function until<T>(what: string, timeoutMs: number, check: () => Promise<T | string>, context: () => string = () => ''): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const v = await check().catch((e: unknown) => `error: ${String(e)}`);
-    if (typeof v !== 'string') return v;
-    if (performance.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}; last seen: ${v}\n${context()}`);
-    await sleep(100);
-  }
-}
+/** These waits span kube-apiserver restarts and controllers being killed: an API error is a state not yet reached. */
+const RETRY: PollOptions = { errors: 'retry' };
 
 /**
  * A replica of the controller Deployment: a `nodewright controller` process that is started again
  * when it exits on its own (lost leadership ends the process, and the kubelet restarts the
- * container), until the test kills or stops it. `log` holds every incarnation's output.
+ * container), until the test kills or stops it.
  */
-class Replica {
-  log = '';
-  restarts = 0;
-  #child: ChildProcess;
-  #exited: Promise<void> = Promise.resolve();
-  #incarnation = '';
-  #ended = false;
-  constructor(readonly cp: ControlPlane, readonly id: string, readonly leaderElect: boolean) {
-    this.#child = this.#spawn();
-  }
-  /** Whether the current incarnation has started the controllers. */
-  leading(): boolean {
-    return this.#incarnation.includes('leading: controllers started');
-  }
-  get exitCode(): number | null {
-    return this.#child.exitCode;
-  }
-  #spawn(): ChildProcess {
-    const child = spawn(process.execPath, [
-      '--import', 'tsx', 'src/cli/main.ts', 'controller', '--cloud-provider', 'kwok', `--leader-elect=${this.leaderElect}`,
-      '--leader-election-namespace', NS, '--leader-election-identity', this.id,
-      '--lease-duration', `${LEASE_MS}ms`, '--renew-deadline', `${RENEW_MS}ms`, '--retry-period', `${RETRY_MS}ms`,
-      '--bind-address', '127.0.0.1', '--metrics-port', '0', '--health-probe-port', '0', '--log-level', 'info',
-      '--kwok-registration-delay', '1s', '--batch-idle-duration', '300ms', '--batch-max-duration', '3s',
-      '--disruption-interval', '2s',
-    ], { cwd: repoRoot, env: { ...process.env, KUBECONFIG: this.cp.kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] });
-    this.#incarnation = '';
-    const onData = (b: Buffer): void => {
-      this.#incarnation += b.toString();
-      this.log = (this.log + b.toString()).slice(-200_000);
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    this.#exited = new Promise((resolve) => child.once('exit', () => {
-      resolve();
-      if (this.#ended) return;
-      this.restarts++;
-      setTimeout(() => { if (!this.#ended) this.#child = this.#spawn(); }, 1_000);
-    }));
-    return child;
-  }
-  /** SIGKILL, as a machine dying would: not restarted. */
-  async kill(): Promise<void> {
-    this.#ended = true;
-    this.#child.kill('SIGKILL');
-    await this.#exited;
-  }
-  /** SIGTERM (SIGKILL after 15 s), not restarted. Idempotent. */
-  async stop(): Promise<void> {
-    this.#ended = true;
-    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
-    this.#child.kill('SIGTERM');
-    await Promise.race([this.#exited, sleep(15_000)]);
-    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill('SIGKILL');
-    await this.#exited;
-  }
+function replica(c: CrdCluster, id: string, leaderElect: boolean): OperatorProcess {
+  return new OperatorProcess({
+    kubeconfigPath: c.cp.kubeconfigPath, restartOnExit: true,
+    args: [
+      `--leader-elect=${leaderElect}`, '--leader-election-namespace', NS, '--leader-election-identity', id,
+      '--lease-duration', `${LEASE_MS}ms`, '--renew-deadline', `${RENEW_MS}ms`, '--retry-period', `${RETRY_MS}ms`, '--log-level', 'info',
+      '--kwok-registration-delay', '1s', '--batch-idle-duration', '300ms', '--batch-max-duration', '3s', '--disruption-interval', '2s',
+    ],
+  });
 }
-
-const pool: NodePool = {
-  apiVersion: 'karpenter.sh/v1', kind: 'NodePool', metadata: { name: 'default' },
-  spec: {
-    template: {
-      spec: {
-        requirements: [{ key: KWOK_LABEL_INSTANCE_CPU, operator: 'In', values: ['4', '8'] }],
-        nodeClassRef: { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' },
-      },
-    },
-    disruption: { consolidationPolicy: 'WhenEmpty', consolidateAfter: '1s', budgets: [{ nodes: '100%' }] },
-  },
-};
-
-const podOf = (name: string): Pod => ({
-  apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: NS, labels: { app: 'load' } },
-  spec: { containers: [{ name: 'main', image: 'registry.k8s.io/pause:3.9', resources: { requests: { cpu: '500m', memory: '256Mi' } } }] },
-});
 
 /** Every NodeClaim ever created (names are never reused), as seen by an informer that survives outages. */
 class ClaimWatch {
@@ -153,9 +73,12 @@ class ClaimWatch {
       },
     });
   }
-  async start(): Promise<void> {
-    this.#informer.start();
-    await this.#informer.waitForSync();
+  /** A watch started and synced. */
+  static async started(kube: RealKubeClient): Promise<ClaimWatch> {
+    const w = new ClaimWatch(kube);
+    w.#informer.start();
+    await w.#informer.waitForSync();
+    return w;
   }
   /** Resolves when the next claim is created. */
   next(): Promise<void> {
@@ -168,79 +91,65 @@ class ClaimWatch {
 
 async function createPods(kube: RealKubeClient, prefix: string): Promise<void> {
   for (let i = 0; i < PODS; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, PODS - i) }, (_, j) => kube.create('Pod', podOf(`${prefix}-${i + j}`))));
+    await Promise.all(Array.from({ length: Math.min(50, PODS - i) }, (_, j) => kube.create('Pod', pausePod(`${prefix}-${i + j}`, NS, 'load'))));
   }
 }
 
-/** Every pod Running on a Ready kwok node; every NodeClaim has its Node and every kwok Node its claim. Returns the claims. */
-async function settled(kube: RealKubeClient, timeoutMs: number, controller: Replica): Promise<number> {
+/** Waits until the replica's current incarnation leads, failing with its notable log lines. */
+function untilLeading(r: OperatorProcess, what: string): Promise<true> {
+  return until(what, 60_000, () => Promise.resolve(r.leading() ? true : 'not yet'), { ...RETRY, context: () => notable(r.log) });
+}
+
+/** Every pod Running on a Ready node; every NodeClaim has its Node and every Node its claim. Returns the claims. */
+async function settled(kube: RealKubeClient, timeoutMs: number, id: string, controller: OperatorProcess): Promise<number> {
   return until(`${PODS} pods Running, one NodeClaim per kwok Node`, timeoutMs, async () => {
     const [pods, nodes, claims] = await Promise.all([kube.list('Pod', { namespace: NS }), kube.list('Node'), kube.list('NodeClaim')]);
-    const ready = new Set(nodes.items.filter((n) => n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')).map((n) => n.metadata.name));
-    const running = pods.items.filter((p) => p.status?.phase === 'Running' && ready.has(p.spec?.nodeName)).length;
+    const ready = readyNodeNames(nodes.items, false);
+    const running = pods.items.filter((p) => runsOn(p, ready)).length;
     const claimNodes = claims.items.map((c) => c.status?.nodeName ?? '').sort();
     const nodeNames = nodes.items.map((n) => n.metadata.name ?? '').sort();
     if (running !== PODS) return `${running}/${pods.items.length} running, ${ready.size} ready nodes, ${claims.items.length} claims`;
     if (claimNodes.join() !== nodeNames.join()) return `claims on [${claimNodes.join()}] but nodes [${nodeNames.join()}]`;
     return claims.items.length;
-  }, () => `${controller.id}'s warnings and errors:\n${notable(controller.log)}`);
-}
-
-/** Why a replica lost leadership, from its log. */
-function lostLines(log: string): string {
-  return log.split('\n').filter((l) => l.includes('lost leadership')).map((l) => /"msg":"([^"]*)"/.exec(l)?.[1] ?? l).join('; ');
-}
-
-/** The warn/error lines of a controller's log, and its last lines. */
-function notable(log: string): string {
-  const lines = log.split('\n');
-  return [...lines.filter((l) => /"level":"(warn|error|fatal)"/.test(l)).slice(-30), '...', ...lines.slice(-15)].join('\n').slice(-8000);
+  }, { ...RETRY, context: () => `${id}'s warnings and errors:\n${notable(controller.log)}` });
 }
 
 /** Deletes the pods and waits for the controller to remove every NodeClaim and Node. */
 async function drainAway(kube: RealKubeClient): Promise<void> {
   const pods = (await kube.list('Pod', { namespace: NS })).items;
   await Promise.all(pods.map((p) => kube.delete('Pod', p.metadata.name!, NS, { gracePeriodSeconds: 0 }).catch(() => undefined)));
-  await until('every NodeClaim and Node to be gone', 60_000, async () => {
-    const [claims, nodes, left] = await Promise.all([kube.list('NodeClaim'), kube.list('Node'), kube.list('Pod', { namespace: NS })]);
-    const n = claims.items.length + nodes.items.length + left.items.length;
-    return n === 0 ? true : `${claims.items.length} claims, ${nodes.items.length} nodes, ${left.items.length} pods`;
-  });
+  await untilNothingLeft(kube, 60_000, { namespace: NS }, RETRY);
 }
 
 describe('failover under load on kube-apiserver with kube-scheduler and kwok nodes', () => {
-  let cp: ControlPlane | undefined;
+  let c: CrdCluster | undefined;
   let kube: RealKubeClient;
-  const procs: Replica[] = [];
+  const procs: OperatorProcess[] = [];
+  /** A replica, stopped after the tests if a test did not. */
+  const start = (id: string, leaderElect: boolean): OperatorProcess => {
+    const r = replica(c!, id, leaderElect);
+    procs.push(r);
+    return r;
+  };
   let baseline = 0;
   before(async () => {
-    cp = await startControlPlane({ scheduler: true });
-    const api = new ApiTransport(loadKubeConfig({ kind: 'file', path: cp.kubeconfigPath }));
-    for (const { crd } of generateCrds()) {
-      await api.request(`installing CRD ${crd.metadata.name}`, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', { body: crd });
-    }
-    kube = RealKubeClient.fromSource({ kind: 'file', path: cp.kubeconfigPath });
-    await until('the CRDs to be served', 30_000, async () => {
-      await Promise.all([kube.list('NodeClaim'), kube.list('NodePool')]);
-      return true;
-    });
-    await kube.create('NodePool', pool);
+    c = await startCrdCluster({ scheduler: true });
+    kube = c.kube;
+    await kube.create('NodePool', kwokNodePool(WHEN_EMPTY));
   });
   after(async () => {
     await Promise.all(procs.map((p) => p.stop()));
-    kube?.close();
-    await cp?.stop();
+    c?.kube.close();
+    await c?.cp.stop();
   });
 
   it(`baseline: one controller alone provisions ${PODS} pending pods`, async (t: TestContext) => {
-    const claims = new ClaimWatch(kube);
-    await claims.start();
-    const a = new Replica(cp!, 'solo', false);
-    procs.push(a);
+    const claims = await ClaimWatch.started(kube);
+    const a = start('solo', false);
     try {
-      await until('the controller to lead', 60_000, () => Promise.resolve(a.leading() ? true : 'not yet'), () => notable(a.log));
+      await untilLeading(a, 'the controller to lead');
       await createPods(kube, 'base');
-      baseline = await settled(kube, 90_000, a);
+      baseline = await settled(kube, 90_000, 'solo', a);
       assert.equal(claims.created.size, baseline, 'no NodeClaim was created and then removed');
       t.diagnostic(`${PODS} pods on ${baseline} NodeClaims`);
       await drainAway(kube);
@@ -252,15 +161,12 @@ describe('failover under load on kube-apiserver with kube-scheduler and kwok nod
 
   it('the standby takes over within the lease duration when the leader is killed mid-provisioning; nothing is launched twice', async (t: TestContext) => {
     assert.ok(baseline > 1, 'the baseline ran');
-    const claims = new ClaimWatch(kube);
-    await claims.start();
-    const a = new Replica(cp!, 'replica-a', true);
-    procs.push(a);
-    await until('replica-a to lead', 60_000, () => Promise.resolve(a.leading() ? true : 'not yet'), () => notable(a.log));
-    const b = new Replica(cp!, 'replica-b', true);
-    procs.push(b);
+    const claims = await ClaimWatch.started(kube);
+    const a = start('replica-a', true);
+    await untilLeading(a, 'replica-a to lead');
+    const b = start('replica-b', true);
     try {
-      await until('replica-b to be up as a standby', 60_000, () => Promise.resolve(b.log.includes('nodewright controller started') ? true : 'not yet'));
+      await until('replica-b to be up as a standby', 60_000, () => Promise.resolve(b.log.includes('nodewright controller started') ? true : 'not yet'), RETRY);
       const first = claims.next();
       await createPods(kube, 'failover');
       await first;
@@ -270,13 +176,13 @@ describe('failover under load on kube-apiserver with kube-scheduler and kwok nod
       await until('replica-b to hold the Lease', 2 * LEASE_MS + 5_000, async () => {
         const lease = await kube.get('Lease', 'nodewright-leader-election', NS);
         return lease.spec?.holderIdentity === 'replica-b' ? true : `held by ${lease.spec?.holderIdentity ?? 'nobody'}`;
-      });
+      }, RETRY);
       const tookOver = performance.now() - killedAt;
       // The standby can only see the Lease expire LEASE_MS after the dead leader's last renewal, which
       // is at most a retry period before the kill; one more retry period to notice. The rest is slack
       // for a 2-core machine running the whole control plane.
       assert.ok(tookOver <= LEASE_MS + 2 * RETRY_MS + 1_500, `replica-b took the Lease ${Math.round(tookOver)} ms after the kill`);
-      const total = await settled(kube, 90_000, b);
+      const total = await settled(kube, 90_000, 'replica-b', b);
       assert.ok(b.leading(), 'replica-b runs the controllers');
       assert.ok(claims.created.size <= baseline + 1,
         `${claims.created.size} NodeClaims were created (${inFlight} by the time the leader was killed), where one controller alone creates ${baseline}: some pods were launched for twice`);
@@ -290,19 +196,17 @@ describe('failover under load on kube-apiserver with kube-scheduler and kwok nod
 
   it('kube-apiserver restarting during a scale-up: the watches recover, every pod runs, nothing is launched twice', async (t: TestContext) => {
     assert.ok(baseline > 1, 'the baseline ran');
-    const claims = new ClaimWatch(kube);
-    await claims.start();
-    const a = new Replica(cp!, 'restart', false);
-    procs.push(a);
+    const claims = await ClaimWatch.started(kube);
+    const a = start('restart', false);
     try {
-      await until('the controller to lead', 60_000, () => Promise.resolve(a.leading() ? true : 'not yet'), () => notable(a.log));
+      await untilLeading(a, 'the controller to lead');
       const first = claims.next();
       await createPods(kube, 'restart');
       await first;
       const t0 = performance.now();
-      await cp!.restartApiServer();
+      await c!.cp.restartApiServer();
       const outage = performance.now() - t0;
-      const total = await settled(kube, 120_000, a);
+      const total = await settled(kube, 120_000, 'restart', a);
       assert.equal(a.restarts, 0, `the controller kept running through the restart; its log:\n${notable(a.log)}`);
       assert.ok(claims.created.size <= baseline + 1, `${claims.created.size} NodeClaims were created where one uninterrupted run creates ${baseline}`);
       t.diagnostic(`kube-apiserver was down ${Math.round(outage)} ms; ${total} NodeClaims in the end (baseline ${baseline})`);
@@ -314,7 +218,7 @@ describe('failover under load on kube-apiserver with kube-scheduler and kwok nod
 
   it('a leader cut off from its Lease writes nothing once its term has ended, while its controllers are still stopping', async () => {
     let cut = false;
-    const direct = RealKubeClient.fromSource({ kind: 'file', path: cp!.kubeconfigPath });
+    const direct = RealKubeClient.fromSource({ kind: 'file', path: c!.cp.kubeconfigPath });
     // Only the Lease is out of reach, as when a replica is partitioned from it or its renewals time out.
     const kubeOf = new Proxy(direct, {
       get(target, prop) {
@@ -353,16 +257,15 @@ describe('failover under load on kube-apiserver with kube-scheduler and kwok nod
         };
       },
     };
-    const r = parseOperatorOptions([
-      '--cloud-provider', 'kwok', '--bind-address', '127.0.0.1', '--metrics-port', '0', '--health-probe-port', '0',
+    const options = operatorOptions(c!.cp.kubeconfigPath, [
+      '--cloud-provider', 'kwok', ...LOOPBACK_FLAGS,
       '--leader-election-namespace', NS, '--leader-election-name', 'fence-test', '--leader-election-identity', 'fenced',
       '--lease-duration', '3s', '--renew-deadline', '2s', '--retry-period', '250ms',
-    ], { KUBECONFIG: cp!.kubeconfigPath });
-    assert.equal(r.kind, 'options');
-    const op = new Operator({ options: r.options, kube: kubeOf, log: silentLogger, controllers: [writer] });
+    ]);
+    const op = new Operator({ options, kube: kubeOf, log: silentLogger, controllers: [writer] });
     try {
       await op.start();
-      await until('the operator to lead and write', 60_000, () => Promise.resolve(writes.length >= 3 ? true : `${writes.length} writes`));
+      await until('the operator to lead and write', 60_000, () => Promise.resolve(writes.length >= 3 ? true : `${writes.length} writes`), RETRY);
       assert.ok(writes.every((w) => w.error === undefined), `writes while leading succeed: ${String(writes.find((w) => w.error)?.error)}`);
       cut = true;
       assert.equal(await op.done, 'lost-leadership');
