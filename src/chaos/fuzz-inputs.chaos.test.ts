@@ -32,8 +32,8 @@ import { nodeClaim } from '../controllers/nodeclaim/fixtures.js';
 import { parseScenario } from '../sim/scenario/index.js';
 import { recordChaosFigures } from '../test/chaos-figures.js';
 import { FuzzLedger, show } from './fuzz-check.js';
-import { NASTY_KEYS, NASTY_VALUES, YAML_JUNK, mutateText, mutateValue, pathsOf } from './fuzz-mutate.js';
-import type { KeyPath, Mutation, TextMutation } from './fuzz-mutate.js';
+import { NASTY_KEYS, NASTY_VALUES, YAML_JUNK, mutateText, mutateValue, pathsOf } from '../test/fuzz-mutate.js';
+import type { KeyPath, Mutation, TextMutation } from '../test/fuzz-mutate.js';
 
 const SEED = Number(process.env['NODEWRIGHT_FUZZ_SEED'] ?? 20261130);
 /** More inputs per property for a deeper local run (NODEWRIGHT_FUZZ_SCALE=10); 1 in the chaos tier. */

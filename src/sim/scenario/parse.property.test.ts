@@ -6,64 +6,25 @@ import fc from 'fast-check';
 import { parse, stringify } from 'yaml';
 import { parseScenario } from './index.js';
 import type { ParseResult } from './index.js';
+import { mutateValue, pathsOf } from '../../test/fuzz-mutate.js';
+import type { KeyPath, Mutation } from '../../test/fuzz-mutate.js';
 
 const BASE = readFileSync(fileURLToPath(new URL('./testdata/base.yaml', import.meta.url)), 'utf8');
 const BASE_VALUE: unknown = parse(BASE);
 
-/** Every path to a value inside `value` (the root included), as key lists. */
-function pathsOf(value: unknown, at: (string | number)[] = [], out: (string | number)[][] = []): (string | number)[][] {
-  out.push(at);
-  if (Array.isArray(value)) value.forEach((v, i) => pathsOf(v, [...at, i], out));
-  else if (typeof value === 'object' && value !== null) for (const [k, v] of Object.entries(value)) pathsOf(v, [...at, k], out);
-  return out;
-}
+type Edit = 'replace' | 'garble' | 'delete' | 'rename' | 'duplicate';
 
-type Mutation = 'replace' | 'garble' | 'delete' | 'rename' | 'duplicate';
-
-/** A copy of `root` with one mutation applied at `path` (the root itself is only ever replaced). */
-function mutate(root: unknown, path: (string | number)[], mutation: Mutation, value: unknown): unknown {
-  if (path.length === 0) return value;
-  const copy = structuredClone(root) as Record<string | number, unknown>;
-  let parent: Record<string | number, unknown> = copy;
-  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
-  const key = path[path.length - 1]!;
-  switch (mutation) {
-    case 'replace':
-      parent[key] = value;
-      break;
-    case 'garble':
-      parent[key] = garble(parent[key], value);
-      break;
-    case 'delete':
-      if (Array.isArray(parent)) parent.splice(Number(key), 1);
-      else delete parent[key];
-      break;
-    case 'rename':
-      if (!Array.isArray(parent)) {
-        parent[`${String(key)}x`] = parent[key];
-        delete parent[key];
-      }
-      break;
-    case 'duplicate':
-      if (Array.isArray(parent)) parent.splice(Number(key), 0, structuredClone(parent[key]));
-      else parent[key] = [parent[key], parent[key]];
-      break;
+/** One of this test's edits as a mutation (the root itself is only ever replaced). */
+function mutationOf(edit: Edit, path: KeyPath, value: unknown): Mutation {
+  const junk = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  if (path.length === 0) return { kind: 'replace', value };
+  switch (edit) {
+    case 'replace': return { kind: 'replace', value };
+    case 'garble': return { kind: 'garble', junk, at: junk.length };
+    case 'delete': return { kind: 'delete' };
+    case 'rename': return { kind: 'rename', to: `${String(path[path.length - 1])}x` };
+    case 'duplicate': return { kind: 'duplicate' };
   }
-  return copy;
-}
-
-/**
- * A near miss of a leaf: a string with `junk` spliced into it, a number negated, scaled or made
- * fractional; other values are replaced by `junk`.
- */
-function garble(leaf: unknown, junk: unknown): unknown {
-  const text = typeof junk === 'string' ? junk : JSON.stringify(junk) ?? '';
-  if (typeof leaf === 'string') {
-    const at = text.length % (leaf.length + 1);
-    return leaf.slice(0, at) + text + leaf.slice(at);
-  }
-  if (typeof leaf === 'number') return [-leaf, leaf * 1e6, leaf + 0.5, leaf - 1][text.length % 4];
-  return junk;
 }
 
 /** Values a careless or hostile edit might put anywhere. */
@@ -95,12 +56,13 @@ describe('parseScenario on random mutations of a valid scenario', () => {
   it('never throws for structural mutations: only problems, each on a line of the file', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ pick: fc.nat(), mutation: fc.constantFrom<Mutation>('replace', 'garble', 'garble', 'delete', 'rename', 'duplicate'), value: oddValue }), { minLength: 1, maxLength: 3 }),
+        fc.array(fc.record({ pick: fc.nat(), mutation: fc.constantFrom<Edit>('replace', 'garble', 'garble', 'delete', 'rename', 'duplicate'), value: oddValue }), { minLength: 1, maxLength: 3 }),
         (edits) => {
           let value = BASE_VALUE;
           for (const e of edits) {
             const all = pathsOf(value);
-            value = mutate(value, all[e.pick % all.length] ?? [], e.mutation, e.value);
+            const path = all[e.pick % all.length] ?? [];
+            value = mutateValue(value, path, mutationOf(e.mutation, path, e.value));
           }
           const text = stringify(value);
           checkResult(parseScenario(text, 'mutated.yaml'), text);
