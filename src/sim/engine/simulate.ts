@@ -11,7 +11,7 @@ import type { Scenario } from '../scenario/types.js';
 import type { StrategyFactory } from '../strategies/strategy.js';
 import { collect, LowerBounds, type RecordedSample } from './collect.js';
 import { DemandTracker } from './demand.js';
-import { makeWorld } from './world.js';
+import { makeWorld, type World } from './world.js';
 
 export interface SimulateOptions {
   readonly strategies: readonly StrategyName[];
@@ -73,10 +73,30 @@ async function runOne(scenario: Scenario, name: StrategyName, factory: StrategyF
     throw new SimulationError(`simulating ${scenario.name} with ${name}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   } finally {
     demand.stop();
-    await strategy.stop();
-    await cluster.stop();
+    await whileStepping(world, strategy.stop(), `stopping ${name}`);
+    await whileStepping(world, cluster.stop(), 'stopping the embedded cluster');
     world.kube.close();
   }
+}
+
+/** Virtual time a stop may take after the horizon before the run is declared stuck. */
+const STOP_LIMIT_MS = 60 * 60_000;
+
+/**
+ * Waits for `stopping` while moving virtual time on: a controller may be stopped in the middle of
+ * a pass that sleeps on the clock (disruption's validation wait), and nothing else steps the clock
+ * once the replay is over, so without this the process would wait forever.
+ * @throws SimulationError when it has not finished after STOP_LIMIT_MS of virtual time.
+ */
+async function whileStepping(world: World, stopping: Promise<void>, what: string): Promise<void> {
+  let done = false;
+  const settled = stopping.finally(() => {
+    done = true;
+  });
+  await world.clock.step(0);
+  for (let waited = 0; !done && waited < STOP_LIMIT_MS; waited += 1_000) await world.clock.step(1_000);
+  if (!done) throw new SimulationError(`${what}: still running after ${STOP_LIMIT_MS / 60_000} minutes of virtual time past the horizon`);
+  await settled;
 }
 
 /** Replays the scenario once per strategy. Same scenario and seed, same result (but wall times). */
