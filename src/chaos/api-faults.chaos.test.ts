@@ -71,15 +71,12 @@ async function run(seed: number, killEveryMs?: number): Promise<void> {
     return Math.min(next, nextKill);
   };
 
-  const view = c.cluster.view;
-  await c.runUntil(`${PODS} pods running`, () => view.stageCounts().running === PODS, 3 * 3_600_000, chaos);
-  const pods = (await c.kube.list('Pod')).items;
-  for (const p of pods) c.monitor.record('pod-not-running', p.status?.phase === 'Running', () => `pod ${p.metadata.name ?? ''} is ${p.status?.phase ?? '?'}`);
+  await c.untilAllRunning(PODS, 3 * 3_600_000, chaos);
   await c.scale('web', PODS / 4);
   await c.runFor(10 * 60_000, chaos);
   await c.scale('web', 0);
   await c.scale('batch', 0);
-  await c.runUntil('no node left', () => c.kube.count('Node') === 0 && c.kube.count('NodeClaim') === 0, 3 * 3_600_000, chaos);
+  await c.untilNoNodeLeft(3 * 3_600_000, chaos);
   await c.runFor(10 * 60_000);
   c.kube.faults.clear();
   await c.monitor.flush();

@@ -36,7 +36,6 @@ async function run(seed: number, killEveryMs?: number): Promise<void> {
       // No consolidation during the scale-up: a machine that was Ready and went away would be waste.
       pool: (np) => void (np.spec.disruption = { consolidationPolicy: 'WhenEmpty', consolidateAfter: '1h', budgets: [{ nodes: '10%' }] }),
     });
-    const view = c.cluster.view;
     const kills = c.random.fork('kills');
     let nextKill = killEveryMs === undefined ? Infinity : c.clock.now() + kills.exponential(killEveryMs);
     const chaos = (): number => {
@@ -45,15 +44,13 @@ async function run(seed: number, killEveryMs?: number): Promise<void> {
       nextKill = c.clock.now() + kills.exponential(killEveryMs!);
       return nextKill;
     };
-    await c.runUntil(`${PODS} pods running`, () => view.stageCounts().running === PODS, 4 * 3_600_000, chaos);
+    const pods = await c.untilAllRunning(PODS, 4 * 3_600_000, chaos);
     // Until no launch is in flight: each machine serves, or has failed and been cleaned up (a late
     // launch that never registers takes its registration timeout).
     const inFlight = (): boolean => c.sim.instances().some((i) => i.state === 'pending' || (i.state === 'running' && i.registeredAt === undefined));
     await c.runUntil('no launch in flight', () => !inFlight() && c.kube.count('NodeClaim') === c.kube.count('Node'), 3_600_000, chaos);
     await c.runFor(60_000);
 
-    const pods = (await c.kube.list('Pod')).items;
-    for (const p of pods) c.monitor.record('pod-not-running', p.status?.phase === 'Running', () => `pod ${p.metadata.name ?? ''} is ${p.status?.phase ?? '?'}`);
     const machines = c.sim.instances();
     const serving = machines.filter((i) => i.state === 'running');
     const failed = machines.filter((i) => (i.state === 'terminated' || i.state === 'shutting-down') && i.readyAt === undefined);
@@ -70,7 +67,7 @@ async function run(seed: number, killEveryMs?: number): Promise<void> {
     await c.kube.patch('NodePool', 'default', { spec: { disruption: { consolidateAfter: '30s' } } });
     await c.scale('web', 0);
     await c.scale('batch', 0);
-    await c.runUntil('no node left', () => c.kube.count('Node') === 0 && c.kube.count('NodeClaim') === 0, 4 * 3_600_000, chaos);
+    await c.untilNoNodeLeft(4 * 3_600_000, chaos);
     await c.runFor(15 * 60_000); // past the leaked-instance grace period and several sweeps
     await c.monitor.flush();
     await c.monitor.checkCloudAgainstClaims();

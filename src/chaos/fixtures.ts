@@ -6,7 +6,7 @@
  * NODEWRIGHT_CHAOS_SEED.
  */
 import { randomInt } from 'node:crypto';
-import type { PodDisruptionBudget } from '../apis/core.js';
+import type { Pod, PodDisruptionBudget } from '../apis/core.js';
 import type { NodePool } from '../apis/v1/types.js';
 import { kwokCatalog } from '../cloudprovider/catalog/kwok.js';
 import { CloudProviderError, InsufficientCapacityError } from '../cloudprovider/cloud-provider.js';
@@ -143,6 +143,19 @@ export class ChaosCluster {
     const d = this.cluster.driver.deployment(name);
     if (!d) throw new Error(`scaling deployment ${name}: no such deployment`);
     await d.scale(replicas);
+  }
+
+  /** Runs until `pods` pods are running, then records every pod that is not as 'pod-not-running'. */
+  async untilAllRunning(pods: number, limitMs: number, chaos?: Chaos): Promise<Pod[]> {
+    await this.runUntil(`${pods} pods running`, () => this.cluster.view.stageCounts().running === pods, limitMs, chaos);
+    const items = (await this.kube.list('Pod')).items;
+    for (const p of items) this.monitor.record('pod-not-running', p.status?.phase === 'Running', () => `pod ${p.metadata.name ?? ''} is ${p.status?.phase ?? 'without status'}`);
+    return items;
+  }
+
+  /** Runs until no Node and no NodeClaim is left. */
+  async untilNoNodeLeft(limitMs: number, chaos?: Chaos): Promise<void> {
+    await this.runUntil('no node left', () => this.kube.count('Node') === 0 && this.kube.count('NodeClaim') === 0, limitMs, chaos);
   }
 
   /** Kills the controller process and starts a fresh one over the same API server and cloud. */

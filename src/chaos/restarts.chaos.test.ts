@@ -46,20 +46,17 @@ describe('chaos: controller restarts on the embedded cluster', () => {
       }
       return nextKill;
     };
-    const view = c.cluster.view;
 
     // Scale-up: every pod running.
-    await c.runUntil(`${PODS} pods running`, () => view.stageCounts().running === PODS, 3 * 3_600_000, chaos);
+    await c.untilAllRunning(PODS, 3 * 3_600_000, chaos);
     const upRestarts = c.restarts;
-    const pods = (await c.kube.list('Pod')).items;
-    for (const p of pods) c.monitor.record('pod-not-running', p.status?.phase === 'Running', () => `pod ${p.metadata.name ?? ''} is ${p.status?.phase ?? 'without status'}`);
     mean = MEAN_KILL_INTERVAL_MS.down;
     // Half-way down first, so consolidation drains under-used nodes (evictions under the budgets).
     await c.scale('web', Math.round(PODS * 0.3));
     await c.scale('api', Math.round(PODS * 0.15));
     await c.runFor(10 * 60_000, chaos);
     for (const d of ['web', 'api', 'worker']) await c.scale(d, 0);
-    await c.runUntil('no node left', () => c.kube.count('Node') === 0 && c.kube.count('NodeClaim') === 0, 3 * 3_600_000, () => {
+    await c.untilNoNodeLeft(3 * 3_600_000, () => {
       if (c.restarts < MIN_RESTARTS + 10) chaos();
     });
     // Past the leaked-instance grace period and a garbage collection sweep, without kills.
