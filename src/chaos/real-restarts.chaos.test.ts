@@ -7,10 +7,10 @@
  * count at its desired replicas, creating replacements for pods that were evicted.
  *
  * Invariants, once the cluster has settled after the last restart:
- *  - pods-not-running: pods not Running on a Ready kwok Node;
+ *  - pod-not-running: pods not Running on a Ready kwok Node;
  *  - leaked-instance: kwok Nodes (the machines) without a NodeClaim;
- *  - claim-without-instance: NodeClaims without their Node;
- *  - double-launch: a Node created again for a NodeClaim that already had one (the Node is named
+ *  - nodeclaim-without-instance: NodeClaims without their Node;
+ *  - instance-launched-twice: a Node created again for a NodeClaim that already had one (the Node is named
  *    after its claim, so a claim launched twice shows as a second creation);
  *  - pdb-violated: times more pods of the PDB-covered set were unavailable at once (not Ready, being
  *    deleted, or on a Node that is gone) than the budget allows, counted from the moment the set first
@@ -249,10 +249,10 @@ describe('controller restarts on kube-apiserver during a scale-up and a scale-do
     }, SETTLE);
     const final = typeof down === 'object' ? down : await census(kube);
     const violations = {
-      'pods-not-running': final.notRunning + Math.abs(final.pods - (GUARDED + BULK_DOWN)),
+      'pod-not-running': final.notRunning + Math.abs(final.pods - (GUARDED + BULK_DOWN)),
       'leaked-instance': final.leaked,
-      'claim-without-instance': final.claimsWithoutNode,
-      'double-launch': watchers.doubleLaunches,
+      'nodeclaim-without-instance': final.claimsWithoutNode,
+      'instance-launched-twice': watchers.doubleLaunches,
       'pdb-violated': watchers.pdbViolations,
     };
     recordChaosFigures('restarts-real', { restarts, violations });
@@ -260,7 +260,7 @@ describe('controller restarts on kube-apiserver during a scale-up and a scale-do
       `most guarded pods unavailable at once: ${watchers.maxUnavailable}; violations ${JSON.stringify(violations)}` +
       (watchers.firstViolation ? `; guarded pods at the first budget overrun: ${watchers.firstViolation}` : ''));
     assert.equal(restarts, 2 * RESTARTS_PER_PHASE);
-    assert.deepEqual(violations, { 'pods-not-running': 0, 'leaked-instance': 0, 'claim-without-instance': 0, 'double-launch': 0, 'pdb-violated': 0 },
+    assert.deepEqual(violations, { 'pod-not-running': 0, 'leaked-instance': 0, 'nodeclaim-without-instance': 0, 'instance-launched-twice': 0, 'pdb-violated': 0 },
       `after the scale-down: ${JSON.stringify(down)}\n${controller.log}`);
     assert.equal(typeof down, 'object', `consolidation did not get down to ${CLAIMS_AFTER_DOWN} NodeClaims after the scale-down (from ${claimsBefore}): ${JSON.stringify(down)}`);
   });
