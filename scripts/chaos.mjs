@@ -13,6 +13,13 @@ import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  console.log('usage: npm run test:chaos [-- [--json] [path-filter]...]\n' +
+    '  runs the chaos tier (*.chaos.test.ts), then prints its figures: restarts survived, faults injected\n' +
+    '  by kind, inputs fuzzed and violations per invariant (a table, or one JSON line with --json).\n' +
+    '  NODEWRIGHT_CHAOS_SEED=N replays a run; exits 1 on a failed test or any violation.');
+  process.exit(0);
+}
 const json = args.includes('--json');
 const passThrough = args.filter((a) => a !== '--json');
 
