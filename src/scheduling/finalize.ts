@@ -46,7 +46,7 @@ export function finalizeClaims(
   for (const claim of claims) {
     // Without minValues the cheapest maxInstanceTypes are all that is kept: collect no more.
     const minValues = [...claim.requirements.values()].some((r) => r.minValues !== undefined);
-    const options = truncate(index.options(claim.pool, claim.requirements, claim.types, minValues ? Infinity : maxInstanceTypes), claim, maxInstanceTypes);
+    const options = truncate(claim.options(index, minValues ? Infinity : maxInstanceTypes), claim, maxInstanceTypes);
     const cheapest = options[0];
     if (!cheapest) {
       for (const p of claim.pods) overLimit.push({ pod: p.pod, reason: `nodepool ${claim.pool.name}: no offering is available for the instance types that fit` });

@@ -7,6 +7,7 @@
 import { CAPACITY_TYPE_LABEL, ZONE_LABEL } from '../apis/labels.js';
 import { compatibleOfferings, type CompiledInstanceType, type NodePoolTemplate } from './node-pool-template.js';
 import type { Requirements } from './requirements.js';
+import type { Vec } from './resource-space.js';
 import type { InstanceTypeOption } from './types.js';
 
 export interface CompiledOption extends InstanceTypeOption {
@@ -34,6 +35,24 @@ let marks = new Uint8Array(0);
 /** Scratch for the options picked, copied out at their exact count. */
 const picked: CompiledOption[] = [];
 
+/**
+ * A size filter applied while picking: only types whose allocatable (row `index` of `rows`, as
+ * poolStats lays it out) holds `need` in every resource. Lets a claim whose types are not yet
+ * filtered by its requests (see ClaimSlot) ask for options without filtering them into a new array.
+ */
+export interface Holding {
+  readonly rows: Float64Array;
+  readonly need: Vec;
+}
+
+function holds(h: Holding, index: number): boolean {
+  const need = h.need;
+  const dims = need.length;
+  const row = index * dims;
+  for (let d = 0; d < dims; d++) if (h.rows[row + d]! < need[d]!) return false;
+  return true;
+}
+
 export class OfferingIndex {
   #entry(pool: NodePoolTemplate, reqs: Requirements): Entry {
     const zone = reqs.get(ZONE_LABEL);
@@ -60,19 +79,28 @@ export class OfferingIndex {
     return e;
   }
 
-  /** The options among `types` (a subset of the pool's) under `reqs`, cheapest first, at most `limit`. */
-  options(pool: NodePoolTemplate, reqs: Requirements, types: readonly CompiledInstanceType[], limit = Infinity): CompiledOption[] {
+  /**
+   * The options among `types` (a subset of the pool's) under `reqs`, cheapest first, at most
+   * `limit`; with `holding`, only those of types that hold its requests.
+   */
+  options(pool: NodePoolTemplate, reqs: Requirements, types: readonly CompiledInstanceType[], limit = Infinity, holding?: Holding): CompiledOption[] {
     const e = this.#entry(pool, reqs);
     if (marks.length < pool.instanceTypes.length) marks = new Uint8Array(pool.instanceTypes.length);
     const mark = marks;
-    for (const t of types) mark[t.index] = 1;
+    // Indexed loops: this runs over every type of every claim, often before it is optimized, and
+    // an unoptimized for-of allocates an iterator result per element.
+    const nt = types.length;
+    for (let j = 0; j < nt; j++) mark[types[j]!.index] = 1;
     const out = picked;
+    const order = e.order;
+    const opts = e.options;
+    const no = order.length;
     let n = 0;
-    for (const i of e.order) {
-      if (n >= limit) break;
-      if (mark[i]) out[n++] = e.options[i]!;
+    for (let j = 0; j < no && n < limit; j++) {
+      const i = order[j]!;
+      if (mark[i] && (!holding || holds(holding, i))) out[n++] = opts[i]!;
     }
-    for (const t of types) mark[t.index] = 0;
+    for (let j = 0; j < nt; j++) mark[types[j]!.index] = 0;
     return out.slice(0, n);
   }
 
@@ -86,14 +114,16 @@ export class OfferingIndex {
     return (e.all ??= e.order.map((i) => e.options[i]!));
   }
 
-  /** The cheapest option among `types`, or undefined. */
-  cheapest(pool: NodePoolTemplate, reqs: Requirements, types: readonly CompiledInstanceType[]): CompiledOption | undefined {
+  /** The cheapest option among `types` (with `holding`, of those that hold its requests), or undefined. */
+  cheapest(pool: NodePoolTemplate, reqs: Requirements, types: readonly CompiledInstanceType[], holding?: Holding): CompiledOption | undefined {
     const e = this.#entry(pool, reqs);
     let best: CompiledOption | undefined;
     let bestRank = Infinity;
-    for (const t of types) {
-      const r = e.rank[t.index]!;
-      if (r >= 0 && r < bestRank) {
+    const rank = e.rank;
+    for (let j = 0; j < types.length; j++) {
+      const t = types[j]!;
+      const r = rank[t.index]!;
+      if (r >= 0 && r < bestRank && (!holding || holds(holding, t.index))) {
         bestRank = r;
         best = e.options[t.index];
       }

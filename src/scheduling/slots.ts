@@ -10,6 +10,7 @@ import { formatResourceAmount } from '../utils/quantity.js';
 import type { HostPort } from './host-ports.js';
 import { hostPortsConflict } from './host-ports.js';
 import { hasCompatibleOffering, type CompiledInstanceType, type NodePoolTemplate } from './node-pool-template.js';
+import type { CompiledOption, Holding, OfferingIndex } from './offering-index.js';
 import type { PodInfo } from './pod-constraints.js';
 import { Requirement, Requirements } from './requirements.js';
 import { add, addInto, fits, fitsSum, subInto, type ResourceSpace, type Vec } from './resource-space.js';
@@ -180,6 +181,24 @@ export class ClaimSlot {
     return this.#types;
   }
 
+  /**
+   * index.options(pool, requirements, types, limit), without filtering stale types into a new
+   * array first: the size filter is applied while picking (same options, same order).
+   */
+  options(index: OfferingIndex, limit?: number): CompiledOption[] {
+    return index.options(this.pool, this.requirements, this.#types, limit, this.#holding());
+  }
+
+  /** index.cheapest(pool, requirements, types), likewise without settling the types. */
+  cheapest(index: OfferingIndex): CompiledOption | undefined {
+    return index.cheapest(this.pool, this.requirements, this.#types, this.#holding());
+  }
+
+  /** The size filter #settle would apply, or undefined when the types are settled already. */
+  #holding(): Holding | undefined {
+    return this.#stale ? { rows: poolStats(this.pool).allocatable, need: this.requests } : undefined;
+  }
+
   #settle(): void {
     if (!this.#stale) return;
     this.#stale = false;
@@ -192,7 +211,10 @@ export class ClaimSlot {
     const m = poolStats(this.pool).allocatable;
     const r0 = r[0]!;
     const r1 = r[1]!;
-    for (const t of types) {
+    // Indexed loops over the types here and below: an unoptimized for-of allocates per element.
+    const nt = types.length;
+    for (let j = 0; j < nt; j++) {
+      const t = types[j]!;
       const row = t.index * dims;
       if (m[row]! < r0 || m[row + 1]! < r1) continue;
       let ok = true;
@@ -215,8 +237,9 @@ export class ClaimSlot {
     m.fill(0);
     const all = poolStats(this.pool).allocatable;
     const dims = m.length;
-    for (const t of this.#types) {
-      const row = t.index * dims;
+    const types = this.#types;
+    for (let j = 0; j < types.length; j++) {
+      const row = types[j]!.index * dims;
       for (let i = 0; i < dims; i++) if (all[row + i]! > m[i]!) m[i] = all[row + i]!;
     }
   }
@@ -269,7 +292,10 @@ export class ClaimSlot {
     const types = this.#types;
     const kept = scratch;
     let n = 0;
-    for (const t of types) if (this.#keeps(t, pod, reqs, changed)) kept[n++] = t;
+    for (let j = 0; j < types.length; j++) {
+      const t = types[j]!;
+      if (this.#keeps(t, pod, reqs, changed)) kept[n++] = t;
+    }
     if (n === 0) {
       return explain ? explainTypes(ctx, this.pool, types, reqs, add(this.requests, pod.requests)) : REJECTED;
     }

@@ -300,7 +300,7 @@ class Placer {
 
   /** What the claim's cheapest type holds beyond the claim's requests. */
   #freeRoom(claim: ClaimSlot): Float64Array {
-    const cheapest = this.offerings.cheapest(claim.pool, claim.requirements, claim.types);
+    const cheapest = claim.cheapest(this.offerings);
     return cheapest ? sub(cheapest.type.allocatable, claim.requests) : new Float64Array(claim.requests.length);
   }
 
@@ -485,7 +485,7 @@ class Placer {
     const left = pool.remaining.slice();
     for (const c of this.claims) {
       if (c.pool !== pool) continue;
-      const cheapest = this.offerings.cheapest(pool, c.requirements, c.types);
+      const cheapest = c.cheapest(this.offerings);
       if (cheapest) for (let i = 0; i < left.length; i++) left[i]! -= cheapest.type.capacity[i]!;
     }
     return pool.instanceTypes.filter((t) => {
