@@ -141,45 +141,59 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
     for (let i = edges[k]!; i < edges[k + 1]!; i++) maxInto(m, byRatio[i]!.requests);
     bucketMax.push(m);
   }
-  // Each group's best type is the same whatever the number of groups: compute it once.
-  const memo = new Map<number, { u: Usable; cost: number } | undefined>();
+  // Each group's best type is the same whatever the number of groups: compute it once, for every
+  // contiguous run of buckets [i, j), growing the run leftwards so its largest request is one max
+  // per step. Flat arrays, not an object per run: this is the hottest loop of a controller's solve.
+  const width = nb + 1;
+  const runType = new Int32Array(width * width).fill(-1);
+  const runCost = new Float64Array(width * width);
   const largest = new Float64Array(daemon.length);
-  const groupCost = (i: number, j: number): { u: Usable; cost: number } | undefined => {
-    const key = i * (nb + 1) + j;
-    if (memo.has(key)) return memo.get(key);
-    const a = prefix[i]!;
-    const b = prefix[j]!;
+  for (let j = 1; j <= nb; j++) {
     largest.fill(0);
-    for (let k = i; k < j; k++) maxInto(largest, bucketMax[k]!);
-    const g = table.best(b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!, largest);
-    memo.set(key, g);
-    return g;
-  };
+    const b = prefix[j]!;
+    for (let i = j - 1; i >= 0; i--) {
+      maxInto(largest, bucketMax[i]!);
+      const a = prefix[i]!;
+      const t = table.bestIndex(b[0]! - a[0]!, b[1]! - a[1]!, b[2]! - a[2]!, largest);
+      runType[i * width + j] = t;
+      if (t >= 0) runCost[i * width + j] = table.lastCost;
+    }
+  }
 
-  // Dynamic programme over contiguous splits: best[k][j] = cheapest cover of buckets [0, j) with k groups.
-  // Each cell keeps its last group and the cell it extends; plans are read back at the end.
-  interface Cell { readonly cost: number; readonly group?: { from: number; to: number; u: Usable }; readonly before?: Cell }
-  const unreachable: Cell = { cost: Infinity };
+  // Dynamic programme over contiguous splits: cost[k][j] = cheapest cover of buckets [0, j) with k
+  // groups; from[k][j] = where its last group starts (the first i reaching the minimum). Plans are
+  // read back at the end.
   const candidates: { from: number; to: number; u: Usable }[][] = [];
-  let prev: Cell[] = [{ cost: 0 }];
-  for (let j = 1; j <= nb; j++) prev.push(unreachable);
+  const costs: Float64Array[] = [new Float64Array(width).fill(Infinity)];
+  costs[0]![0] = 0;
+  const froms: Int32Array[] = [new Int32Array(width)];
   for (let k = 1; k <= MAX_GROUPS; k++) {
-    const next: Cell[] = prev.map(() => unreachable);
+    const prev = costs[k - 1]!;
+    const next = new Float64Array(width).fill(Infinity);
+    const from = new Int32Array(width);
     for (let j = 1; j <= nb; j++) {
       for (let i = 0; i < j; i++) {
-        if (prev[i]!.cost === Infinity) continue;
-        const g = groupCost(i, j);
-        if (!g) continue;
-        const c = prev[i]!.cost + g.cost;
-        if (c < next[j]!.cost) next[j] = { cost: c, group: { from: i, to: j, u: g.u }, before: prev[i] };
+        if (prev[i] === Infinity) continue;
+        const run = i * width + j;
+        if (runType[run]! < 0) continue;
+        const c = prev[i]! + runCost[run]!;
+        if (c < next[j]!) {
+          next[j] = c;
+          from[j] = i;
+        }
       }
     }
-    if (next[nb]!.cost < Infinity) {
+    costs.push(next);
+    froms.push(from);
+    if (next[nb]! < Infinity) {
       const plan: { from: number; to: number; u: Usable }[] = [];
-      for (let cell: Cell | undefined = next[nb]; cell?.group; cell = cell.before) plan.unshift(cell.group);
+      for (let g = k, to = nb; g > 0; g--) {
+        const i = froms[g]![to]!;
+        plan.unshift({ from: i, to, u: table.frontierAt(runType[i * width + to]!) });
+        to = i;
+      }
       candidates.push(plan);
     }
-    prev = next;
   }
 
   let best: Packing | undefined;

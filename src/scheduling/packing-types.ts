@@ -70,6 +70,27 @@ export class TypeTable {
    * (less fragmentation), the cheapest on a tie. `cost` is the lowest fractional cost.
    */
   best(cpu: number, mem: number, pods: number, largest: Vec): { u: Usable; cost: number } | undefined {
+    const i = this.bestIndex(cpu, mem, pods, largest);
+    return i < 0 ? undefined : { u: this.#frontier[i]!, cost: this.#lastCost };
+  }
+
+  /** The frontier type at an index bestIndex() returned. */
+  frontierAt(i: number): Usable {
+    return this.#frontier[i]!;
+  }
+
+  /** The lowest fractional cost found by the last bestIndex() that found a type. */
+  get lastCost(): number {
+    return this.#lastCost;
+  }
+
+  #lastCost = Infinity;
+
+  /**
+   * best() without an object per call (the split search asks a thousand times per group): the
+   * frontier index of the type it picks (see frontierAt), its cost in lastCost; -1 when none holds the group.
+   */
+  bestIndex(cpu: number, mem: number, pods: number, largest: Vec): number {
     const rc = this.#cpu;
     const rm = this.#mem;
     const rp = this.#pods;
@@ -98,11 +119,12 @@ export class TypeTable {
       cost[i] = c;
       if (c < min) min = c;
     }
-    if (min === Infinity) return undefined;
+    if (min === Infinity) return -1;
     const limit = min * NEAR_TIE;
     let best = -1;
     for (let i = 0; i < rc.length; i++) if (cost[i]! <= limit && (best < 0 || rc[i]! > rc[best]!)) best = i;
-    return { u: this.#frontier[best]!, cost: min };
+    this.#lastCost = min;
+    return best;
   }
 }
 

@@ -49,6 +49,7 @@ export interface PodInfo {
   readonly namespace: string;
   readonly labels: Labels;
   readonly requestList: ResourceList;
+  /** Shared by the pods of one shape: read it, never write it. */
   readonly requests: Vec;
   readonly hostPorts: readonly HostPort[];
   /** The current rung; relax() moves to the next. */
@@ -235,6 +236,8 @@ export function compilePodShape(sample: Pod, opts: CompileOptions): PodShape {
     return rungs[k];
   };
   const hostPorts = podHostPorts(sample);
+  // One vector for every pod of the shape: a thousand pods need not allocate a thousand copies.
+  const requests = opts.space.vector(requestList);
 
   return {
     instantiate(pod: Pod): PodInfo {
@@ -245,7 +248,7 @@ export function compilePodShape(sample: Pod, opts: CompileOptions): PodShape {
         namespace,
         labels,
         requestList,
-        requests: opts.space.vector(requestList),
+        requests,
         hostPorts,
         variant: rungs[0]!,
         relax(): boolean {

@@ -53,3 +53,23 @@ export function poolStats(pool: NodePoolTemplate): PoolStats {
   }
   return s;
 }
+
+const domainsCache = new WeakMap<readonly CompiledInstanceType[], Map<string, readonly string[]>>();
+
+/**
+ * The distinct values the pool's types give label `key`, in the order a scan of the types and
+ * their values first meets them; kept per compiled types array, since the solver registers the
+ * topology domains of a thousand types every solve. Never throws.
+ */
+export function typeDomains(pool: NodePoolTemplate, key: string): readonly string[] {
+  let byKey = domainsCache.get(pool.instanceTypes);
+  if (!byKey) domainsCache.set(pool.instanceTypes, (byKey = new Map<string, readonly string[]>()));
+  let values = byKey.get(key);
+  if (!values) {
+    const seen = new Set<string>();
+    for (const t of pool.instanceTypes) for (const v of t.requirements.get(key)?.values ?? []) seen.add(v);
+    values = [...seen];
+    byKey.set(key, values);
+  }
+  return values;
+}

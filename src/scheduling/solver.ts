@@ -18,11 +18,12 @@ import { compilePodShape, podShapeKey, requiredAntiAffinityTerms, type PodInfo, 
 import { podRequests } from './pod-requests.js';
 import { podHostPorts } from './host-ports.js';
 import type { Requirements } from './requirements.js';
-import { addInto, fits, fitsSum, ResourceSpace, sub } from './resource-space.js';
+import { addInto, fits, fitsSum, ResourceSpace, sub, type Vec } from './resource-space.js';
 import { packByCost } from './cost-packing.js';
 import { ClaimSlot, NodeSlot, type SlotContext } from './slots.js';
 import { Topology, type TopologyGroup } from './topology.js';
 import { finalizeClaims } from './finalize.js';
+import { typeDomains } from './pool-stats.js';
 import { OfferingIndex, type CompiledOption } from './offering-index.js';
 import type { SolverInput, SolverResult, UnschedulablePod } from './types.js';
 import { VolumeTopology } from './volume-topology.js';
@@ -149,8 +150,11 @@ export function solve(input: SolverInput): SolverResult {
     if (key === HOSTNAME_LABEL) continue;
     for (const pool of pools) {
       const poolReq = pool.requirements.get(key);
-      for (const t of pool.instanceTypes) {
-        for (const v of t.requirements.get(key)?.values ?? []) if (!poolReq || poolReq.has(v)) topology.registerDomain(key, v, pool.taints);
+      // Registering a domain twice with the same taints does nothing: each distinct value once.
+      const values = typeDomains(pool, key);
+      for (let i = 0; i < values.length; i++) {
+        const v = values[i]!;
+        if (!poolReq || poolReq.has(v)) topology.registerDomain(key, v, pool.taints);
       }
       if (poolReq && !poolReq.complement) for (const v of poolReq.values) topology.registerDomain(key, v, pool.taints);
     }
@@ -228,6 +232,12 @@ export function solve(input: SolverInput): SolverResult {
     unschedulable,
     totalPricePerHour: claims.reduce((s, c) => s + c.pricePerHour, 0),
   };
+}
+
+/** True when the requests name a resource beyond cpu, memory, pods and ephemeral storage (those come first in a ResourceSpace). */
+function hasExtended(requests: Vec): boolean {
+  for (let d = 4; d < requests.length; d++) if (requests[d]! > 0) return true;
+  return false;
 }
 
 /** Largest first (cpu, then memory), as Karpenter orders a batch; ties keep input order. */
@@ -328,16 +338,22 @@ class Placer {
     const candidates = this.pools.map((pool) => ({ pool, options: this.#groupOptions(pool, group[0]!) }));
     // Pods of a group mostly share a few request shapes: find each shape's pool once.
     const homes = new Map<string, (typeof candidates)[number] | undefined>();
+    // Pods of one shape share their requests vector: look the vector up before building its text.
+    const homesByVector = new Map<Vec, (typeof candidates)[number] | undefined>();
     for (const pod of group) {
-      if (pod.requests.some((v, d) => d >= 4 && v > 0)) {
+      if (hasExtended(pod.requests)) {
         rest.push(pod);
         continue;
       }
-      const shape = pod.requests.join(',');
-      let home = homes.get(shape);
-      if (home === undefined && !homes.has(shape)) {
-        home = candidates.find((c) => c.options.some((o) => fitsSum(pod.requests, c.pool.daemonOverhead, o.type.allocatable)));
-        homes.set(shape, home);
+      let home = homesByVector.get(pod.requests);
+      if (home === undefined && !homesByVector.has(pod.requests)) {
+        const shape = pod.requests.join(',');
+        home = homes.get(shape);
+        if (home === undefined && !homes.has(shape)) {
+          home = candidates.find((c) => c.options.some((o) => fitsSum(pod.requests, c.pool.daemonOverhead, o.type.allocatable)));
+          homes.set(shape, home);
+        }
+        homesByVector.set(pod.requests, home);
       }
       if (!home) {
         rest.push(pod); // first fit explains why it fits nowhere
