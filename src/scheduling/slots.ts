@@ -5,7 +5,7 @@
  * the placement only when everything holds.
  */
 import type { Taint } from '../apis/core.js';
-import { HOSTNAME_LABEL, isWellKnownLabel } from '../apis/labels.js';
+import { CAPACITY_TYPE_LABEL, HOSTNAME_LABEL, isWellKnownLabel, ZONE_LABEL } from '../apis/labels.js';
 import { formatResourceAmount } from '../utils/quantity.js';
 import type { HostPort } from './host-ports.js';
 import { hostPortsConflict } from './host-ports.js';
@@ -126,6 +126,19 @@ function minValuesProblem(reqs: Requirements, types: readonly CompiledInstanceTy
     if (seen.size < r.minValues) return `minValues ${r.minValues} for ${r.key} cannot be met: only ${seen.size} value(s) remain`;
   }
   return undefined;
+}
+
+/**
+ * #typeAllows verdicts per pool template (one solve's) and per text of the requirements it reads,
+ * by type index: 0 not yet asked, 1 allowed, 2 not. Claims of one solve narrow to the same few
+ * zones over and over; each verdict over a thousand types is then worked out once.
+ */
+const verdictsByPool = new WeakMap<NodePoolTemplate, Map<string, Uint8Array>>();
+
+/** Text that tells apart any two requirements whose allowed values differ (minValues aside). */
+function requirementText(r: Requirement | undefined): string {
+  if (!r) return '-';
+  return `${r.complement ? '!' : '='}${r.gt ?? ''}<${r.lt ?? ''}>${JSON.stringify([...r.values].sort())}`;
 }
 
 /** Scratch space for filtering instance types; the solver is single-threaded and tryAdd does not re-enter. */
@@ -292,9 +305,10 @@ export class ClaimSlot {
     const types = this.#types;
     const kept = scratch;
     let n = 0;
+    const verdicts = changed.length > 0 ? this.#verdicts(reqs, changed) : undefined;
     for (let j = 0; j < types.length; j++) {
       const t = types[j]!;
-      if (this.#keeps(t, pod, reqs, changed)) kept[n++] = t;
+      if (this.#keeps(t, pod, reqs, changed, verdicts)) kept[n++] = t;
     }
     if (n === 0) {
       return explain ? explainTypes(ctx, this.pool, types, reqs, add(this.requests, pod.requests)) : REJECTED;
@@ -324,13 +338,27 @@ export class ClaimSlot {
     ctx.topology.record({ namespace: pod.namespace, labels: pod.labels, nodeRequirements: reqs, taints: this.pool.taints }, ctx.groupsOf(pod).owned);
   }
 
-  #keeps(t: CompiledInstanceType, pod: PodInfo, reqs: Requirements, changed: readonly string[]): boolean {
+  #keeps(t: CompiledInstanceType, pod: PodInfo, reqs: Requirements, changed: readonly string[], verdicts: Uint8Array | undefined): boolean {
     const all = poolStats(this.pool).allocatable;
     const r = this.requests;
     const p = pod.requests;
     const row = t.index * r.length;
     for (let d = 0; d < r.length; d++) if (r[d]! + p[d]! > all[row + d]!) return false;
-    return changed.length === 0 || this.#typeAllows(t, reqs, changed);
+    if (changed.length === 0 || !verdicts) return true;
+    let v = verdicts[t.index]!;
+    if (v === 0) verdicts[t.index] = v = this.#typeAllows(t, reqs, changed) ? 1 : 2;
+    return v === 1;
+  }
+
+  /** The verdict cache for what #typeAllows reads: the changed keys' requirements, zone and capacity type. */
+  #verdicts(reqs: Requirements, changed: readonly string[]): Uint8Array {
+    let byText = verdictsByPool.get(this.pool);
+    if (!byText) verdictsByPool.set(this.pool, (byText = new Map<string, Uint8Array>()));
+    let text = `${requirementText(reqs.get(ZONE_LABEL))}\n${requirementText(reqs.get(CAPACITY_TYPE_LABEL))}`;
+    for (const key of changed) text += `\n${key}\n${requirementText(reqs.get(key))}`;
+    let v = byText.get(text);
+    if (!v) byText.set(text, (v = new Uint8Array(this.pool.instanceTypes.length)));
+    return v;
   }
 
   #typeAllows(t: CompiledInstanceType, reqs: Requirements, changed: readonly string[]): boolean {
