@@ -89,7 +89,9 @@ export class OfferingIndex {
     const mark = marks;
     // Indexed loops: this runs over every type of every claim, often before it is optimized, and
     // an unoptimized for-of allocates an iterator result per element.
-    const nt = types.length;
+    // All the pool's types (most packed claims): nothing to mark.
+    const every = types === pool.instanceTypes;
+    const nt = every ? 0 : types.length;
     for (let j = 0; j < nt; j++) mark[types[j]!.index] = 1;
     const out = picked;
     const order = e.order;
@@ -98,7 +100,7 @@ export class OfferingIndex {
     let n = 0;
     for (let j = 0; j < no && n < limit; j++) {
       const i = order[j]!;
-      if (mark[i] && (!holding || holds(holding, i))) out[n++] = opts[i]!;
+      if ((every || mark[i]) && (!holding || holds(holding, i))) out[n++] = opts[i]!;
     }
     for (let j = 0; j < nt; j++) mark[types[j]!.index] = 0;
     return out.slice(0, n);
@@ -117,6 +119,15 @@ export class OfferingIndex {
   /** The cheapest option among `types` (with `holding`, of those that hold its requests), or undefined. */
   cheapest(pool: NodePoolTemplate, reqs: Requirements, types: readonly CompiledInstanceType[], holding?: Holding): CompiledOption | undefined {
     const e = this.#entry(pool, reqs);
+    if (types === pool.instanceTypes) {
+      // Every type is a candidate: the first in price order that holds the requests wins.
+      const order = e.order;
+      for (let j = 0; j < order.length; j++) {
+        const i = order[j]!;
+        if (!holding || holds(holding, i)) return e.options[i];
+      }
+      return undefined;
+    }
     let best: CompiledOption | undefined;
     let bestRank = Infinity;
     const rank = e.rank;
