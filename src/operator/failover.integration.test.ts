@@ -239,10 +239,12 @@ describe('failover under load on kube-apiserver with kube-scheduler and kwok nod
           start: () => {
             loop = (async () => {
               for (let i = 0; !done.signal.aborted; i++) {
+                // Whether the write was issued once stopping had begun (one issued just before may land after).
+                const issuedWhileStopping = stopping;
                 const error = await ctx.kube.recordEvent({
                   regarding: { kind: 'Pod', name: 'fence-probe', namespace: NS }, type: 'Normal', reason: 'Probe', note: `write ${i}`, action: 'Test',
                 }).then(() => undefined, (e: unknown) => e);
-                writes.push({ stopping, error });
+                writes.push({ stopping: issuedWhileStopping, error });
                 await sleep(100);
               }
             })();
