@@ -4,9 +4,9 @@
  * `kwok://<zone>/<node name>`; the Node is named after its claim.
  */
 import type { Node } from '../../apis/core.js';
-import { CAPACITY_TYPE_LABEL, HOSTNAME_LABEL, INSTANCE_TYPE_LABEL, KWOK_GROUP, UNREGISTERED_TAINT, ZONE_LABEL } from '../../apis/labels.js';
+import { CAPACITY_TYPE_LABEL, HOSTNAME_LABEL, INSTANCE_TYPE_LABEL, KWOK_GROUP, ZONE_LABEL } from '../../apis/labels.js';
 import type { NodeClaim } from '../../apis/v1/types.js';
-import { formatKubeTime } from '../../utils/clock.js';
+import { registeringNode } from '../registering-node.js';
 
 /** The annotation the KWOK controller selects nodes by (`--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake`). */
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
@@ -46,28 +46,15 @@ export function isKwokNodeOf(node: Node, clusterName: string): boolean {
  */
 export function kwokNode(launched: NodeClaim, clusterName: string, now: number): Node {
   const name = launched.metadata.name!;
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: {
-      name,
-      labels: { ...(launched.metadata.labels ?? {}), [HOSTNAME_LABEL]: name, [KWOK_CLUSTER_LABEL]: clusterName },
-      annotations: {
-        [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE,
-        [KWOK_NODECLAIM_ANNOTATION]: name,
-        [KWOK_NODECLASS_ANNOTATION]: launched.spec.nodeClassRef.name,
-      },
+  return registeringNode(name, launched, now, {
+    labels: { [KWOK_CLUSTER_LABEL]: clusterName },
+    annotations: {
+      [KWOK_NODE_ANNOTATION]: KWOK_NODE_ANNOTATION_VALUE,
+      [KWOK_NODECLAIM_ANNOTATION]: name,
+      [KWOK_NODECLASS_ANNOTATION]: launched.spec.nodeClassRef.name,
     },
-    spec: { providerID: launched.status?.providerID, taints: [{ ...UNREGISTERED_TAINT }] },
-    status: {
-      capacity: { ...(launched.status?.capacity ?? {}) },
-      allocatable: { ...(launched.status?.allocatable ?? {}) },
-      conditions: [{
-        type: 'Ready', status: 'False', reason: 'KubeletNotReady',
-        message: 'kubelet has not posted ready status yet', lastTransitionTime: formatKubeTime(now),
-      }],
-    },
-  };
+    notReadyMessage: 'kubelet has not posted ready status yet',
+  });
 }
 
 /** A kwok Node read back as the NodeClaim it was launched for (name, labels, requirements, capacity). */

@@ -4,12 +4,12 @@
  * (as the cloud node lifecycle controller would delete it). Writes that fail are retried.
  */
 import type { Node } from '../../apis/core.js';
-import { HOSTNAME_LABEL, UNREGISTERED_TAINT } from '../../apis/labels.js';
 import type { NodeClaim } from '../../apis/v1/types.js';
 import { isAlreadyExists, isNotFound } from '../../kube/errors.js';
 import type { KubeClient } from '../../kube/types.js';
 import type { Clock } from '../../utils/clock.js';
 import { formatKubeTime } from '../../utils/clock.js';
+import { registeringNode } from '../registering-node.js';
 
 const RETRY_MS = 5_000;
 const MAX_ATTEMPTS = 12;
@@ -30,20 +30,7 @@ export function machineNodeName(style: 'claim' | 'ip', claimName: string, seq: n
  * configuration adds, the machine's capacity and allocatable, and Ready=False until it is ready.
  */
 export function nodeForMachine(name: string, launched: NodeClaim, now: number): Node {
-  return {
-    apiVersion: 'v1',
-    kind: 'Node',
-    metadata: { name, labels: { ...(launched.metadata.labels ?? {}), [HOSTNAME_LABEL]: name } },
-    spec: { providerID: launched.status?.providerID, taints: [{ ...UNREGISTERED_TAINT }] },
-    status: {
-      capacity: { ...(launched.status?.capacity ?? {}) },
-      allocatable: { ...(launched.status?.allocatable ?? {}) },
-      conditions: [{
-        type: 'Ready', status: 'False', reason: 'KubeletNotReady',
-        message: 'container runtime network not ready', lastTransitionTime: formatKubeTime(now),
-      }],
-    },
-  };
+  return registeringNode(name, launched, now, { notReadyMessage: 'container runtime network not ready' });
 }
 
 export class SimKubelet {
