@@ -32,25 +32,42 @@ function ffd(pods: readonly PodInfo[], room: Vec): { pods: PodInfo[]; used: Vec 
     .map((x) => x.p);
   const bins: { pods: PodInfo[]; used: Vec }[] = [];
   let firstOpen = 0;
-  for (const p of sorted) {
+  // A pod asking what the previous one asked fits no bin before the one that took the previous:
+  // those bins rejected the same requests and have not changed since. Pods mostly come in runs of
+  // one shape, so most scans start where the last one ended.
+  let last: Vec | undefined;
+  let lastBin = 0;
+  for (let j = 0; j < sorted.length; j++) {
+    const p = sorted[j]!;
+    const from = last !== undefined && sameVec(last, p.requests) ? Math.max(firstOpen, lastBin) : firstOpen;
     let placed = false;
-    for (let i = firstOpen; i < bins.length; i++) {
+    for (let i = from; i < bins.length; i++) {
       const b = bins[i]!;
       if (fitsSum(b.used, p.requests, room)) {
         b.pods.push(p);
         for (let d = 0; d < room.length; d++) b.used[d]! += p.requests[d]!;
         placed = true;
+        lastBin = i;
         break;
       }
     }
     if (!placed) {
       if (!fitsSum(new Float64Array(room.length), p.requests, room)) return [];
       bins.push({ pods: [p], used: p.requests.slice() });
+      lastBin = bins.length - 1;
     }
+    last = p.requests;
     // Bins that cannot take even the smallest remaining pod stay closed to the scan.
     while (firstOpen < bins.length && bins[firstOpen]!.used[CPU]! >= room[CPU]! && bins[firstOpen]!.used[MEM]! >= room[MEM]!) firstOpen++;
   }
   return bins;
+}
+
+/** Same requests in every resource. */
+function sameVec(a: Vec, b: Vec): boolean {
+  if (a === b) return true;
+  for (let d = 0; d < a.length; d++) if (a[d] !== b[d]) return false;
+  return true;
 }
 
 const SCAN = 64;

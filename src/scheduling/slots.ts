@@ -129,11 +129,16 @@ function minValuesProblem(reqs: Requirements, types: readonly CompiledInstanceTy
 }
 
 /**
- * #typeAllows verdicts per pool template (one solve's) and per text of the requirements it reads,
- * by type index: 0 not yet asked, 1 allowed, 2 not. Claims of one solve narrow to the same few
- * zones over and over; each verdict over a thousand types is then worked out once.
+ * #typeAllows verdicts per compiled types array of a pool and per text of what they read, by type
+ * index: 0 not yet asked, 1 allowed, 2 not. Claims narrow to the same few zones over and over, in
+ * one solve and in the next: the compiled types array comes back the same while the pool and its
+ * catalogue do (see poolTypes), so each verdict over a thousand types is worked out once, not once
+ * per solve. A verdict reads only the type (immutable), the requirements named in the text and
+ * whether the pool's labels name each changed key.
  */
-const verdictsByPool = new WeakMap<NodePoolTemplate, Map<string, Uint8Array>>();
+const verdictsByTypes = new WeakMap<readonly CompiledInstanceType[], Map<string, Uint8Array>>();
+/** Distinct requirement texts kept per types array before it starts over (a long-running controller sees many). */
+const VERDICT_TEXTS_LIMIT = 256;
 
 /** Text that tells apart any two requirements whose allowed values differ (minValues aside). */
 function requirementText(r: Requirement | undefined): string {
@@ -352,12 +357,16 @@ export class ClaimSlot {
 
   /** The verdict cache for what #typeAllows reads: the changed keys' requirements, zone and capacity type. */
   #verdicts(reqs: Requirements, changed: readonly string[]): Uint8Array {
-    let byText = verdictsByPool.get(this.pool);
-    if (!byText) verdictsByPool.set(this.pool, (byText = new Map<string, Uint8Array>()));
+    const all = this.pool.instanceTypes;
+    let byText = verdictsByTypes.get(all);
+    if (!byText) verdictsByTypes.set(all, (byText = new Map<string, Uint8Array>()));
     let text = `${requirementText(reqs.get(ZONE_LABEL))}\n${requirementText(reqs.get(CAPACITY_TYPE_LABEL))}`;
-    for (const key of changed) text += `\n${key}\n${requirementText(reqs.get(key))}`;
+    for (const key of changed) text += `\n${key in this.pool.labels ? '+' : '-'}${key}\n${requirementText(reqs.get(key))}`;
     let v = byText.get(text);
-    if (!v) byText.set(text, (v = new Uint8Array(this.pool.instanceTypes.length)));
+    if (!v) {
+      if (byText.size >= VERDICT_TEXTS_LIMIT) byText.clear();
+      byText.set(text, (v = new Uint8Array(all.length)));
+    }
     return v;
   }
 
