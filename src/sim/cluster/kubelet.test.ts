@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node } from '../../apis/core.js';
-import { isNotFound } from '../../kube/errors.js';
+import { isNotFound, KubeError } from '../../kube/errors.js';
 import { node, pod } from '../../test/builders.js';
 import { Random } from '../../utils/random.js';
 import { RUN_DURATION_ANNOTATION } from './annotations.js';
@@ -53,6 +53,70 @@ describe('KubeletStandIn', () => {
     assert.equal((await c.pod('p')).status?.phase, 'Pending');
     await c.step(1);
     assert.equal((await c.pod('p')).status?.phase, 'Running');
+    k.stop();
+    await c.stop();
+  });
+
+  it('re-reads and retries the start when the status write hits a Conflict', async () => {
+    const { c, k } = await setup({ startMs: 1_000 });
+    await c.kube.create('Node', node('n'));
+    await c.kube.create('Pod', pod({ name: 'p', nodeName: 'n' }));
+    c.kube.faults.failWrite({ verb: 'patchStatus', kind: 'Pod' });
+    c.kube.faults.failWrite({ verb: 'patchStatus', kind: 'Pod' });
+    await c.step(1_000);
+    assert.equal((await c.pod('p')).status?.phase, 'Running');
+    assert.equal(k.stats.started, 1);
+    assert.equal(k.errors.count, 0);
+    k.stop();
+    await c.stop();
+  });
+
+  it('re-reads and retries the completion when the status write hits a Conflict', async () => {
+    const { c, k } = await setup({ startMs: 0 });
+    await c.kube.create('Node', node('n'));
+    await c.kube.create('Pod', pod({ name: 'job-1', nodeName: 'n', annotations: { [RUN_DURATION_ANNOTATION]: '60000' } }));
+    await c.step(1_000);
+    assert.equal((await c.pod('job-1')).status?.phase, 'Running');
+    c.kube.faults.failWrite({ verb: 'patchStatus', kind: 'Pod' });
+    await c.step(60_000);
+    const done = await c.pod('job-1');
+    assert.equal(done.status?.phase, 'Succeeded');
+    assert.equal(done.status?.conditions?.find((x) => x.type === 'PodScheduled')?.status, 'True', 'the retry keeps the conditions it re-read');
+    assert.equal(k.stats.completed, 1);
+    assert.equal(k.errors.count, 0);
+    k.stop();
+    await c.stop();
+  });
+
+  it('does not retry a start for a pod deleted while its write conflicted', async () => {
+    const { c, k } = await setup({ startMs: 1_000 });
+    await c.kube.create('Node', node('n'));
+    await c.kube.create('Pod', pod({ name: 'p', nodeName: 'n' }));
+    c.kube.faults.failWrite({
+      verb: 'patchStatus', kind: 'Pod',
+      error: (verb, kind, name) => {
+        void c.kube.delete('Pod', name, 'default', { gracePeriodSeconds: 0 });
+        return new KubeError('Conflict', `${verb} ${kind} ${name}: raced with a delete`, { kind, name });
+      },
+    });
+    await c.step(1_000);
+    await assert.rejects(c.pod('p'), isNotFound);
+    assert.equal(k.stats.started, 0);
+    assert.equal(k.errors.count, 0);
+    k.stop();
+    await c.stop();
+  });
+
+  it('reports a start whose write keeps conflicting, after a bounded number of retries', async () => {
+    const { c, k } = await setup({ startMs: 1_000 });
+    await c.kube.create('Node', node('n'));
+    await c.kube.create('Pod', pod({ name: 'p', nodeName: 'n' }));
+    for (let i = 0; i < 100; i++) c.kube.faults.failWrite({ verb: 'patchStatus', kind: 'Pod' });
+    await c.step(1_000);
+    assert.equal((await c.pod('p')).status?.phase, 'Pending');
+    assert.equal(k.stats.started, 0);
+    assert.equal(k.errors.count, 1);
+    c.kube.faults.clear();
     k.stop();
     await c.stop();
   });

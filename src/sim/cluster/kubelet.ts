@@ -9,7 +9,7 @@
  *   if the node has not appeared meanwhile (kube-controller-manager's PodGC quarantine, 40 s).
  * Graceful deletions are finished by the memory API server itself (its kubelet emulation).
  */
-import type { Condition, Pod } from '../../apis/core.js';
+import type { Condition, Pod, PodStatus } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
 import { isConflict, isNotFound } from '../../kube/errors.js';
 import type { Distribution } from '../scenario/types.js';
@@ -22,6 +22,9 @@ import { ErrorLog } from './errors.js';
 import type { StandInError } from './errors.js';
 import { isNodeReady, podStage } from './pod-facts.js';
 import { TimerSet } from './timer-set.js';
+
+/** Re-reads and retries of a status write that hit a Conflict before it is reported as an error. */
+const MAX_CONFLICT_RETRIES = 5;
 
 export interface KubeletOptions {
   readonly view: ClusterView;
@@ -133,29 +136,62 @@ export class KubeletStandIn {
   }
 
   async #start(key: string, uid: string): Promise<void> {
-    const pod = this.#current(key, uid);
-    if (!pod || podStage(pod) !== 'starting') return;
-    const node = this.#view.node(pod.spec.nodeName ?? '');
-    if (!node || !isNodeReady(node)) return; // reconsidered when the node turns Ready
-    const now = formatKubeTime(this.#view.clock.now());
-    const conditions: Condition[] = ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready']
-      .map((type) => ({ type, status: 'True', lastTransitionTime: now }));
-    await this.#write(`starting pod ${key}`, async () => {
-      await this.#view.kube.patchStatus('Pod', pod.metadata.name ?? '', { status: { phase: 'Running', startTime: now, conditions } }, pod.metadata.namespace);
-      this.stats.started++;
-    });
+    await this.#patchPod(`starting pod ${key}`, key, uid, (pod) => {
+      if (podStage(pod) !== 'starting') return undefined;
+      const node = this.#view.node(pod.spec.nodeName ?? '');
+      if (!node || !isNodeReady(node)) return undefined; // reconsidered when the node turns Ready
+      const now = formatKubeTime(this.#view.clock.now());
+      const conditions: Condition[] = ['PodScheduled', 'Initialized', 'ContainersReady', 'Ready']
+        .map((type) => ({ type, status: 'True', lastTransitionTime: now }));
+      return { phase: 'Running', startTime: now, conditions };
+    }, () => this.stats.started++);
   }
 
   async #complete(key: string, uid: string): Promise<void> {
-    const pod = this.#current(key, uid);
-    if (!pod || podStage(pod) !== 'running') return;
-    const now = formatKubeTime(this.#view.clock.now());
-    const conditions: Condition[] = (pod.status?.conditions ?? []).map((c) =>
-      c.type === 'Ready' || c.type === 'ContainersReady' ? { type: c.type, status: 'False', reason: 'PodCompleted', lastTransitionTime: now } : c);
-    await this.#write(`completing pod ${key}`, async () => {
-      await this.#view.kube.patchStatus('Pod', pod.metadata.name ?? '', { status: { phase: 'Succeeded', conditions } }, pod.metadata.namespace);
-      this.stats.completed++;
-    });
+    await this.#patchPod(`completing pod ${key}`, key, uid, (pod) => {
+      if (podStage(pod) !== 'running') return undefined;
+      const now = formatKubeTime(this.#view.clock.now());
+      const conditions: Condition[] = (pod.status?.conditions ?? []).map((c) =>
+        c.type === 'Ready' || c.type === 'ContainersReady' ? { type: c.type, status: 'False', reason: 'PodCompleted', lastTransitionTime: now } : c);
+      return { phase: 'Succeeded', conditions };
+    }, () => this.stats.completed++);
+  }
+
+  /**
+   * Patches the pod's status with what `status` makes of it (undefined: nothing to do any more).
+   * A Conflict means someone wrote the pod meanwhile: the pod is read again from the API server
+   * and the status worked out afresh, up to MAX_CONFLICT_RETRIES times; without this a pod whose
+   * write lost a race would stay Pending (or Running) for good, since no later event re-arms it.
+   */
+  async #patchPod(doing: string, key: string, uid: string, status: (pod: Pod) => PodStatus | undefined, done: () => void): Promise<void> {
+    let pod = this.#current(key, uid);
+    for (let attempt = 0; pod; attempt++) {
+      const patch = status(pod);
+      if (!patch) return;
+      try {
+        await this.#view.kube.patchStatus('Pod', pod.metadata.name ?? '', { status: patch }, pod.metadata.namespace);
+        done();
+        return;
+      } catch (e) {
+        if (isNotFound(e)) return;
+        if (!isConflict(e) || attempt >= MAX_CONFLICT_RETRIES) {
+          this.errors.report(doing, e);
+          return;
+        }
+      }
+      pod = await this.#reread(pod, uid);
+    }
+  }
+
+  /** The pod as the API server has it now, if it is still the same pod. */
+  async #reread(pod: Pod, uid: string): Promise<Pod | undefined> {
+    try {
+      const fresh = await this.#view.kube.get('Pod', pod.metadata.name ?? '', pod.metadata.namespace);
+      return fresh.metadata.uid === uid ? fresh : undefined;
+    } catch (e) {
+      if (!isNotFound(e)) this.errors.report(`reading pod ${keyOf(pod)}`, e);
+      return undefined;
+    }
   }
 
   async #collect(key: string, uid: string, nodeName: string): Promise<void> {
