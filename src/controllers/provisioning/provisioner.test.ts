@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { NODEPOOL_HASH_ANNOTATION, NODEPOOL_HASH_VERSION_ANNOTATION, NODEPOOL_LABEL } from '../../apis/labels.js';
 import { nodePoolHash } from '../../apis/v1/hash.js';
+import type { Pod } from '../../apis/core.js';
 import type { NodePool } from '../../apis/v1/types.js';
 import { daemonSet, instanceType, node, nodePool, pod } from '../../test/builders.js';
 import { makeTestEnv, type TestEnv } from '../../test/env.js';
@@ -126,6 +127,35 @@ describe('Provisioner', () => {
     assert.equal(after.length, 2);
     assert.ok(!after.some((c) => c.metadata.name === first));
     assert.deepEqual(prov.rounds.at(-1)!.pods, 1, 'only the pod whose claim went away is planned again');
+    await prov.stop();
+    await env.stop();
+  });
+
+  it('decides the next round before the informer shows the last round\'s claims, without planning their pods again', async () => {
+    const { env, prov } = await setup([nodePool({ limits: { cpu: '5' } })]);
+    await env.informers.stop(); // from here the state shows no NodeClaim: they are all "not seen yet"
+    const marked = (name: string, cpu: string): Pod => ({
+      ...pod({ name, cpu }), status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable' }] },
+    });
+    env.state.apply('Pod', marked('a', '1'));
+    await env.settle([prov]);
+    const [first] = await nodeClaims(env);
+    assert.ok(first && env.state.node(first.metadata.name!) === undefined);
+    env.state.apply('Pod', marked('b', '1'));
+    await env.settle([prov]);
+    assert.equal((await nodeClaims(env)).length, 2);
+    assert.deepEqual(prov.rounds.map((r) => [r.pods, r.nominated]), [[1, 0], [1, 1]], 'a stays planned on the unseen claim');
+    assert.equal(prov.plan.of('default/a')?.target, first.metadata.name);
+    env.state.apply('Pod', marked('c', '3'));
+    await env.settle([prov]);
+    assert.equal((await nodeClaims(env)).length, 2, 'the two unseen claims count against the 5 cpu limit');
+    assert.equal(prov.rounds.at(-1)!.unschedulable, 1);
+
+    // Never shown (created and deleted again, say): given up after the seen timeout, their pods planned again.
+    await env.clock.step(10_000);
+    prov.trigger();
+    await env.settle([prov]);
+    assert.deepEqual([prov.rounds.at(-1)!.pods, prov.rounds.at(-1)!.nominated], [3, 0]);
     await prov.stop();
     await env.stop();
   });

@@ -2,9 +2,12 @@
  * The provisioning controller: woken by cluster state changes (a pod became provisionable, or
  * unbound with direct binding; a node started being disrupted; capacity planned for pods went
  * away; a NodePool's spec changed while pods were unschedulable), it batches them in a window
- * (idle / max) and then runs one round (round.ts). Rounds never overlap; a round that failed to
- * create some NodeClaims is retried with backoff, and pods that fit nowhere are looked at again
- * after a while (offerings marked unavailable expire, limits free up).
+ * (idle / max) and then runs one round (round.ts). Rounds are decided one at a time (snapshot,
+ * solve, NodeClaims written, plan kept); a round's Events and records are written while the next
+ * one is decided, and its claims count as capacity before the informer shows them
+ * (unseen-claims.ts), so no pod is planned twice. A round that failed to create some NodeClaims is
+ * retried with backoff, and pods that fit nowhere are looked at again after a while (offerings
+ * marked unavailable expire, limits free up).
  */
 import type { StateChange } from '../../state/changes.js';
 import { isReschedulable } from '../../state/pod-predicates.js';
@@ -16,6 +19,7 @@ import { EventDedupe } from './event-dedupe.js';
 import { PlanBook } from './plan-book.js';
 import type { RoundReport } from './round.js';
 import { runRound } from './round.js';
+import { UnseenClaims } from './unseen-claims.js';
 
 export type { RoundReport } from './round.js';
 
@@ -24,7 +28,7 @@ export interface ProvisionerOptions {
   plan?: PlanBook;
   /** Look again at pods that fit nowhere after this long (default 60 s). */
   recheckUnschedulableMs?: number;
-  /** How long a round waits for its NodeClaims to show in the cluster state (default 10 s). */
+  /** How long a created NodeClaim counts as capacity before the cluster state shows it (default 10 s). */
   seenTimeoutMs?: number;
   /** Round reports kept (default 100). */
   keepRounds?: number;
@@ -54,7 +58,7 @@ export class Provisioner implements Quiescent {
   readonly #ctx: ControllerContext;
   readonly #batcher: Batcher;
   readonly #recheckMs: number;
-  readonly #seenTimeoutMs: number;
+  readonly #unseen: UnseenClaims;
   readonly #keep: number;
   readonly #cpuMs: () => number;
   readonly #wallMs: () => number;
@@ -62,7 +66,12 @@ export class Provisioner implements Quiescent {
   readonly #events: EventDedupe;
   readonly #poolGenerations = new Map<string, number | undefined>();
   readonly #rounds: RoundReport[] = [];
+  /** The round being decided, if any. */
   #running: Promise<void> | undefined;
+  /** Decided rounds still writing their Events and records. */
+  readonly #settling = new Set<Promise<void>>();
+  /** When the first window not yet served closed (clock ms). */
+  #closedAt: number | undefined;
   #again = false;
   #wake: { at: number; cancel: () => void } | undefined;
   #retryMs = RETRY_MIN_MS;
@@ -76,14 +85,17 @@ export class Provisioner implements Quiescent {
     this.#ctx = ctx;
     this.plan = options.plan ?? new PlanBook();
     this.#recheckMs = options.recheckUnschedulableMs ?? 60_000;
-    this.#seenTimeoutMs = options.seenTimeoutMs ?? 10_000;
+    this.#unseen = new UnseenClaims(ctx.state, ctx.clock, options.seenTimeoutMs ?? 10_000);
     this.#keep = options.keepRounds ?? 100;
     this.#cpuMs = options.cpuMs ?? processCpuMs;
     this.#wallMs = options.wallMs ?? (() => performance.now());
     this.#events = new EventDedupe(ctx.clock, options.eventDedupeMs);
     this.#batcher = new Batcher({
       clock: ctx.clock, idleMs: ctx.options.batchIdleMs, maxMs: ctx.options.batchMaxMs,
-      onClose: () => this.#startRound(),
+      onClose: (w) => {
+        this.#closedAt ??= w.closedAt;
+        this.#startRound();
+      },
     });
   }
 
@@ -104,6 +116,7 @@ export class Provisioner implements Quiescent {
   /** Subscribes to the cluster state, and opens a window at once if pods are already waiting. */
   start(): void {
     if (this.#unsubscribe || this.#stopped) return;
+    this.#unseen.start();
     this.#unsubscribe = this.#ctx.state.subscribe((c) => this.#onChange(c));
     for (const np of this.#ctx.state.nodePools()) this.#poolGenerations.set(np.metadata.name ?? '', np.metadata.generation);
     if (this.#ctx.state.synced && this.#hasWork()) this.trigger();
@@ -114,7 +127,7 @@ export class Provisioner implements Quiescent {
     if (!this.#stopped) this.#batcher.trigger();
   }
 
-  /** Stops listening and batching; resolves when a running round has ended. */
+  /** Stops listening and batching; resolves when a running round has ended and written what it decided. */
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#unsubscribe?.();
@@ -122,10 +135,12 @@ export class Provisioner implements Quiescent {
     this.#wake?.cancel();
     this.#wake = undefined;
     await this.#running;
+    await Promise.all(this.#settling);
+    this.#unseen.stop();
   }
 
   isIdle(horizonMs = 0): boolean {
-    if (this.#running || this.#again || !this.#batcher.isIdle()) return false;
+    if (this.#running || this.#settling.size > 0 || this.#again || !this.#batcher.isIdle()) return false;
     return this.#wake === undefined || this.#wake.at > this.#ctx.clock.now() + horizonMs;
   }
 
@@ -192,10 +207,16 @@ export class Provisioner implements Quiescent {
 
   async #round(): Promise<void> {
     let report: RoundReport;
+    const windowClosedAt = this.#closedAt;
+    this.#closedAt = undefined;
     try {
-      report = await runRound({
-        ctx: this.#ctx, plan: this.plan, reasons: this.#reasons, events: this.#events, cpuMs: this.#cpuMs, wallMs: this.#wallMs, seenTimeoutMs: this.#seenTimeoutMs,
+      const decided = await runRound({
+        ctx: this.#ctx, plan: this.plan, reasons: this.#reasons, events: this.#events, cpuMs: this.#cpuMs, wallMs: this.#wallMs,
+        unseen: this.#unseen, ...(windowClosedAt !== undefined ? { windowClosedAt } : {}),
       });
+      report = decided.report;
+      const settling = decided.settled.finally(() => this.#settling.delete(settling));
+      this.#settling.add(settling);
     } catch (e) {
       this.failedRounds++;
       this.#ctx.log.error({ error: String(e) }, 'provisioning round failed; retrying');

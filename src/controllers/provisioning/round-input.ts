@@ -5,6 +5,7 @@
  */
 import type { Pod } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
+import type { NodeClaim } from '../../apis/v1/types.js';
 import type { SolverNode } from '../../scheduling/types.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
 import type { StateNode } from '../../state/state-node.js';
@@ -12,6 +13,7 @@ import type { ResourceList } from '../../utils/resources.js';
 import { subtractResources } from '../../utils/resources.js';
 import type { ControllerOptions } from '../context.js';
 import type { PlanBook } from './plan-book.js';
+import { unseenClaimNode } from './unseen-claims.js';
 
 export interface RoundInput {
   /** Pods to plan: pending (or, with direct binding, unbound) and reschedulable, minus nominated ones. */
@@ -31,12 +33,12 @@ function podMap(snapshot: ClusterSnapshot, binding: ControllerOptions['binding']
 }
 
 /** What is left of the target's DaemonSet reservation once its DaemonSet pods are bound. */
-function reserveLeft(reserve: ResourceList | undefined, node: StateNode): ResourceList | undefined {
+function reserveLeft(reserve: ResourceList | undefined, daemonSetRequested: ResourceList): ResourceList | undefined {
   if (!reserve) return undefined;
   const left: Record<string, number> = {};
   let any = false;
   for (const [k, v] of Object.entries(reserve)) {
-    const rest = v - (node.daemonSetRequested[k] ?? 0);
+    const rest = v - (daemonSetRequested[k] ?? 0);
     if (rest > 0) {
       left[k] = rest;
       any = true;
@@ -48,17 +50,23 @@ function reserveLeft(reserve: ResourceList | undefined, node: StateNode): Resour
 /**
  * Prunes the plan (entries of pods that were bound, went away or changed uid; targets that are gone,
  * going away, or initialised when kube-scheduler binds or nothing is left to bind there) and builds
- * the round's input.
+ * the round's input. `unseen`: claims created by an earlier round that the snapshot may not show yet
+ * (unseen-claims.ts); those it does not show are kept as targets and added as capacity in flight.
  * Mutates `plan`; reads the snapshot only.
  */
-export function prepareRound(snapshot: ClusterSnapshot, plan: PlanBook, binding: ControllerOptions['binding']): RoundInput {
+export function prepareRound(
+  snapshot: ClusterSnapshot, plan: PlanBook, binding: ControllerOptions['binding'], unseen: readonly NodeClaim[] = [],
+): RoundInput {
   const byName = new Map<string, StateNode>();
   for (const sn of snapshot.stateNodes) {
     if (sn.nodeName !== undefined) byName.set(sn.nodeName, sn);
     if (sn.nodeClaimName !== undefined) byName.set(sn.nodeClaimName, sn);
   }
+  const pending = new Map<string, NodeClaim>();
+  for (const c of unseen) if (c.metadata.name !== undefined && !byName.has(c.metadata.name)) pending.set(c.metadata.name, c);
   const renominated: string[] = [];
   for (const target of plan.targets()) {
+    if (pending.has(target)) continue;
     const sn = byName.get(target);
     const gone = !sn || sn.deleting || sn.markedForDeletion || sn.disrupted || sn.cordoned;
     // Once up, a node is kube-scheduler's to fill; with direct binding the binder lets go of it.
@@ -85,7 +93,7 @@ export function prepareRound(snapshot: ClusterSnapshot, plan: PlanBook, binding:
       ...(sn.nodeClaimName !== undefined ? plan.onTarget(sn.nodeClaimName) : []),
       ...(sn.nodeName !== undefined && sn.nodeName !== sn.nodeClaimName ? plan.onTarget(sn.nodeName) : []),
     ];
-    const reserve = sn.inFlight ? reserveLeft(plan.daemonOverhead(sn.nodeClaimName ?? sn.name), sn) : undefined;
+    const reserve = sn.inFlight ? reserveLeft(plan.daemonOverhead(sn.nodeClaimName ?? sn.name), sn.daemonSetRequested) : undefined;
     if (entries.length === 0 && !reserve) return node;
     const extra = entries.map((e) => candidates.get(e.pod)).filter((p): p is Pod => p !== undefined);
     return {
@@ -94,5 +102,14 @@ export function prepareRound(snapshot: ClusterSnapshot, plan: PlanBook, binding:
       allocatable: reserve ? subtractResources(node.allocatable, reserve) : node.allocatable,
     };
   });
+  for (const [name, claim] of pending) {
+    const node = unseenClaimNode(claim);
+    const reserve = reserveLeft(plan.daemonOverhead(name), {});
+    nodes.push({
+      ...node,
+      pods: plan.onTarget(name).map((e) => candidates.get(e.pod)).filter((p): p is Pod => p !== undefined),
+      allocatable: reserve ? subtractResources(node.allocatable, reserve) : node.allocatable,
+    });
+  }
   return { pods, nodes, nominated, renominated };
 }
