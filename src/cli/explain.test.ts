@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { fixtureResult } from '../sim/explain/fixture.js';
+import { fixtureResult, LINKED_DECISIONS, LINKED_MACHINES } from '../sim/explain/fixture.js';
 import { fakeIo } from '../test/cli-io.js';
 import { runExplain } from './explain.js';
 import { runSimulate } from './simulate.js';
@@ -25,9 +25,22 @@ describe('nodewright explain', () => {
     assert.match(savings.out, /saved \$0\.1752\/h/);
   });
 
+  it('tells a machine\'s story under either name when the result lists its machines', async () => {
+    const r = fixtureResult();
+    const linked = JSON.stringify({ ...r, strategies: { nodewright: { ...r.strategies.nodewright!, decisions: LINKED_DECISIONS, machines: LINKED_MACHINES } } });
+    const files = { 'l.json': linked };
+    const byClaim = await explain(['--from', 'l.json', 'node', 'pool-a'], files);
+    assert.equal(byClaim.code, 0);
+    assert.match(byClaim.out, /machine: NodeClaim pool-a, Node ip-1;[^\n]*\n {2}0:01:00 {2}launched:[\s\S]*registered as Node ip-1[\s\S]*not disrupting node ip-1/);
+    const pod = await explain(['--from', 'l.json', 'pod', 'default/web-0'], files);
+    assert.match(pod.out, /planned: onto new NodeClaim pool-a \(became node ip-1\)/);
+    const savings = await explain(['--from', 'l.json', 'savings'], files);
+    assert.match(savings.out, /ip-1 \(\$0\.0960\/h\) kept: /);
+  });
+
   it('reads the chosen strategy; nodewright by default', async () => {
     const ca = await explain(['--from', 'r.json', '--strategy', 'cluster-autoscaler', 'savings']);
-    assert.match(ca.out, /^cluster-autoscaler: 1 consolidation decision\(s\) saved \$0\.0960\/h/);
+    assert.match(ca.out, /^cluster-autoscaler: 1 scale-down decision\(s\) saved \$0\.0960\/h/);
     const defaulted = await explain(['--from', 'r.json', 'pod', 'default/web-0']);
     assert.match(defaulted.out, /\(nodewright\)/);
   });
@@ -112,7 +125,7 @@ describe('nodewright explain', () => {
     assert.match(kept.out, /outcome: not consolidated; last reason \(0:00:30\): PodDisruptionBudget default\/web allows no disruption/);
     const savings = await explain(['--from', 'nf.json', 'savings'], files);
     assert.match(savings.out, /^nodewright: 4 consolidation decision\(s\) saved \$0\.5972\/h in total/);
-    assert.match(savings.out, /ip-10-0-1-0\.sim\.compute\.internal: PodDisruptionBudget default\/web/);
+    assert.match(savings.out, /ip-10-0-1-0\.sim\.compute\.internal kept: PodDisruptionBudget default\/web/);
   });
 
   it('explains why a pod is pending from a fresh simulate --json run', async () => {

@@ -6,7 +6,7 @@
  * or node no decision names).
  */
 import { parseArgs } from 'node:util';
-import { decisionsOf, explainNode, explainPod, explainSavings, parseResult, ResultFileError } from '../sim/explain/index.js';
+import { decisionsOf, explainNode, explainPod, explainSavings, Machines, machinesOf, parseResult, ResultFileError } from '../sim/explain/index.js';
 import type { Answer } from '../sim/explain/index.js';
 import { presentStrategies, STRATEGY_NAMES, type SimulationResult, type StrategyName, type StrategyResult, type TimeSample } from '../sim/result.js';
 import { EXIT_BAD_INPUT, EXIT_OK, type CliIo } from './io.js';
@@ -19,12 +19,13 @@ Questions:
   pod NAMESPACE/NAME   why the pod was pending (per NodePool and constraint) and what followed;
                        where it was planned (which NodeClaim, which instance type and why, the
                        alternatives rejected), and what later moved it
-  node NAME            when and why a NodeClaim or Node was launched, why it was not consolidated
-                       (do-not-disrupt, PodDisruptionBudget, disruption budget, no cheaper
-                       replacement...), or when it was consolidated, replaced, expired, drifted or
-                       interrupted, with the cost
+  node NAME            a machine's story under its NodeClaim or its Node name (both, when the
+                       result links them): when and why it was launched, what was planned onto
+                       it, why it was not consolidated (do-not-disrupt, PodDisruptionBudget,
+                       disruption budget, no cheaper replacement...), or when it was
+                       consolidated, replaced, expired, drifted or interrupted, with the cost
   savings              what consolidation saved in $/h, what more it could save at the end (the gap
-                       to the LP lower bound), and the nodes still kept, with why
+                       to the LP lower bound), and the nodes still kept, with their price and why
 
 A pod or node that no decision names is reported as bad input (exit code 2).
 
@@ -106,10 +107,11 @@ export async function runExplain(args: readonly string[], io: CliIo): Promise<nu
   if ('problem' in picked) return badInput(io, picked.problem);
   const s = picked.strategy;
   const decisions = decisionsOf(result, s);
+  const machines = new Machines(decisions, machinesOf(result, s));
   let answer: Answer;
-  if (question === 'pod') answer = explainPod(decisions, subject!, s, result.strategies[s]?.pendingAtEnd);
-  else if (question === 'node') answer = explainNode(decisions, subject!, s);
-  else answer = explainSavings(decisions, s, lastSample(result.strategies[s]));
+  if (question === 'pod') answer = explainPod(decisions, subject!, s, result.strategies[s]?.pendingAtEnd, machines);
+  else if (question === 'node') answer = explainNode(decisions, subject!, s, machines);
+  else answer = explainSavings(decisions, s, lastSample(result.strategies[s]), machines);
   // An unknown pod or node is bad input (a typo, or a name from another run); "nothing saved" is an answer.
   if (!answer.matched && question !== 'savings') return badInput(io, answer.text.trimEnd());
   io.stdout(answer.text);

@@ -29,7 +29,7 @@ describe('explainPod', () => {
 
   it('says the pod was moved off when the last decision naming it is a disruption', () => {
     const a = explainPod(NODEWRIGHT_DECISIONS, 'default/web-1', 'nodewright');
-    assert.match(a.text, /then: moved off its node at 0:20:00 by consolidate-replace/);
+    assert.match(a.text, /then: moved off node ip-10-0-0-3 at 0:20:00 by consolidate-replace/);
   });
 
   it('explains a Cluster Autoscaler scale-up for the pod', () => {

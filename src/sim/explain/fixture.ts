@@ -1,5 +1,6 @@
 /** A small hand-written simulation result for the explain tests. */
 import type { Decision, LoggedDecision, SimulationResult } from '../result.js';
+import type { MachineRecord } from './machines.js';
 
 const nw = (t: number, kind: Decision['kind'], summary: string, details: Partial<Decision['details']> & { why: string }): Decision =>
   ({ t, strategy: 'nodewright', kind, summary, details: { alternativesRejected: [], ...details } });
@@ -103,4 +104,40 @@ export const WHY_NOT_DECISIONS: readonly LoggedDecision[] = [
     why: '1 pod fit on small-z, so no new machine is needed for them', nodes: [], pods: ['default/wave-b'],
     placements: [{ node: 'small-z', pods: ['default/wave-b'], launched: false }],
   }),
+];
+
+/**
+ * A log whose machines are linked: the result's `machines` list gives each NodeClaim's Node. NodeClaim
+ * pool-a became ip-1 (kept by a PodDisruptionBudget), pool-b became ip-2 (replaced by pool-c, which
+ * became ip-3). Launches name the claims, disruptions the Nodes, as in a real run.
+ */
+export const LINKED_DECISIONS: readonly LoggedDecision[] = [
+  nwAny(60, 'provision', 'launched 2 NodeClaims for 2 pods', {
+    why: 'nodeclaim pool-a (nodepool default): m5.large at $0.0960/h, the cheapest of 3 compatible instance types, for 1 pod; ' +
+      'nodeclaim pool-b (nodepool default): c5.xlarge at $0.1700/h, the cheapest of 1 compatible instance type, for 1 pod',
+    costPerHourBefore: 0, costPerHourAfter: 0.266, nodes: ['pool-a', 'pool-b'], pods: ['default/web-0', 'default/web-1'], nodePool: 'default',
+    placements: [{ node: 'pool-a', pods: ['default/web-0'], launched: true }, { node: 'pool-b', pods: ['default/web-1'], launched: true }],
+  }),
+  nwAny(100, 'provision', 'placed 1 pod on existing or in-flight capacity', {
+    why: '1 pod fit on ip-1, so no new machine is needed for them', nodes: [], pods: ['default/web-2'],
+    placements: [{ node: 'ip-1', pods: ['default/web-2'], launched: false }],
+  }),
+  nwAny(600, 'disruption-blocked', 'not disrupting node ip-1', {
+    why: 'PodDisruptionBudget default/web allows no disruption of pod default/web-0 now', nodes: ['ip-1'], nodePool: 'default',
+  }, { repeats: { count: 3, lastT: 900 } }),
+  nwAny(700, 'consolidate-replace', 'replacing 1 underused node (ip-2) with 1 new NodeClaim (pool-c), cheaper', {
+    why: 'single-node-consolidation: the 1 pod of ip-2 (c5.xlarge, on-demand, $0.1700/h) fit on a default NodeClaim (t3.small) from $0.0208/h; saves $0.1492/h',
+    costPerHourBefore: 0.17, costPerHourAfter: 0.0208, nodes: ['ip-2', 'pool-c'], pods: ['default/web-1'], nodePool: 'default',
+  }),
+  nwAny(701, 'provision', 'placed 1 pod on existing or in-flight capacity', {
+    why: '1 pod fit on pool-c, so no new machine is needed for them', nodes: [], pods: ['default/web-1'],
+    placements: [{ node: 'pool-c', pods: ['default/web-1'], launched: false }],
+  }),
+];
+
+/** The machines of {@link LINKED_DECISIONS}, as the proposed `strategies.<name>.machines` list gives them. */
+export const LINKED_MACHINES: readonly MachineRecord[] = [
+  { nodeClaim: 'pool-a', node: 'ip-1', instanceType: 'm5.large', capacityType: 'on-demand', zone: 'us-east-1a', pricePerHour: 0.096, launchedAt: 61, registeredAt: 90 },
+  { nodeClaim: 'pool-b', node: 'ip-2', instanceType: 'c5.xlarge', capacityType: 'on-demand', zone: 'us-east-1b', pricePerHour: 0.17, launchedAt: 61, registeredAt: 92, terminatedAt: 760 },
+  { nodeClaim: 'pool-c', node: 'ip-3', instanceType: 't3.small', capacityType: 'spot', zone: 'us-east-1a', pricePerHour: 0.0208, launchedAt: 701, registeredAt: 730 },
 ];

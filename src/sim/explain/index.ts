@@ -1,5 +1,6 @@
 /** Answers `nodewright explain` questions from a simulation result's decision logs. */
-export { decisionsOf, parseResult, ResultFileError } from './load.js';
+export { decisionsOf, machinesOf, parseResult, ResultFileError } from './load.js';
+export { Machines, type Machine, type MachineRecord } from './machines.js';
 export { explainNode } from './node.js';
 export { explainPod, type Answer } from './pod.js';
 export { explainSavings, keptNodes, savingsOf, SAVING_KINDS, type KeptNode, type Savings } from './savings.js';

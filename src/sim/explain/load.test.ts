@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { fixtureResult, WHY_NOT_DECISIONS } from './fixture.js';
-import { decisionsOf, parseResult, ResultFileError } from './load.js';
+import { fixtureResult, LINKED_MACHINES, WHY_NOT_DECISIONS } from './fixture.js';
+import { decisionsOf, machinesOf, parseResult, ResultFileError } from './load.js';
 
 describe('parseResult', () => {
   it('reads back what simulate writes', () => {
@@ -46,5 +46,18 @@ describe('parseResult', () => {
     assert.throws(bad((d) => { (d['details'] as Record<string, unknown>)['placements'] = [{ node: 'x', pods: ['a/b'] }]; }),
       /decisions\[0\]\.details\.placements\[0\]\.launched should be true or false/);
   });
-});
 
+  it('reads an optional machines list back, and names a bad field of it', () => {
+    const r = fixtureResult();
+    assert.deepEqual(machinesOf(r, 'nodewright'), [], 'a result without the list');
+    const withMachines = { ...r, strategies: { ...r.strategies, nodewright: { ...r.strategies.nodewright!, machines: LINKED_MACHINES } } };
+    const parsed = parseResult(JSON.stringify(withMachines), 'r.json');
+    assert.deepEqual(machinesOf(parsed, 'nodewright'), LINKED_MACHINES);
+    assert.deepEqual(machinesOf(parsed, 'cluster-autoscaler'), []);
+    const bad = (machines: unknown) => () => parseResult(JSON.stringify({ ...r, strategies: { nodewright: { ...r.strategies.nodewright!, machines } } }), 'r.json');
+    assert.throws(bad({}), /strategies\.nodewright\.machines should be a list/);
+    assert.throws(bad([{ node: 'ip-1' }]), /strategies\.nodewright\.machines\[0\]\.nodeClaim should be a string/);
+    assert.throws(bad([{ nodeClaim: 'a', pricePerHour: '0.1' }]), /machines\[0\]\.pricePerHour should be a number/);
+    assert.throws(bad([{ nodeClaim: 'a', node: 7 }]), /machines\[0\]\.node should be a string/);
+  });
+});

@@ -4,6 +4,7 @@
  * with a TypeError.
  */
 import { LOGGED_KINDS, STRATEGY_NAMES, type LoggedDecision, type SimulationResult, type StrategyName } from '../result.js';
+import type { MachineRecord } from './machines.js';
 
 /** The file is not JSON, or not a simulation result; the message names the file and the field. */
 export class ResultFileError extends Error {
@@ -63,9 +64,26 @@ function checkDecision(d: Json, strategy: StrategyName, path: string, fail: (pat
   if (omitted !== undefined && (!Number.isSafeInteger(omitted) || (omitted as number) < 1)) fail(`${path}.omittedBefore`, 'a positive whole number');
 }
 
+const MACHINE_STRINGS = ['node', 'instanceType', 'capacityType', 'zone'] as const;
+const MACHINE_NUMBERS = ['pricePerHour', 'launchedAt', 'registeredAt', 'terminatedAt'] as const;
+
+function checkMachines(v: Json, path: string, fail: (path: string, what: string) => never): void {
+  if (!Array.isArray(v)) fail(path, 'a list');
+  (v as Json[]).forEach((m, i) => {
+    const at = `${path}[${i}]`;
+    if (!isObject(m)) fail(at, 'an object');
+    if (typeof m['nodeClaim'] !== 'string') fail(`${at}.nodeClaim`, 'a string');
+    for (const key of MACHINE_STRINGS) if (m[key] !== undefined && typeof m[key] !== 'string') fail(`${at}.${key}`, 'a string');
+    for (const key of MACHINE_NUMBERS) {
+      const n = m[key];
+      if (n !== undefined && (typeof n !== 'number' || !Number.isFinite(n))) fail(`${at}.${key}`, 'a number');
+    }
+  });
+}
+
 /**
  * Parses a simulation result from `text` (read from `file`, named in errors). Checks the top level
- * and every strategy's decision log; the other fields are kept as they are, unchecked.
+ * and every strategy's decision log and optional `machines` list; the other fields are kept as they are, unchecked.
  * @throws ResultFileError when the text is not JSON (cause: the SyntaxError) or a checked field is
  *   missing or of the wrong type (the message gives its path, e.g. `strategies.nodewright.decisions[3].t`).
  */
@@ -93,6 +111,8 @@ export function parseResult(text: string, file: string): SimulationResult {
     const decisions = (strategy as Record<string, Json>)['decisions'];
     if (!Array.isArray(decisions)) fail(`strategies.${name}.decisions`, 'a list');
     (decisions as Json[]).forEach((d, i) => checkDecision(d, name, `strategies.${name}.decisions[${i}]`, fail));
+    const machines = (strategy as Record<string, Json>)['machines'];
+    if (machines !== undefined) checkMachines(machines, `strategies.${name}.machines`, fail);
   }
   return value as SimulationResult;
 }
@@ -101,4 +121,13 @@ export function parseResult(text: string, file: string): SimulationResult {
 export function decisionsOf(result: SimulationResult, strategy: StrategyName): readonly LoggedDecision[] {
   const decisions = result.strategies[strategy]?.decisions ?? [];
   return decisions.map((d, i) => ({ d, i })).sort((a, b) => a.d.t - b.d.t || a.i - b.i).map(({ d }) => d);
+}
+
+/**
+ * The strategy's machines with both their names, when the file has the optional
+ * `strategies.<name>.machines` list (checked by {@link parseResult}); empty otherwise.
+ */
+export function machinesOf(result: SimulationResult, strategy: StrategyName): readonly MachineRecord[] {
+  const machines: unknown = (result.strategies[strategy] as { machines?: unknown } | undefined)?.machines;
+  return Array.isArray(machines) ? machines as MachineRecord[] : [];
 }

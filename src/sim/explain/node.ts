@@ -1,11 +1,13 @@
 /**
- * `explain node NAME`: when and why a NodeClaim or Node was launched, what was planned onto it, and
- * whether it was disrupted (consolidated, replaced, expired, drifted, interrupted, scaled down) or
- * why consolidation passed it over — the JSON counterpart of the live DecisionLog's whyNotConsolidated.
+ * `explain node NAME`: a machine's story under either of its names (the NodeClaim and the Node it
+ * registered as): when and why it was launched, what was planned onto it, why consolidation passed
+ * it over, and whether it was disrupted (consolidated, replaced, expired, drifted, interrupted,
+ * scaled down) — the JSON counterpart of the live DecisionLog's whyNotConsolidated.
  */
 import type { LoggedDecision as Decision, LoggedKind, StrategyName } from '../result.js';
+import { disruptedNodes, Machines, priceText, type Machine } from './machines.js';
 import type { Answer } from './pod.js';
-import { alternativeLines, alternativesAbout, at, clausesAbout, costChange, existingNodeOf, lastTime, mentions, omittedLine, when } from './text.js';
+import { alternativeLines, alternativesAbout, at, clausesAbout, costChange, existingNodeOf, lastTime, mentions, omittedLine, span, when } from './text.js';
 
 const DISRUPTING: ReadonlySet<LoggedKind> = new Set(['consolidate-delete', 'consolidate-replace', 'expire', 'drift', 'interruption', 'scale-down']);
 
@@ -33,11 +35,14 @@ function blockedReason(d: Decision, node: string): string | undefined {
   return undefined;
 }
 
-/** The node is the new NodeClaim of a replacement ("replacing X with 1 new NodeClaim (Y)"), not the one replaced. */
+/** The node is a machine a disruption launched in place of the ones it took away. */
 function isReplacement(d: Decision, node: string): boolean {
-  if (d.kind !== 'consolidate-replace') return false;
-  const withAt = d.summary.indexOf(' with ');
-  return withAt >= 0 && mentions(d.summary.slice(withAt), node) && !mentions(d.summary.slice(0, withAt), node);
+  return DISRUPTING.has(d.kind) && (d.details.nodes?.includes(node) ?? false) && !disruptedNodes(d).includes(node);
+}
+
+/** The decision takes the machine away (not one it launched in its place). */
+function disrupts(d: Decision, node: string): boolean {
+  return DISRUPTING.has(d.kind) && disruptedNodes(d).includes(node);
 }
 
 function entryLines(d: Decision, node: string): string[] {
@@ -46,7 +51,8 @@ function entryLines(d: Decision, node: string): string[] {
     return [`  ${at(d.t)}  pods planned onto it: ${d.summary}`, `      why: ${d.details.why}`];
   }
   if (d.kind === 'disruption-blocked' && named) {
-    return [...omittedLine(d, '  '), `  ${when(d)}  not disrupted: ${d.summary}`, `      why: ${d.details.why}`];
+    // The summary already says what was not done ("not consolidating node X"); a label would repeat it.
+    return [...omittedLine(d, '  '), `  ${when(d)}  ${d.summary}`, `      why: ${d.details.why}`];
   }
   if (!named) {
     const reason = blockedReason(d, node);
@@ -61,18 +67,18 @@ function entryLines(d: Decision, node: string): string[] {
     ...alternativeLines(alternatives, '      ')];
 }
 
-/** The NodePool-wide "budget used up" records of the node's pool while it lived, in one line. */
-function budgetLines(decisions: readonly Decision[], naming: readonly Decision[], until: number | undefined): string[] {
+/** The NodePool-wide "budget used up" records of the machine's pool while it lived, in one line. */
+function budgetLines(decisions: readonly Decision[], naming: readonly Decision[], from: number, until: number | undefined): string[] {
   const pool = naming.find((d) => d.details.nodePool !== undefined)?.details.nodePool;
   if (pool === undefined) return [];
-  const from = naming[0]!.t;
   const held = decisions.filter((d) => d.kind === 'disruption-blocked' && !d.details.nodes?.length && d.details.nodePool === pool
     && lastTime(d) >= from && (until === undefined || d.t <= until));
   if (held.length === 0) return [];
   const count = held.reduce((n, d) => n + (d.repeats?.count ?? 1) + (d.omittedBefore ?? 0), 0);
   const latest = held.at(-1)!;
+  // The summary repeats the pool and "budget used up"; the why says which budget and reason.
   return [`  nodepool ${pool}: its disruption budget held disruptions back ${count} time(s) from ${at(held[0]!.t)} to ${at(lastTime(latest))}`,
-    `      latest: ${latest.summary}: ${latest.details.why}`];
+    `      latest: ${latest.details.why}`];
 }
 
 function mentionsNode(d: Decision, node: string): boolean {
@@ -81,32 +87,106 @@ function mentionsNode(d: Decision, node: string): boolean {
   return blockedReason(d, node) !== undefined || mentions(d.summary, node) || mentions(d.details.why, node);
 }
 
+/** "m5.large, spot, us-east-1a, $0.0960/h": what is known of the machine, or nothing. */
+function describe(m: Machine | undefined): string {
+  if (!m) return '';
+  return [m.instanceType, m.capacityType, m.zone, priceText(m)].filter((s) => s !== undefined).join(', ');
+}
+
+/** Who the machine is, and a note when the records under its other name cannot be found. */
+function identityLines(node: string, m: Machine | undefined, strategy: StrategyName): string[] {
+  const what = describe(m);
+  const tail = what ? `; ${what}` : '';
+  if (m?.claim !== undefined && m.node !== undefined) return [`  machine: NodeClaim ${m.claim}, Node ${m.node}${tail}`];
+  if (strategy === 'cluster-autoscaler') return what ? [`  machine: ${what}`] : [];
+  const isClaim = m?.claim === node;
+  return [`  machine: ${isClaim ? 'NodeClaim' : 'Node'} ${node}${tail}`,
+    `  note: this result does not link ${isClaim ? 'this NodeClaim to the Node it registered as, so that Node\'s disruption' : 'this Node to a NodeClaim, so a NodeClaim\'s launch'}` +
+    ' records are not shown'];
+}
+
+/** Records about other nodes that only mention this one (their pods would go onto it), e.g. "would schedule against uninitialized node X". */
+function isAside(d: Decision, node: string): boolean {
+  return d.kind === 'disruption-blocked' && !(d.details.nodes?.includes(node) ?? false) && blockedReason(d, node) === undefined;
+}
+
+const MAX_ASIDE_NODES = 3;
+
+/** The timeline entries of the records naming the machine; a run of asides becomes one entry. */
+function entries(naming: readonly Decision[], nameIn: (d: Decision) => string | undefined): { t: number; lines: string[] }[] {
+  const out: { t: number; lines: string[] }[] = [];
+  for (let i = 0; i < naming.length;) {
+    const d = naming[i]!;
+    const name = nameIn(d)!;
+    let j = i;
+    while (j < naming.length && isAside(naming[j]!, nameIn(naming[j]!)!)) j++;
+    if (j - i < 2) {
+      out.push({ t: d.t, lines: entryLines(d, name) });
+      i++;
+      continue;
+    }
+    const run = naming.slice(i, j);
+    const others = [...new Set(run.flatMap((r) => r.details.nodes ?? []))];
+    const listed = others.length > MAX_ASIDE_NODES ? `${others.slice(0, MAX_ASIDE_NODES).join(', ')} and ${others.length - MAX_ASIDE_NODES} more` : others.join(', ');
+    const last = lastTime(run.at(-1)!);
+    out.push({ t: d.t, lines: [
+      `  ${at(d.t)}${last > d.t ? ` to ${at(last)}` : ''}  named in ${run.length} reasons for keeping other nodes (${listed}), e.g.:`,
+      `      ${d.summary}: ${d.details.why}`,
+    ] });
+    i = j;
+  }
+  return out;
+}
+
+/** Lines from the machines list: when it ran, registered and went. */
+function machineEvents(m: Machine | undefined): { t: number; lines: string[] }[] {
+  if (!m) return [];
+  const events: { t: number; lines: string[] }[] = [];
+  if (m.launchedAt !== undefined) events.push({ t: m.launchedAt, lines: [`  ${at(m.launchedAt)}  running: the instance started (billed from here)`] });
+  if (m.registeredAt !== undefined && m.node !== undefined) {
+    events.push({ t: m.registeredAt, lines: [`  ${at(m.registeredAt)}  registered as Node ${m.node}`] });
+  }
+  if (m.terminatedAt !== undefined) events.push({ t: m.terminatedAt, lines: [`  ${at(m.terminatedAt)}  terminated (billed until here)`] });
+  return events;
+}
+
 /**
- * Explains node `node` (NodeClaim or Node name, matched exactly) from `decisions` (one strategy's
- * log, oldest first): each decision that names it, then its fate — taken away by the last
- * disrupting decision naming it, or kept, with the latest reason consolidation gave for passing it
- * over after its last disruption. Never throws.
+ * Explains the machine named `node` (its NodeClaim or its Node name, matched exactly) from
+ * `decisions` (one strategy's log, oldest first): each decision that names it under either name,
+ * what `machines` knows of it (both names, type, price, when it ran and registered), then its fate
+ * — taken away by the last disrupting decision naming it, or kept, with the latest reason
+ * consolidation gave for passing it over after its last disruption. `matched` is false when
+ * nothing names it. Never throws.
  */
-export function explainNode(decisions: readonly Decision[], node: string, strategy: StrategyName): Answer {
-  const naming = decisions.filter((d) => mentionsNode(d, node));
-  if (naming.length === 0) {
+export function explainNode(decisions: readonly Decision[], node: string, strategy: StrategyName, machines = new Machines(decisions)): Answer {
+  const names = machines.namesOf(node);
+  // The name the record lists the machine under, before one its words merely mention.
+  const nameIn = (d: Decision): string | undefined => names.find((n) => d.details.nodes?.includes(n)) ?? names.find((n) => mentionsNode(d, n));
+  const naming = decisions.filter((d) => nameIn(d) !== undefined);
+  const machine = machines.get(node);
+  const events = machineEvents(machine);
+  if (naming.length === 0 && events.length === 0) {
     return {
       matched: false,
       text: `no ${strategy} decision mentions node ${node}; decisions name the NodeClaims they launch and the Nodes they ` +
         `disrupt, and a NodeClaim's Node has another name (ip-…), so try the other name too.\n`,
     };
   }
-  const lines = [`node ${node} (${strategy}): ${naming.length} decision(s) mention it`];
-  for (const d of naming) lines.push(...entryLines(d, node));
-  const disruptions = naming.filter((d) => DISRUPTING.has(d.kind) && d.details.nodes?.includes(node) && !isReplacement(d, node));
-  const lastDisruption = disruptions.at(-1);
-  lines.push(...budgetLines(decisions, naming, lastDisruption?.t));
-  const blocked = naming.filter((d) => (lastDisruption === undefined || d.t > lastDisruption.t) && blockedReason(d, node) !== undefined).at(-1);
+  const lines = [`node ${node} (${strategy}): ${naming.length} decision(s) mention it`,
+    ...identityLines(node, machine, strategy)];
+  const timeline = [...entries(naming, nameIn), ...events];
+  // Stable: a decision and a machine event at the same second keep the decision first.
+  for (const e of timeline.map((e, i) => ({ ...e, i })).sort((a, b) => a.t - b.t || a.i - b.i)) lines.push(...e.lines);
+  const lastDisruption = naming.filter((d) => names.some((n) => disrupts(d, n))).at(-1);
+  const from = Math.min(naming[0]?.t ?? Infinity, machine?.launchedAt ?? Infinity);
+  lines.push(...budgetLines(decisions, naming, from, lastDisruption?.t ?? machine?.terminatedAt));
+  const blocked = naming.filter((d) => (lastDisruption === undefined || d.t > lastDisruption.t) && names.some((n) => blockedReason(d, n) !== undefined)).at(-1);
   if (lastDisruption && !blocked) {
     const cost = costChange(lastDisruption);
     lines.push(`  outcome: ${LABEL[lastDisruption.kind]} at ${at(lastDisruption.t)}${cost ? `, ${cost}` : ''}`);
   } else if (blocked) {
-    lines.push(`  outcome: not consolidated; last reason (${when(blocked)}): ${blockedReason(blocked, node)}`);
+    const reason = names.map((n) => blockedReason(blocked, n)).find((r) => r !== undefined)!;
+    lines.push(`  outcome: not consolidated; last reason (${span(blocked)}): ${reason}`);
   } else {
     lines.push('  outcome: no decision disrupted it, and none recorded a reason for keeping it: consolidation found nothing cheaper, ' +
       'or it was never a candidate (consolidateAfter not yet elapsed, not initialised, or nominated for pending pods: these are not recorded)');

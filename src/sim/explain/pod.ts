@@ -4,6 +4,7 @@
  * counterpart of the live DecisionLog's whyPending / plannedFor.
  */
 import type { LoggedDecision as Decision, StrategyName } from '../result.js';
+import { disruptedNodes, Machines } from './machines.js';
 import {
   alternativeLines, alternativesAbout, at, clausesAbout, costChange, existingNodeOf, lastTime, omittedLine, placementOf, when,
 } from './text.js';
@@ -18,17 +19,23 @@ const PLANNING: readonly string[] = ['provision', 'scale-up'];
 
 /** The node the pod was on when a disruption moved it: the decision's only candidate, when it has one. */
 function nodeMovedFrom(d: Decision): string | undefined {
-  const nodes = d.details.nodes ?? [];
-  if (d.kind === 'consolidate-replace' || d.kind === 'interruption' || d.kind === 'drift') {
-    const withAt = d.summary.indexOf(' with ');
-    const candidates = nodes.filter((n) => withAt < 0 || d.summary.slice(0, withAt).includes(n));
-    return candidates.length === 1 ? candidates[0] : undefined;
-  }
-  return nodes.length === 1 ? nodes[0] : undefined;
+  const candidates = disruptedNodes(d);
+  return candidates.length === 1 ? candidates[0] : undefined;
+}
+
+/**
+ * `name` with the machine's other name: "default-x (became node ip-…)", "ip-… (NodeClaim default-x)";
+ * inside parentheses already, "default-x, became node ip-…".
+ */
+function withOtherName(machines: Machines, name: string, inParens = false): string {
+  const m = machines.get(name);
+  if (m?.claim === undefined || m.node === undefined) return name;
+  const other = m.claim === name ? `became node ${m.node}` : `NodeClaim ${m.claim}`;
+  return inParens ? `${name}, ${other}` : `${name} (${other})`;
 }
 
 /** Where the decision planned the pod, in words, with the why and alternatives for that node. */
-function planLines(d: Decision, pod: string): string[] {
+function planLines(d: Decision, pod: string, machines: Machines): string[] {
   if (d.kind === 'scale-up') {
     return [`  planned: the Cluster Autoscaler scaled up for it at ${at(d.t)}: ${d.summary}`, `    why: ${d.details.why}`,
       ...alternativeLines(d.details.alternativesRejected, '    ')];
@@ -38,7 +45,7 @@ function planLines(d: Decision, pod: string): string[] {
   const launchedOnto = placement ? (placement.launched ? placement.node : undefined) : nodes.length === 1 ? nodes[0] : undefined;
   if (launchedOnto !== undefined) {
     const cost = costChange(d);
-    return [`  planned: onto new NodeClaim ${launchedOnto}, launched at ${at(d.t)}`, `    why: ${clausesAbout(d.details.why, launchedOnto)}`,
+    return [`  planned: onto new NodeClaim ${withOtherName(machines, launchedOnto)}, launched at ${at(d.t)}`, `    why: ${clausesAbout(d.details.why, launchedOnto)}`,
       ...alternativeLines(alternativesAbout(d, launchedOnto), '    '), ...(cost ? [`    cost of the round: ${cost}`] : [])];
   }
   if (!placement && nodes.length > 1) {
@@ -46,7 +53,8 @@ function planLines(d: Decision, pod: string): string[] {
       `    why: ${d.details.why}`, ...alternativeLines(d.details.alternativesRejected, '    ')];
   }
   const existing = placement?.node ?? existingNodeOf(d);
-  return [`  planned: onto existing or in-flight capacity${existing ? ` (${existing})` : ''} at ${at(d.t)}, no new machine`, `    why: ${d.details.why}`];
+  return [`  planned: onto existing or in-flight capacity${existing ? ` (${withOtherName(machines, existing, true)})` : ''} at ${at(d.t)}, no new machine`,
+    `    why: ${d.details.why}`];
 }
 
 /** Why it was pending: the span of its unschedulable records and the latest reasons, per NodePool and constraint. */
@@ -65,7 +73,7 @@ function pendingLines(unschedulable: readonly Decision[]): string[] {
 }
 
 /** What happened after its last unschedulable record: planned, seen running on a node, or nothing. */
-function afterLines(naming: readonly Decision[], lastPending: Decision, pod: string, pendingAtEnd: number | undefined): string[] {
+function afterLines(naming: readonly Decision[], lastPending: Decision, pod: string, pendingAtEnd: number | undefined, machines: Machines): string[] {
   const placed = naming.slice(naming.indexOf(lastPending) + 1).find((d) => d.kind !== 'unschedulable');
   if (!placed) {
     const pending = pendingAtEnd !== undefined ? ` ${pendingAtEnd} pod(s) were still pending at the end of the run;` : '';
@@ -74,11 +82,11 @@ function afterLines(naming: readonly Decision[], lastPending: Decision, pod: str
   }
   if (PLANNING.includes(placed.kind)) {
     const p = placementOf(placed, pod);
-    const where = p ? `${p.launched ? 'new NodeClaim' : 'existing capacity'} ${p.node}` : 'capacity';
+    const where = p ? `${p.launched ? 'new NodeClaim' : 'existing capacity'} ${withOtherName(machines, p.node)}` : 'capacity';
     return [`  then: planned onto ${where} at ${at(placed.t)}, ${Math.round(placed.t - lastTime(lastPending))} s after its last unschedulable record`];
   }
   const node = nodeMovedFrom(placed);
-  return [`  then: it ran${node ? ` on ${node}` : ''} by ${at(placed.t)}, when ${placed.kind} moved it off (the log keeps no bind ` +
+  return [`  then: it ran${node ? ` on ${withOtherName(machines, node)}` : ''} by ${at(placed.t)}, when ${placed.kind} moved it off (the log keeps no bind ` +
     'times: the scheduler bound it to capacity freed or launched for other pods)'];
 }
 
@@ -86,9 +94,11 @@ function afterLines(naming: readonly Decision[], lastPending: Decision, pod: str
  * Explains pod `pod` ("namespace/name") from `decisions` (one strategy's log, oldest first): every
  * decision naming it, why it was pending (its unschedulable records) and what followed, where it
  * was last planned (the latest provision or scale-up) and whether a later decision moved it off its
- * node. `matched` is false when no decision names the pod. Never throws.
+ * node, naming each machine by both its NodeClaim and Node names when `machines` links them.
+ * `matched` is false when no decision names the pod. Never throws.
  */
-export function explainPod(decisions: readonly Decision[], pod: string, strategy: StrategyName, pendingAtEnd?: number): Answer {
+export function explainPod(decisions: readonly Decision[], pod: string, strategy: StrategyName, pendingAtEnd?: number,
+  machines = new Machines(decisions)): Answer {
   const naming = decisions.filter((d) => d.details.pods?.includes(pod) || placementOf(d, pod) !== undefined);
   if (naming.length === 0) {
     const pending = pendingAtEnd !== undefined && pendingAtEnd > 0 ? ` ${pendingAtEnd} pod(s) were still pending at the end of the run.` : '';
@@ -104,18 +114,19 @@ export function explainPod(decisions: readonly Decision[], pod: string, strategy
     lines.push(...omittedLine(d, '  '), `  ${when(d)}  ${d.kind}: ${d.summary}`);
     const cost = costChange(d);
     const placement = placementOf(d, pod);
-    if (placement) lines.push(`      onto: ${placement.launched ? 'new NodeClaim' : 'existing or in-flight capacity'} ${placement.node}`);
+    if (placement) lines.push(`      onto: ${placement.launched ? 'new NodeClaim' : 'existing or in-flight capacity'} ${withOtherName(machines, placement.node)}`);
     if (!PLANNING.includes(d.kind)) lines.push(`      why: ${d.details.why}`, ...(cost ? [`      cost: ${cost}`] : []));
   }
   const unschedulable = naming.filter((d) => d.kind === 'unschedulable');
-  if (unschedulable.length > 0) lines.push(...pendingLines(unschedulable), ...afterLines(naming, unschedulable.at(-1)!, pod, pendingAtEnd));
+  if (unschedulable.length > 0) lines.push(...pendingLines(unschedulable), ...afterLines(naming, unschedulable.at(-1)!, pod, pendingAtEnd, machines));
   const planned = naming.filter((d) => PLANNING.includes(d.kind)).at(-1);
-  if (planned) lines.push(...planLines(planned, pod));
+  if (planned) lines.push(...planLines(planned, pod, machines));
   else if (unschedulable.length === 0) lines.push('  planned: no provisioning decision names it (it was bound to capacity that already fit it)');
   const last = naming.at(-1)!;
   const alreadyTold = unschedulable.length > 0 && naming.slice(naming.indexOf(unschedulable.at(-1)!) + 1).find((d) => d.kind !== 'unschedulable') === last;
   if (!PLANNING.includes(last.kind) && last.kind !== 'unschedulable' && !alreadyTold) {
-    lines.push(`  then: moved off its node at ${at(last.t)} by ${last.kind}; no later decision names it`);
+    const from = nodeMovedFrom(last);
+    lines.push(`  then: moved off ${from ? `node ${withOtherName(machines, from)}` : 'its node'} at ${at(last.t)} by ${last.kind}; no later decision names it`);
   }
   return { matched: true, text: `${lines.join('\n')}\n` };
 }

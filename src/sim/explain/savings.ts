@@ -5,8 +5,9 @@
  */
 import type { LoggedDecision as Decision, LoggedKind, StrategyName, TimeSample } from '../result.js';
 import { formatDollars } from '../report/format.js';
+import { Machines, priceText } from './machines.js';
 import type { Answer } from './pod.js';
-import { at, costChange, when } from './text.js';
+import { at, costChange, since } from './text.js';
 
 /** Decisions that take capacity away to save money: nodewright's consolidation and the Cluster Autoscaler's scale-down. */
 export const SAVING_KINDS: ReadonlySet<LoggedKind> = new Set(['consolidate-delete', 'consolidate-replace', 'scale-down']);
@@ -56,15 +57,18 @@ export function keptNodes(decisions: readonly Decision[]): KeptNode[] {
 /**
  * The savings as text: the total $/h, one line per decision, then what more could be saved at
  * `end` (the last sample: its $/h above the LP lower bound) and the nodes still kept, with their
- * last reason. `matched` is false when nothing was consolidated and nothing was kept. Never throws.
+ * price when `machines` or a record gives it and their last reason. `matched` is false when nothing
+ * was consolidated and nothing was kept. Never throws.
  */
-export function explainSavings(decisions: readonly Decision[], strategy: StrategyName, end?: TimeSample): Answer {
+export function explainSavings(decisions: readonly Decision[], strategy: StrategyName, end?: TimeSample, machines = new Machines(decisions)): Answer {
   const s = savingsOf(decisions);
+  // The Cluster Autoscaler does not consolidate: it scales node groups down.
+  const what = strategy === 'cluster-autoscaler' ? 'scale-down' : 'consolidation';
   const lines: string[] = [];
   if (s.decisions.length === 0) {
-    lines.push(`no ${strategy} consolidation decisions in this run: nothing was consolidated, so nothing was saved.`);
+    lines.push(`no ${strategy} ${what} decisions in this run: nothing was ${strategy === 'cluster-autoscaler' ? 'scaled down' : 'consolidated'}, so nothing was saved.`);
   } else {
-    lines.push(`${strategy}: ${s.decisions.length} consolidation decision(s) saved ${formatDollars(s.perHour)}/h in total (Σ cost before − after)`);
+    lines.push(`${strategy}: ${s.decisions.length} ${what} decision(s) saved ${formatDollars(s.perHour)}/h in total (Σ cost before − after)`);
     if (s.withoutCost > 0) lines.push(`  (${s.withoutCost} of them recorded no cost and are not counted)`);
     for (const d of s.decisions) lines.push(`  ${at(d.t)}  ${d.kind}: ${costChange(d) ?? 'no cost recorded'}`, `      ${d.summary}`);
   }
@@ -78,9 +82,15 @@ export function explainSavings(decisions: readonly Decision[], strategy: Strateg
   }
   const kept = keptNodes(decisions);
   if (kept.length > 0) {
-    lines.push(`${kept.length} node(s) were still kept from consolidation by their last record:`);
+    const prices = kept.map((k) => machines.get(k.node)?.price?.perHour);
+    const known = prices.filter((p): p is number => p !== undefined);
+    const total = known.length === 0 ? '' : known.length === kept.length
+      ? ` (together ${formatDollars(known.reduce((a, b) => a + b, 0))}/h)`
+      : ` (the ${known.length} with a known price: ${formatDollars(known.reduce((a, b) => a + b, 0))}/h)`;
+    lines.push(`${kept.length} node(s) were still kept from consolidation by their last record${total}:`);
     for (const k of kept.slice(0, MAX_KEPT_LISTED)) {
-      lines.push(`  ${k.node}: ${k.latest.details.why} (since ${when(k.latest)})`);
+      const price = priceText(machines.get(k.node));
+      lines.push(`  ${k.node}${price ? ` (${price})` : ''} kept: ${k.latest.details.why} (${since(k.latest)})`);
     }
     if (kept.length > MAX_KEPT_LISTED) lines.push(`  … and ${kept.length - MAX_KEPT_LISTED} more`);
   }

@@ -35,15 +35,32 @@ export function existingNodeOf(d: Decision): string | undefined {
   return /\bfit on ([\w.-]+?)[.,;]?(?:\s|$)/.exec(d.details.why)?.[1];
 }
 
-/** "0:30:01" for t in seconds. */
+/** "0:30:01" for t in seconds since the start; "−0:02:00" before it (the warm-up). */
 export function at(t: number): string {
-  return formatClock(t, true);
+  return t < 0 ? `−${formatClock(-t, true)}` : formatClock(t, true);
 }
 
-/** "$0.1000/h → $0.0300/h (saves $0.0700/h)", or undefined when the decision has no costs. */
+/** When an entry's records were made: "0:10:00", or "0:00:30 to 0:15:00, 4 records" for folded repeats. */
+export function span(d: Decision): string {
+  return d.repeats ? `${at(d.t)} to ${at(d.repeats.lastT)}, ${d.repeats.count} records` : at(d.t);
+}
+
+/** Since when a reason holds: "since 0:10:00", or "since 0:00:30, 4 records, the last at 0:15:00". */
+export function since(d: Decision): string {
+  return d.repeats ? `since ${at(d.t)}, ${d.repeats.count} records, the last at ${at(d.repeats.lastT)}` : `since ${at(d.t)}`;
+}
+
+/**
+ * "$0.1000/h → $0.0300/h (saves $0.0700/h)", or undefined when the decision has no costs. An
+ * interruption's change is forced, not a saving: "$0.3784/h, its replacement from $0.3351/h" (or
+ * "no replacement launched" when its pods fit elsewhere).
+ */
 export function costChange(d: Decision): string | undefined {
   const { costPerHourBefore: before, costPerHourAfter: after } = d.details;
   if (before === undefined || after === undefined) return undefined;
+  if (d.kind === 'interruption') {
+    return `${formatDollars(before)}/h, ${after > 0 ? `its replacement from ${formatDollars(after)}/h` : 'no replacement launched'}`;
+  }
   const delta = before - after;
   const effect = Math.abs(delta) < 1e-9 ? 'no change' : delta > 0 ? `saves ${formatDollars(delta)}/h` : `adds ${formatDollars(-delta)}/h`;
   return `${formatDollars(before)}/h → ${formatDollars(after)}/h (${effect})`;

@@ -46,15 +46,15 @@ describe('why has this node not been consolidated', () => {
   it('gives the PodDisruptionBudget that keeps it, with how long, and its pool\'s budget', () => {
     const a = explainNode(LOG, 'ip-1', 'nodewright');
     assert.equal(a.matched, true);
-    assert.match(a.text, /0:00:30 \(×4, last at 0:15:00\) {2}not disrupted: not disrupting node ip-1\n {6}why: PodDisruptionBudget default\/web allows no disruption/);
+    assert.match(a.text, /0:00:30 \(×4, last at 0:15:00\) {2}not disrupting node ip-1\n {6}why: PodDisruptionBudget default\/web allows no disruption/);
     assert.match(a.text, /nodepool small: its disruption budget held disruptions back 2 time\(s\) from 0:02:10 to 0:04:30/);
-    assert.match(a.text, /outcome: not consolidated; last reason \(0:00:30 \(×4, last at 0:15:00\)\): PodDisruptionBudget default\/web/);
+    assert.match(a.text, /outcome: not consolidated; last reason \(0:00:30 to 0:15:00, 4 records\): PodDisruptionBudget default\/web/);
   });
 
   it('lists every reason a node was kept before it was consolidated, and the records left out', () => {
     const a = explainNode(LOG, 'ip-3', 'nodewright').text;
-    assert.match(a, /0:02:10 {2}not disrupted: not consolidating node ip-3\n {6}why: pod default\/wave-b fits on no other node/);
-    assert.match(a, /\(7 earlier record\(s\) with other reasons left out to keep the log small\)\n {2}0:08:20 {2}not disrupted/);
+    assert.match(a, /0:02:10 {2}not consolidating node ip-3\n {6}why: pod default\/wave-b fits on no other node/);
+    assert.match(a, /\(7 earlier record\(s\) with other reasons left out to keep the log small\)\n {2}0:08:20 {2}not consolidating node ip-3/);
     assert.match(a, /outcome: consolidated \(replaced\) at 0:08:25, \$0\.4344\/h → \$0\.0543\/h \(saves \$0\.3801\/h\)/);
   });
 
@@ -72,7 +72,7 @@ describe('what would consolidation save', () => {
     assert.equal(a.matched, true);
     assert.match(a.text, /^nodewright: 2 consolidation decision\(s\) saved \$0\.4344\/h in total/);
     assert.match(a.text, /at the end \(0:20:00\): the nodes cost \$0\.6000\/h and the LP lower bound .* is \$0\.4500\/h, so consolidation could save at most \$0\.1500\/h more/);
-    assert.match(a.text, /1 node\(s\) were still kept from consolidation by their last record:\n {2}ip-1: PodDisruptionBudget default\/web allows no disruption of pod default\/web-0 now \(since 0:00:30 \(×4, last at 0:15:00\)\)/);
+    assert.match(a.text, /1 node\(s\) were still kept from consolidation by their last record:\n {2}ip-1 kept: PodDisruptionBudget default\/web allows no disruption of pod default\/web-0 now \(since 0:00:30, 4 records, the last at 0:15:00\)/);
     const atBound = explainSavings(LOG, 'nodewright', { ...end, costPerHour: 0.45 }).text;
     assert.match(atBound, /nothing more to save by consolidation/);
   });
