@@ -43,13 +43,26 @@ const picked: CompiledOption[] = [];
 export interface Holding {
   readonly rows: Float64Array;
   readonly need: Vec;
+  /**
+   * The only resources to check, when given: those where `need` exceeds some row (see
+   * bindingDims); every row holds `need` in the others.
+   */
+  readonly dims?: readonly number[];
 }
 
 function holds(h: Holding, index: number): boolean {
   const need = h.need;
-  const dims = need.length;
-  const row = index * dims;
-  for (let d = 0; d < dims; d++) if (h.rows[row + d]! < need[d]!) return false;
+  const row = index * need.length;
+  const rows = h.rows;
+  const dims = h.dims;
+  if (dims) {
+    for (let k = 0; k < dims.length; k++) {
+      const d = dims[k]!;
+      if (rows[row + d]! < need[d]!) return false;
+    }
+    return true;
+  }
+  for (let d = 0; d < need.length; d++) if (rows[row + d]! < need[d]!) return false;
   return true;
 }
 

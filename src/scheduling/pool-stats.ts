@@ -13,7 +13,8 @@ export function roomiest(types: readonly CompiledInstanceType[], max: Vec): Comp
   let bestScore = -1;
   const cpu = max[0]! > 0 ? max[0]! : 1;
   const mem = max[1]! > 0 ? max[1]! : 1;
-  for (const t of types) {
+  for (let i = 0; i < types.length; i++) {
+    const t = types[i]!;
     const score = Math.min(t.allocatable[0]! / cpu, t.allocatable[1]! / mem);
     if (score > bestScore) {
       bestScore = score;
@@ -26,6 +27,8 @@ export function roomiest(types: readonly CompiledInstanceType[], max: Vec): Comp
 export interface PoolStats {
   /** Per resource, the largest allocatable of the pool's types. */
   readonly max: Vec;
+  /** Per resource, the smallest allocatable of the pool's types (0 when it has none). */
+  readonly min: Vec;
   /** See roomiest(); undefined when the pool has no types. */
   readonly roomiest: CompiledInstanceType | undefined;
   /** Allocatable of type index i at [i × dims, (i + 1) × dims). */
@@ -43,15 +46,30 @@ export function poolStats(pool: NodePoolTemplate): PoolStats {
   if (!s) {
     const dims = pool.daemonOverhead.length;
     const max = new Float64Array(dims);
+    const min = new Float64Array(dims).fill(pool.instanceTypes.length > 0 ? Infinity : 0);
     const allocatable = new Float64Array(pool.instanceTypes.length * dims);
     for (const t of pool.instanceTypes) {
-      for (let i = 0; i < dims; i++) if (t.allocatable[i]! > max[i]!) max[i] = t.allocatable[i]!;
+      for (let i = 0; i < dims; i++) {
+        if (t.allocatable[i]! > max[i]!) max[i] = t.allocatable[i]!;
+        if (t.allocatable[i]! < min[i]!) min[i] = t.allocatable[i]!;
+      }
       allocatable.set(t.allocatable, t.index * dims);
     }
-    s = { max, roomiest: roomiest(pool.instanceTypes, max), allocatable };
+    s = { max, min, roomiest: roomiest(pool.instanceTypes, max), allocatable };
     poolStatsCache.set(pool.instanceTypes, s);
   }
   return s;
+}
+
+/**
+ * The resources in which `need` could exceed some type's allocatable: those where it asks for more
+ * than the pool's smallest. Every type holds `need` in the others, so a size check reads only these
+ * (mostly cpu, memory and pods, of ten or more resources). Never throws.
+ */
+export function bindingDims(stats: PoolStats, need: Vec): number[] {
+  const out: number[] = [];
+  for (let d = 0; d < need.length; d++) if (need[d]! > stats.min[d]!) out.push(d);
+  return out;
 }
 
 const domainsCache = new WeakMap<readonly CompiledInstanceType[], Map<string, readonly string[]>>();

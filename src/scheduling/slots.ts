@@ -15,7 +15,7 @@ import type { PodInfo } from './pod-constraints.js';
 import { Requirement, Requirements } from './requirements.js';
 import { add, addInto, fits, fitsSum, subInto, type ResourceSpace, type Vec } from './resource-space.js';
 import { firstUntoleratedTaint, formatTaint } from './taints.js';
-import { poolStats, roomiest } from './pool-stats.js';
+import { bindingDims, poolStats, roomiest } from './pool-stats.js';
 import type { Topology, TopologyGroup } from './topology.js';
 import { allowUndefinedWellKnown } from './node-pool-template.js';
 
@@ -168,6 +168,8 @@ export class ClaimSlot {
    */
   #stale = false;
   #witness: CompiledInstanceType | undefined;
+  /** The witness is roomiest(#types, #maxAllocatable), worked out when first needed (many claims never take another pod). */
+  #witnessDue = false;
 
   constructor(
     ctx: SlotContext,
@@ -214,7 +216,9 @@ export class ClaimSlot {
 
   /** The size filter #settle would apply, or undefined when the types are settled already. */
   #holding(): Holding | undefined {
-    return this.#stale ? { rows: poolStats(this.pool).allocatable, need: this.requests } : undefined;
+    if (!this.#stale) return undefined;
+    const stats = poolStats(this.pool);
+    return { rows: stats.allocatable, need: this.requests, dims: bindingDims(stats, this.requests) };
   }
 
   #settle(): void {
@@ -226,17 +230,18 @@ export class ClaimSlot {
     const r = this.requests;
     const dims = r.length;
     // Rows of one flat array: a thousand types' allocatable without chasing a vector per type.
-    const m = poolStats(this.pool).allocatable;
-    const r0 = r[0]!;
-    const r1 = r[1]!;
+    const stats = poolStats(this.pool);
+    const m = stats.allocatable;
+    const check = bindingDims(stats, r);
+    const nc = check.length;
     // Indexed loops over the types here and below: an unoptimized for-of allocates per element.
     const nt = types.length;
     for (let j = 0; j < nt; j++) {
       const t = types[j]!;
       const row = t.index * dims;
-      if (m[row]! < r0 || m[row + 1]! < r1) continue;
       let ok = true;
-      for (let d = 2; d < dims; d++) {
+      for (let k = 0; k < nc; k++) {
+        const d = check[k]!;
         if (m[row + d]! < r[d]!) {
           ok = false;
           break;
@@ -300,7 +305,7 @@ export class ClaimSlot {
     if (reqs !== this.requirements) {
       for (const r of reqs.values()) if (this.requirements.get(r.key) !== r) changed.push(r.key);
     }
-    if (!dryRun && !this.#hasMinValues && changed.length === 0 && this.#witness && fitsSum(this.requests, pod.requests, this.#witness.allocatable)) {
+    if (!dryRun && !this.#hasMinValues && changed.length === 0 && this.#witnessType() && fitsSum(this.requests, pod.requests, this.#witness!.allocatable)) {
       this.#commit(ctx, pod, reqs);
       this.#stale = true;
       return undefined;
@@ -311,9 +316,11 @@ export class ClaimSlot {
     const kept = scratch;
     let n = 0;
     const verdicts = changed.length > 0 ? this.#verdicts(reqs, changed) : undefined;
+    const need = add(this.requests, pod.requests);
+    const check = bindingDims(poolStats(this.pool), need);
     for (let j = 0; j < types.length; j++) {
       const t = types[j]!;
-      if (this.#keeps(t, pod, reqs, changed, verdicts)) kept[n++] = t;
+      if (this.#keeps(t, need, check, reqs, changed, verdicts)) kept[n++] = t;
     }
     if (n === 0) {
       return explain ? explainTypes(ctx, this.pool, types, reqs, add(this.requests, pod.requests)) : REJECTED;
@@ -330,9 +337,20 @@ export class ClaimSlot {
       this.#types = kept.slice(0, n);
       this.#recomputeMax();
     }
-    this.#witness = roomiest(this.#types, this.#maxAllocatable);
+    // Types and their maximum change only here (and in #settle, which needs #stale, set only on the
+    // path that reads the witness), so a witness computed later is the one computed now.
+    this.#witness = undefined;
+    this.#witnessDue = true;
     this.#commit(ctx, pod, reqs);
     return undefined;
+  }
+
+  #witnessType(): CompiledInstanceType | undefined {
+    if (this.#witnessDue) {
+      this.#witnessDue = false;
+      this.#witness = roomiest(this.#types, this.#maxAllocatable);
+    }
+    return this.#witness;
   }
 
   #commit(ctx: SlotContext, pod: PodInfo, reqs: Requirements): void {
@@ -343,12 +361,14 @@ export class ClaimSlot {
     ctx.topology.record({ namespace: pod.namespace, labels: pod.labels, nodeRequirements: reqs, taints: this.pool.taints }, ctx.groupsOf(pod).owned);
   }
 
-  #keeps(t: CompiledInstanceType, pod: PodInfo, reqs: Requirements, changed: readonly string[], verdicts: Uint8Array | undefined): boolean {
+  /** Whether type `t` holds `need` (checking the resources in `check`, see bindingDims) and allows `reqs`. */
+  #keeps(t: CompiledInstanceType, need: Vec, check: readonly number[], reqs: Requirements, changed: readonly string[], verdicts: Uint8Array | undefined): boolean {
     const all = poolStats(this.pool).allocatable;
-    const r = this.requests;
-    const p = pod.requests;
-    const row = t.index * r.length;
-    for (let d = 0; d < r.length; d++) if (r[d]! + p[d]! > all[row + d]!) return false;
+    const row = t.index * need.length;
+    for (let k = 0; k < check.length; k++) {
+      const d = check[k]!;
+      if (need[d]! > all[row + d]!) return false;
+    }
     if (changed.length === 0 || !verdicts) return true;
     let v = verdicts[t.index]!;
     if (v === 0) verdicts[t.index] = v = this.#typeAllows(t, reqs, changed) ? 1 : 2;
