@@ -85,6 +85,10 @@ export interface ControllerOptions {
   readonly consolidationValidationMs: number;
   /** Instances with no NodeClaim are deleted after this grace period (ms). */
   readonly leakedInstanceGraceMs: number;
+  /** Replace spot nodes with cheaper spot nodes (Karpenter gates this off; nodewright defaults it on). */
+  readonly spotToSpotConsolidation: boolean;
+  /** Most new NodeClaims single-node consolidation may replace one node with (Karpenter: 1). */
+  readonly consolidationMaxReplacements: number;
   /** Solve with preferences ignored (Karpenter's IgnorePreferences policy). */
   readonly ignorePreferences: boolean;
   /** The name of the cluster, for tags and the node class. */
@@ -100,6 +104,8 @@ export const DEFAULT_CONTROLLER_OPTIONS: ControllerOptions = {
   disruptionIntervalMs: 10_000,
   consolidationValidationMs: 15_000,
   leakedInstanceGraceMs: 5 * 60_000,
+  spotToSpotConsolidation: true,
+  consolidationMaxReplacements: 3,
   ignorePreferences: false,
   clusterName: 'nodewright',
 };

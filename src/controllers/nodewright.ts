@@ -18,9 +18,11 @@ export interface NodewrightControllerOptions {
   /** Where interruption notices come from (the sim cloud, an SQS queue); none: no interruption handling. */
   readonly interruptions?: InterruptionSource;
   /**
-   * Disruption settings. Unlike Karpenter (where it is feature-gated off), spot-to-spot consolidation
-   * is on by default: a spot node is replaced by a cheaper spot node when at least 15 cheaper types
-   * remain, so the replacement keeps the flexibility that protects it from interruptions.
+   * Disruption settings; by default spot-to-spot consolidation and the most replacements come from
+   * the context's options. Unlike Karpenter (where it is feature-gated off), spot-to-spot
+   * consolidation is on by default: a spot node is replaced by a cheaper spot node when at least 15
+   * cheaper types remain, so the replacement keeps the flexibility that protects it from
+   * interruptions. And one node may be replaced by up to 3 cheaper ones (Karpenter: one).
    */
   readonly disruption?: DisruptionControllerOptions;
   /** Leave disruption stopped until startDisruption() (the simulator's warm-up). */
@@ -42,7 +44,11 @@ export class NodewrightControllers implements Quiescent {
 
   constructor(ctx: ControllerContext, options: NodewrightControllerOptions = {}) {
     this.provisioner = new Provisioner(ctx);
-    this.disruption = new DisruptionController(ctx, { spotToSpotConsolidation: true, ...options.disruption });
+    this.disruption = new DisruptionController(ctx, {
+      spotToSpotConsolidation: ctx.options.spotToSpotConsolidation,
+      consolidationMaxReplacements: ctx.options.consolidationMaxReplacements,
+      ...options.disruption,
+    });
     this.#holdDisruption = options.holdDisruption ?? false;
     const gc = garbageCollector(ctx, options.gcIntervalMs !== undefined ? { intervalMs: options.gcIntervalMs } : {});
     const provisioner = this.provisioner;

@@ -9,7 +9,7 @@ import { DEFAULT_CONTROLLER_OPTIONS } from '../controllers/context.js';
 import { formatDuration } from '../utils/duration.js';
 import type { FlagSources, FlagValues } from './flags.js';
 import {
-  boolFlag, durationFlag, enumFlag, formatHelp, optionalStringFlag, OptionsError, parseFlags, portFlag, stringFlag,
+  boolFlag, durationFlag, enumFlag, formatHelp, intFlag, optionalStringFlag, OptionsError, parseFlags, portFlag, stringFlag,
 } from './flags.js';
 
 export { OptionsError } from './flags.js';
@@ -133,6 +133,13 @@ export const OPERATOR_FLAGS = {
   consolidationValidationMs: durationFlag('consolidation-validation', 'CONSOLIDATION_VALIDATION', formatDuration(d.consolidationValidationMs), {
     section: DISRUPTION, description: 'Consolidation checks its decision again after this long before acting.',
   }),
+  spotToSpotConsolidation: boolFlag('spot-to-spot-consolidation', 'SPOT_TO_SPOT_CONSOLIDATION', d.spotToSpotConsolidation, {
+    section: DISRUPTION, description: 'Replace a spot node with a cheaper spot node when at least 15 cheaper spot types fit (Karpenter: feature gate, off).',
+  }),
+  consolidationMaxReplacements: intFlag('consolidation-max-replacements', 'CONSOLIDATION_MAX_REPLACEMENTS', d.consolidationMaxReplacements, {
+    section: DISRUPTION, min: 1, max: 10, placeholder: '<n>',
+    description: 'Most new nodes single-node consolidation may replace one node with, when together they cost less (Karpenter: 1).',
+  }),
   leakedInstanceGraceMs: durationFlag('leaked-instance-grace', 'LEAKED_INSTANCE_GRACE', formatDuration(d.leakedInstanceGraceMs), {
     section: DISRUPTION, description: 'Machines without a NodeClaim are terminated after this grace period.',
   }),
@@ -226,6 +233,8 @@ export function controllerOptionsFrom(o: OperatorOptions): ControllerOptions {
     disruptionIntervalMs: o.disruptionIntervalMs,
     consolidationValidationMs: o.consolidationValidationMs,
     leakedInstanceGraceMs: o.leakedInstanceGraceMs,
+    spotToSpotConsolidation: o.spotToSpotConsolidation,
+    consolidationMaxReplacements: o.consolidationMaxReplacements,
     ignorePreferences: o.ignorePreferences,
     clusterName: o.clusterName,
   };

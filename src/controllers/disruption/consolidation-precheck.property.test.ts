@@ -30,14 +30,16 @@ const TAINT: Taint = { key: 'team', value: 'x', effect: 'NoSchedule' };
 interface PodGen { cpu: number; selector: 'none' | 'spot' | 'on-demand'; tolerates: boolean }
 interface MachineGen { type: number; spot: boolean; pool: number; pods: PodGen[] }
 interface PoolGen { capacity: 'any' | 'spot' | 'on-demand'; tainted: boolean; weight: number; bigOnly: boolean }
-interface World { pools: PoolGen[]; machines: MachineGen[]; spotToSpot: boolean; pairs: [number, number][] }
+interface World { pools: PoolGen[]; machines: MachineGen[]; spotToSpot: boolean; maxReplacements: number; pairs: [number, number][] }
 
 const worldGen: fc.Arbitrary<World> = fc.record({
   pools: fc.array(fc.record({ capacity: fc.constantFrom('any' as const, 'spot' as const, 'on-demand' as const), tainted: fc.boolean(), weight: fc.integer({ min: 1, max: 3 }), bigOnly: fc.boolean() }), { minLength: 1, maxLength: 3 }),
   spotToSpot: fc.boolean(),
-}).chain(({ pools, spotToSpot }) => fc.record({
+  maxReplacements: fc.constantFrom(1, 3),
+}).chain(({ pools, spotToSpot, maxReplacements }) => fc.record({
   pools: fc.constant(pools),
   spotToSpot: fc.constant(spotToSpot),
+  maxReplacements: fc.constant(maxReplacements),
   machines: fc.array(fc.record({
     type: fc.integer({ min: 0, max: TYPES.length - 1 }),
     spot: fc.boolean(),
@@ -49,7 +51,7 @@ const worldGen: fc.Arbitrary<World> = fc.record({
     }), { maxLength: 5 }),
   }), { minLength: 1, maxLength: 7 }),
 })).chain((w) => fc.record({
-  pools: fc.constant(w.pools), spotToSpot: fc.constant(w.spotToSpot), machines: fc.constant(w.machines),
+  pools: fc.constant(w.pools), spotToSpot: fc.constant(w.spotToSpot), maxReplacements: fc.constant(w.maxReplacements), machines: fc.constant(w.machines),
   pairs: fc.array(fc.tuple(fc.integer({ min: 0, max: w.machines.length - 1 }), fc.integer({ min: 0, max: w.machines.length - 1 })), { maxLength: 3 }),
 }));
 
@@ -107,7 +109,7 @@ describe('consolidationImpossible', () => {
         const cs = set.map((i) => candidates.get(`n${i}`)).filter((c): c is Candidate => c !== undefined && c.reschedulablePods.length > 0);
         if (cs.length !== set.length) continue;
         checked++;
-        const settings = { spotToSpot: w.spotToSpot };
+        const settings = { spotToSpot: w.spotToSpot, maxReplacements: w.maxReplacements };
         const why = consolidationImpossible(base, cs, candidatesPrice(cs), settings);
         if (why === undefined) continue;
         ruledOut++;

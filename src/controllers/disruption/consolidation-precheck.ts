@@ -1,14 +1,16 @@
 /**
  * A cheap test that rules out consolidating a set of candidates without running the solver, used
  * before every consolidation simulation. It only answers "impossible" when the simulation would
- * surely find neither a delete nor a cheaper single replacement, so skipping is exact:
+ * surely find neither a delete nor a cheaper replacement, so skipping is exact:
  *  - delete is impossible when some pod to move asks for more cpu, memory or pod slots than any
  *    initialised node accepting pods has free (the simulation does not let a candidate's pods
  *    count on a machine still in flight);
- *  - replace is then impossible when no instance type, in any pool whose requirements and taints
- *    such a pod's nodeSelector and tolerations allow, holds all those pods and has an available
- *    offering cheaper than the candidates (spot offerings left out when the candidates are spot and
- *    spot-to-spot consolidation is off).
+ *  - replace is then impossible when the new nodes those pods need would cost at least as much as
+ *    the candidates: with one replacement, no instance type (in a pool whose requirements and
+ *    taints such a pod's nodeSelector and tolerations allow) holds all of them more cheaply; with
+ *    several, a lower bound (the cheapest type for the most demanding pod, and the cpu and memory
+ *    at the lowest price per unit) is not below the share of its price a split may take. Spot offerings are left out when the
+ *    candidates are spot and spot-to-spot consolidation is off.
  * On a full cluster of nodes already of the cheapest fitting type, this turns thousands of
  * single-node simulations into a few microseconds each.
  */
@@ -25,6 +27,7 @@ import type { ResourceList } from '../../utils/resources.js';
 import { addResources, CPU, fitsIn, MEMORY, PODS } from '../../utils/resources.js';
 import type { ConsolidationSettings } from './consolidation.js';
 import { usd } from './format.js';
+import { MULTI_REPLACEMENT_PRICE_RATIO } from './replacement-options.js';
 import type { SimulationBase } from './simulation-base.js';
 import type { Candidate, PoolInfo } from './types.js';
 
@@ -89,31 +92,78 @@ export function consolidationImpossible(base: SimulationBase, candidates: readon
     }
   }
   if (homeless.length === 0) return undefined;
-  const need = addResources(...homeless.map(requestsOf));
   const noSpot = settings.spotToSpot === false && candidates.every((c) => c.capacityType === CAPACITY_TYPE_SPOT);
-  let cheapest = Infinity;
+  const offers: Offer[] = [];
   for (const pool of base.pools.values()) {
     const view = poolView(pool);
     if (view === null) return undefined; // the solver would name the problem; do not guess
-    const reqs = view.reqs;
-    if (!homeless.every((p) => mayHost(pool, reqs, p))) continue;
-    const ct = reqs.get(CAPACITY_TYPE_LABEL);
-    const zone = reqs.get(ZONE_LABEL);
+    const hosts = homeless.map((p) => mayHost(pool, view.reqs, p));
+    if (!hosts.some(Boolean)) continue;
+    const ct = view.reqs.get(CAPACITY_TYPE_LABEL);
+    const zone = view.reqs.get(ZONE_LABEL);
     for (const { type: t, allocatable } of view.types) {
-      let best = Infinity;
+      let price = Infinity;
       for (const o of t.offerings) {
         if (o.available && (!noSpot || o.capacityType !== CAPACITY_TYPE_SPOT) && (ct === undefined || ct.has(o.capacityType)) && (zone === undefined || zone.has(o.zone))) {
-          best = Math.min(best, o.price);
+          price = Math.min(price, o.price);
         }
       }
-      if (best === Infinity || !fitsIn(need, allocatable)) continue;
-      if (best < price) return undefined;
-      cheapest = Math.min(cheapest, best);
+      if (price !== Infinity) offers.push({ allocatable, price, hosts });
     }
   }
+  const one = oneNodeBound(homeless, offers);
+  if (one < price) return undefined;
+  // Several new nodes for one candidate must together cost under the share of its price a split may take.
+  const several = candidates.length === 1 && (settings.maxReplacements ?? 1) > 1 ? severalNodesBound(homeless, offers) : Infinity;
+  if (several < price * MULTI_REPLACEMENT_PRICE_RATIO) return undefined;
   const first = homeless[0]!;
   const pods = `pod ${keyOf(first)}${homeless.length > 1 ? ` (and ${homeless.length - 1} more)` : ''}`;
-  return cheapest === Infinity
+  const single = one === Infinity
     ? `${pods} fits on no other node, and no instance type holds the pods that would need a new node`
-    : `${pods} fits on no other node, and the cheapest instance type that holds them costs ${usd(cheapest)}, not less than ${usd(price)}`;
+    : `${pods} fits on no other node, and the cheapest instance type that holds them costs ${usd(one)}, not less than ${usd(price)}`;
+  return several === Infinity ? single : `${single}; several new nodes would cost at least ${usd(several)}, not under half of it`;
+}
+
+/** An instance type some pool may launch for (some of) the homeless pods, at its cheapest allowed offering. */
+interface Offer {
+  readonly allocatable: ResourceList;
+  readonly price: number;
+  /** Per homeless pod: whether the pool allows it. */
+  readonly hosts: readonly boolean[];
+}
+
+/** The cheapest single instance type holding every homeless pod (Infinity: none). */
+function oneNodeBound(homeless: readonly Pod[], offers: readonly Offer[]): number {
+  const need = addResources(...homeless.map(requestsOf));
+  let cheapest = Infinity;
+  for (const o of offers) if (o.hosts.every(Boolean) && o.price < cheapest && fitsIn(need, o.allocatable)) cheapest = o.price;
+  return cheapest;
+}
+
+/**
+ * A lower bound on any set of new nodes holding every homeless pod: at least the cheapest type
+ * holding the most demanding one, and at least the cpu and memory asked for at the lowest price
+ * per unit on offer (Infinity when some pod fits no type).
+ */
+function severalNodesBound(homeless: readonly Pod[], offers: readonly Offer[]): number {
+  let single = 0;
+  const need = addResources(...homeless.map(requestsOf));
+  homeless.forEach((p, i) => {
+    const r = requestsOf(p);
+    let best = Infinity;
+    for (const o of offers) if (o.hosts[i] && o.price < best && fitsIn(r, o.allocatable)) best = o.price;
+    single = Math.max(single, best);
+  });
+  let rate = 0;
+  for (const key of [CPU, MEMORY]) {
+    const amount = need[key] ?? 0;
+    if (amount <= 0) continue;
+    let perUnit = Infinity;
+    for (const o of offers) {
+      const have = o.allocatable[key] ?? 0;
+      if (have > 0) perUnit = Math.min(perUnit, o.price / have);
+    }
+    rate = Math.max(rate, amount * perUnit);
+  }
+  return Math.max(single, rate);
 }

@@ -66,11 +66,45 @@ describe('computeConsolidation', () => {
     const { base, candidates } = world([{ name: 'a', type: 'large', capacityType: 'on-demand', cpu: '8', pods: ['1500m', '1500m', '1500m', '1500m'] }],
       [instanceType('tiny', { cpu: '2', memory: '8Gi', price: 0.05 }), instanceType('large', { cpu: '8', memory: '32Gi', price: 0.4 })]);
     const a = candidates.get('a')!;
-    assert.deepEqual(simulateConsolidation(base, [a], 'single-node-consolidation', off), { decision: 'none', reason: 'its pods would need 4 new nodes, and consolidation replaces with at most one' });
+    assert.deepEqual(simulateConsolidation(base, [a], 'single-node-consolidation', off), { decision: 'none', reason: 'its pods would need 4 new nodes, and consolidation replaces with at most 1 node' });
     // The quick test sees it too: no type cheaper than the large node holds all four pods.
     assert.deepEqual(computeConsolidation(base, [a], 'single-node-consolidation', off), {
       decision: 'none', reason: 'pod default/a-0 (and 3 more) fits on no other node, and the cheapest instance type that holds them costs $0.4000/h, not less than $0.4000/h',
     });
+  });
+
+  it('replaces one node with several cheaper ones when allowed, each kept below its share of the price', () => {
+    const types = [instanceType('tiny', { cpu: '2', memory: '8Gi', price: 0.04 }), instanceType('mid', { cpu: '2', memory: '8Gi', price: 0.048 }),
+      instanceType('dear', { cpu: '2', memory: '8Gi', price: 0.051 }), instanceType('large', { cpu: '8', memory: '32Gi', price: 0.4 })];
+    const machines: Machine[] = [{ name: 'a', type: 'large', capacityType: 'on-demand', cpu: '8', pods: ['1500m', '1500m', '1500m', '1500m'] }];
+    const { base, candidates } = world(machines, types);
+    const a = candidates.get('a')!;
+    const out = computeConsolidation(base, [a], 'single-node-consolidation', { spotToSpot: false, maxReplacements: 4 });
+    assert.equal(out.decision, 'replace');
+    if (out.decision !== 'replace') return;
+    assert.equal(out.command.replacements.length, 4);
+    // Four tiny nodes cost 0.16; a split may take half of the 0.40, so each may cost up to 0.05: mid (0.048) stays an option.
+    for (const r of out.command.replacements) assert.deepEqual(r.instanceTypeOptions.map((o) => o.instanceType.name), ['tiny', 'mid']);
+    assert.match(out.command.why, /saves \$0\.2400\/h/);
+    assert.deepEqual(computeConsolidation(base, [a], 'single-node-consolidation', { spotToSpot: false, maxReplacements: 3 }),
+      { decision: 'none', reason: 'its pods would need 4 new nodes, and consolidation replaces with at most 3 nodes' });
+    // New nodes that together cost no less than half the node: turned down, by the quick test already.
+    const dear = world(machines, [instanceType('tiny', { cpu: '2', memory: '8Gi', price: 0.21 }), types[3]!]);
+    const d = dear.candidates.get('a')!;
+    assert.deepEqual(computeConsolidation(dear.base, [d], 'single-node-consolidation', { spotToSpot: false, maxReplacements: 4 }),
+      { decision: 'none', reason: 'pod default/a-0 (and 3 more) fits on no other node, and the cheapest instance type that holds them costs $0.4000/h, not less than $0.4000/h; several new nodes would cost at least $0.3000/h, not under half of it' });
+    assert.deepEqual(simulateConsolidation(dear.base, [d], 'single-node-consolidation', { spotToSpot: false, maxReplacements: 4 }),
+      { decision: 'none', reason: 'the cheapest replacement that fits its pods costs $0.4000/h, not less than the $0.4000/h of a' });
+  });
+
+  it('keeps multi-node consolidation to one replacement whatever the setting', () => {
+    const types = [instanceType('tiny', { cpu: '2', memory: '8Gi', price: 0.05 }), instanceType('large', { cpu: '8', memory: '32Gi', price: 0.4 })];
+    const { base, candidates } = world([
+      { name: 'a', type: 'large', capacityType: 'on-demand', cpu: '8', pods: ['1500m', '1500m'] },
+      { name: 'b', type: 'large', capacityType: 'on-demand', cpu: '8', pods: ['1500m', '1500m'] },
+    ], types);
+    const out = simulateConsolidation(base, [candidates.get('a')!, candidates.get('b')!], 'multi-node-consolidation', { spotToSpot: false, maxReplacements: 4 });
+    assert.deepEqual(out, { decision: 'none', reason: 'its pods would need 4 new nodes, and consolidation replaces with at most 1 node' });
   });
 
   it('pins an on-demand node\'s replacement to spot when spot is allowed, and keeps on-demand when it is not', () => {

@@ -9,6 +9,7 @@
 import type { ControllerContext } from '../context.js';
 import type { Quiescent } from '../runtime/reconciler.js';
 import { Singleton } from '../runtime/singleton.js';
+import type { ConsolidationSettings } from './consolidation.js';
 import { multiNodeConsolidation, singleNodeConsolidation, isConsolidationCandidate } from './consolidation-methods.js';
 import { BlockedLog } from './decisions.js';
 import { DriftDetector } from './drift-detection.js';
@@ -28,6 +29,8 @@ import { validateCommand } from './validation.js';
 export interface DisruptionControllerOptions extends OrchestratorOptions {
   /** Replace spot nodes with cheaper spot nodes (Karpenter's SpotToSpotConsolidation gate); default false. */
   spotToSpotConsolidation?: boolean;
+  /** Most NodeClaims single-node consolidation may replace one node with; default 1 (Karpenter). */
+  consolidationMaxReplacements?: number;
   /** Multi-node search time limit on the Clock (default 1 min). */
   multiNodeTimeoutMs?: number;
   /** Single-node walk time limit (default 3 min). */
@@ -71,6 +74,7 @@ export class DisruptionController implements Quiescent {
     this.#ctx = ctx;
     this.#o = {
       spotToSpotConsolidation: options.spotToSpotConsolidation ?? false,
+      consolidationMaxReplacements: options.consolidationMaxReplacements ?? 1,
       multiNodeTimeoutMs: options.multiNodeTimeoutMs ?? 60_000,
       singleNodeTimeoutMs: options.singleNodeTimeoutMs ?? 180_000,
       driftRecheckMs: options.driftRecheckMs ?? 5 * 60_000,
@@ -204,8 +208,8 @@ export class DisruptionController implements Quiescent {
     }
   }
 
-  #settings(): { spotToSpot: boolean } {
-    return { spotToSpot: this.#o.spotToSpotConsolidation };
+  #settings(): ConsolidationSettings {
+    return { spotToSpot: this.#o.spotToSpotConsolidation, maxReplacements: this.#o.consolidationMaxReplacements };
   }
 
   #methodContext(pass: PassState, timeoutMs: number): MethodContext {

@@ -8,6 +8,12 @@ import type { NodeSelectorRequirementWithMinValues } from '../../apis/v1/types.j
 import type { InstanceTypeOption, PlannedNodeClaim } from '../../scheduling/types.js';
 import type { Candidate, Replacement } from './types.js';
 
+/**
+ * Several replacements for one node must together cost at most this share of it: splitting a node
+ * evicts its pods and adds nodes, worth it for a node mostly left empty, not for a few cents.
+ */
+export const MULTI_REPLACEMENT_PRICE_RATIO = 0.5;
+
 /** The planned claim as a Replacement, unchanged. */
 export function replacementOf(claim: PlannedNodeClaim): Replacement {
   return {

@@ -80,6 +80,8 @@ registrationTimeout: REGISTRATION_TIMEOUT
 unavailableOfferingTtl: UNAVAILABLE_OFFERING_TTL
 disruptionInterval: DISRUPTION_INTERVAL
 consolidationValidation: CONSOLIDATION_VALIDATION
+spotToSpotConsolidation: SPOT_TO_SPOT_CONSOLIDATION
+consolidationMaxReplacements: CONSOLIDATION_MAX_REPLACEMENTS
 leakedInstanceGrace: LEAKED_INSTANCE_GRACE
 logLevel: LOG_LEVEL
 {{- end -}}
