@@ -5,8 +5,10 @@ import { withDefaults } from '../../apis/v1/defaults.js';
 import type { Budget } from '../../apis/v1/types.js';
 import type { StateNode } from '../../state/state-node.js';
 import { nodePool } from '../../test/builders.js';
+import type { BudgetState } from './budgets.js';
 import { budgetLimit, budgetMapping, budgetNodes, describeBudget, isBudgetActive } from './budgets.js';
-import type { PoolInfo } from './types.js';
+import { BudgetGate } from './method-context.js';
+import type { Candidate, PoolInfo } from './types.js';
 
 const at = (iso: string): number => Date.parse(iso);
 
@@ -89,12 +91,27 @@ describe('budgetMapping', () => {
     assert.equal(b.disrupting, 2);
     assert.equal(b.limit, 3);
     assert.equal(b.allowed, 1);
-    assert.match(describeBudget(b), /nodes=30% allows 3 of 10 nodes for Underutilized, 2 already being disrupted/);
+    assert.match(describeBudget(b), /nodes=30% allows 3 of 10 nodes at a time for Underutilized, and 2 are being disrupted now/);
     assert.equal(budgetMapping(nodes, pools([{ nodes: '1' }]), 'Empty', 0).get('default')!.allowed, 0);
   });
 
   it('gives pools with no node a budget too', () => {
     const b = budgetMapping([], pools([{ nodes: '10%' }]), 'Empty', 0).get('default')!;
     assert.deepEqual([b.total, b.allowed], [0, 0]);
+  });
+});
+
+describe('BudgetGate', () => {
+  const state = (nodePool: string, allowed: number): BudgetState =>
+    ({ nodePool, reason: 'Underutilized', total: 10, disrupting: 0, limit: allowed, budget: { nodes: String(allowed) }, allowed });
+  const candidate = (pool: string): Candidate => ({ nodePoolName: pool } as Candidate);
+
+  it('tells a budget closed from the start from one the method used up itself', () => {
+    const gate = new BudgetGate(new Map([['paced', state('paced', 1)], ['closed', state('closed', 0)]]));
+    assert.equal(gate.take(candidate('paced')), true);
+    assert.equal(gate.take(candidate('paced')), false);
+    assert.equal(gate.allows(candidate('closed')), false);
+    assert.deepEqual(gate.blocked.map((b) => b.nodePool).sort(), ['closed', 'paced']);
+    assert.deepEqual(gate.closed.map((b) => b.nodePool), ['closed']);
   });
 });

@@ -84,9 +84,9 @@ export function budgetMapping(nodes: readonly StateNode[], pools: ReadonlyMap<st
   return out;
 }
 
-/** "10% of 7 nodes = 1, 1 already being disrupted", for decision records. */
+/** "budget nodes=10% allows 1 of 7 nodes at a time for Empty, and 1 is being disrupted now", for decision records. */
 export function describeBudget(b: BudgetState): string {
   if (b.budget === undefined) return `no budget limits ${b.reason} disruptions now`;
   const window = b.budget.schedule ? ` (window ${b.budget.schedule} for ${b.budget.duration ?? '?'})` : '';
-  return `budget nodes=${b.budget.nodes}${window} allows ${b.limit} of ${b.total} nodes for ${b.reason}, ${b.disrupting} already being disrupted`;
+  return `budget nodes=${b.budget.nodes}${window} allows ${b.limit} of ${b.total} nodes at a time for ${b.reason}, and ${b.disrupting} ${b.disrupting === 1 ? 'is' : 'are'} being disrupted now`;
 }

@@ -34,7 +34,8 @@ export function multiNodeConsolidation(mc: MethodContext, maxCandidates = MAX_MU
   }
   const result = (outcome: ConsolidationOutcome | undefined, rejected: Rejection[], timedOut: boolean): MethodResult => ({
     command: outcome && outcome.decision !== 'none' ? { ...outcome.command, rejected } : undefined,
-    rejections: [], budgetBlocked: gate.blocked, timedOut,
+    // A budget of 1 stops multi-node consolidation short of two nodes every pass; single-node goes on.
+    rejections: [], budgetBlocked: gate.closed, timedOut,
   });
   if (allowed.length < 2) return result(undefined, [], false);
   const rejected: Rejection[] = [];

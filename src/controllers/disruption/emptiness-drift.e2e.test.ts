@@ -36,7 +36,7 @@ describe('emptiness', () => {
     assert.equal((await t.claims()).length, 3);
     const budgetRecords = t.env.decisions.filter((d) => d.kind === 'disruption-blocked' && d.nodePool === 'default' && !d.nodes);
     assert.equal(budgetRecords.length, 1);
-    assert.match(budgetRecords[0]!.why, /nodes=2 allows 2 of 5 nodes for Empty, 0 already being disrupted/);
+    assert.match(budgetRecords[0]!.why, /nodes=2 allows 2 of 5 nodes at a time for Empty, and 0 are being disrupted now/);
     await passAndSettle(t);
     await passAndSettle(t);
     assert.deepEqual(await t.claims(), []);
@@ -60,7 +60,7 @@ describe('emptiness', () => {
     await t.env.clock.advanceTo(Date.parse('2024-01-01T10:00:00Z'));
     await emptyNodes(t, 3);
     assert.equal((await passAndSettle(t)).outcome, 'nothing');
-    assert.match(t.env.decisions.at(-1)!.why, /nodes=0 \(window 0 9 \* \* \* for 8h\) allows 0 of 3 nodes for Empty/);
+    assert.match(t.env.decisions.at(-1)!.why, /nodes=0 \(window 0 9 \* \* \* for 8h\) allows 0 of 3 nodes at a time for Empty/);
     await t.env.clock.advanceTo(Date.parse('2024-01-01T17:00:00Z'));
     const r = await passAndSettle(t);
     assert.equal(r.command?.candidates.length, 3);

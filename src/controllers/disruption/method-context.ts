@@ -34,7 +34,7 @@ export interface MethodResult {
   readonly command: Command | undefined;
   /** Nodes the method looked at and turned down. */
   readonly rejections: readonly NodeRejection[];
-  /** Budgets that kept at least one candidate out (allowed was 0). */
+  /** Budgets that kept at least one candidate out (allowed was 0 before the method took any). */
   readonly budgetBlocked: readonly BudgetState[];
   /** Whether the search was cut short by the deadline. */
   readonly timedOut: boolean;
@@ -44,6 +44,8 @@ export interface MethodResult {
 export class BudgetGate {
   readonly #budgets: Map<string, BudgetState>;
   readonly #blocked = new Map<string, BudgetState>();
+  readonly #took = new Set<string>();
+  readonly #closed = new Set<string>();
 
   constructor(budgets: Map<string, BudgetState>) {
     this.#budgets = budgets;
@@ -54,10 +56,11 @@ export class BudgetGate {
     const b = this.#budgets.get(c.nodePoolName);
     if (!b) return false;
     if (b.allowed <= 0) {
-      this.#blocked.set(b.nodePool, b);
+      this.#noteBlocked(b);
       return false;
     }
     b.allowed--;
+    this.#took.add(b.nodePool);
     return true;
   }
 
@@ -65,8 +68,21 @@ export class BudgetGate {
   allows(c: Candidate): boolean {
     const b = this.#budgets.get(c.nodePoolName);
     if (b && b.allowed > 0) return true;
-    if (b) this.#blocked.set(b.nodePool, b);
+    if (b) this.#noteBlocked(b);
     return false;
+  }
+
+  #noteBlocked(b: BudgetState): void {
+    this.#blocked.set(b.nodePool, b);
+    if (!this.#took.has(b.nodePool)) this.#closed.add(b.nodePool);
+  }
+
+  /**
+   * The budgets that had no room at all when the method began. One the method used up itself (a
+   * budget of 1 let one node through) paces it rather than holds it back.
+   */
+  get closed(): BudgetState[] {
+    return this.blocked.filter((b) => this.#closed.has(b.nodePool));
   }
 
   get blocked(): BudgetState[] {
