@@ -53,7 +53,7 @@ describe('explainNode', () => {
     assert.match(a.text, /why: nodeclaim pool-a \(nodepool default\): m5\.large/);
     assert.doesNotMatch(a.text, /c5\.xlarge/, 'the other claim\'s clause is left out');
     assert.match(a.text, /cost: \$0\.1000\/h → \$0\.3660\/h \(adds \$0\.2660\/h\)/);
-    assert.match(a.text, /outcome: no decision disrupted it/);
+    assert.match(a.text, /outcome: no record under this NodeClaim name disrupted or kept it; such records name its Node/);
   });
 
   it('tells when and why a node was consolidated, with the cost before and after', () => {
@@ -65,7 +65,7 @@ describe('explainNode', () => {
     assert.match(explainNode(NODEWRIGHT_DECISIONS, 'ip-10-0-0-3', 'nodewright').text, /outcome: consolidated \(replaced\) at 0:20:00/);
     const replacement = explainNode(NODEWRIGHT_DECISIONS, 'pool-d', 'nodewright').text;
     assert.match(replacement, /launched as the replacement/);
-    assert.match(replacement, /outcome: no decision disrupted it/);
+    assert.match(replacement, /outcome: no record under this NodeClaim name disrupted or kept it/);
   });
 
   it('gives the reason consolidation passed a node over, superseded by a later disruption', () => {

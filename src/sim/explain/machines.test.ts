@@ -90,14 +90,14 @@ describe('a machine\'s whole story under either name', () => {
     assert.match(interrupted, /outcome: interrupted at 0:16:40, \$0\.0208\/h, its replacement from \$0\.0300\/h/);
     const replacement = explainNode(log, 'pool-d', 'nodewright').text;
     assert.match(replacement, /launched as the replacement: SpotInterruption/);
-    assert.match(replacement, /outcome: no decision disrupted it/);
+    assert.match(replacement, /outcome: no record under this NodeClaim name disrupted or kept it/);
   });
 
   it('folds the records of other nodes that merely mention it into one entry', () => {
     const aside = (t: number, node: string) => nw(t, 'disruption-blocked', `not consolidating node ${node}`, {
       why: `not every pod would find a place: pod a/${node}: would schedule against uninitialized node pool-c`, nodes: [node] });
     const a = explainNode([...L, aside(710, 'ip-7'), aside(715, 'ip-8'), aside(720, 'ip-9')], 'pool-c', 'nodewright', machines).text;
-    assert.match(a, /0:11:50 to 0:12:00 {2}named in 3 reasons for keeping other nodes \(ip-7, ip-8, ip-9\), e\.g\.:\n {6}not consolidating node ip-7: not every pod/);
+    assert.match(a, /0:11:50 to 0:12:00 {2}named in 3 record\(s\) that kept 3 other node\(s\) \(ip-7, ip-8, ip-9\), e\.g\.:\n {6}not consolidating node ip-7: not every pod/);
     assert.doesNotMatch(a, /mentioned by/);
   });
 });

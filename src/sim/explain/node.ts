@@ -7,7 +7,7 @@
 import type { LoggedDecision as Decision, LoggedKind, StrategyName } from '../result.js';
 import { disruptedNodes, Machines, priceText, type Machine } from './machines.js';
 import type { Answer } from './pod.js';
-import { alternativeLines, alternativesAbout, at, clausesAbout, costChange, existingNodeOf, lastTime, mentions, omittedLine, span, when } from './text.js';
+import { alternativeLines, alternativesAbout, at, clausesAbout, costChange, existingNodeOf, lastTime, mentions, omittedLine, span, summaryOf, when } from './text.js';
 
 const DISRUPTING: ReadonlySet<LoggedKind> = new Set(['consolidate-delete', 'consolidate-replace', 'expire', 'drift', 'interruption', 'scale-down']);
 
@@ -56,14 +56,14 @@ function entryLines(d: Decision, node: string): string[] {
   }
   if (!named) {
     const reason = blockedReason(d, node);
-    if (reason !== undefined) return [`  ${at(d.t)}  not consolidated: ${reason}`, `      (while ${d.kind}: ${d.summary})`];
-    return [`  ${at(d.t)}  mentioned by ${d.kind}: ${d.summary}`, `      why: ${d.details.why}`];
+    if (reason !== undefined) return [`  ${at(d.t)}  not consolidated: ${reason}`, `      (while ${d.kind}: ${summaryOf(d)})`];
+    return [`  ${at(d.t)}  mentioned by ${d.kind}: ${summaryOf(d)}`, `      why: ${d.details.why}`];
   }
   const cost = costChange(d);
   const why = d.kind === 'provision' ? clausesAbout(d.details.why, node) : d.details.why;
   const alternatives = d.kind === 'provision' ? alternativesAbout(d, node) : d.details.alternativesRejected;
   const label = isReplacement(d, node) ? 'launched as the replacement' : LABEL[d.kind];
-  return [`  ${when(d)}  ${label}: ${d.summary}`, `      why: ${why}`, ...(cost ? [`      cost: ${cost}`] : []),
+  return [`  ${when(d)}  ${label}: ${summaryOf(d)}`, `      why: ${why}`, ...(cost ? [`      cost: ${cost}`] : []),
     ...alternativeLines(alternatives, '      ')];
 }
 
@@ -130,7 +130,7 @@ function entries(naming: readonly Decision[], nameIn: (d: Decision) => string | 
     const listed = others.length > MAX_ASIDE_NODES ? `${others.slice(0, MAX_ASIDE_NODES).join(', ')} and ${others.length - MAX_ASIDE_NODES} more` : others.join(', ');
     const last = lastTime(run.at(-1)!);
     out.push({ t: d.t, lines: [
-      `  ${at(d.t)}${last > d.t ? ` to ${at(last)}` : ''}  named in ${run.length} reasons for keeping other nodes (${listed}), e.g.:`,
+      `  ${at(d.t)}${last > d.t ? ` to ${at(last)}` : ''}  named in ${run.length} record(s) that kept ${others.length} other node(s) (${listed}), e.g.:`,
       `      ${d.summary}: ${d.details.why}`,
     ] });
     i = j;
@@ -187,6 +187,9 @@ export function explainNode(decisions: readonly Decision[], node: string, strate
   } else if (blocked) {
     const reason = names.map((n) => blockedReason(blocked, n)).find((r) => r !== undefined)!;
     lines.push(`  outcome: not consolidated; last reason (${span(blocked)}): ${reason}`);
+  } else if (strategy === 'nodewright' && machine?.claim === node && machine.node === undefined) {
+    // Disruptions name the Node, which this result does not link to the claim: silence here proves nothing.
+    lines.push('  outcome: no record under this NodeClaim name disrupted or kept it; such records name its Node (see the note)');
   } else {
     lines.push('  outcome: no decision disrupted it, and none recorded a reason for keeping it: consolidation found nothing cheaper, ' +
       'or it was never a candidate (consolidateAfter not yet elapsed, not initialised, or nominated for pending pods: these are not recorded)');

@@ -6,7 +6,7 @@
 import type { LoggedDecision as Decision, StrategyName } from '../result.js';
 import { disruptedNodes, Machines } from './machines.js';
 import {
-  alternativeLines, alternativesAbout, at, clausesAbout, costChange, existingNodeOf, lastTime, omittedLine, placementOf, when,
+  alternativeLines, alternativesAbout, at, clausesAbout, costChange, existingNodeOf, lastTime, omittedLine, placementOf, summaryOf, when,
 } from './text.js';
 
 /** What `explain` prints, and whether any decision matched (the CLI exits 2 when none did). */
@@ -37,7 +37,7 @@ function withOtherName(machines: Machines, name: string, inParens = false): stri
 /** Where the decision planned the pod, in words, with the why and alternatives for that node. */
 function planLines(d: Decision, pod: string, machines: Machines): string[] {
   if (d.kind === 'scale-up') {
-    return [`  planned: the Cluster Autoscaler scaled up for it at ${at(d.t)}: ${d.summary}`, `    why: ${d.details.why}`,
+    return [`  planned: the Cluster Autoscaler scaled up for it at ${at(d.t)}: ${summaryOf(d)}`, `    why: ${d.details.why}`,
       ...alternativeLines(d.details.alternativesRejected, '    ')];
   }
   const placement = placementOf(d, pod);
@@ -111,7 +111,7 @@ export function explainPod(decisions: readonly Decision[], pod: string, strategy
   }
   const lines = [`pod ${pod} (${strategy}): ${naming.length} decision(s) name it`];
   for (const d of naming) {
-    lines.push(...omittedLine(d, '  '), `  ${when(d)}  ${d.kind}: ${d.summary}`);
+    lines.push(...omittedLine(d, '  '), `  ${when(d)}  ${d.kind}: ${summaryOf(d)}`);
     const cost = costChange(d);
     const placement = placementOf(d, pod);
     if (placement) lines.push(`      onto: ${placement.launched ? 'new NodeClaim' : 'existing or in-flight capacity'} ${withOtherName(machines, placement.node)}`);

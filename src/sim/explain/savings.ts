@@ -7,7 +7,7 @@ import type { LoggedDecision as Decision, LoggedKind, StrategyName, TimeSample }
 import { formatDollars } from '../report/format.js';
 import { Machines, priceText } from './machines.js';
 import type { Answer } from './pod.js';
-import { at, costChange, since } from './text.js';
+import { at, costChange, since, summaryOf } from './text.js';
 
 /** Decisions that take capacity away to save money: nodewright's consolidation and the Cluster Autoscaler's scale-down. */
 export const SAVING_KINDS: ReadonlySet<LoggedKind> = new Set(['consolidate-delete', 'consolidate-replace', 'scale-down']);
@@ -70,7 +70,7 @@ export function explainSavings(decisions: readonly Decision[], strategy: Strateg
   } else {
     lines.push(`${strategy}: ${s.decisions.length} ${what} decision(s) saved ${formatDollars(s.perHour)}/h in total (Σ cost before − after)`);
     if (s.withoutCost > 0) lines.push(`  (${s.withoutCost} of them recorded no cost and are not counted)`);
-    for (const d of s.decisions) lines.push(`  ${at(d.t)}  ${d.kind}: ${costChange(d) ?? 'no cost recorded'}`, `      ${d.summary}`);
+    for (const d of s.decisions) lines.push(`  ${at(d.t)}  ${d.kind}: ${costChange(d) ?? 'no cost recorded'}`, `      ${summaryOf(d)}`);
   }
   if (end) {
     const gap = end.costPerHour - end.lowerBoundCostPerHour;

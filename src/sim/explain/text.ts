@@ -66,6 +66,11 @@ export function costChange(d: Decision): string | undefined {
   return `${formatDollars(before)}/h → ${formatDollars(after)}/h (${effect})`;
 }
 
+/** The summary without a leading "KIND: " (the Cluster Autoscaler's "scale-up: …"), where the kind is printed beside it. */
+export function summaryOf(d: Decision): string {
+  return d.summary.startsWith(`${d.kind}: `) ? d.summary.slice(d.kind.length + 2) : d.summary;
+}
+
 /** Indented lines of rejected alternatives, or none. */
 export function alternativeLines(alternatives: readonly string[], indent: string): string[] {
   if (alternatives.length === 0) return [];

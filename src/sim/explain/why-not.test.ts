@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { WHY_NOT_DECISIONS as LOG } from './fixture.js';
+import { Machines } from './machines.js';
 import { explainNode } from './node.js';
 import { explainPod } from './pod.js';
 import { explainSavings, keptNodes } from './savings.js';
@@ -59,8 +60,13 @@ describe('why has this node not been consolidated', () => {
   });
 
   it('says which causes are not recorded when nothing kept a node', () => {
-    const a = explainNode(LOG, 'small-y', 'nodewright').text;
+    const a = explainNode(LOG, 'small-y', 'nodewright', new Machines(LOG, [{ nodeClaim: 'small-y', node: 'ip-9' }])).text;
     assert.match(a, /outcome: no decision disrupted it, and none recorded a reason for keeping it: .*consolidateAfter not yet elapsed/);
+  });
+
+  it('does not conclude anything from silence under a NodeClaim name it cannot link to its Node', () => {
+    const a = explainNode(LOG, 'small-y', 'nodewright').text;
+    assert.match(a, /outcome: no record under this NodeClaim name disrupted or kept it; such records name its Node \(see the note\)/);
   });
 });
 
