@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { windowCloses } from './latency.js';
+import { microsOf, profileOf, roundLines, windowCloses } from './latency.js';
 
 const closes = (marks: number[], idleMs: number, maxMs: number): [number, number][] => [...windowCloses(marks, idleMs, maxMs)].sort((a, b) => a[0] - b[0]);
 
@@ -49,5 +49,40 @@ describe('windowCloses: the batch window replayed on mark times', () => {
         }
       },
     ));
+  });
+});
+
+describe('the controller\'s round log and the latency profile', () => {
+  it('reads the round lines of a JSON log, skipping other and cut lines', () => {
+    const log = [
+      '{"level":"info","msg":"created nodeclaim","nodeclaim":"default-a"}',
+      '{"level":"info","startedAt":1000,"waitedMs":5,"solvedAfterMs":8.5,"decidedAfterMs":40,"pods":3,"nodeClaims":["default-a"],"msg":"provisioning round decided"}',
+      '"startedAt":2000,"waitedMs":0,"msg":"provisioning round decided"}',
+    ].join('\n');
+    assert.deepEqual(roundLines(log), [{ startedAt: 1_000, waitedMs: 5, solvedAfterMs: 8.5, decidedAfterMs: 40, nodeClaims: ['default-a'] }]);
+  });
+
+  it('keeps the microseconds of a MicroTime that Date.parse drops', () => {
+    assert.equal(Date.parse('2026-01-01T00:00:00.123456Z') + microsOf('2026-01-01T00:00:00.123456Z'), Date.parse('2026-01-01T00:00:00.123Z') + 0.456);
+    assert.equal(microsOf('2026-01-01T00:00:00Z'), 0);
+  });
+
+  it('splits a pod\'s latency into window, wait, solve, write and seen, which add up to it', () => {
+    const origin = performance.timeOrigin;
+    // Marked at perf 100 (epoch origin+100); the window closed at +300; the round waited 20, solved after 10, decided after 50.
+    const rounds = [{ startedAt: origin + 320, waitedMs: 20, solvedAfterMs: 10, decidedAfterMs: 50, nodeClaims: ['c1'] }];
+    const p = profileOf(
+      new Map([['p', 100], ['q', 150], ['elsewhere', 100]]),
+      new Map([['p', { target: 'c1' }], ['q', { target: 'c1' }], ['elsewhere', { target: 'node-1' }]]),
+      new Map([['c1', 380]]),
+      new Map([['p', origin + 90]]),
+      rounds,
+    );
+    assert.equal(p.pods, 2, 'only pods decided on a claim of a logged round');
+    assert.deepEqual(p.window, [150, 200]);
+    assert.deepEqual([p.queued, p.solve, p.write, p.seen], [[20, 20], [10, 10], [40, 40], [10, 10]]);
+    assert.equal(200 + 20 + 10 + 40 + 10, 380 - 100, 'the parts of p add up to its latency');
+    assert.deepEqual([p.markLagPods, p.markLag], [1, [10, 10]]);
+    assert.deepEqual(p.tail, [200, 20, 10, 40, 10], 'p, the slower of the two, is the p99 tail');
   });
 });

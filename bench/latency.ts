@@ -23,6 +23,16 @@
  * Per pod latency = decision - mark (the p50/p99 columns). Per wave (the "wave tail" column): from the
  * last pod of the wave marked to the first NodeClaim created after it, i.e. the window closing plus
  * the round's own work.
+ *
+ * Checks on the mark: kube-scheduler's FailedScheduling Event carries the time it gave up on the pod
+ * (eventTime, microseconds, written just before the condition): "mark lag" is how long after it this
+ * process saw the condition. A lag near zero says the mark is the scheduler's, not this process's
+ * late look (which would flatter the figure).
+ *
+ * Where the time goes (table mode, per pod decided on a claim it launched): the controller logs each
+ * round ("provisioning round decided": start, how long it waited for the previous round, solved and
+ * decided after), so a pod's latency splits into its batch window (mark → the window closing), the
+ * wait for the previous round, the solve, the NodeClaim writes, and the claim reaching this process.
  */
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -56,10 +66,55 @@ export interface LatencyBenchRow {
    */
   readonly windowP99Ms: number;
   readonly workP99Ms: number;
+  /** The controller's own account (see the file comment), p50 and p99 of each part. */
+  readonly profile: LatencyProfile;
   readonly nodeClaims: number;
   /** The row's target for p99. */
   readonly goalP99Ms: number;
 }
+
+/** Parts of a pod's latency: [p50, p99] ms each; `pods` of the row it covers, mark lag over `markLagPods`. */
+export interface LatencyProfile {
+  readonly pods: number;
+  readonly window: readonly [number, number];
+  readonly queued: readonly [number, number];
+  readonly solve: readonly [number, number];
+  readonly write: readonly [number, number];
+  readonly seen: readonly [number, number];
+  readonly markLagPods: number;
+  readonly markLag: readonly [number, number];
+  /** The p99 tail: the mean of each part (window, wait, solve, write, seen) over the pods at or above p99. */
+  readonly tail: readonly number[];
+}
+
+/** One "provisioning round decided" line of the controller's log: epoch ms and ms. */
+export interface RoundLine {
+  readonly startedAt: number;
+  readonly waitedMs: number;
+  readonly solvedAfterMs: number;
+  readonly decidedAfterMs: number;
+  readonly nodeClaims: readonly string[];
+}
+
+/** The round lines of a controller log (JSON lines; others ignored). */
+export function roundLines(log: string): RoundLine[] {
+  const out: RoundLine[] = [];
+  for (const line of log.split('\n')) {
+    if (!line.includes('provisioning round decided')) continue;
+    try {
+      const o = JSON.parse(line) as Partial<RoundLine>;
+      if (typeof o.startedAt === 'number' && Array.isArray(o.nodeClaims)) {
+        out.push({ startedAt: o.startedAt, waitedMs: o.waitedMs ?? 0, solvedAfterMs: o.solvedAfterMs ?? 0, decidedAfterMs: o.decidedAfterMs ?? 0, nodeClaims: o.nodeClaims });
+      }
+    } catch {
+      // a line cut by the log's size limit
+    }
+  }
+  return out;
+}
+
+/** Epoch ms of a performance.now() reading (the controller logs epoch ms; same machine, same clock). */
+const epochOf = (perfMs: number): number => performance.timeOrigin + perfMs;
 
 const PODS = 1_000;
 export const WAVES = 20;
@@ -114,6 +169,10 @@ export function windowCloses(marks: readonly number[], idleMs: number, maxMs: nu
 }
 
 const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
+const p50p99 = (xs: number[]): [number, number] => {
+  xs.sort((a, b) => a - b);
+  return [Math.round(quantile(xs, 0.5)), Math.round(quantile(xs, 0.99))];
+};
 
 /** Runs `f` on every item, `width` at a time, ignoring failures (the caller checks what is left). */
 async function inChunks<T>(items: readonly T[], width: number, f: (item: T) => Promise<unknown>): Promise<void> {
@@ -145,8 +204,16 @@ async function runRow(cp: ControlPlane, kube: RealKubeClient, idleMs: number, go
     const name = e.object.metadata.name!;
     if (!marked.has(name) && isUnschedulable(e.object)) marked.set(name, performance.now());
   });
+  const schedulerGaveUp = new Map<string, number>();
   await follow(kube, 'Event', stop.signal, (e) => {
-    if (e.type !== 'ADDED' || e.object.reason !== 'Nominated') return;
+    if (e.type !== 'ADDED') return;
+    if (e.object.reason === 'FailedScheduling' && e.object.reportingController === 'default-scheduler') {
+      const pod = e.object.regarding?.name;
+      const at = e.object.eventTime ? Date.parse(e.object.eventTime) + microsOf(e.object.eventTime) : NaN;
+      if (pod && !Number.isNaN(at) && !schedulerGaveUp.has(pod)) schedulerGaveUp.set(pod, at);
+      return;
+    }
+    if (e.object.reason !== 'Nominated') return;
     const pod = e.object.regarding?.name;
     const target = /on: (?:nodeclaim|node)\/(\S+)$/.exec(e.object.note ?? '')?.[1];
     if (pod && target && !nominated.has(pod)) nominated.set(pod, { target, at: performance.now() });
@@ -156,7 +223,7 @@ async function runRow(cp: ControlPlane, kube: RealKubeClient, idleMs: number, go
     for await (const e of claims) if (e.type === 'ADDED') claimAdded.set(e.object.metadata.name!, performance.now());
   })().catch(() => undefined);
   const controller = new OperatorProcess({
-    kubeconfigPath: cp.kubeconfigPath, logLimit: 8_000, stopGraceMs: 10_000,
+    kubeconfigPath: cp.kubeconfigPath, logLimit: 8_000_000, stopGraceMs: 10_000,
     args: ['--leader-elect=false', '--log-level', 'info', '--kwok-registration-delay', '10m', '--batch-idle-duration', `${idleMs}ms`, '--batch-max-duration', '10s'],
   });
   try {
@@ -195,17 +262,62 @@ async function runRow(cp: ControlPlane, kube: RealKubeClient, idleMs: number, go
       const first = addedTimes.find((t) => t >= last);
       return first === undefined ? NaN : first - last;
     }).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+    const profile = profileOf(marked, nominated, claimAdded, schedulerGaveUp, roundLines(controller.log));
     const r = Math.round;
     return {
       idleWindowMs: idleMs, pods: latencies.length, p50Ms: r(quantile(latencies, 0.5)), p99Ms: r(quantile(latencies, 0.99)),
       waveTailP50Ms: r(quantile(tails, 0.5)), waveTailMaxMs: r(tails.at(-1) ?? NaN), markSpreadP50Ms: r(quantile(spreads, 0.5)),
-      windowP99Ms: r(quantile(windowWaits, 0.99)), workP99Ms: r(quantile(work, 0.99)), nodeClaims: claimAdded.size, goalP99Ms,
+      windowP99Ms: r(quantile(windowWaits, 0.99)), workP99Ms: r(quantile(work, 0.99)), profile, nodeClaims: claimAdded.size, goalP99Ms,
     };
   } finally {
     stop.abort();
     await controller.stop();
     await cleanUp(kube);
   }
+}
+
+/** The sub-millisecond part of a MicroTime ("2026-01-01T00:00:00.123456Z" → 0.456), which Date.parse drops. */
+export function microsOf(t: string): number {
+  const frac = /\.(\d+)Z$/.exec(t)?.[1] ?? '';
+  return frac.length > 3 ? Number(`0.${frac.slice(3)}`) : 0;
+}
+
+/** Splits each pod's latency along the controller's round lines (see the file comment); marks and claim times are performance.now() readings. */
+export function profileOf(
+  marked: ReadonlyMap<string, number>, nominated: ReadonlyMap<string, { target: string }>, claimAdded: ReadonlyMap<string, number>,
+  schedulerGaveUp: ReadonlyMap<string, number>, rounds: readonly RoundLine[],
+): LatencyProfile {
+  const roundOf = new Map<string, RoundLine>();
+  for (const rl of rounds) for (const c of rl.nodeClaims) roundOf.set(c, rl);
+  const window: number[] = [];
+  const queued: number[] = [];
+  const solve: number[] = [];
+  const write: number[] = [];
+  const seen: number[] = [];
+  const lag: number[] = [];
+  for (const [pod, markPerf] of marked) {
+    const gaveUp = schedulerGaveUp.get(pod);
+    const mark = epochOf(markPerf);
+    if (gaveUp !== undefined) lag.push(mark - gaveUp);
+    const target = nominated.get(pod)?.target;
+    const rl = target === undefined ? undefined : roundOf.get(target);
+    const added = target === undefined ? undefined : claimAdded.get(target);
+    if (!rl || added === undefined) continue;
+    const closed = rl.startedAt - rl.waitedMs;
+    window.push(closed - mark);
+    queued.push(rl.waitedMs);
+    solve.push(rl.solvedAfterMs);
+    write.push(rl.decidedAfterMs - rl.solvedAfterMs);
+    seen.push(epochOf(added) - (rl.startedAt + rl.decidedAfterMs));
+  }
+  const totals = window.map((w, i) => w + queued[i]! + solve[i]! + write[i]! + seen[i]!);
+  const atLeast = quantile([...totals].sort((a, b) => a - b), 0.99);
+  const tailPods = totals.flatMap((t, i) => (t >= atLeast ? [i] : []));
+  const tail = [window, queued, solve, write, seen].map((xs) => Math.round(tailPods.reduce((sum, i) => sum + xs[i]!, 0) / tailPods.length));
+  return {
+    pods: window.length, window: p50p99(window), queued: p50p99(queued), solve: p50p99(solve), write: p50p99(write), seen: p50p99(seen),
+    markLagPods: lag.length, markLag: p50p99(lag), tail,
+  };
 }
 
 /** Starts a control plane, runs both rows on it, telling `onRow` of each as it ends, and stops it. */
@@ -224,6 +336,17 @@ export async function runLatencySuite(onRow: (row: LatencyBenchRow) => void = ()
     kube.close();
     await cp.stop();
   }
+}
+
+/** Where the time goes, a row per idle window: p50 / p99 ms of each part. */
+export function profileTable(rows: readonly LatencyBenchRow[]): string {
+  const f = (x: readonly [number, number]): string => `${x[0]} / ${x[1]}`;
+  return renderTable(
+    ['idle window', 'pods', 'window', 'wait prev round', 'solve', 'write claims', 'claim seen', 'p99 tail: the same, mean', 'mark lag (pods)'],
+    rows.map(({ idleWindowMs, profile: p }) => [
+      `${idleWindowMs} ms`, p.pods, f(p.window), f(p.queued), f(p.solve), f(p.write), f(p.seen), p.tail.join(' + '), `${f(p.markLag)} (${p.markLagPods})`,
+    ]),
+  );
 }
 
 export function latencyTable(rows: readonly LatencyBenchRow[]): string {
@@ -246,5 +369,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     const rows = await runLatencySuite((r) => process.stderr.write(`  done: ${r.idleWindowMs} ms idle window\n`));
     process.stdout.write(`Decision latency on kube-apiserver + kube-scheduler: a pod marked Unschedulable to its NodeClaim created, ${PODS} pods in ${WAVES} waves\n`);
     process.stdout.write(latencyTable(rows));
+    process.stdout.write('\nWhere the time goes (p50 / p99 ms, pods decided on a claim launched for them), from the controller\'s round log\n');
+    process.stdout.write(profileTable(rows));
   }
 }
