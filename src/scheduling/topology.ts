@@ -129,22 +129,30 @@ export class TopologyGroup {
   #nextSpread(pod: PodInfo, podDomains: Requirement, nodeDomains: Requirement): Requirement {
     const min = this.#minCount(podDomains);
     const self = this.selects(pod.namespace, pod.labels) ? 1 : 0;
+    const maxSkew = this.term.maxSkew;
     let best: string | undefined;
     let bestCount = Infinity;
-    const consider = (d: string, n: number): void => {
-      const c = n + self;
-      if (c - min <= this.term.maxSkew && (c < bestCount || (c === bestCount && best !== undefined && d < best))) {
-        best = d;
-        bestCount = c;
-      }
-    };
+    // No closure for the candidate test: this runs for every spread pod on every slot it tries,
+    // and a closure made per call costs more than the test.
     if (!nodeDomains.complement) {
       for (const d of nodeDomains.values) {
         const n = this.counts.get(d);
-        if (n !== undefined && podDomains.has(d)) consider(d, n);
+        if (n === undefined || !podDomains.has(d)) continue;
+        const c = n + self;
+        if (c - min <= maxSkew && (c < bestCount || (c === bestCount && best !== undefined && d < best))) {
+          best = d;
+          bestCount = c;
+        }
       }
     } else {
-      for (const [d, n] of this.counts) if (nodeDomains.has(d) && podDomains.has(d)) consider(d, n);
+      for (const [d, n] of this.counts) {
+        if (!nodeDomains.has(d) || !podDomains.has(d)) continue;
+        const c = n + self;
+        if (c - min <= maxSkew && (c < bestCount || (c === bestCount && best !== undefined && d < best))) {
+          best = d;
+          bestCount = c;
+        }
+      }
     }
     return Requirement.in(this.key, best === undefined ? [] : [best]);
   }
@@ -164,11 +172,11 @@ export class TopologyGroup {
 
   #nextAnti(podDomains: Requirement, nodeDomains: Requirement): Requirement {
     const options: string[] = [];
-    const within = (d: string): boolean => podDomains.has(d) && !this.counts.get(d);
+    const counts = this.counts;
     if (!nodeDomains.complement) {
-      for (const d of nodeDomains.values) if (this.counts.has(d) && within(d)) options.push(d);
+      for (const d of nodeDomains.values) if (counts.has(d) && podDomains.has(d) && !counts.get(d)) options.push(d);
     } else {
-      for (const d of this.counts.keys()) if (nodeDomains.has(d) && within(d)) options.push(d);
+      for (const d of counts.keys()) if (nodeDomains.has(d) && podDomains.has(d) && !counts.get(d)) options.push(d);
     }
     return Requirement.in(this.key, options);
   }
