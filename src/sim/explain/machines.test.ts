@@ -58,7 +58,7 @@ describe('a machine\'s whole story under either name', () => {
     assert.equal(story(byNode), story(explainNode(L, 'pool-a', 'nodewright', machines).text));
     assert.match(byNode, /^node ip-1 \(nodewright\): 3 decision\(s\) mention it\n {2}machine: NodeClaim pool-a, Node ip-1; m5\.large, on-demand, us-east-1a, \$0\.0960\/h\n/);
     const order = ['0:01:00  launched: launched 2 NodeClaims', 'why: nodeclaim pool-a (nodepool default): m5.large', '0:01:30  registered as Node ip-1',
-      '0:01:40  pods planned onto it', '0:10:00 (×3, last at 0:15:00)  not disrupting node ip-1', 'outcome: not consolidated; last reason (0:10:00 to 0:15:00, 3 records)'];
+      '0:01:40  1 pod(s) planned onto it, as existing or in-flight capacity\n      why: 1 pod fit on ip-1', '0:10:00 (×3, last at 0:15:00)  not disrupting node ip-1', 'outcome: not consolidated; last reason (0:10:00 to 0:15:00, 3 records)'];
     const at = order.map((s) => byNode.indexOf(s));
     assert.ok(at.every((i, k) => i >= 0 && (k === 0 || i > at[k - 1]!)), `in this order: ${order.join(' | ')}\n${byNode}`);
     assert.doesNotMatch(byNode, /c5\.xlarge/, 'the other claim of the launch is left out');
@@ -107,8 +107,11 @@ describe('the pod story names both names of its machine', () => {
 
   it('says which Node the NodeClaim it was planned onto became', () => {
     assert.match(explainPod(L, 'default/web-0', 'nodewright', undefined, machines).text, /planned: onto new NodeClaim pool-a \(became node ip-1\), launched at 0:01:00/);
-    assert.match(explainPod(L, 'default/web-1', 'nodewright', undefined, machines).text, /planned: onto existing or in-flight capacity \(pool-c, became node ip-3\) at 0:11:41/);
-    assert.match(explainPod(L, 'default/web-2', 'nodewright', undefined, machines).text, /onto: existing or in-flight capacity ip-1 \(NodeClaim pool-a\)/);
+    const moved = explainPod(L, 'default/web-1', 'nodewright', undefined, machines).text;
+    assert.match(moved, /0:01:00 {2}provision: launched 2 NodeClaims for 2 pods\n {6}onto: new NodeClaim pool-b \(became node ip-2\)\n/);
+    assert.match(moved, /0:11:41 {2}provision: placed 1 pod on existing or in-flight capacity\n {2}planned: onto existing or in-flight capacity \(pool-c, became node ip-3\) at 0:11:41/,
+      'the last plan is told once, under planned:');
+    assert.match(explainPod(L, 'default/web-2', 'nodewright', undefined, machines).text, /planned: onto existing or in-flight capacity \(ip-1, NodeClaim pool-a\) at 0:01:40/);
     assert.match(explainPod(L, 'default/web-0', 'nodewright').text, /planned: onto new NodeClaim pool-a, launched/, 'no link, no claim');
   });
 });

@@ -48,7 +48,10 @@ function disrupts(d: Decision, node: string): boolean {
 function entryLines(d: Decision, node: string): string[] {
   const named = d.details.nodes?.includes(node) ?? false;
   if (d.kind === 'provision' && !named) {
-    return [`  ${at(d.t)}  pods planned onto it: ${d.summary}`, `      why: ${d.details.why}`];
+    // A round can launch claims and place pods on several machines: keep to what it put here.
+    const placed = d.details.placements?.find((p) => p.node === node)?.pods.length;
+    const what = placed === undefined ? `pods planned onto it: ${d.summary}` : `${placed} pod(s) planned onto it, as existing or in-flight capacity`;
+    return [`  ${at(d.t)}  ${what}`, `      why: ${clausesAbout(d.details.why, node)}`];
   }
   if (d.kind === 'disruption-blocked' && named) {
     // The summary already says what was not done ("not consolidating node X"); a label would repeat it.

@@ -110,16 +110,22 @@ export function explainPod(decisions: readonly Decision[], pod: string, strategy
     };
   }
   const lines = [`pod ${pod} (${strategy}): ${naming.length} decision(s) name it`];
+  const planned = naming.filter((d) => PLANNING.includes(d.kind)).at(-1);
   for (const d of naming) {
+    if (d.kind === 'unschedulable') {
+      // Its summary only repeats the pod's name and "fits on no node"; the reason is what differs.
+      lines.push(...omittedLine(d, '  '), `  ${when(d)}  unschedulable: ${d.details.why}`);
+      continue;
+    }
     lines.push(...omittedLine(d, '  '), `  ${when(d)}  ${d.kind}: ${summaryOf(d)}`);
     const cost = costChange(d);
     const placement = placementOf(d, pod);
-    if (placement) lines.push(`      onto: ${placement.launched ? 'new NodeClaim' : 'existing or in-flight capacity'} ${withOtherName(machines, placement.node)}`);
+    // The last plan is told in full under "planned:" below.
+    if (placement && d !== planned) lines.push(`      onto: ${placement.launched ? 'new NodeClaim' : 'existing or in-flight capacity'} ${withOtherName(machines, placement.node)}`);
     if (!PLANNING.includes(d.kind)) lines.push(`      why: ${d.details.why}`, ...(cost ? [`      cost: ${cost}`] : []));
   }
   const unschedulable = naming.filter((d) => d.kind === 'unschedulable');
   if (unschedulable.length > 0) lines.push(...pendingLines(unschedulable), ...afterLines(naming, unschedulable.at(-1)!, pod, pendingAtEnd, machines));
-  const planned = naming.filter((d) => PLANNING.includes(d.kind)).at(-1);
   if (planned) lines.push(...planLines(planned, pod, machines));
   else if (unschedulable.length === 0) lines.push('  planned: no provisioning decision names it (it was bound to capacity that already fit it)');
   const last = naming.at(-1)!;

@@ -9,7 +9,7 @@ import { explainSavings, keptNodes } from './savings.js';
 describe('why is this pod pending', () => {
   it('gives the span of its unschedulable records and the latest reason per NodePool, and says it never ran', () => {
     const a = explainPod(LOG, 'default/huge', 'nodewright', 1).text;
-    assert.match(a, /0:00:01 \(×12, last at 0:19:00\) {2}unschedulable: pod default\/huge fits on no node/);
+    assert.match(a, /0:00:01 \(×12, last at 0:19:00\) {2}unschedulable: no instance type in nodepool small is big enough: needs 100 cpu\n/);
     assert.match(a, /pending: it fit on no node and no NodePool could launch one for it, from 0:00:01 to 0:19:00 \(12 record\(s\)\)/);
     assert.match(a, /latest reason: no instance type in nodepool small is big enough: needs 100 cpu/);
     assert.match(a, /per NodePool \/ constraint:\n {6}- nodepool small: no instance type is big enough: needs 100 cpu\n {6}- nodepool gpu: its NodeClass is not ready/);
