@@ -74,6 +74,17 @@ describe('UnseenClaims', () => {
     unseen.stop();
   });
 
+  it('does not count a claim twice once the state shows it, even when not listening', () => {
+    const clock = new VirtualClock();
+    const state = stateWith(clock, []);
+    const unseen = new UnseenClaims(state, clock, 1_000);
+    unseen.add(claim('c1', '2'));
+    state.apply('NodeClaim', claim('c1', '2'));
+    assert.equal(unseen.has('c1'), true, 'not started: not told');
+    assert.equal(unseen.addUsage(new Map([['default', { cpu: 2000, nodes: 1 }]])).get('default')?.['cpu'], 2000);
+    unseen.stop();
+  });
+
   it('shows an unseen claim to the solver as the state would before launch', () => {
     const n = unseenClaimNode(claim('c1'));
     assert.equal(n.name, 'c1');

@@ -68,7 +68,8 @@ export class UnseenClaims {
     const out = new Map(usage);
     for (const { claim } of this.#claims.values()) {
       const pool = claim.metadata.labels?.[NODEPOOL_LABEL];
-      if (pool === undefined) continue;
+      // Shown by the state already (not yet dropped when this was never started): counted there.
+      if (pool === undefined || this.#state.node(claim.metadata.name ?? '') !== undefined) continue;
       out.set(pool, addResources(out.get(pool) ?? {}, claimRequests(claim), { nodes: 1 }));
     }
     return out;
