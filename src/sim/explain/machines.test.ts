@@ -114,6 +114,18 @@ describe('the pod story names both names of its machine', () => {
     assert.match(explainPod(L, 'default/web-2', 'nodewright', undefined, machines).text, /planned: onto existing or in-flight capacity \(ip-1, NodeClaim pool-a\) at 0:01:40/);
     assert.match(explainPod(L, 'default/web-0', 'nodewright').text, /planned: onto new NodeClaim pool-a, launched/, 'no link, no claim');
   });
+
+  it('says when a pod planned onto an in-flight NodeClaim is planned again onto the Node it became', () => {
+    const log = [...L, nw(120, 'provision', 'placed 1 pod on existing or in-flight capacity', { why: '1 pod fit on ip-1', nodes: [], pods: ['default/web-0'],
+      placements: [{ node: 'ip-1', pods: ['default/web-0'], launched: false }] }),
+    nw(130, 'provision', 'placed 1 pod on existing or in-flight capacity', { why: '1 pod fit on ip-2', nodes: [], pods: ['default/web-0'],
+      placements: [{ node: 'ip-2', pods: ['default/web-0'], launched: false }] })];
+    const a = explainPod(log, 'default/web-0', 'nodewright', undefined, new Machines(log, M)).text;
+    assert.match(a, /onto: new NodeClaim pool-a \(became node ip-1\)\n/);
+    assert.match(a, /onto: existing or in-flight capacity ip-1 \(NodeClaim pool-a\), the same machine as before, now registered\n/);
+    assert.match(a, /planned: onto existing or in-flight capacity \(ip-2, NodeClaim pool-b\) at 0:02:10/);
+    assert.doesNotMatch(explainPod(log, 'default/web-0', 'nodewright').text, /same machine/, 'not without the link');
+  });
 });
 
 describe('savings name what each kept node costs', () => {
@@ -122,6 +134,8 @@ describe('savings name what each kept node costs', () => {
     assert.match(a, /1 node\(s\) were still kept from consolidation by their last record \(together \$0\.0960\/h\):\n {2}ip-1 \(\$0\.0960\/h\) kept: PodDisruptionBudget default\/web/);
     const unpriced = explainSavings(L, 'nodewright').text;
     assert.match(unpriced, /by their last record:\n {2}ip-1 kept: /, 'no price it does not know');
+    assert.match(unpriced, /\(no price for 1 of them: no record gives one, and the result does not link these Nodes/);
+    assert.doesNotMatch(a, /no price for/);
   });
 
   it('gives the price a launch record planned when the names are linked by the records, and says so', () => {

@@ -111,6 +111,9 @@ export function explainPod(decisions: readonly Decision[], pod: string, strategy
   }
   const lines = [`pod ${pod} (${strategy}): ${naming.length} decision(s) name it`];
   const planned = naming.filter((d) => PLANNING.includes(d.kind)).at(-1);
+  // The machine of the previous placement: a pod nominated to an in-flight NodeClaim is often planned
+  // again onto its Node once it registers, which reads like a move unless said.
+  let previous: string | undefined;
   for (const d of naming) {
     if (d.kind === 'unschedulable') {
       // Its summary only repeats the pod's name and "fits on no node"; the reason is what differs.
@@ -120,8 +123,13 @@ export function explainPod(decisions: readonly Decision[], pod: string, strategy
     lines.push(...omittedLine(d, '  '), `  ${when(d)}  ${d.kind}: ${summaryOf(d)}`);
     const cost = costChange(d);
     const placement = placementOf(d, pod);
+    const machine = placement ? machines.get(placement.node)?.claim ?? placement.node : undefined;
+    const same = machine !== undefined && machine === previous && placement!.node !== machines.get(previous)?.claim ? ', the same machine as before, now registered' : '';
+    previous = machine ?? previous;
     // The last plan is told in full under "planned:" below.
-    if (placement && d !== planned) lines.push(`      onto: ${placement.launched ? 'new NodeClaim' : 'existing or in-flight capacity'} ${withOtherName(machines, placement.node)}`);
+    if (placement && d !== planned) {
+      lines.push(`      onto: ${placement.launched ? 'new NodeClaim' : 'existing or in-flight capacity'} ${withOtherName(machines, placement.node)}${same}`);
+    }
     if (!PLANNING.includes(d.kind)) lines.push(`      why: ${d.details.why}`, ...(cost ? [`      cost: ${cost}`] : []));
   }
   const unschedulable = naming.filter((d) => d.kind === 'unschedulable');

@@ -93,6 +93,10 @@ export function explainSavings(decisions: readonly Decision[], strategy: Strateg
       lines.push(`  ${k.node}${price ? ` (${price})` : ''} kept: ${k.latest.details.why} (${since(k.latest)})`);
     }
     if (kept.length > MAX_KEPT_LISTED) lines.push(`  … and ${kept.length - MAX_KEPT_LISTED} more`);
+    if (known.length < kept.length) {
+      lines.push(`  (no price for ${kept.length - known.length} of them: no record gives one, and the result does not link these Nodes to ` +
+        'the NodeClaims whose launch records do)');
+    }
   }
   return { matched: s.decisions.length > 0 || kept.length > 0, text: `${lines.join('\n')}\n` };
 }
