@@ -93,6 +93,14 @@ describe('a machine\'s whole story under either name', () => {
     assert.match(replacement, /outcome: no record under this NodeClaim name disrupted or kept it/);
   });
 
+  it('tells what the machines list knows of a machine no decision names', () => {
+    const quiet = new Machines(L, [...M, { nodeClaim: 'pool-q', node: 'ip-q', instanceType: 'm5.large', pricePerHour: 0.096, launchedAt: -120, registeredAt: -60 }]);
+    const a = explainNode(L, 'ip-q', 'nodewright', quiet);
+    assert.equal(a.matched, true);
+    assert.match(a.text, /^node ip-q \(nodewright\): 0 decision\(s\) mention it\n {2}machine: NodeClaim pool-q, Node ip-q; m5\.large, \$0\.0960\/h\n {2}−0:02:00 {2}running: .*\n {2}−0:01:00 {2}registered as Node ip-q\n/);
+    assert.equal(explainNode(L, 'ip-q', 'nodewright').matched, false);
+  });
+
   it('folds the records of other nodes that merely mention it into one entry', () => {
     const aside = (t: number, node: string) => nw(t, 'disruption-blocked', `not consolidating node ${node}`, {
       why: `not every pod would find a place: pod a/${node}: would schedule against uninitialized node pool-c`, nodes: [node] });
