@@ -19,7 +19,8 @@ export function buildEvent(input: EventInput, nowMs: number): Event {
   if (r.uid) regarding.uid = r.uid;
   if (r.apiVersion) regarding.apiVersion = r.apiVersion;
   let note = input.note;
-  while (Buffer.byteLength(note) > MAX_NOTE_BYTES) note = note.slice(0, -1);
+  // A UTF-16 unit is at most 3 bytes of UTF-8, so most notes need no byte count at all.
+  if (note.length * 3 > MAX_NOTE_BYTES) while (Buffer.byteLength(note) > MAX_NOTE_BYTES) note = note.slice(0, -1);
   return {
     apiVersion: 'events.k8s.io/v1',
     kind: 'Event',
