@@ -43,6 +43,7 @@ export class ClusterView {
   /** Pods not bound to a node, not finished, not being deleted, in the order they were seen. */
   readonly #unscheduled = new Map<string, Pod>();
   readonly #stages: StageCounts = { unscheduled: 0, starting: 0, running: 0, terminating: 0, finished: 0 };
+  #unscheduledVersion = 0;
 
   constructor(o: ClusterViewOptions) {
     this.clock = o.clock;
@@ -101,6 +102,11 @@ export class ClusterView {
     return this.#unscheduled.size;
   }
 
+  /** Changes whenever a pod joins or leaves unscheduledPods (not when one of them is updated in place). */
+  get unscheduledVersion(): number {
+    return this.#unscheduledVersion;
+  }
+
   /** How many pods are at each stage now (pods that are gone are not counted). */
   stageCounts(): Readonly<StageCounts> {
     return this.#stages;
@@ -137,14 +143,17 @@ export class ClusterView {
     const stage = podStage(pod);
     this.#stages[stage]++;
     const key = keyOf(pod);
-    if (stage === 'unscheduled') this.#unscheduled.set(key, pod);
-    else this.#unscheduled.delete(key);
+    if (stage === 'unscheduled') {
+      const prev = this.#unscheduled.get(key);
+      if (!prev || prev.metadata.uid !== pod.metadata.uid) this.#unscheduledVersion++;
+      this.#unscheduled.set(key, pod);
+    } else if (this.#unscheduled.delete(key)) this.#unscheduledVersion++;
     this.ledger.setPod(pod);
   }
 
   #podDeleted(pod: Pod): void {
     this.#stages[podStage(pod)]--;
-    this.#unscheduled.delete(keyOf(pod));
+    if (this.#unscheduled.delete(keyOf(pod))) this.#unscheduledVersion++;
     this.ledger.removePod(pod);
   }
 }

@@ -64,6 +64,8 @@ export class KubeSchedulerStandIn {
   readonly #timer: TimerSlot;
   readonly #unsubscribe: (() => void)[] = [];
   #lastPassAt = -Infinity;
+  /** #nextDue's last answer and what it depended on (it scans every waiting pod). */
+  #due: { key: string; at: number } | undefined;
   #running = false;
   #stopped = false;
 
@@ -139,12 +141,15 @@ export class KubeSchedulerStandIn {
   }
 
   #nextDue(): number {
+    const key = `${this.#queue.eligibilityKey}/${this.#view.unscheduledVersion}`;
+    if (this.#due?.key === key) return this.#due.at;
     let due = Infinity;
     for (const pod of this.#view.unscheduledPods()) {
       if (!usesDefaultScheduler(pod)) continue;
       due = Math.min(due, this.#queue.eligibleAt(pod.metadata.uid ?? ''));
       if (due === -Infinity) break;
     }
+    this.#due = { key, at: due };
     return due;
   }
 

@@ -28,6 +28,9 @@ export class SchedulingQueue {
   readonly #flush: number;
   readonly #attempts = new Map<string, Attempts>();
   #events = 0;
+  #version = 0;
+  /** At least the largest lastSeq recorded (never lowered when records go: only ever conservative). */
+  #maxSeq = -1;
 
   /** @throws RangeError for a negative or non-finite duration. */
   constructor(o: SchedulingQueueOptions = {}) {
@@ -39,6 +42,15 @@ export class SchedulingQueue {
   /** Cluster events noted so far. */
   get eventCount(): number {
     return this.#events;
+  }
+
+  /**
+   * Changes whenever eligibleAt may answer differently for some pod: a record written or dropped,
+   * or a cluster event some record has not seen yet (once every record has seen one, more events
+   * change nothing until the next failure).
+   */
+  get eligibilityKey(): string {
+    return `${this.#version}/${Math.min(this.#events, this.#maxSeq + 1)}`;
   }
 
   /** Something changed that may let failed pods fit (a node, a freed slot, a volume). */
@@ -62,6 +74,8 @@ export class SchedulingQueue {
 
   /** The pod was tried at `now` (when the event count was `seq`) and fit nowhere. */
   failed(uid: string, now: number, seq: number): void {
+    this.#version++;
+    if (seq > this.#maxSeq) this.#maxSeq = seq;
     const a = this.#attempts.get(uid);
     if (a) {
       a.count++;
@@ -79,12 +93,16 @@ export class SchedulingQueue {
 
   /** The pod left the queue (bound or gone). */
   forget(uid: string): void {
-    this.#attempts.delete(uid);
+    if (this.#attempts.delete(uid)) this.#version++;
   }
 
   /** Drops every record but those of `keep` (pods still waiting). */
   retain(keep: ReadonlySet<string>): void {
-    for (const uid of this.#attempts.keys()) if (!keep.has(uid)) this.#attempts.delete(uid);
+    for (const uid of this.#attempts.keys()) {
+      if (keep.has(uid)) continue;
+      this.#attempts.delete(uid);
+      this.#version++;
+    }
   }
 
   get size(): number {
