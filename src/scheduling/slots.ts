@@ -10,9 +10,10 @@ import { formatResourceAmount } from '../utils/quantity.js';
 import type { HostPort } from './host-ports.js';
 import { hostPortsConflict } from './host-ports.js';
 import { hasCompatibleOffering, type CompiledInstanceType, type NodePoolTemplate } from './node-pool-template.js';
+import type { NodeLabelFacts } from './object-facts.js';
 import type { CompiledOption, Holding, OfferingIndex } from './offering-index.js';
 import type { PodInfo } from './pod-constraints.js';
-import { Requirement, Requirements } from './requirements.js';
+import { Requirement, type Requirements } from './requirements.js';
 import { add, addInto, fits, fitsSum, subInto, type ResourceSpace, type Vec } from './resource-space.js';
 import { firstUntoleratedTaint, formatTaint } from './taints.js';
 import { bindingDims, poolStats, roomiest } from './pool-stats.js';
@@ -64,15 +65,19 @@ export class NodeSlot {
   readonly hostPorts: HostPort[] = [];
   readonly placed: PodInfo[] = [];
 
+  readonly labels: Readonly<Record<string, string>>;
+
+  /** `facts`: the node's labels and their requirements (see nodeLabelFacts), shared, never written. */
   constructor(
     readonly name: string,
-    readonly labels: Readonly<Record<string, string>>,
+    facts: NodeLabelFacts,
     readonly taints: readonly Taint[],
     allocatableMinusUsed: Vec,
     readonly inFlight: boolean,
     readonly unschedulable: boolean,
   ) {
-    this.requirements = Requirements.fromLabels(labels);
+    this.labels = facts.labels;
+    this.requirements = facts.requirements;
     this.remaining = allocatableMinusUsed;
   }
 

@@ -15,10 +15,9 @@ import {
   type NodePoolTemplate,
 } from './node-pool-template.js';
 import { compilePodShape, podShapeKey, requiredAntiAffinityTerms, type PodInfo, type PodShape } from './pod-constraints.js';
-import { podRequests } from './pod-requests.js';
-import { podHostPorts } from './host-ports.js';
+import { cachedPodRequests, nodeLabelFacts, podListHostPorts, podListUsage, registerPodList } from './object-facts.js';
 import type { Requirements } from './requirements.js';
-import { addInto, fits, fitsSum, ResourceSpace, sub, type Vec } from './resource-space.js';
+import { fits, fitsSum, ResourceSpace, sub, type Vec } from './resource-space.js';
 import { packByCost } from './cost-packing.js';
 import { ClaimSlot, NodeSlot, type SlotContext } from './slots.js';
 import { Topology, type TopologyGroup } from './topology.js';
@@ -32,14 +31,6 @@ const DEFAULT_MAX_INSTANCE_TYPES = 600;
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function safeRequests(pod: Pod): ResourceList {
-  try {
-    return podRequests(pod);
-  } catch {
-    return { pods: 1 };
-  }
 }
 
 function limitsText(space: ResourceSpace, pool: NodePoolTemplate): string {
@@ -73,7 +64,7 @@ export function solve(input: SolverInput): SolverResult {
   const pending: { pod: Pod; requests: ResourceList; volumeReqs: Requirements | undefined }[] = [];
   for (const pod of input.pods) {
     try {
-      const requests = podRequests(pod);
+      const requests = cachedPodRequests(pod);
       const volumeReqs = volumes.requirementsFor(pod);
       space.register(requests);
       pending.push({ pod, requests, volumeReqs });
@@ -94,15 +85,12 @@ export function solve(input: SolverInput): SolverResult {
       poolProblems.push(`nodepool ${p.nodePool.metadata.name ?? ''}: ${errorMessage(err)}`);
     }
   }
-  const nodeRequests = (input.nodes ?? []).map((n) => {
+  for (const n of input.nodes ?? []) {
     space.register(n.allocatable);
-    return n.pods.map((p) => {
-      const r = safeRequests(p);
-      space.register(r);
-      return r;
-    });
-  });
+    registerPodList(space, n.pods);
+  }
   space.freeze();
+  const layout = space.names.join(',');
 
   // 2. Compile pools, nodes and pods.
   const pools: NodePoolTemplate[] = [];
@@ -166,18 +154,16 @@ export function solve(input: SolverInput): SolverResult {
   for (const p of pods) for (const t of p.variant.terms) topology.group(t, p);
 
   const nodeSlots: NodeSlot[] = [];
-  (input.nodes ?? []).forEach((n, i) => {
-    const used = space.zero();
-    for (const r of nodeRequests[i]!) addInto(used, space.vector(r));
-    const remaining = sub(space.vector(n.allocatable), used);
-    const labels = { ...n.labels, 'metadata.name': n.name };
-    const slot = new NodeSlot(n.name, labels, n.taints, remaining, n.inFlight ?? false, n.unschedulable ?? false);
+  for (const n of input.nodes ?? []) {
+    const remaining = sub(space.vector(n.allocatable), podListUsage(space, layout, n.pods));
+    const slot = new NodeSlot(n.name, nodeLabelFacts(n.name, n.labels), n.taints, remaining, n.inFlight ?? false, n.unschedulable ?? false);
+    const ports = podListHostPorts(n.pods);
+    for (let i = 0; i < ports.length; i++) slot.hostPorts.push(ports[i]!);
     for (const pod of n.pods) {
-      slot.hostPorts.push(...podHostPorts(pod));
       topology.record({ namespace: pod.metadata.namespace ?? 'default', labels: pod.metadata.labels ?? {}, nodeRequirements: slot.requirements, taints: slot.taints });
     }
     nodeSlots.push(slot);
-  });
+  }
   for (const { group, node } of existingAnti) group.recordOwner(nodeSlots[node]!.requirements);
   // Initialised nodes first, then in-flight ones.
   nodeSlots.sort((a, b) => Number(a.inFlight) - Number(b.inFlight));
