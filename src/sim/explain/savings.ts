@@ -76,9 +76,12 @@ export function explainSavings(decisions: readonly Decision[], strategy: Strateg
     const gap = end.costPerHour - end.lowerBoundCostPerHour;
     const head = `at the end (${at(end.t)}): the nodes cost ${formatDollars(end.costPerHour)}/h and the LP lower bound for the pods that want to run is ` +
       `${formatDollars(end.lowerBoundCostPerHour)}/h`;
+    // Below the bound means pods were still pending: they need more capacity, not less.
     lines.push(gap > 1e-9
       ? `${head}, so consolidation could save at most ${formatDollars(gap)}/h more`
-      : `${head}: nothing more to save by consolidation (the bound counts pods still pending, which need more capacity, not less)`);
+      : gap < -1e-9
+        ? `${head}: nothing more to save by consolidation (the nodes cost less than the bound because pods were still pending, and those need more capacity, not less)`
+        : `${head}: nothing more to save by consolidation`);
   }
   const kept = keptNodes(decisions);
   if (kept.length > 0) {

@@ -80,7 +80,9 @@ describe('what would consolidation save', () => {
     assert.match(a.text, /at the end \(0:20:00\): the nodes cost \$0\.6000\/h and the LP lower bound .* is \$0\.4500\/h, so consolidation could save at most \$0\.1500\/h more/);
     assert.match(a.text, /1 node\(s\) were still kept from consolidation by their last record:\n {2}ip-1 kept: PodDisruptionBudget default\/web allows no disruption of pod default\/web-0 now \(since 0:00:30, 4 records, the last at 0:15:00\)/);
     const atBound = explainSavings(LOG, 'nodewright', { ...end, costPerHour: 0.45 }).text;
-    assert.match(atBound, /nothing more to save by consolidation/);
+    assert.match(atBound, /is \$0\.4500\/h: nothing more to save by consolidation\n/);
+    const belowBound = explainSavings(LOG, 'nodewright', { ...end, costPerHour: 0.3 }).text;
+    assert.match(belowBound, /nothing more to save by consolidation \(the nodes cost less than the bound because pods were still pending/);
   });
 
   it('counts a node as kept only while no later disruption took it', () => {
