@@ -11,6 +11,25 @@ import type { ObjectWriter } from './writer.js';
 
 const MAX_NOTE_BYTES = 1024;
 
+/**
+ * The longest prefix of `text` (in UTF-16 units) whose UTF-8 encoding fits in `max` bytes. A
+ * prefix's byte length grows with every unit, so the cut is found by bisection: dropping one unit
+ * at a time costs a byte count of the whole note per unit, which for long notes (several KiB of
+ * scheduling reasons) was most of the cost of recording an Event.
+ */
+export function truncateUtf8(text: string, max: number): string {
+  // A UTF-16 unit is at most 3 bytes of UTF-8, so most notes need no byte count at all.
+  if (text.length * 3 <= max || Buffer.byteLength(text) <= max) return text;
+  let lo = 0; // fits
+  let hi = Math.min(text.length, max + 1); // does not fit: every unit is at least one byte
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >>> 1;
+    if (Buffer.byteLength(text.slice(0, mid)) <= max) lo = mid;
+    else hi = mid;
+  }
+  return text.slice(0, lo);
+}
+
 /** The Event object recordEvent creates (the real client sends the same). */
 export function buildEvent(input: EventInput, nowMs: number): Event {
   const r = input.regarding;
@@ -18,9 +37,7 @@ export function buildEvent(input: EventInput, nowMs: number): Event {
   if (r.namespace) regarding.namespace = r.namespace;
   if (r.uid) regarding.uid = r.uid;
   if (r.apiVersion) regarding.apiVersion = r.apiVersion;
-  let note = input.note;
-  // A UTF-16 unit is at most 3 bytes of UTF-8, so most notes need no byte count at all.
-  if (note.length * 3 > MAX_NOTE_BYTES) while (Buffer.byteLength(note) > MAX_NOTE_BYTES) note = note.slice(0, -1);
+  const note = truncateUtf8(input.note, MAX_NOTE_BYTES);
   return {
     apiVersion: 'events.k8s.io/v1',
     kind: 'Event',

@@ -1,9 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { Pod } from '../../apis/core.js';
 import { VirtualClock } from '../../utils/clock.js';
 import { isConflict, KubeError } from '../errors.js';
-import { buildEvent } from './event-recorder.js';
+import { buildEvent, truncateUtf8 } from './event-recorder.js';
 import { MemoryKubeClient } from './memory-client.js';
 
 function setup(eventTtlMs?: number): { clock: VirtualClock; client: MemoryKubeClient } {
@@ -74,6 +75,20 @@ describe('memory events', () => {
     assert.equal(e.action, 'DisruptionBlocked');
     assert.equal(e.reportingController, 'nodewright');
     assert.ok(Buffer.byteLength(e.note ?? '') <= 1024);
+  });
+
+  it('cuts a note to the same prefix as dropping one unit at a time until it fits', () => {
+    const slow = (text: string, max: number): string => {
+      let t = text;
+      while (Buffer.byteLength(t) > max) t = t.slice(0, -1);
+      return t;
+    };
+    // Mixed widths: ASCII, 2- and 3-byte characters, surrogate pairs, and lone surrogates.
+    const unit = fc.constantFrom('a', 'é', '€', '😀', '\ud800', '\udc00', 'z');
+    fc.assert(fc.property(fc.array(unit, { maxLength: 700 }).map((a) => a.join('')), fc.integer({ min: 0, max: 1100 }), (text, max) => {
+      assert.equal(truncateUtf8(text, max), slow(text, max));
+    }));
+    assert.equal(truncateUtf8('x'.repeat(5000), 1024).length, 1024);
   });
 
   it('expires events after their TTL', async () => {
