@@ -92,13 +92,30 @@ export function hasCompatibleOffering(t: CompiledInstanceType, reqs: Requirement
   return false;
 }
 
+// Per catalogue (keyed by its first type, checked type by type: each round gets a fresh array of
+// the very same type objects while nothing changed): every resource name its types' capacity and
+// overhead use, in first-seen order, so a solve registers a handful of names instead of walking a
+// thousand types' resource lists.
+const catalogueNames = new WeakMap<InstanceType, { readonly input: readonly InstanceType[]; readonly names: ResourceList }>();
+
+function typeResourceNames(types: readonly InstanceType[]): ResourceList {
+  const first = types[0];
+  if (first === undefined) return {};
+  const hit = catalogueNames.get(first);
+  if (hit && sameTypes(hit.input, types)) return hit.names;
+  const names: Record<string, number> = {};
+  for (const it of types) {
+    for (const k in it.capacity) names[k] = 0;
+    for (const k in it.overhead) names[k] = 0;
+  }
+  catalogueNames.set(first, { input: types, names });
+  return names;
+}
+
 /** Registers every resource name the pools' instance types, limits and usage use. */
 export function registerPoolResources(pools: readonly SolverNodePool[], space: ResourceSpace): void {
   for (const p of pools) {
-    for (const it of p.instanceTypes) {
-      space.register(it.capacity);
-      space.register(it.overhead);
-    }
+    space.register(typeResourceNames(p.instanceTypes));
     for (const k of Object.keys(p.nodePool.spec.limits ?? {})) if (k !== 'nodes') space.register({ [k]: 0 });
     space.register(withoutNodes(p.usage ?? {}));
   }
