@@ -26,6 +26,7 @@ export class MachineNotes {
 
   /** The latest nomination end among the names, if still in the future (expired ones are dropped). */
   nominatedUntil(names: readonly string[]): number | undefined {
+    if (this.#nominations.size === 0) return undefined;
     const now = this.#clock.now();
     let best: number | undefined;
     for (const n of names) {
@@ -42,7 +43,9 @@ export class MachineNotes {
   }
 
   anyMarked(names: readonly string[]): boolean {
-    return names.some((n) => this.#marked.has(n));
+    if (this.#marked.size === 0) return false;
+    for (const n of names) if (this.#marked.has(n)) return true;
+    return false;
   }
 
   mark(name: string): void {

@@ -101,6 +101,7 @@ export class StateNodeRecord {
   #static: Static | undefined;
   #view: { version: number; bucketVersion: number; view: StateNode } | undefined;
   #solver: { key: string; node: SolverNode } | undefined;
+  #names: { version: number; names: readonly string[] } | undefined;
 
   constructor(readonly id: string, readonly ctx: StateNodeContext) {}
 
@@ -131,10 +132,13 @@ export class StateNodeRecord {
     return this.#node?.metadata.name ?? this.#claim?.status?.nodeName;
   }
 
-  get names(): string[] {
+  /** The Node's and the NodeClaim's names (the same array until either object changes; do not mutate). */
+  get names(): readonly string[] {
+    if (this.#names?.version === this.#version) return this.#names.names;
     const out: string[] = [];
     if (this.#node?.metadata.name) out.push(this.#node.metadata.name);
     if (this.#claim?.metadata.name) out.push(this.#claim.metadata.name);
+    this.#names = { version: this.#version, names: out };
     return out;
   }
 
