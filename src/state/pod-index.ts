@@ -5,8 +5,7 @@
  */
 import type { Pod } from '../apis/core.js';
 import { keyOf } from '../apis/core.js';
-import { podRequests } from '../scheduling/pod-requests.js';
-import { PODS } from '../utils/resources.js';
+import { safePodRequests } from '../scheduling/object-facts.js';
 import type { ResourceList } from '../utils/resources.js';
 import { isOwnedByDaemonSet, isProvisionable, isTerminal, isUnbound } from './pod-predicates.js';
 
@@ -23,14 +22,13 @@ export interface PodEntry {
   readonly unbound: boolean;
 }
 
+/**
+ * The API server validated the pod; an unparsable quantity here is a bug in a test fixture or a
+ * client, and one bad pod must not take the cache down: it counts as `pods: 1`. Worked out once
+ * per pod object and shared with the solver, which is handed these very pods.
+ */
 function requestsOf(pod: Pod): ResourceList {
-  try {
-    return podRequests(pod);
-  } catch {
-    // The API server validated the pod; an unparsable quantity here is a bug in a test fixture or
-    // a client, and one bad pod must not take the cache down.
-    return { [PODS]: 1 };
-  }
+  return safePodRequests(pod);
 }
 
 function entryOf(pod: Pod): PodEntry {

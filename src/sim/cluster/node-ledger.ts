@@ -10,7 +10,7 @@
 import type { LabelSelector, Node, Pod, Taint } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
 import { compileSelector } from '../../apis/selectors.js';
-import { podRequests } from '../../scheduling/pod-requests.js';
+import { safePodRequests } from '../../scheduling/object-facts.js';
 import type { ResourceList } from '../../utils/resources.js';
 import { resourcesFromQuantities } from '../../utils/resources.js';
 import { constrainsNeighbours, hasRequiredAntiAffinity, isNodeReady, podStage } from './pod-facts.js';
@@ -46,13 +46,13 @@ export interface LedgerNode {
   constrainingPods: number;
 }
 
-/** podRequests(pod), or {pods: 1} when its quantities are malformed (the solver then explains why). */
+/**
+ * podRequests(pod), or {pods: 1} when its quantities are malformed (the solver then explains why).
+ * Worked out once per pod object and shared with the solver, which reads the same pods. Do not
+ * mutate the result.
+ */
 export function safeRequests(pod: Pod): ResourceList {
-  try {
-    return podRequests(pod);
-  } catch {
-    return { pods: 1 };
-  }
+  return safePodRequests(pod);
 }
 
 function safeAllocatable(node: Node): ResourceList {
