@@ -25,11 +25,27 @@ export interface Packing {
 }
 
 /** First-fit decreasing onto bins of one type. */
+/**
+ * The pods in the order of a stable sort by `compare` (over pod indices, reading per-pod keys),
+ * without an object per pod: the comparisons are those sorting {pod, key} pairs makes, so the order is too.
+ */
+function sortedBy(pods: readonly PodInfo[], compare: (a: number, b: number) => number): PodInfo[] {
+  const order: number[] = [];
+  for (let i = 0; i < pods.length; i++) order.push(i);
+  order.sort(compare);
+  const out: PodInfo[] = [];
+  for (let i = 0; i < order.length; i++) out.push(pods[order[i]!]!);
+  return out;
+}
+
 function ffd(pods: readonly PodInfo[], room: Vec): { pods: PodInfo[]; used: Vec }[] {
-  const sorted = pods
-    .map((p) => ({ p, k: Math.max(p.requests[CPU]! / room[CPU]!, p.requests[MEM]! / room[MEM]!) }))
-    .sort((a, b) => b.k - a.k)
-    .map((x) => x.p);
+  const k = new Float64Array(pods.length);
+  for (let i = 0; i < pods.length; i++) {
+    const r = pods[i]!.requests;
+    k[i] = Math.max(r[CPU]! / room[CPU]!, r[MEM]! / room[MEM]!);
+  }
+  const sorted = sortedBy(pods, (a, b) => k[b]! - k[a]!);
+  const zero = new Float64Array(room.length);
   const bins: { pods: PodInfo[]; used: Vec }[] = [];
   let firstOpen = 0;
   // A pod asking what the previous one asked fits no bin before the one that took the previous:
@@ -52,7 +68,7 @@ function ffd(pods: readonly PodInfo[], room: Vec): { pods: PodInfo[]; used: Vec 
       }
     }
     if (!placed) {
-      if (!fitsSum(new Float64Array(room.length), p.requests, room)) return [];
+      if (!fitsSum(zero, p.requests, room)) return [];
       bins.push({ pods: [p], used: p.requests.slice() });
       lastBin = bins.length - 1;
     }
@@ -78,10 +94,13 @@ const SCAN = 64;
  * dimensions rather than in whichever the first-fit order happened to favour.
  */
 function balancedFill(pods: readonly PodInfo[], room: Vec): { pods: PodInfo[]; used: Vec }[] {
-  const sorted = pods
-    .map((p) => ({ p, r: ratio(p), c: p.requests[CPU]! }))
-    .sort((a, b) => a.r - b.r || b.c - a.c)
-    .map((x) => x.p);
+  const r = new Float64Array(pods.length);
+  const c = new Float64Array(pods.length);
+  for (let i = 0; i < pods.length; i++) {
+    r[i] = ratio(pods[i]!);
+    c[i] = pods[i]!.requests[CPU]!;
+  }
+  const sorted = sortedBy(pods, (a, b) => r[a]! - r[b]! || c[b]! - c[a]!);
   const taken = new Uint8Array(sorted.length);
   let lo = 0;
   let hi = sorted.length - 1;
@@ -134,7 +153,9 @@ export function packByCost(pods: readonly PodInfo[], options: readonly CompiledO
   if (!table) return undefined;
 
   // Buckets of pods by memory-to-cpu ratio, equal counts, in ratio order.
-  const byRatio = pods.map((p) => ({ p, r: ratio(p) })).sort((a, b) => a.r - b.r).map((x) => x.p);
+  const ratios = new Float64Array(pods.length);
+  for (let i = 0; i < pods.length; i++) ratios[i] = ratio(pods[i]!);
+  const byRatio = sortedBy(pods, (a, b) => ratios[a]! - ratios[b]!);
   const nb = Math.min(MAX_BUCKETS, byRatio.length);
   const edges: number[] = [0];
   for (let k = 1; k <= nb; k++) edges.push(Math.round((k * byRatio.length) / nb));
