@@ -18,6 +18,8 @@ import type { LedgerNode, LedgerPod, NodeLedger } from './node-ledger.js';
 import { hasInterPodTerms, hasRequiredAntiAffinity, interPodSelectors } from './pod-facts.js';
 
 /** A pod placed earlier in the pass, not yet in the ledger. */
+const NO_PODS: readonly Pod[] = Object.freeze([]);
+
 export interface PlacedPod {
   readonly pod: Pod;
   readonly requests: ResourceList;
@@ -94,7 +96,8 @@ function toSolverNode(node: LedgerNode, selected: readonly LedgerPod[], placed: 
     labels: node.labels,
     taints: node.taints,
     allocatable,
-    pods: [...real.map((p) => p.pod), ...placed.map((p) => p.pod)],
+    // One shared empty list: the solver keeps what it derives from a node's pod list per list object.
+    pods: real.length === 0 && placed.length === 0 ? NO_PODS : [...real.map((p) => p.pod), ...placed.map((p) => p.pod)],
     unschedulable: !node.ready || node.cordoned,
   };
 }
