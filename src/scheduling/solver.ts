@@ -62,7 +62,10 @@ export function solve(input: SolverInput): SolverResult {
 
   // 1. Register every resource name before any vector is made.
   const pending: { pod: Pod; requests: ResourceList; volumeReqs: Requirements | undefined }[] = [];
-  for (const pod of input.pods) {
+  // Indexed loops over pods here and below: these run once per pod before the JIT has warmed up,
+  // and an unoptimized for-of allocates an iterator result per element.
+  for (let i = 0; i < input.pods.length; i++) {
+    const pod = input.pods[i]!;
     try {
       const requests = cachedPodRequests(pod);
       const volumeReqs = volumes.requirementsFor(pod);
@@ -109,7 +112,8 @@ export function solve(input: SolverInput): SolverResult {
   const pods: PodInfo[] = [];
   // Pods of one Deployment differ only in name: compile each shape once.
   const shapes = new Map<string, PodShape | Error>();
-  for (const { pod, requests, volumeReqs } of pending) {
+  for (let i = 0; i < pending.length; i++) {
+    const { pod, requests, volumeReqs } = pending[i]!;
     const key = podShapeKey(pod, requests, volumeReqs);
     let shape = shapes.get(key);
     if (!shape) {
@@ -126,7 +130,7 @@ export function solve(input: SolverInput): SolverResult {
 
   // Groups for every pod's strictest rung (relaxed rungs only drop terms) and existing anti-affinity.
   const keys = new Set<string>();
-  for (const p of pods) for (const t of p.variant.terms) keys.add(t.key);
+  for (let i = 0; i < pods.length; i++) for (const t of pods[i]!.variant.terms) keys.add(t.key);
   const existingAnti: { group: TopologyGroup; node: number }[] = [];
   (input.nodes ?? []).forEach((n, i) => {
     for (const pod of n.pods) for (const term of requiredAntiAffinityTerms(pod)) {
@@ -151,7 +155,10 @@ export function solve(input: SolverInput): SolverResult {
     const v = n.labels[key];
     if (v !== undefined) topology.registerDomain(key, v, n.taints);
   }
-  for (const p of pods) for (const t of p.variant.terms) topology.group(t, p);
+  for (let i = 0; i < pods.length; i++) {
+    const p = pods[i]!;
+    for (const t of p.variant.terms) topology.group(t, p);
+  }
 
   const nodeSlots: NodeSlot[] = [];
   for (const n of input.nodes ?? []) {
@@ -270,16 +277,19 @@ class Placer {
   placeSimple(pods: readonly PodInfo[]): UnschedulablePod[] {
     const unschedulable: UnschedulablePod[] = [];
     const rest: PodInfo[] = [];
-    for (const pod of pods) {
+    for (let i = 0; i < pods.length; i++) {
+      const pod = pods[i]!;
       if (!this.#tryNodes(pod, this.#classOf(pod))) rest.push(pod);
     }
     const planned = this.claims.map((claim) => ({ claim, room: this.#freeRoom(claim) }));
     const left: PodInfo[] = [];
-    for (const pod of rest) {
+    for (let i = 0; i < rest.length; i++) {
+      const pod = rest[i]!;
       if (!this.#tryFreeRoom(pod, planned)) left.push(pod);
     }
     const groups = new Map<string, PodInfo[]>();
-    for (const pod of left) {
+    for (let i = 0; i < left.length; i++) {
+      const pod = left[i]!;
       const key = pod.variant.signature;
       let g = groups.get(key);
       if (!g) groups.set(key, (g = []));
@@ -302,7 +312,8 @@ class Placer {
 
   /** Adds the pod to a planned claim whose cheapest type holds it already (no extra cost). */
   #tryFreeRoom(pod: PodInfo, planned: { claim: ClaimSlot; room: Float64Array }[]): boolean {
-    for (const p of planned) {
+    for (let i = 0; i < planned.length; i++) {
+      const p = planned[i]!;
       if (!fits(pod.requests, p.room)) continue;
       if (p.claim.tryAdd(this.ctx, pod) === undefined) {
         p.room = this.#freeRoom(p.claim);
@@ -326,7 +337,8 @@ class Placer {
     const homes = new Map<string, (typeof candidates)[number] | undefined>();
     // Pods of one shape share their requests vector: look the vector up before building its text.
     const homesByVector = new Map<Vec, (typeof candidates)[number] | undefined>();
-    for (const pod of group) {
+    for (let i = 0; i < group.length; i++) {
+      const pod = group[i]!;
       if (hasExtended(pod.requests)) {
         rest.push(pod);
         continue;
@@ -357,7 +369,7 @@ class Placer {
       }
       for (const bin of packing.bins) {
         const claim = this.#newClaim(pool, pool.instanceTypes);
-        for (const pod of bin) if (claim.tryAdd(this.ctx, pod) !== undefined) rest.push(pod);
+        for (let i = 0; i < bin.length; i++) if (claim.tryAdd(this.ctx, bin[i]!) !== undefined) rest.push(bin[i]!);
         if (claim.pods.length > 0) this.#pushClaim(claim);
       }
     }

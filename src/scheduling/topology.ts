@@ -117,9 +117,11 @@ export class TopologyGroup {
     if (this.key === HOSTNAME_KEY) return 0;
     let min = Infinity;
     let supported = 0;
-    for (const [d, n] of this.counts) {
+    // Keys, not entries: an unoptimized entries loop allocates a pair per domain, every spread pod.
+    for (const d of this.counts.keys()) {
       if (!podDomains.has(d) || (this.#eligible && !this.#eligible.has(d))) continue;
       supported++;
+      const n = this.counts.get(d)!;
       if (n < min) min = n;
     }
     if (this.term.minDomains !== undefined && supported < this.term.minDomains) return 0;
