@@ -68,26 +68,31 @@ export function multiNodeConsolidation(mc: MethodContext, maxCandidates = MAX_MU
   return result(best, rejected, false);
 }
 
+/** Verdicts kept from earlier passes: why a candidate could not be consolidated, while that still holds. */
+export interface VerdictMemo {
+  get(c: Candidate): string | undefined;
+  set(c: Candidate, reason: string): void;
+}
+
 /**
  * Walks the candidates; the first that can be deleted or replaced wins. `known` holds why
- * candidates (by NodeClaim name) could not be consolidated in this very cluster state: they are not
- * simulated again, and new verdicts are added. The caller must drop it when the cluster state or
- * the pools change (a verdict depends on nothing else).
+ * candidates could not be consolidated, as far as the caller knows that still holds: they are not
+ * simulated again, and new verdicts are added.
  */
-export function singleNodeConsolidation(mc: MethodContext, known?: Map<string, string>): MethodResult {
+export function singleNodeConsolidation(mc: MethodContext, known?: VerdictMemo): MethodResult {
   const gate = new BudgetGate(mc.budgets('Underutilized'));
   const rejections: NodeRejection[] = [];
   const rejected: Rejection[] = [];
   for (const c of mc.candidates.filter(isConsolidationCandidate).sort(byDisruptionValue)) {
     if (!gate.allows(c)) continue;
     if (mc.nowMs() > mc.deadline) return { command: undefined, rejections, budgetBlocked: gate.blocked, timedOut: true };
-    const seen = known?.get(c.claimName);
+    const seen = known?.get(c);
     const outcome: ConsolidationOutcome = seen !== undefined ? { decision: 'none', reason: seen }
       : computeConsolidation(mc.base(), [c], 'single-node-consolidation', mc.settings);
     if (outcome.decision !== 'none') {
       return { command: { ...outcome.command, rejected }, rejections, budgetBlocked: gate.blocked, timedOut: false };
     }
-    known?.set(c.claimName, outcome.reason);
+    if (seen === undefined) known?.set(c, outcome.reason);
     rejections.push({ node: c.nodeName, nodePool: c.nodePoolName, reason: outcome.reason });
     if (rejected.length < 10) rejected.push({ option: `consolidate ${c.nodeName}`, reason: outcome.reason });
   }

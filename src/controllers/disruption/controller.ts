@@ -6,10 +6,12 @@
  * reason a node is not disrupted (once per node and reason; see BlockedLog). Expiration runs beside
  * it in a loop of its own (ExpirationController), started and stopped with it.
  */
+import type { StateNode } from '../../state/state-node.js';
 import type { ControllerContext } from '../context.js';
 import type { Quiescent } from '../runtime/reconciler.js';
 import { Singleton } from '../runtime/singleton.js';
 import type { ConsolidationSettings } from './consolidation.js';
+import type { VerdictMemo } from './consolidation-methods.js';
 import { multiNodeConsolidation, singleNodeConsolidation, isConsolidationCandidate } from './consolidation-methods.js';
 import { BlockedLog } from './decisions.js';
 import { DriftDetector } from './drift-detection.js';
@@ -23,7 +25,8 @@ import { untaintDisrupted } from './node-taints.js';
 import { preparePass } from './pass-state.js';
 import type { PassState } from './pass-state.js';
 import { PassRecorder } from './pass-recorder.js';
-import type { Command, MethodName, PoolInfo } from './types.js';
+import { candidateSignature, RoomEpoch, someFits } from './room-epoch.js';
+import type { Candidate, Command, MethodName, PoolInfo } from './types.js';
 import { validateCommand } from './validation.js';
 
 export interface DisruptionControllerOptions extends OrchestratorOptions {
@@ -39,6 +42,12 @@ export interface DisruptionControllerOptions extends OrchestratorOptions {
   driftRecheckMs?: number;
   /** A consolidation that found nothing is not tried again until the cluster changes or this passes (default 5 min). */
   consolidatedTtlMs?: number;
+  /**
+   * A candidate turned down is not simulated again for this long when room was made on machines
+   * where some of its pods would fit (default 1 min). In a busy cluster pods end somewhere every
+   * few seconds; re-simulating every candidate each pass made consolidation most of the work.
+   */
+  verdictRecheckMs?: number;
 }
 
 /** What one pass did. */
@@ -48,6 +57,15 @@ export interface PassReport {
   readonly command?: Command;
   readonly replacements?: readonly string[];
   readonly reason?: string;
+}
+
+/** Why a candidate could not be consolidated, and against what it was decided. */
+interface Verdict {
+  readonly sig: string;
+  readonly reason: string;
+  readonly at: number;
+  /** The RoomEpoch value it was last checked at. */
+  epoch: number;
 }
 
 export const METHOD_ORDER: readonly MethodName[] = ['emptiness', 'drift', 'multi-node-consolidation', 'single-node-consolidation'];
@@ -64,11 +82,14 @@ export class DisruptionController implements Quiescent {
   /** The cluster as it was when consolidation last found nothing (and was not held back). */
   #consolidated: { key: string; at: number } | undefined;
   /**
-   * Why single-node consolidation turned candidates down, for one cluster state and set of pools:
-   * a pass that sees the same state again (a candidate became eligible, the memo above expired)
-   * does not simulate those candidates again.
+   * Why single-node consolidation turned candidates down, kept while the offerings and pools are the
+   * same, the candidate's own pods are (candidateSignature), nothing made room anywhere, none of its
+   * pods fits where room was made (RoomEpoch) or the verdict is younger than verdictRecheckMs, and
+   * the verdict is younger than consolidatedTtlMs.
    */
-  #singleVerdicts: { generation: number; pools: readonly PoolInfo[]; reasons: Map<string, string> } | undefined;
+  #singleVerdicts: { key: string; pools: readonly PoolInfo[]; verdicts: Map<string, Verdict> } | undefined;
+  readonly #room = new RoomEpoch();
+  #unsubscribe: (() => void) | undefined;
 
   constructor(ctx: ControllerContext, options: DisruptionControllerOptions = {}) {
     this.#ctx = ctx;
@@ -79,11 +100,13 @@ export class DisruptionController implements Quiescent {
       singleNodeTimeoutMs: options.singleNodeTimeoutMs ?? 180_000,
       driftRecheckMs: options.driftRecheckMs ?? 5 * 60_000,
       consolidatedTtlMs: options.consolidatedTtlMs ?? 5 * 60_000,
+      verdictRecheckMs: options.verdictRecheckMs ?? 60_000,
     };
     this.orchestrator = new Orchestrator(ctx, options);
     this.expiration = new ExpirationController(ctx);
     this.#drift = new DriftDetector(ctx.cloud, ctx.clock, this.#o.driftRecheckMs);
     this.#recorder = new PassRecorder(ctx, new BlockedLog((d) => ctx.decisions.record(d)));
+    this.#subscribe();
     this.#singleton = new Singleton({ name: this.name, reconcile: async () => void (await this.runPass()) }, {
       clock: ctx.clock,
       intervalMs: ctx.options.disruptionIntervalMs,
@@ -93,6 +116,7 @@ export class DisruptionController implements Quiescent {
 
   /** Starts the orchestrator, the disruption loop and the expiration loop. */
   start(): void {
+    this.#subscribe();
     this.orchestrator.start();
     this.#singleton.start();
     this.expiration.start();
@@ -102,6 +126,12 @@ export class DisruptionController implements Quiescent {
     await this.expiration.stop();
     await this.#singleton.stop();
     await this.orchestrator.stop();
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+  }
+
+  #subscribe(): void {
+    this.#unsubscribe ??= this.#ctx.state.subscribe((c) => this.#room.observe(c));
   }
 
   /** Runs a pass as soon as possible. */
@@ -225,18 +255,50 @@ export class DisruptionController implements Quiescent {
     };
   }
 
-  /** The single-node verdicts still valid for the pass (same cluster generation, same PoolInfo objects). */
-  #verdictsFor(pass: PassState): Map<string, string> {
+  /** The single-node verdicts still valid for the pass (see #singleVerdicts). */
+  #verdictsFor(pass: PassState): VerdictMemo {
     const pools = [...pass.pools.values()];
-    const v = this.#singleVerdicts;
-    if (v && v.generation === pass.generation && v.pools.length === pools.length && v.pools.every((p, i) => p === pools[i])) return v.reasons;
-    this.#singleVerdicts = { generation: pass.generation, pools, reasons: new Map() };
-    return this.#singleVerdicts.reasons;
+    const key = `${this.#ctx.unavailableOfferings.generation}`;
+    let v = this.#singleVerdicts;
+    if (!v || v.key !== key || v.pools.length !== pools.length || !v.pools.every((p, i) => p === pools[i])) {
+      v = this.#singleVerdicts = { key, pools, verdicts: new Map() };
+    }
+    const verdicts = v.verdicts;
+    const room = this.#room;
+    const now = this.#ctx.clock.now();
+    let oldest = room.value;
+    for (const [name, e] of verdicts) {
+      if (now - e.at >= this.#o.consolidatedTtlMs || room.globalSince(e.epoch)) verdicts.delete(name);
+      else oldest = Math.min(oldest, e.epoch);
+    }
+    room.forgetUpTo(oldest);
+    let byName: Map<string, StateNode> | undefined;
+    const stillHolds = (c: Candidate, e: Verdict): boolean => {
+      if (e.sig !== candidateSignature(c)) return false;
+      if (now - e.at < this.#o.verdictRecheckMs) return true;
+      byName ??= new Map(pass.snapshot.stateNodes.map((n) => [n.nodeName ?? n.name, n]));
+      for (const name of room.freedSince(e.epoch)) {
+        const n = name === c.nodeName ? undefined : byName.get(name);
+        if (n && someFits(c.reschedulablePods, n)) return false;
+      }
+      e.epoch = room.value; // checked against all room made so far
+      return true;
+    };
+    return {
+      get: (c) => {
+        const e = verdicts.get(c.claimName);
+        return e && stillHolds(c, e) ? e.reason : undefined;
+      },
+      set: (c, reason) => void verdicts.set(c.claimName, { sig: candidateSignature(c), reason, at: now, epoch: room.value }),
+    };
   }
 
-  /** What consolidation's answer depends on: the cluster, the offerings, and which candidates qualify now. */
+  /**
+   * What consolidation's answer depends on: room elsewhere (RoomEpoch), the offerings, and which
+   * candidates qualify now with which pods.
+   */
   #consolidationKey(pass: PassState): string {
-    const eligible = pass.scan.candidates.filter(isConsolidationCandidate).map((c) => c.claimName).join(',');
-    return `${pass.generation}/${this.#ctx.unavailableOfferings.generation}/${eligible}`;
+    const eligible = pass.scan.candidates.filter(isConsolidationCandidate).map(candidateSignature).join(',');
+    return `${this.#room.value}/${this.#ctx.unavailableOfferings.generation}/${eligible}`;
   }
 }

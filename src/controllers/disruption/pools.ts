@@ -10,12 +10,15 @@ import type { ControllerContext } from '../context.js';
 import type { PoolInfo } from './types.js';
 
 /**
- * The last PoolInfo built per NodePool object (the cache hands out the same object until the pool
- * changes) with the validation verdict: passes reuse it while the cloud lists the very same
- * instance type objects, so per-pool work keyed on the PoolInfo (the precheck's views) carries over.
- * The pool's JSON is compared too, in case someone edits a cached object in place.
+ * The last PoolInfo built per NodePool name with the validation verdict: passes reuse it while the
+ * pool's metadata and spec are the same (its status, which the NodePool controller updates all the
+ * time, is not read here) and the cloud lists the very same instance type objects, so per-pool work
+ * keyed on the PoolInfo (the precheck's views, consolidation's verdicts) carries over.
  */
-const built = new WeakMap<NodePool, { json: string; problems: string | undefined; info?: PoolInfo }>();
+const built = new Map<string, { json: string; problems: string | undefined; info?: PoolInfo }>();
+
+/** What a PoolInfo depends on of the NodePool: its name, labels, annotations and spec (not its status or resourceVersion). */
+const specJson = (np: NodePool): string => JSON.stringify([np.metadata.name, np.metadata.labels, np.metadata.annotations, np.metadata.deletionTimestamp, np.spec]);
 
 function sameTypes(a: readonly InstanceType[], b: readonly InstanceType[]): boolean {
   if (a.length !== b.length) return false;
@@ -32,11 +35,11 @@ export async function loadPools(ctx: Pick<ControllerContext, 'state' | 'cloud' |
   const out = new Map<string, PoolInfo>();
   for (const np of ctx.state.nodePools()) {
     const name = np.metadata.name ?? '';
-    const json = JSON.stringify(np);
-    let entry = built.get(np);
+    const json = specJson(np);
+    let entry = built.get(name);
     if (entry?.json !== json) {
       const problems = validateNodePool(np);
-      built.set(np, (entry = { json, problems: problems.length > 0 ? formatProblems(problems) : undefined }));
+      built.set(name, (entry = { json, problems: problems.length > 0 ? formatProblems(problems) : undefined }));
     }
     if (entry.problems !== undefined) {
       ctx.log.debug({ nodepool: name }, `disruption: skipping invalid nodepool: ${entry.problems}`);

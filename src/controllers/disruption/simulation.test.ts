@@ -8,6 +8,7 @@ import { ClusterState } from '../../state/cluster-state.js';
 import { instanceType, nodePool, pod } from '../../test/builders.js';
 import { VirtualClock } from '../../utils/clock.js';
 import { scanCandidates } from './candidates.js';
+import type { VerdictMemo } from './consolidation-methods.js';
 import { singleNodeConsolidation } from './consolidation-methods.js';
 import { computeConsolidation, simulateConsolidation } from './consolidation.js';
 import type { MethodContext } from './method-context.js';
@@ -89,6 +90,7 @@ describe('consolidation simulation and machines not initialised yet', () => {
 });
 
 describe('single-node consolidation verdicts', () => {
+  const memo = (m: Map<string, string>): VerdictMemo => ({ get: (c) => m.get(c.claimName), set: (c, r) => void m.set(c.claimName, r) });
   const context = (base: SimulationBase): MethodContext => ({
     now: 0,
     candidates: [{ ...candidateA(base), consolidatable: true }],
@@ -102,7 +104,7 @@ describe('single-node consolidation verdicts', () => {
   it('records why a candidate was turned down', () => {
     const { base } = world(false);
     const known = new Map<string, string>();
-    const result = singleNodeConsolidation(context(base), known);
+    const result = singleNodeConsolidation(context(base), memo(known));
     assert.equal(result.command, undefined);
     assert.deepEqual([...known.keys()], ['a']);
     assert.equal(result.rejections[0]?.reason, known.get('a'));
@@ -110,9 +112,9 @@ describe('single-node consolidation verdicts', () => {
 
   it('does not simulate a candidate it has a verdict for, and simulates it without one', () => {
     const { base } = world(true);
-    const held = singleNodeConsolidation(context(base), new Map([['a', 'turned down before']]));
+    const held = singleNodeConsolidation(context(base), memo(new Map([['a', 'turned down before']])));
     assert.equal(held.command, undefined);
     assert.equal(held.rejections[0]?.reason, 'turned down before');
-    assert.equal(singleNodeConsolidation(context(base), new Map()).command?.kind, 'consolidate-delete');
+    assert.equal(singleNodeConsolidation(context(base), memo(new Map())).command?.kind, 'consolidate-delete');
   });
 });
