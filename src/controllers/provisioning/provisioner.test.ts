@@ -160,6 +160,50 @@ describe('Provisioner', () => {
     await env.stop();
   });
 
+  it('decides a round while the last one still writes its Events, and records decisions in round order', async () => {
+    const env = await makeTestEnv({ instanceTypes: CATALOGUE });
+    await env.kube.create('NodePool', nodePool());
+    await env.settle();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let held = 0;
+    // Events are slow to write (a busy API server): the first round's hold until released.
+    const kube = new Proxy(env.kube, {
+      get: (target, key) => {
+        if (key === 'recordEvent') {
+          return async (...args: Parameters<typeof env.kube.recordEvent>) => {
+            held++;
+            await gate;
+            return target.recordEvent(...args);
+          };
+        }
+        const v = Reflect.get(target, key) as unknown;
+        // The client keeps #private state: its methods must run on it, not on the proxy.
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const prov = new Provisioner({ ...env.ctx, kube });
+    prov.start();
+    const steps = async (): Promise<void> => {
+      for (let i = 0; i < 20; i++) await env.clock.step(100);
+    };
+    await pendingPod(env, { name: 'a', cpu: '1' });
+    await steps();
+    assert.equal(held, 1, 'the first round is decided and writing its Event');
+    await pendingPod(env, { name: 'b', cpu: '1' });
+    await steps();
+    assert.equal((await nodeClaims(env)).length, 2, 'the second round did not wait for the first one\'s Events');
+    assert.equal(prov.rounds.length, 2);
+    assert.equal(held, 1, 'nor wrote its Events before the first one\'s were written');
+    assert.equal(env.decisions.length, 1, 'nor recorded its decision');
+    release();
+    await env.settle([prov]);
+    assert.deepEqual(env.decisions.map((d) => placementsOf(d)?.[0]?.pods), [['default/a'], ['default/b']]);
+    assert.deepEqual((await events(env, 'Nominated')).map((e) => e.split(':')[0]), ['a', 'b']);
+    await prov.stop();
+    await env.stop();
+  });
+
   it('keeps room on a claim in flight for its DaemonSet pods', async () => {
     const { env, prov } = await setup();
     await env.kube.create('DaemonSet', daemonSet({ name: 'agent', cpu: '500m' }));

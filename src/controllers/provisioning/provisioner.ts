@@ -70,6 +70,8 @@ export class Provisioner implements Quiescent {
   #running: Promise<void> | undefined;
   /** Decided rounds still writing their Events and records. */
   readonly #settling = new Set<Promise<void>>();
+  /** The latest round's writing of its Events and records (the next round's follow it). */
+  #lastSettled: Promise<void> | undefined;
   /** When the first window not yet served closed (clock ms). */
   #closedAt: number | undefined;
   #again = false;
@@ -213,8 +215,10 @@ export class Provisioner implements Quiescent {
       const decided = await runRound({
         ctx: this.#ctx, plan: this.plan, reasons: this.#reasons, events: this.#events, cpuMs: this.#cpuMs, wallMs: this.#wallMs,
         unseen: this.#unseen, ...(windowClosedAt !== undefined ? { windowClosedAt } : {}),
+        ...(this.#lastSettled !== undefined ? { afterPrevious: this.#lastSettled } : {}),
       });
       report = decided.report;
+      this.#lastSettled = decided.settled;
       const settling = decided.settled.finally(() => this.#settling.delete(settling));
       this.#settling.add(settling);
     } catch (e) {

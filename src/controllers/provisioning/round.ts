@@ -74,6 +74,8 @@ export interface RoundDeps {
   readonly unseen: UnseenClaims;
   /** Clock time the batch window that started this round closed (default: now). */
   readonly windowClosedAt?: number;
+  /** The previous round's `settled`: this round's Events and records follow it, so they stay in round order. */
+  readonly afterPrevious?: Promise<void>;
 }
 
 /** How long a launched claim is protected from disruption as nominated capacity. */
@@ -188,6 +190,7 @@ export async function runRound(deps: RoundDeps): Promise<DecidedRound> {
   // asynchronous event recorder would.
   const after = async (): Promise<void> => {
     await ctx.clock.sleep(0);
+    await deps.afterPrevious;
     const events: Promise<void>[] = [];
     for (const { pods, target } of nominations) {
       for (const p of pods) events.push(record(ctx, deps.events, p, 'Normal', 'Nominated', `Pod should schedule on: ${target}`));
