@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { peakReplicas, parseScenario } from '../src/sim/scenario/index.js';
 import { podRequests } from '../src/scheduling/pod-requests.js';
-import { REPLAY_SCENARIO, replayTable, runReplaySuite, type ReplayBenchRow } from './replay.js';
+import { REPLAY_SCENARIO, replayOnce, replayTable, runReplaySuite, type ReplayBenchRow } from './replay.js';
 
 const SMALL = `
 name: small-replay
@@ -47,6 +47,28 @@ describe('replay benchmark', () => {
     assert.match(table, /nodewright.*≤ 60 s: missed/);
     assert.doesNotMatch(table, /cluster-autoscaler.*≤ 60 s/);
     assert.match(replayTable([row('nodewright', 59.9)]), /≤ 60 s: met/);
+  });
+
+  void it('does not hold a partial run to the target', () => {
+    const row: ReplayBenchRow = { scenario: 's', strategy: 'nodewright', peakNodes: 1, virtualHours: 2, replayWallSeconds: 5, rssMiB: 100, partial: true };
+    assert.match(replayTable([row]), /nodewright.*partial run/);
+    assert.doesNotMatch(replayTable([row]), /≤ 60 s/);
+  });
+
+  void it('replays only the first hours with the hours option, and says so', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'replay-bench-'));
+    try {
+      const file = join(dir, 'small.yaml');
+      writeFileSync(file, SMALL);
+      const cut = await replayOnce(file, 'nodewright', { hours: 0.25 });
+      assert.equal(cut.virtualHours, 0.25);
+      assert.equal(cut.partial, true);
+      const whole = await replayOnce(file, 'nodewright', { hours: 1 });
+      assert.equal(whole.virtualHours, 0.5, 'an hours option past the horizon replays the whole scenario');
+      assert.equal(whole.partial, undefined);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   void it('runs a row in a child process and reports what it replayed', async () => {
