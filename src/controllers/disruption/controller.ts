@@ -12,7 +12,7 @@ import type { Quiescent } from '../runtime/reconciler.js';
 import { Singleton } from '../runtime/singleton.js';
 import type { ConsolidationSettings } from './consolidation.js';
 import type { VerdictMemo } from './consolidation-methods.js';
-import { multiNodeConsolidation, singleNodeConsolidation, isConsolidationCandidate } from './consolidation-methods.js';
+import { multiNodeConsolidation, singleNodeConsolidation } from './consolidation-methods.js';
 import { BlockedLog } from './decisions.js';
 import { DriftDetector } from './drift-detection.js';
 import { drift } from './drift.js';
@@ -40,7 +40,7 @@ export interface DisruptionControllerOptions extends OrchestratorOptions {
   singleNodeTimeoutMs?: number;
   /** How often the cloud is asked about one claim's drift (default 5 min). */
   driftRecheckMs?: number;
-  /** A consolidation that found nothing is not tried again until the cluster changes or this passes (default 5 min). */
+  /** A consolidation verdict (this node cannot go) is simulated again after this long whatever happened (default 5 min). */
   consolidatedTtlMs?: number;
   /**
    * A candidate turned down is not simulated again for this long when room was made on machines
@@ -79,8 +79,13 @@ export class DisruptionController implements Quiescent {
   readonly #singleton: Singleton;
   readonly #drift: DriftDetector;
   readonly #recorder: PassRecorder;
-  /** The cluster as it was when consolidation last found nothing (and was not held back). */
-  #consolidated: { key: string; at: number } | undefined;
+  /**
+   * Multi-node consolidation found nothing: not tried again for verdictRecheckMs while nothing made
+   * room anywhere and the offerings and pools are the same. Candidates, their pods and the budgets
+   * change after nearly every event in a busy cluster, and the search simulates up to 100 machines
+   * about eight times; single-node consolidation still looks every pass.
+   */
+  #multiMemo: { key: string; at: number; epoch: number } | undefined;
   /**
    * Why single-node consolidation turned candidates down, kept while the offerings and pools are the
    * same, the candidate's own pods are (candidateSignature), nothing made room anywhere, none of its
@@ -167,7 +172,6 @@ export class DisruptionController implements Quiescent {
     }
     try {
       const replacements = await this.orchestrator.execute(command, pass.pools);
-      this.#consolidated = undefined;
       return { outcome: 'acted', method: command.method, command, replacements };
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
@@ -200,19 +204,18 @@ export class DisruptionController implements Quiescent {
           result = drift(this.#methodContext(pass, this.#o.singleNodeTimeoutMs), drifted);
           break;
         }
-        case 'multi-node-consolidation':
-        case 'single-node-consolidation': {
-          const key = this.#consolidationKey(pass);
-          const memo = this.#consolidated;
-          if (memo && memo.key === key && ctx.clock.now() - memo.at < this.#o.consolidatedTtlMs) continue;
-          result = method === 'multi-node-consolidation'
-            ? multiNodeConsolidation(this.#methodContext(pass, this.#o.multiNodeTimeoutMs))
-            : singleNodeConsolidation(this.#methodContext(pass, this.#o.singleNodeTimeoutMs), this.#verdictsFor(pass));
-          if (method === 'single-node-consolidation' && !result.command && !result.timedOut && result.budgetBlocked.length === 0) {
-            this.#consolidated = { key, at: ctx.clock.now() };
-          }
+        case 'multi-node-consolidation': {
+          const key = this.#multiKey(pass);
+          const memo = this.#multiMemo;
+          const now = ctx.clock.now();
+          if (memo && memo.key === key && !this.#room.globalSince(memo.epoch) && now - memo.at < this.#o.verdictRecheckMs) continue;
+          result = multiNodeConsolidation(this.#methodContext(pass, this.#o.multiNodeTimeoutMs));
+          this.#multiMemo = result.command || result.timedOut ? undefined : { key, at: now, epoch: this.#room.value };
           break;
         }
+        case 'single-node-consolidation':
+          result = singleNodeConsolidation(this.#methodContext(pass, this.#o.singleNodeTimeoutMs), this.#verdictsFor(pass));
+          break;
       }
       this.#recorder.methodResult(method, result, pass);
       if (result.command) return { command: result.command };
@@ -293,12 +296,8 @@ export class DisruptionController implements Quiescent {
     };
   }
 
-  /**
-   * What consolidation's answer depends on: room elsewhere (RoomEpoch), the offerings, and which
-   * candidates qualify now with which pods.
-   */
-  #consolidationKey(pass: PassState): string {
-    const eligible = pass.scan.candidates.filter(isConsolidationCandidate).map(candidateSignature).join(',');
-    return `${this.#room.value}/${this.#ctx.unavailableOfferings.generation}/${eligible}`;
+  /** What multi-node consolidation's answer depends on besides room, pods and candidates: the offerings and pools. */
+  #multiKey(pass: PassState): string {
+    return `${this.#ctx.unavailableOfferings.generation}/${[...pass.pools.keys()].join(',')}`;
   }
 }
