@@ -48,10 +48,24 @@ export class TopologyGroup {
     return (ns === null || ns.has(namespace)) && this.term.selector(labels);
   }
 
+  // The last node-affinity verdict: a node's pods are recorded one after another with the node's
+  // requirements object, and placed requirements are never narrowed in place (claims replace theirs).
+  #affinityOwner: Requirements | undefined;
+  #affinityNode: Requirements | undefined;
+  #affinityOk = false;
+
   /** Spread node filters: whether pods on this node count, and whether the node's domain exists for the owner. */
   nodeCounts(nodeRequirements: Requirements, taints: readonly Taint[]): boolean {
     if (this.term.kind !== 'spread') return true;
-    if (this.term.honorNodeAffinity && this.ownerRequirements && this.ownerRequirements.intersects(nodeRequirements) !== undefined) return false;
+    const owner = this.ownerRequirements;
+    if (this.term.honorNodeAffinity && owner) {
+      if (owner !== this.#affinityOwner || nodeRequirements !== this.#affinityNode) {
+        this.#affinityOwner = owner;
+        this.#affinityNode = nodeRequirements;
+        this.#affinityOk = owner.intersects(nodeRequirements) === undefined;
+      }
+      if (!this.#affinityOk) return false;
+    }
     if (this.term.honorNodeTaints && firstUntoleratedTaint(this.ownerTolerations, taints) !== undefined) return false;
     return true;
   }
