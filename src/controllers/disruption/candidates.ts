@@ -20,6 +20,8 @@ export interface BlockedNode {
   readonly node: string;
   readonly nodePool: string | undefined;
   readonly reason: string;
+  /** What the machine costs, USD/h, when its pool's catalogue prices it. */
+  readonly price?: number;
 }
 
 export interface CandidateScan {
@@ -75,8 +77,11 @@ export function scanCandidates(
     if (!node.managed || !node.initialized || node.markedForDeletion || node.disrupted) continue;
     if (node.nodeName === undefined || node.nodeClaimName === undefined) continue;
     if (node.nominatedUntil !== undefined) continue;
-    const block = (reason: string): void => void blocked.push({ node: node.nodeName!, nodePool: node.nodePool, reason });
     const pool = node.nodePool === undefined ? undefined : pools.get(node.nodePool);
+    const block = (reason: string): void => void blocked.push({
+      node: node.nodeName!, nodePool: node.nodePool, reason,
+      price: pool && findOffering(pool, node.labels[INSTANCE_TYPE_LABEL], node.labels[ZONE_LABEL], node.labels[CAPACITY_TYPE_LABEL])?.price,
+    });
     if (!pool) {
       block(node.nodePool === undefined ? 'it has no karpenter.sh/nodepool label' : `its NodePool ${node.nodePool} does not exist or is invalid`);
       continue;

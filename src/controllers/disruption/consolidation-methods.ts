@@ -93,7 +93,7 @@ export function singleNodeConsolidation(mc: MethodContext, known?: VerdictMemo):
       return { command: { ...outcome.command, rejected }, rejections, budgetBlocked: gate.blocked, timedOut: false };
     }
     if (seen === undefined) known?.set(c, outcome.reason);
-    rejections.push({ node: c.nodeName, nodePool: c.nodePoolName, reason: outcome.reason });
+    rejections.push({ node: c.nodeName, nodePool: c.nodePoolName, reason: outcome.reason, price: c.price });
     if (rejected.length < 10) rejected.push({ option: `consolidate ${c.nodeName}`, reason: outcome.reason });
   }
   return { command: undefined, rejections, budgetBlocked: gate.blocked, timedOut: false };

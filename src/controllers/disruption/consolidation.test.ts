@@ -92,7 +92,7 @@ describe('computeConsolidation', () => {
     const dear = world(machines, [instanceType('tiny', { cpu: '2', memory: '8Gi', price: 0.21 }), types[3]!]);
     const d = dear.candidates.get('a')!;
     assert.deepEqual(computeConsolidation(dear.base, [d], 'single-node-consolidation', { spotToSpot: false, maxReplacements: 4 }),
-      { decision: 'none', reason: 'pod default/a-0 (and 3 more) fits on no other node, and the cheapest instance type that holds them costs $0.4000/h, not less than $0.4000/h; several new nodes would cost at least $0.3000/h, not under half of it' });
+      { decision: 'none', reason: 'pod default/a-0 (and 3 more) fits on no other node, and the cheapest instance type that holds them costs $0.4000/h, not less than $0.4000/h; several new nodes would cost at least $0.3000/h, not under half of $0.4000/h' });
     assert.deepEqual(simulateConsolidation(dear.base, [d], 'single-node-consolidation', { spotToSpot: false, maxReplacements: 4 }),
       { decision: 'none', reason: 'the cheapest replacement that fits its pods costs $0.4000/h, not less than the $0.4000/h of a' });
   });

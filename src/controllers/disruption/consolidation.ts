@@ -92,7 +92,7 @@ export function simulateConsolidation(
   // Splitting a node is worth its churn only when it saves a lot (else the node is kept, as Karpenter would).
   const budget = planned.length === 1 ? before : before * MULTI_REPLACEMENT_PRICE_RATIO;
   if (cheapestFitting >= budget) {
-    return none(`${planned.length} new nodes for its pods cost ${usd(cheapestFitting)}, and replacing one node with several must at least halve its ${usd(before)}`);
+    return none(`${planned.length} new nodes for its pods cost ${usd(cheapestFitting)}, and replacing one node with several must at least halve its ${usd(before)} (the node is kept)`);
   }
   // Each replacement may cost up to its share of the budget, so any mix of launched options saves.
   const scale = budget / cheapestFitting;

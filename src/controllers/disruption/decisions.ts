@@ -40,9 +40,13 @@ export function commandDecision(command: Command, replacementNames: readonly str
   };
 }
 
-/** A 'disruption-blocked' record: `subject` was not disrupted, because `why`. */
-export function blockedDecision(time: number, subject: { nodes?: readonly string[]; nodePool?: string }, summary: string, why: string): Decision {
-  return { time, kind: 'disruption-blocked', summary, why, nodes: subject.nodes, nodePool: subject.nodePool };
+/**
+ * A 'disruption-blocked' record: `subject` was not disrupted, because `why`. A single node's price,
+ * when known, is its cost before (and after: nothing changed).
+ */
+export function blockedDecision(time: number, subject: { nodes?: readonly string[]; nodePool?: string; price?: number }, summary: string, why: string): Decision {
+  const d: Decision = { time, kind: 'disruption-blocked', summary, why, nodes: subject.nodes, nodePool: subject.nodePool };
+  return subject.price === undefined ? d : { ...d, costPerHourBefore: subject.price, costPerHourAfter: subject.price };
 }
 
 /**

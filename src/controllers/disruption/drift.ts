@@ -31,7 +31,7 @@ export function drift(mc: MethodContext, drifted: ReadonlyMap<string, string>): 
     if (mc.nowMs() > mc.deadline) return { ...done(undefined), timedOut: true };
     const sim = simulate(mc.base(), [c]);
     if (sim.failures.length > 0) {
-      rejections.push({ node: c.nodeName, nodePool: c.nodePoolName, reason: `drifted (${reasonOf(c)}) but not every pod would find a place: ${describeFailures(sim.failures)}` });
+      rejections.push({ node: c.nodeName, nodePool: c.nodePoolName, price: c.price, reason: `drifted (${reasonOf(c)}) but not every pod would find a place: ${describeFailures(sim.failures)}` });
       continue;
     }
     const replacements = sim.newClaims.map(replacementOf);

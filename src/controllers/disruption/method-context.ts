@@ -28,6 +28,8 @@ export interface NodeRejection {
   readonly node: string;
   readonly nodePool: string;
   readonly reason: string;
+  /** What the node costs, USD/h, when the catalogue prices it. */
+  readonly price?: number;
 }
 
 export interface MethodResult {

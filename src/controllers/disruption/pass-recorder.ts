@@ -32,7 +32,7 @@ export class PassRecorder {
   scanned(pass: PassState): void {
     const now = this.#ctx.clock.now();
     for (const b of pass.scan.blocked) {
-      this.#log.note(`scan:${b.node}`, b.reason, () => blockedDecision(now, { nodes: [b.node], nodePool: b.nodePool }, `not disrupting node ${b.node}`, b.reason));
+      this.#log.note(`scan:${b.node}`, b.reason, () => blockedDecision(now, { nodes: [b.node], nodePool: b.nodePool, price: b.price }, `not disrupting node ${b.node}`, b.reason));
     }
     for (const c of pass.scan.candidates) this.#log.clear(`scan:${c.nodeName}`);
     const names = new Set(pass.snapshot.stateNodes.map((n) => n.name));
@@ -50,7 +50,7 @@ export class PassRecorder {
     const now = this.#ctx.clock.now();
     const kind = method === 'drift' ? 'drift' : 'consolidation';
     for (const r of result.rejections) {
-      this.#log.note(`${kind}:${r.node}`, r.reason, () => blockedDecision(now, { nodes: [r.node], nodePool: r.nodePool },
+      this.#log.note(`${kind}:${r.node}`, r.reason, () => blockedDecision(now, { nodes: [r.node], nodePool: r.nodePool, price: r.price },
         `not ${method === 'drift' ? 'replacing drifted' : 'consolidating'} node ${r.node}`, r.reason));
     }
     const reason = REASON_OF[method];
@@ -59,7 +59,7 @@ export class PassRecorder {
       blocked.add(b.nodePool);
       const why = describeBudget(b);
       this.#log.note(`budget:${b.nodePool}:${reason}`, why, () => blockedDecision(now, { nodePool: b.nodePool },
-        `not disrupting more nodes of nodepool ${b.nodePool} for ${reason}: its disruption budget is used up`, why));
+        `not disrupting more nodes of nodepool ${b.nodePool} for ${reason}: its disruption budget allows no more now`, why));
     }
     for (const pool of pass.pools.keys()) if (!blocked.has(pool)) this.#log.clear(`budget:${pool}:${reason}`);
   }
