@@ -15,9 +15,27 @@ import { resourcesToQuantities } from '../../utils/resources.js';
 export const VALIDATION_SUCCEEDED_REASON = 'ValidationSucceeded';
 export const VALIDATION_FAILED_REASON = 'ValidationFailed';
 
+/**
+ * The pool's validation problems and hash annotations, worked out once per content of its name,
+ * labels, annotations and spec: the controller reconciles a pool after every change to its nodes,
+ * and status updates do not change either.
+ */
+const derived = new Map<string, { key: string; problems: ReturnType<typeof validateNodePool>; hashes?: Record<string, string> }>();
+
+function derivedOf(pool: NodePool): { problems: ReturnType<typeof validateNodePool>; hashes?: Record<string, string> } {
+  const name = pool.metadata.name ?? '';
+  const key = JSON.stringify([name, pool.metadata.labels, pool.metadata.annotations, pool.spec]);
+  const hit = derived.get(name);
+  if (hit?.key === key) return hit;
+  const problems = validateNodePool(pool);
+  const entry = { key, problems, hashes: problems.length === 0 ? nodePoolHashAnnotations(pool) : undefined };
+  derived.set(name, entry);
+  return entry;
+}
+
 /** The ValidationSucceeded condition for the pool now (lastTransitionTime kept if the status did not change). */
 export function validationCondition(pool: NodePool, nowMs: number): Condition {
-  const problems = validateNodePool(pool);
+  const problems = derivedOf(pool).problems;
   const previous = pool.status?.conditions?.find((c) => c.type === ConditionTypes.ValidationSucceeded);
   const status = problems.length === 0 ? 'True' : 'False';
   const c: Condition = {
@@ -80,8 +98,8 @@ export function resourcesPatch(current: Readonly<Record<string, string | number>
 
 /** The hash annotations the pool lacks or has stale, or undefined when they are current (or it is invalid). */
 export function hashAnnotationsPatch(pool: NodePool): Record<string, string> | undefined {
-  if (validateNodePool(pool).length > 0) return undefined;
-  const desired = nodePoolHashAnnotations(pool);
+  const desired = derivedOf(pool).hashes;
+  if (desired === undefined) return undefined;
   const current = pool.metadata.annotations ?? {};
   return Object.entries(desired).every(([k, v]) => current[k] === v) ? undefined : desired;
 }
