@@ -39,6 +39,15 @@ const time = (text: string | undefined): number | undefined => {
  * else its initialisation (the Initialized condition's transition, else the Node's creation).
  */
 export function stableSince(node: StateNode): number {
+  let t = stable.get(node);
+  if (t === undefined) stable.set(node, (t = computeStableSince(node)));
+  return t;
+}
+
+/** Per view (the cache hands out one object per machine until it changes): parsing times each pass added up. */
+const stable = new WeakMap<StateNode, number>();
+
+function computeStableSince(node: StateNode): number {
   const claim = node.nodeClaim;
   const initialized = claim?.status?.conditions?.find((c) => c.type === ConditionTypes.Initialized && c.status === 'True');
   const candidates = [
