@@ -138,7 +138,7 @@ export const OPERATOR_FLAGS = {
   }),
   consolidationMaxReplacements: intFlag('consolidation-max-replacements', 'CONSOLIDATION_MAX_REPLACEMENTS', d.consolidationMaxReplacements, {
     section: DISRUPTION, min: 1, max: 10, placeholder: '<n>',
-    description: 'Most new nodes single-node consolidation may replace one node with, when together they cost less (Karpenter: 1).',
+    description: 'Most new nodes single-node consolidation may replace one node with, when together they cost at most half of it (Karpenter: 1).',
   }),
   leakedInstanceGraceMs: durationFlag('leaked-instance-grace', 'LEAKED_INSTANCE_GRACE', formatDuration(d.leakedInstanceGraceMs), {
     section: DISRUPTION, description: 'Machines without a NodeClaim are terminated after this grace period.',
