@@ -19,7 +19,7 @@ import { keyOf } from '../../apis/core.js';
 import { CAPACITY_TYPE_LABEL, CAPACITY_TYPE_SPOT, normalizeLabelKey, ZONE_LABEL } from '../../apis/labels.js';
 import { allocatableOf } from '../../cloudprovider/launch.js';
 import { allowUndefinedWellKnown, poolRequirements } from '../../scheduling/node-pool-template.js';
-import { podRequests } from '../../scheduling/pod-requests.js';
+import { safePodRequests } from '../../scheduling/object-facts.js';
 import { Requirement, Requirements } from '../../scheduling/requirements.js';
 import { firstUntoleratedTaint } from '../../scheduling/taints.js';
 import type { InstanceType } from '../../cloudprovider/types.js';
@@ -31,13 +31,7 @@ import { MULTI_REPLACEMENT_PRICE_RATIO } from './replacement-options.js';
 import type { SimulationBase } from './simulation-base.js';
 import type { Candidate, PoolInfo } from './types.js';
 
-function requestsOf(pod: Pod): ResourceList {
-  try {
-    return podRequests(pod);
-  } catch {
-    return { [PODS]: 1 };
-  }
-}
+const requestsOf = safePodRequests;
 
 interface PoolView {
   readonly reqs: Requirements;

@@ -16,7 +16,7 @@
  */
 import type { KubeObject, Pod } from '../../apis/core.js';
 import type { StateChange } from '../../state/changes.js';
-import { podRequests } from '../../scheduling/pod-requests.js';
+import { safePodRequests } from '../../scheduling/object-facts.js';
 import { isTerminal } from '../../state/pod-predicates.js';
 import type { StateNode } from '../../state/state-node.js';
 import { CPU, MEMORY, PODS } from '../../utils/resources.js';
@@ -136,7 +136,7 @@ export function candidateSignature(c: Candidate): string {
   return `${c.claimName}|${c.price ?? '?'}|${stableSince(c.stateNode)}|${c.reschedulablePods.length}`;
 }
 
-/** Whether some of the pods fits in the machine's free cpu, memory and pod slots now (a pod whose requests do not parse: yes). */
+/** Whether some of the pods fits in the machine's free cpu, memory and pod slots now. */
 export function someFits(pods: readonly Pod[], node: StateNode): boolean {
   if (!accepts(node)) return false;
   const free = (r: string): number => (node.allocatable[r] ?? 0) - (node.requested[r] ?? 0);
@@ -144,12 +144,7 @@ export function someFits(pods: readonly Pod[], node: StateNode): boolean {
   const cpu = free(CPU);
   const memory = free(MEMORY);
   for (const p of pods) {
-    let r;
-    try {
-      r = podRequests(p);
-    } catch {
-      return true;
-    }
+    const r = safePodRequests(p);
     if ((r[CPU] ?? 0) <= cpu && (r[MEMORY] ?? 0) <= memory) return true;
   }
   return false;

@@ -15,7 +15,7 @@ import type { LabelSelector, Pod } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
 import { HOSTNAME_LABEL } from '../../apis/labels.js';
 import { podHostPorts } from '../../scheduling/host-ports.js';
-import { podRequests } from '../../scheduling/pod-requests.js';
+import { safePodRequests } from '../../scheduling/object-facts.js';
 import type { SolverNode, SolverNodePool, SolverOptions } from '../../scheduling/types.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
 import type { ResourceList } from '../../utils/resources.js';
@@ -23,13 +23,8 @@ import { addResources, CPU, MEMORY, PODS, subtractResources } from '../../utils/
 import { SelectorIndex } from './selector-index.js';
 import type { LeavingNode, PoolInfo } from './types.js';
 
-function safeRequests(pod: Pod): ResourceList {
-  try {
-    return podRequests(pod);
-  } catch {
-    return { [PODS]: 1 }; // as the solver and the cache count a pod whose quantities do not parse
-  }
-}
+/** As the solver and the cache count them ({pods: 1} when they do not parse), parsed once per pod object. */
+const safeRequests = safePodRequests;
 
 const hasRequiredAntiAffinity = (pod: Pod): boolean =>
   (pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0;
