@@ -164,6 +164,26 @@ export interface WhyNotDecision extends DecisionEntry {
 /** Any entry of a strategy's decision log. */
 export type LoggedDecision = Decision | WhyNotDecision;
 
+/**
+ * One machine of a run, as `strategies.<name>.machines` lists it (both its names, for explain). Times are seconds
+ * since the start of the scenario (negative: during the warm-up).
+ */
+export interface MachineRecord {
+  readonly nodeClaim: string;
+  /** The Node it registers (or would register) as. */
+  readonly node?: string;
+  readonly instanceType?: string;
+  readonly capacityType?: string;
+  readonly zone?: string;
+  /** What it is billed per hour, $. */
+  readonly pricePerHour?: number;
+  readonly launchedAt?: number;
+  /** Its Node object was created. */
+  readonly registeredAt?: number;
+  /** Billed until here. */
+  readonly terminatedAt?: number;
+}
+
 export interface StrategyResult {
   readonly podWaitSeconds: WaitStats;
   /** $ spent on nodes over the horizon. */
@@ -184,6 +204,8 @@ export interface StrategyResult {
   readonly instanceTypes: Readonly<Record<string, InstanceTypeUsage>>;
   /** Ordered by `t`; every entry's `strategy` is this strategy. */
   readonly decisions: readonly LoggedDecision[];
+  /** Every machine launched before the horizon (absent in results written before it existed). */
+  readonly machines?: readonly MachineRecord[];
 }
 
 export interface SimulationResult {

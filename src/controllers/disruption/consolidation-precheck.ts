@@ -115,7 +115,7 @@ export function consolidationImpossible(base: SimulationBase, candidates: readon
   const single = one === Infinity
     ? `${pods} fits on no other node, and no instance type holds the pods that would need a new node`
     : `${pods} fits on no other node, and the cheapest instance type that holds them costs ${usd(one)}, not less than ${usd(price)}`;
-  return several === Infinity ? single : `${single}; several new nodes would cost at least ${usd(several)}, not under half of ${usd(price)}`;
+  return several === Infinity || homeless.length === 1 ? single : `${single}; several new nodes would cost at least ${usd(several)}, not under half of ${usd(price)}`;
 }
 
 /** An instance type some pool may launch for (some of) the homeless pods, at its cheapest allowed offering. */

@@ -7,7 +7,7 @@ import { costLowerBound } from '../../scheduling/lower-bound.js';
 import type { ClusterMetrics, ClusterSample } from '../cluster/metrics.js';
 import {
   averageUtilisation, emptyDisruptions, summariseWaits,
-  type LoggedDecision, type DisruptionReason, type InstanceTypeUsage, type StrategyResult, type TimeSample,
+  type LoggedDecision, type DisruptionReason, type InstanceTypeUsage, type MachineRecord, type StrategyResult, type TimeSample,
 } from '../result.js';
 import type { Demand } from './demand.js';
 import type { World } from './world.js';
@@ -36,6 +36,11 @@ export class LowerBounds {
     }
     return p;
   }
+}
+
+/** The record without its undefined fields (JSON leaves them out anyway; tests compare objects). */
+function omitUndefined<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }
 
 function reasonOf(d: LoggedDecision): DisruptionReason | undefined {
@@ -91,7 +96,16 @@ export async function collect(
 
   const instanceTypes: Record<string, InstanceTypeUsage> = {};
   const disruptions = emptyDisruptions();
+  const machines: MachineRecord[] = [];
+  const since = (t: number | undefined): number | undefined => (t === undefined || t > end ? undefined : (t - t0) / 1000);
   for (const m of cloud.instances()) {
+    if (m.requestedAt <= end) {
+      machines.push(omitUndefined({
+        nodeClaim: m.claimName, node: since(m.registeredAt) === undefined ? undefined : m.nodeName,
+        instanceType: m.instanceType, capacityType: m.capacityType, zone: m.zone, pricePerHour: m.price,
+        launchedAt: since(m.launchedAt), registeredAt: since(m.registeredAt), terminatedAt: since(m.terminatedAt),
+      }));
+    }
     const from = Math.max(m.launchedAt ?? Infinity, t0);
     const to = Math.min(m.terminatedAt ?? end, end);
     if (m.interruptedAt !== undefined && m.interruptedAt >= t0 && m.interruptedAt <= end) disruptions.interrupted++;
@@ -124,5 +138,6 @@ export async function collect(
     series: { stepSeconds: stepMs / 1000, samples },
     instanceTypes,
     decisions,
+    machines,
   };
 }

@@ -6,29 +6,11 @@
  * of node N; an interruption of node N is "deleting nodeclaim C"). Prices come from that list, or
  * from the records that launched or removed the machine.
  */
-import type { LoggedDecision as Decision } from '../result.js';
+import type { LoggedDecision as Decision, MachineRecord } from '../result.js';
 import { formatDollars } from '../report/format.js';
 import { mentions } from './text.js';
 
-/**
- * One machine as a result's optional `strategies.<name>.machines` list gives it. Times are seconds
- * since the start of the scenario (negative: during the warm-up).
- */
-export interface MachineRecord {
-  readonly nodeClaim: string;
-  /** The Node it registers (or would register) as. */
-  readonly node?: string;
-  readonly instanceType?: string;
-  readonly capacityType?: string;
-  readonly zone?: string;
-  /** What it is billed per hour, $. */
-  readonly pricePerHour?: number;
-  readonly launchedAt?: number;
-  /** Its Node object was created. */
-  readonly registeredAt?: number;
-  /** Billed until here. */
-  readonly terminatedAt?: number;
-}
+export type { MachineRecord } from '../result.js';
 
 /** Where a price was read: the billed price from `machines`, or the one a record gave. */
 export type PriceSource = 'billed' | 'kept record' | 'removal record' | 'launch plan';
