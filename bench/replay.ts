@@ -158,8 +158,9 @@ async function main(): Promise<void> {
     await runReplaySuite((r) => process.stdout.write(`${JSON.stringify(r)}\n`), o);
   } else {
     const rows = await runReplaySuite((r) => process.stderr.write(`  done: ${r.strategy}\n`), o);
-    const what = hours !== undefined ? `the first ${hours} h of a 24 h scenario` : 'a 24 h scenario';
-    process.stdout.write(`Replay: ${what} of a cluster of about 1,000 nodes, wall time${(o.runs ?? 1) > 1 ? `, median of ${o.runs} runs` : ''}\n`);
+    const day = values.scenario !== undefined ? `the day of ${values.scenario}` : 'a 24 h day of a cluster of about 1,000 nodes';
+    const what = hours !== undefined ? `the first ${hours} h of ${day}` : day;
+    process.stdout.write(`Replay: ${what}, wall time${(o.runs ?? 1) > 1 ? `, median of ${o.runs} runs` : ''}\n`);
     process.stdout.write(replayTable(rows));
   }
 }
