@@ -172,6 +172,7 @@ export class DisruptionController implements Quiescent {
     }
     try {
       const replacements = await this.orchestrator.execute(command, pass.pools);
+      this.#multiMemo = undefined; // the cluster is about to change shape: look again next pass
       return { outcome: 'acted', method: command.method, command, replacements };
     } catch (e) {
       const reason = e instanceof Error ? e.message : String(e);
