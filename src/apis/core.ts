@@ -313,6 +313,16 @@ export interface Event extends KubeObject {
   eventTime?: string;
 }
 
+/**
+ * What an object says apart from its status and bookkeeping (resourceVersion, managedFields):
+ * name, labels, annotations, deletionTimestamp and spec, as one string. Two objects with the same
+ * key differ at most in what controllers keep updating, so work derived from the spec carries over.
+ */
+export function specKey(obj: KubeObject & { readonly spec?: unknown }): string {
+  const m = obj.metadata;
+  return JSON.stringify([m.namespace, m.name, m.labels, m.annotations, m.deletionTimestamp, obj.spec]);
+}
+
 /** Namespaced name "ns/name" of an object, or "name" for cluster-scoped ones. */
 export function keyOf(obj: KubeObject): string {
   const { namespace, name } = obj.metadata;

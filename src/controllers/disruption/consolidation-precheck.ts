@@ -9,8 +9,8 @@
  *    the candidates: with one replacement, no instance type (in a pool whose requirements and
  *    taints such a pod's nodeSelector and tolerations allow) holds all of them more cheaply; with
  *    several, a lower bound (the cheapest type for the most demanding pod, and the cpu and memory
- *    at the lowest price per unit) is not below the share of its price a split may take. Spot offerings are left out when the
- *    candidates are spot and spot-to-spot consolidation is off.
+ *    at the lowest price per unit) is not below the share of its price a split may take. Spot
+ *    offerings are left out when the candidates are spot and spot-to-spot consolidation is off.
  * On a full cluster of nodes already of the cheapest fitting type, this turns thousands of
  * single-node simulations into a few microseconds each.
  */
@@ -30,8 +30,6 @@ import { usd } from './format.js';
 import { MULTI_REPLACEMENT_PRICE_RATIO } from './replacement-options.js';
 import type { SimulationBase } from './simulation-base.js';
 import type { Candidate, PoolInfo } from './types.js';
-
-const requestsOf = safePodRequests;
 
 interface PoolView {
   readonly reqs: Requirements;
@@ -81,7 +79,7 @@ export function consolidationImpossible(base: SimulationBase, candidates: readon
   const homeless: Pod[] = [];
   for (const c of candidates) {
     for (const p of c.reschedulablePods) {
-      const r = requestsOf(p);
+      const r = safePodRequests(p);
       if ((r[CPU] ?? 0) > free.cpu || (r[MEMORY] ?? 0) > free.memory || (r[PODS] ?? 0) > free.pods) homeless.push(p);
     }
   }
@@ -96,19 +94,20 @@ export function consolidationImpossible(base: SimulationBase, candidates: readon
     const ct = view.reqs.get(CAPACITY_TYPE_LABEL);
     const zone = view.reqs.get(ZONE_LABEL);
     for (const { type: t, allocatable } of view.types) {
-      let price = Infinity;
+      let best = Infinity;
       for (const o of t.offerings) {
         if (o.available && (!noSpot || o.capacityType !== CAPACITY_TYPE_SPOT) && (ct === undefined || ct.has(o.capacityType)) && (zone === undefined || zone.has(o.zone))) {
-          price = Math.min(price, o.price);
+          best = Math.min(best, o.price);
         }
       }
-      if (price !== Infinity) offers.push({ allocatable, price, hosts });
+      if (best !== Infinity) offers.push({ allocatable, price: best, hosts });
     }
   }
-  const one = oneNodeBound(homeless, offers);
+  const need = addResources(...homeless.map(safePodRequests));
+  const one = oneNodeBound(need, offers);
   if (one < price) return undefined;
   // Several new nodes for one candidate must together cost under the share of its price a split may take.
-  const several = candidates.length === 1 && (settings.maxReplacements ?? 1) > 1 ? severalNodesBound(homeless, offers) : Infinity;
+  const several = candidates.length === 1 && (settings.maxReplacements ?? 1) > 1 ? severalNodesBound(homeless, need, offers) : Infinity;
   if (several < price * MULTI_REPLACEMENT_PRICE_RATIO) return undefined;
   const first = homeless[0]!;
   const pods = `pod ${keyOf(first)}${homeless.length > 1 ? ` (and ${homeless.length - 1} more)` : ''}`;
@@ -126,9 +125,8 @@ interface Offer {
   readonly hosts: readonly boolean[];
 }
 
-/** The cheapest single instance type holding every homeless pod (Infinity: none). */
-function oneNodeBound(homeless: readonly Pod[], offers: readonly Offer[]): number {
-  const need = addResources(...homeless.map(requestsOf));
+/** The cheapest single instance type holding every homeless pod, which together ask for `need` (Infinity: none). */
+function oneNodeBound(need: ResourceList, offers: readonly Offer[]): number {
   let cheapest = Infinity;
   for (const o of offers) if (o.hosts.every(Boolean) && o.price < cheapest && fitsIn(need, o.allocatable)) cheapest = o.price;
   return cheapest;
@@ -139,11 +137,10 @@ function oneNodeBound(homeless: readonly Pod[], offers: readonly Offer[]): numbe
  * holding the most demanding one, and at least the cpu and memory asked for at the lowest price
  * per unit on offer (Infinity when some pod fits no type).
  */
-function severalNodesBound(homeless: readonly Pod[], offers: readonly Offer[]): number {
+function severalNodesBound(homeless: readonly Pod[], need: ResourceList, offers: readonly Offer[]): number {
   let single = 0;
-  const need = addResources(...homeless.map(requestsOf));
   homeless.forEach((p, i) => {
-    const r = requestsOf(p);
+    const r = safePodRequests(p);
     let best = Infinity;
     for (const o of offers) if (o.hosts[i] && o.price < best && fitsIn(r, o.allocatable)) best = o.price;
     single = Math.max(single, best);

@@ -2,9 +2,9 @@
  * The NodePools a disruption pass works with: valid ones, defaulted, each with the instance types
  * the cloud offers it now (unavailable offerings marked), loaded once per pass.
  */
+import { specKey } from '../../apis/core.js';
 import { withDefaults } from '../../apis/v1/defaults.js';
 import { formatProblems, validateNodePool } from '../../apis/v1/validation.js';
-import type { NodePool } from '../../apis/v1/types.js';
 import type { InstanceType, Offering } from '../../cloudprovider/types.js';
 import type { ControllerContext } from '../context.js';
 import type { PoolInfo } from './types.js';
@@ -16,9 +16,6 @@ import type { PoolInfo } from './types.js';
  * keyed on the PoolInfo (the precheck's views, consolidation's verdicts) carries over.
  */
 const built = new Map<string, { json: string; problems: string | undefined; info?: PoolInfo }>();
-
-/** What a PoolInfo depends on of the NodePool: its name, labels, annotations and spec (not its status or resourceVersion). */
-const specJson = (np: NodePool): string => JSON.stringify([np.metadata.name, np.metadata.labels, np.metadata.annotations, np.metadata.deletionTimestamp, np.spec]);
 
 function sameTypes(a: readonly InstanceType[], b: readonly InstanceType[]): boolean {
   if (a.length !== b.length) return false;
@@ -35,7 +32,7 @@ export async function loadPools(ctx: Pick<ControllerContext, 'state' | 'cloud' |
   const out = new Map<string, PoolInfo>();
   for (const np of ctx.state.nodePools()) {
     const name = np.metadata.name ?? '';
-    const json = specJson(np);
+    const json = specKey(np);
     let entry = built.get(name);
     if (entry?.json !== json) {
       const problems = validateNodePool(np);

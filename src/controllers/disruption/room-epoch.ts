@@ -15,6 +15,7 @@
  * other room to the candidate) is caught by the verdicts' time-to-live.
  */
 import type { KubeObject, Pod } from '../../apis/core.js';
+import { specKey } from '../../apis/core.js';
 import type { StateChange } from '../../state/changes.js';
 import { safePodRequests } from '../../scheduling/object-facts.js';
 import { isTerminal } from '../../state/pod-predicates.js';
@@ -111,10 +112,10 @@ export class RoomEpoch {
     }
   }
 
-  /** Whether the object's spec (or labels, for volumes' zones) differs from the last seen; status-only updates are no change. */
+  /** Whether the object's specKey differs from the last seen: status-only updates are no change. */
   #specChanged(key: string, o: KubeObject, deleted: boolean): boolean {
     if (deleted) return this.#specs.delete(key) || true;
-    const json = JSON.stringify([o.metadata.labels, o.metadata.annotations, (o as { spec?: unknown }).spec]);
+    const json = specKey(o);
     if (this.#specs.get(key) === json) return false;
     this.#specs.set(key, json);
     return true;

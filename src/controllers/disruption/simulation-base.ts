@@ -23,8 +23,6 @@ import { addResources, CPU, MEMORY, PODS, subtractResources } from '../../utils/
 import { SelectorIndex } from './selector-index.js';
 import type { LeavingNode, PoolInfo } from './types.js';
 
-/** As the solver and the cache count them ({pods: 1} when they do not parse), parsed once per pod object. */
-const safeRequests = safePodRequests;
 
 const hasRequiredAntiAffinity = (pod: Pod): boolean =>
   (pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0;
@@ -122,13 +120,13 @@ export class SimulationBase {
       this.#pinned.push(kept.length > 0);
       if (!view) {
         this.#nodes.push(node);
-        this.#free.push(subtractResources(node.allocatable, addResources(...node.pods.map(safeRequests))));
+        this.#free.push(subtractResources(node.allocatable, addResources(...node.pods.map(safePodRequests))));
         continue;
       }
       const free = subtractResources(node.allocatable, view.requested);
       this.#free.push(free);
       if (kept.length === node.pods.length) this.#nodes.push(node);
-      else this.#nodes.push({ ...node, allocatable: kept.length === 0 ? free : addResources(free, ...kept.map(safeRequests)), pods: kept });
+      else this.#nodes.push({ ...node, allocatable: kept.length === 0 ? free : addResources(free, ...kept.map(safePodRequests)), pods: kept });
     }
     keys.delete(HOSTNAME_LABEL);
     const topology = keys.size > 0 || movable.some(hasTopologyTerms);
@@ -146,7 +144,7 @@ export class SimulationBase {
     let minCpu = Infinity;
     let minMemory = Infinity;
     for (const p of pods) {
-      const r = safeRequests(p);
+      const r = safePodRequests(p);
       minCpu = Math.min(minCpu, r[CPU] ?? 0);
       minMemory = Math.min(minMemory, r[MEMORY] ?? 0);
     }

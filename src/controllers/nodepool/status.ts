@@ -4,6 +4,7 @@
  * hash annotations. Pure: the controller compares and writes.
  */
 import type { Condition } from '../../apis/core.js';
+import { specKey } from '../../apis/core.js';
 import { formatProblems, validateNodePool } from '../../apis/v1/validation.js';
 import type { NodePool } from '../../apis/v1/types.js';
 import { ConditionTypes } from '../../apis/v1/types.js';
@@ -16,15 +17,14 @@ export const VALIDATION_SUCCEEDED_REASON = 'ValidationSucceeded';
 export const VALIDATION_FAILED_REASON = 'ValidationFailed';
 
 /**
- * The pool's validation problems and hash annotations, worked out once per content of its name,
- * labels, annotations and spec: the controller reconciles a pool after every change to its nodes,
- * and status updates do not change either.
+ * The pool's validation problems and hash annotations, worked out once per specKey: the controller
+ * reconciles a pool after every change to its nodes, and status updates change neither.
  */
 const derived = new Map<string, { key: string; problems: ReturnType<typeof validateNodePool>; hashes?: Record<string, string> }>();
 
 function derivedOf(pool: NodePool): { problems: ReturnType<typeof validateNodePool>; hashes?: Record<string, string> } {
   const name = pool.metadata.name ?? '';
-  const key = JSON.stringify([name, pool.metadata.labels, pool.metadata.annotations, pool.spec]);
+  const key = specKey(pool);
   const hit = derived.get(name);
   if (hit?.key === key) return hit;
   const problems = validateNodePool(pool);
