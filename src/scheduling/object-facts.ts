@@ -101,6 +101,11 @@ function listFacts(pods: readonly Pod[]): PodListFacts {
   return f;
 }
 
+/** Every resource name the requests of a node's pods use, first-seen order (the keys of the result). Never mutate it. */
+export function podListNames(pods: readonly Pod[]): ResourceList {
+  return listFacts(pods).names;
+}
+
 /** Registers every resource the requests of a node's pods use (as registering each pod's requests in order would). */
 export function registerPodList(space: ResourceSpace, pods: readonly Pod[]): void {
   space.register(listFacts(pods).names);

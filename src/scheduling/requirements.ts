@@ -336,7 +336,8 @@ export class Requirements {
 }
 
 function intersectionProblem(existing: Requirement, incoming: Requirement): Incompatibility {
-  if (!existing.intersect(incoming).isEmpty()) return undefined;
+  // overlaps, not intersect: this runs per key of every node a spread's owner is checked against.
+  if (existing.overlaps(incoming)) return undefined;
   const inOp = incoming.operator();
   const exOp = existing.operator();
   if ((inOp === 'NotIn' || inOp === 'DoesNotExist') && (exOp === 'NotIn' || exOp === 'DoesNotExist')) return undefined;

@@ -14,8 +14,9 @@ import {
   registerPoolResources,
   type NodePoolTemplate,
 } from './node-pool-template.js';
-import { compilePodShape, podShapeKey, requiredAntiAffinityTerms, type PodInfo, type PodShape } from './pod-constraints.js';
-import { cachedPodRequests, nodeLabelFacts, podListHostPorts, podListUsage, registerPodList } from './object-facts.js';
+import { compilePodShape, podShapeKey, type PodInfo, type PodShape } from './pod-constraints.js';
+import { cachedPodRequests } from './object-facts.js';
+import { existingNodeFacts, existingNodeRemaining } from './existing-node-facts.js';
 import type { Requirements } from './requirements.js';
 import { fits, fitsSum, ResourceSpace, sub, type Vec } from './resource-space.js';
 import { packByCost } from './cost-packing.js';
@@ -88,10 +89,9 @@ export function solve(input: SolverInput): SolverResult {
       poolProblems.push(`nodepool ${p.nodePool.metadata.name ?? ''}: ${errorMessage(err)}`);
     }
   }
-  for (const n of input.nodes ?? []) {
-    space.register(n.allocatable);
-    registerPodList(space, n.pods);
-  }
+  const nodes = input.nodes ?? [];
+  const nodeFacts = nodes.map(existingNodeFacts);
+  for (let i = 0; i < nodeFacts.length; i++) space.register(nodeFacts[i]!.names);
   space.freeze();
   const layout = space.names.join(',');
 
@@ -132,12 +132,13 @@ export function solve(input: SolverInput): SolverResult {
   const keys = new Set<string>();
   for (let i = 0; i < pods.length; i++) for (const t of pods[i]!.variant.terms) keys.add(t.key);
   const existingAnti: { group: TopologyGroup; node: number }[] = [];
-  (input.nodes ?? []).forEach((n, i) => {
-    for (const pod of n.pods) for (const term of requiredAntiAffinityTerms(pod)) {
-      existingAnti.push({ group: topology.group(term), node: i });
-      keys.add(term.key);
+  for (let i = 0; i < nodes.length; i++) {
+    const anti = nodeFacts[i]!.pods.antiTerms;
+    for (let j = 0; j < anti.length; j++) {
+      existingAnti.push({ group: topology.group(anti[j]!), node: i });
+      keys.add(anti[j]!.key);
     }
-  });
+  }
   for (const key of keys) {
     if (key === HOSTNAME_LABEL) continue;
     for (const pool of pools) {
@@ -151,7 +152,7 @@ export function solve(input: SolverInput): SolverResult {
       if (poolReq && !poolReq.complement) for (const v of poolReq.values) topology.registerDomain(key, v, pool.taints);
     }
   }
-  for (const n of input.nodes ?? []) for (const key of keys) {
+  for (const n of nodes) for (const key of keys) {
     const v = n.labels[key];
     if (v !== undefined) topology.registerDomain(key, v, n.taints);
   }
@@ -161,14 +162,13 @@ export function solve(input: SolverInput): SolverResult {
   }
 
   const nodeSlots: NodeSlot[] = [];
-  for (const n of input.nodes ?? []) {
-    const remaining = sub(space.vector(n.allocatable), podListUsage(space, layout, n.pods));
-    const slot = new NodeSlot(n.name, nodeLabelFacts(n.name, n.labels), n.taints, remaining, n.inFlight ?? false, n.unschedulable ?? false);
-    const ports = podListHostPorts(n.pods);
+  for (let k = 0; k < nodes.length; k++) {
+    const n = nodes[k]!;
+    const f = nodeFacts[k]!;
+    const slot = new NodeSlot(n.name, f.labels, n.taints, existingNodeRemaining(n, space, layout), n.inFlight ?? false, n.unschedulable ?? false);
+    const ports = f.hostPorts;
     for (let i = 0; i < ports.length; i++) slot.hostPorts.push(ports[i]!);
-    for (const pod of n.pods) {
-      topology.record({ namespace: pod.metadata.namespace ?? 'default', labels: pod.metadata.labels ?? {}, nodeRequirements: slot.requirements, taints: slot.taints });
-    }
+    if (n.pods.length > 0) topology.recordNode({ pods: f.pods, nodeRequirements: slot.requirements, taints: slot.taints });
     nodeSlots.push(slot);
   }
   for (const { group, node } of existingAnti) group.recordOwner(nodeSlots[node]!.requirements);
@@ -192,7 +192,7 @@ export function solve(input: SolverInput): SolverResult {
     },
   };
   const offerings = new OfferingIndex();
-  const placer = new Placer(ctx, pools, nodeSlots, poolProblems, offerings);
+  const placer = new Placer(ctx, pools, openNodes(space, nodeSlots, pods), poolProblems, offerings);
   // Pods with inter-pod constraints first, by first fit; then the rest, packed for cost.
   const optimize = opts.optimizeCost ?? true;
   const isSimple = (p: PodInfo): boolean => optimize && p.variant.terms.length === 0 && p.hostPorts.length === 0 && ctx.groupsOf(p).inverse.length === 0;
@@ -225,6 +225,21 @@ export function solve(input: SolverInput): SolverResult {
     unschedulable,
     totalPricePerHour: claims.reduce((s, c) => s + c.pricePerHour, 0),
   };
+}
+
+/**
+ * The nodes some pod of the batch may still fit, in order. Requests never shrink, so a node short of
+ * what every pod asks for in some resource (or that takes no pods) rejects each of them, every
+ * time: at a thousand nodes most are full, and first fit need not try them for every pod. They
+ * still count for topology (recorded before).
+ */
+function openNodes(space: ResourceSpace, slots: readonly NodeSlot[], pods: readonly PodInfo[]): NodeSlot[] {
+  const least = new Float64Array(space.size).fill(Infinity);
+  for (let i = 0; i < pods.length; i++) {
+    const r = pods[i]!.requests;
+    for (let d = 0; d < least.length; d++) if (r[d]! < least[d]!) least[d] = r[d]!;
+  }
+  return slots.filter((s) => !s.unschedulable && fits(least, s.remaining));
 }
 
 /** True when the requests name a resource beyond cpu, memory, pods and ephemeral storage (those come first in a ResourceSpace). */

@@ -7,6 +7,7 @@
  */
 import type { Taint } from '../apis/core.js';
 import { HOSTNAME_KEY, type PodInfo, type TopologyTerm } from './pod-constraints.js';
+import type { PodListTopology } from './pod-list-topology.js';
 import { Requirement, type Requirements } from './requirements.js';
 import { firstUntoleratedTaint } from './taints.js';
 
@@ -15,6 +16,13 @@ export interface Placement {
   readonly namespace: string;
   readonly labels: Readonly<Record<string, string>>;
   /** The node's requirements (labels of an existing node as single values; a claim's narrowed set). */
+  readonly nodeRequirements: Requirements;
+  readonly taints: readonly Taint[];
+}
+
+/** The pods already on an existing node, recorded at once: as recording a Placement per pod. */
+export interface NodePlacement {
+  readonly pods: PodListTopology;
   readonly nodeRequirements: Requirements;
   readonly taints: readonly Taint[];
 }
@@ -62,7 +70,8 @@ export class TopologyGroup {
       if (owner !== this.#affinityOwner || nodeRequirements !== this.#affinityNode) {
         this.#affinityOwner = owner;
         this.#affinityNode = nodeRequirements;
-        this.#affinityOk = owner.intersects(nodeRequirements) === undefined;
+        // The verdict is symmetric: walk the owner's few keys, not the node's many labels.
+        this.#affinityOk = nodeRequirements.intersects(owner) === undefined;
       }
       if (!this.#affinityOk) return false;
     }
@@ -80,14 +89,25 @@ export class TopologyGroup {
 
   /** Records a placement's domains (all possible ones for anti-affinity, only a decided one otherwise). */
   record(p: Placement): void {
-    if (!this.selects(p.namespace, p.labels) || !this.nodeCounts(p.nodeRequirements, p.taints)) return;
-    const r = p.nodeRequirements.get(this.key);
+    if (!this.selects(p.namespace, p.labels)) return;
+    this.#count(p.nodeRequirements, p.taints, 1);
+  }
+
+  /** Records an existing node's pods: as record() for each of them. */
+  recordNode(p: NodePlacement): void {
+    const n = p.pods.selected(this);
+    if (n > 0) this.#count(p.nodeRequirements, p.taints, n);
+  }
+
+  #count(nodeRequirements: Requirements, taints: readonly Taint[], n: number): void {
+    if (!this.nodeCounts(nodeRequirements, taints)) return;
+    const r = nodeRequirements.get(this.key);
     if (!r) return;
     if (this.term.kind === 'anti-affinity') {
-      for (const d of possibleDomains(r, this.counts)) this.counts.set(d, (this.counts.get(d) ?? 0) + 1);
+      for (const d of possibleDomains(r, this.counts)) this.counts.set(d, (this.counts.get(d) ?? 0) + n);
     } else if (!r.complement && r.values.size === 1) {
       const d = r.values.values().next().value!;
-      this.counts.set(d, (this.counts.get(d) ?? 0) + 1);
+      this.counts.set(d, (this.counts.get(d) ?? 0) + n);
     }
   }
 
@@ -198,6 +218,18 @@ export class TopologyGroup {
   }
 }
 
+/** Same taints in the same order (as tolerations read them: key, value, effect). */
+function sameTaints(a: readonly Taint[], b: readonly Taint[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.key !== y.key || (x.value ?? '') !== (y.value ?? '') || x.effect !== y.effect) return false;
+  }
+  return true;
+}
+
 function possibleDomains(r: Requirement, known: ReadonlyMap<string, number>): string[] {
   if (!r.complement) return [...r.values];
   const out: string[] = [];
@@ -224,7 +256,7 @@ export class Topology {
   readonly #domains = new Map<string, Map<string, (readonly Taint[])[]>>();
   readonly #antiGroups: TopologyGroup[] = [];
   /** Every placement so far, replayed into groups created late (a relaxed pod's new spread identity). */
-  readonly #log: Placement[] = [];
+  readonly #log: (Placement | NodePlacement)[] = [];
 
   /** The group for a term, created on first use with every known domain of its key. */
   group(term: TopologyTerm, owner?: PodInfo): TopologyGroup {
@@ -236,7 +268,10 @@ export class Topology {
         g.ownerTolerations = owner.variant.tolerations;
       }
       for (const [d, taints] of this.#domains.get(term.key) ?? []) g.registerDomain(d, taints);
-      for (const p of this.#log) g.record(p);
+      for (const p of this.#log) {
+        if ('pods' in p) g.recordNode(p);
+        else g.record(p);
+      }
       this.#groups.set(term.identity, g);
       let list = this.#byKey.get(term.key);
       if (!list) this.#byKey.set(term.key, (list = []));
@@ -264,9 +299,17 @@ export class Topology {
     if (!byDomain) this.#domains.set(key, (byDomain = new Map<string, (readonly Taint[])[]>()));
     let sets = byDomain.get(domain);
     if (!sets) byDomain.set(domain, (sets = []));
-    if (sets.includes(taints)) return;
+    // Nodes hand in a taints array each; most are alike (often empty), and the groups read only
+    // what the taints say, so a domain keeps one set per content, not one per node.
+    for (let i = 0; i < sets.length; i++) if (sameTaints(sets[i]!, taints)) return;
     sets.push(taints);
     for (const g of this.#byKey.get(key) ?? []) g.registerDomain(domain, sets);
+  }
+
+  /** Records an existing node's pods in every group that counts them (their own terms are recorded apart). */
+  recordNode(p: NodePlacement): void {
+    this.#log.push(p);
+    for (const g of this.#groups.values()) g.recordNode(p);
   }
 
   /** Records a placed pod in every group that counts it; owners of anti-affinity terms too. */
