@@ -24,6 +24,19 @@ import { SelectorIndex } from './selector-index.js';
 import type { LeavingNode, PoolInfo } from './types.js';
 
 
+/**
+ * Per pod list of a solver node, the list of its pods the last pass kept. A pass that keeps the
+ * same pods hands the solver the same list object, so what the solver keeps per pod list (usage,
+ * host ports, topology facts; see scheduling/object-facts) carries over from pass to pass.
+ */
+const lastKept = new WeakMap<readonly Pod[], Pod[]>();
+
+function sameList(kept: readonly Pod[], previous: readonly Pod[] | undefined): boolean {
+  if (previous?.length !== kept.length) return false;
+  for (let i = 0; i < kept.length; i++) if (kept[i] !== previous[i]) return false;
+  return true;
+}
+
 const hasRequiredAntiAffinity = (pod: Pod): boolean =>
   (pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0;
 
@@ -90,6 +103,17 @@ export class SimulationBase {
    * the same taints; hostname domains need none (a hostname domain's minimum is always 0).
    */
   readonly #signature: (string | undefined)[] = [];
+  /**
+   * The same, read per simulation as numbers: the free cpu, memory and pod slots of each node
+   * (-Infinity when it accepts no pods), and its signature as a small id (-1 without topology).
+   */
+  readonly #freeCpu: Float64Array;
+  readonly #freeMemory: Float64Array;
+  readonly #freePods: Float64Array;
+  readonly #signatureId: Int32Array;
+  /** Scratch per signature id: the simulation stamp when a kept node of it was seen. */
+  readonly #represented: Int32Array;
+  #stamp = 0;
   /** Per resource (cpu, memory, pods): indexes of nodes accepting pods, most free first (built on first use). */
   #byFree: number[][] | undefined;
   #inFlight: ReadonlySet<string> | undefined;
@@ -116,7 +140,10 @@ export class SimulationBase {
     const views = new Map(snapshot.stateNodes.map((v) => [v.name, v]));
     for (const node of snapshot.solverNodes) {
       const view = views.get(node.name);
-      const kept = node.pods.filter(relevant);
+      let kept = node.pods.filter(relevant);
+      const previous = lastKept.get(node.pods);
+      if (sameList(kept, previous)) kept = previous!;
+      else lastKept.set(node.pods, kept);
       this.#pinned.push(kept.length > 0);
       if (!view) {
         this.#nodes.push(node);
@@ -133,6 +160,27 @@ export class SimulationBase {
     for (const n of this.#nodes) {
       this.#signature.push(topology ? JSON.stringify([[...keys].map((k) => n.labels[k] ?? null), n.taints]) : undefined);
     }
+    const count = this.#nodes.length;
+    this.#freeCpu = new Float64Array(count);
+    this.#freeMemory = new Float64Array(count);
+    this.#freePods = new Float64Array(count);
+    this.#signatureId = new Int32Array(count);
+    const ids = new Map<string, number>();
+    for (let i = 0; i < count; i++) {
+      const free = this.#free[i]!;
+      const accepts = this.#nodes[i]!.unschedulable !== true;
+      this.#freeCpu[i] = accepts ? (free[CPU] ?? 0) : -Infinity;
+      this.#freeMemory[i] = accepts ? (free[MEMORY] ?? 0) : -Infinity;
+      this.#freePods[i] = accepts ? (free[PODS] ?? 0) : -Infinity;
+      const sig = this.#signature[i];
+      let id = -1;
+      if (sig !== undefined) {
+        id = ids.get(sig) ?? ids.size;
+        ids.set(sig, id);
+      }
+      this.#signatureId[i] = id;
+    }
+    this.#represented = new Int32Array(ids.size);
   }
 
   /**
@@ -148,29 +196,30 @@ export class SimulationBase {
       minCpu = Math.min(minCpu, r[CPU] ?? 0);
       minMemory = Math.min(minMemory, r[MEMORY] ?? 0);
     }
-    const keep: boolean[] = [];
-    const represented = new Set<string>();
+    // Runs for every simulation over every node of the pass: numbers and stamps, no allocation per node.
+    const stamp = ++this.#stamp;
+    const represented = this.#represented;
+    const nodes = this.#nodes;
+    const count = nodes.length;
+    const keep = new Uint8Array(count);
     const droppable: number[] = [];
-    this.#nodes.forEach((n, i) => {
-      if (exclude.has(n.name)) return void keep.push(false);
-      const free = this.#free[i]!;
-      const useless = !this.#pinned[i] && (n.unschedulable === true || (free[PODS] ?? 0) < 1 || (free[CPU] ?? 0) < minCpu || (free[MEMORY] ?? 0) < minMemory);
-      keep.push(!useless);
-      const sig = this.#signature[i];
+    for (let i = 0; i < count; i++) {
+      if (exclude.has(nodes[i]!.name)) continue;
+      const useless = !this.#pinned[i] && (this.#freePods[i]! < 1 || this.#freeCpu[i]! < minCpu || this.#freeMemory[i]! < minMemory);
+      const sig = this.#signatureId[i]!;
       if (!useless) {
-        if (sig !== undefined) represented.add(sig);
-      } else if (sig !== undefined) droppable.push(i);
-    });
+        keep[i] = 1;
+        if (sig >= 0) represented[sig] = stamp;
+      } else if (sig >= 0) droppable.push(i);
+    }
     for (const i of droppable) {
-      const sig = this.#signature[i]!;
-      if (represented.has(sig)) continue;
-      represented.add(sig);
-      keep[i] = true;
+      const sig = this.#signatureId[i]!;
+      if (represented[sig] === stamp) continue;
+      represented[sig] = stamp;
+      keep[i] = 1;
     }
     const out: SolverNode[] = [];
-    this.#nodes.forEach((n, i) => {
-      if (keep[i]) out.push(n);
-    });
+    for (let i = 0; i < count; i++) if (keep[i] === 1) out.push(nodes[i]!);
     return out;
   }
 
