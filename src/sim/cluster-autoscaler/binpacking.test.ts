@@ -1,7 +1,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { daemonSet, persistentVolume, persistentVolumeClaim, pod, solverNode } from '../../test/builders.js';
-import { estimateNodes, filterOutSchedulable } from './binpacking.js';
+import fc from 'fast-check';
+import { podRequests } from '../../scheduling/pod-requests.js';
+import { estimateNodes, filterOutSchedulable, SchedulableFilterMemo, someCannotFit } from './binpacking.js';
+import type { FilterKey, Room } from './binpacking.js';
 import { group, type } from './fixtures.js';
 import { cloudTemplate, templateNodes } from './templates.js';
 
@@ -51,5 +54,50 @@ describe('binpacking', () => {
     assert.equal(estimateNodes(inB, [db], 5, volumes).nodeCount, 1);
     const r = filterOutSchedulable([db], [solverNode('a', { zone: 'zone-a' }), solverNode('b', { zone: 'zone-b' })], [], volumes);
     assert.equal(r.onExisting, 1);
+  });
+
+  it('tells from room alone when some pods certainly fit nowhere', () => {
+    const rooms: Room[] = [{ free: { cpu: 2000, memory: 4 * 2 ** 30 }, count: 2 }];
+    assert.equal(someCannotFit([pod({ cpu: '3' })], rooms), true, 'larger than every node');
+    assert.equal(someCannotFit([pod({ cpu: '2' }), pod({ cpu: '2' }), pod({ cpu: '1' })], rooms), true, 'more than all nodes together');
+    assert.equal(someCannotFit([pod({ cpu: '2' }), pod({ cpu: '2' })], rooms), false);
+    assert.equal(someCannotFit([pod({ cpu: '1', memory: '5Gi' })], rooms), true, 'memory counts too');
+    assert.equal(someCannotFit([pod({ cpu: '1' })], []), true, 'no node at all');
+    assert.equal(someCannotFit([], []), false);
+  });
+
+  it('never says some pods fit nowhere when the simulation places them all', () => {
+    fc.assert(fc.property(
+      fc.array(fc.record({ cpu: fc.integer({ min: 1, max: 8 }), bound: fc.array(fc.integer({ min: 1, max: 30 }), { maxLength: 4 }) }), { maxLength: 4 }),
+      fc.array(fc.record({ milli: fc.integer({ min: 1, max: 40 }), gi: fc.integer({ min: 0, max: 6 }) }), { minLength: 1, maxLength: 10 }),
+      (nodes, pending) => {
+        const existing = nodes.map((n, i) => solverNode(`n${i}`, { cpu: String(n.cpu), bound: n.bound.map((m) => pod({ cpu: `${m * 100}m` })) }));
+        const rooms: Room[] = existing.map((n) => {
+          const free: Record<string, number> = { ...n.allocatable };
+          for (const p of n.pods) for (const [k, v] of Object.entries(podRequests(p))) free[k] = (free[k] ?? 0) - v;
+          return { free, count: 1 };
+        });
+        const pods = pending.map((p) => pod({ cpu: `${p.milli * 100}m`, memory: `${p.gi}Gi` }));
+        if (someCannotFit(pods, rooms)) assert.ok(filterOutSchedulable(pods, existing, []).remaining.length > 0);
+      },
+    ), { numRuns: 300, seed: 20251130 });
+  });
+
+  it('gives the last answer again only for the same pods and key', () => {
+    const memo = new SchedulableFilterMemo();
+    const pods = [pod({ cpu: '1' }), pod({ cpu: '2' })];
+    const key: FilterKey = { nodesGeneration: 1, full: false, volumes: undefined, upcoming: [] };
+    let runs = 0;
+    const simulate = () => {
+      runs++;
+      return { remaining: [], onExisting: runs, onUpcoming: 0 };
+    };
+    memo.filter(pods, key, simulate);
+    assert.equal(memo.filter([...pods], { ...key }, simulate).onExisting, 1, 'same pods, equal key: the same answer');
+    memo.filter([pods[1]!, pods[0]!], key, simulate);
+    memo.filter([pods[1]!, pods[0]!], { ...key, nodesGeneration: 2 }, simulate);
+    memo.filter([pods[1]!, pods[0]!], { ...key, nodesGeneration: 2, full: true }, simulate);
+    assert.equal(runs, 4);
+    assert.deepEqual(memo.stats, { hits: 1, misses: 4 });
   });
 });

@@ -38,7 +38,12 @@ export class ClusterView {
   #volumes: { generation: number; volumes: SolverVolumes } | undefined;
   #volumeGeneration = 0;
   readonly #o: ClusterViewOptions;
-  readonly #unschedulable = new Map<string, Pod>();
+  /** Pods marked Unschedulable by key, and the same kept sorted as unschedulablePods() returns them. */
+  readonly #unschedulable = new Map<string, PendingEntry>();
+  readonly #unschedulableSorted: PendingEntry[] = [];
+  /** Moves whenever a pod joins, leaves or is replaced in `#unschedulable`. */
+  #unschedulableVersion = 0;
+  #unschedulableList: { version: number; pods: readonly Pod[] } | undefined;
   readonly #cache = new Map<string, ViewNode>();
   #generation = 0;
   #daemonSetGeneration = 0;
@@ -140,13 +145,15 @@ export class ClusterView {
     return n ? this.#viewOf(n) : undefined;
   }
 
-  /** Pods marked Unschedulable, oldest first (then by namespace/name). */
-  unschedulablePods(): Pod[] {
-    return [...this.#unschedulable.values()].sort((a, b) => {
-      const ta = a.metadata.creationTimestamp ?? '';
-      const tb = b.metadata.creationTimestamp ?? '';
-      return ta < tb ? -1 : ta > tb ? 1 : keyOf(a) < keyOf(b) ? -1 : keyOf(a) > keyOf(b) ? 1 : 0;
-    });
+  /**
+   * Pods marked Unschedulable, oldest first (then by namespace/name). The array is shared until
+   * the set changes: do not modify it.
+   */
+  unschedulablePods(): readonly Pod[] {
+    if (this.#unschedulableList?.version !== this.#unschedulableVersion) {
+      this.#unschedulableList = { version: this.#unschedulableVersion, pods: this.#unschedulableSorted.map((e) => e.pod) };
+    }
+    return this.#unschedulableList.pods;
   }
 
   /** The pod as the informer last saw it. */
@@ -191,10 +198,10 @@ export class ClusterView {
     const key = keyOf((pod ?? old)!);
     if (pod && isUnschedulable(pod)) {
       const was = this.#unschedulable.has(key);
-      this.#unschedulable.set(key, pod);
+      this.#setUnschedulable(key, pod);
       if (!was) this.#o.onUnschedulablePod?.();
     } else {
-      this.#unschedulable.delete(key);
+      this.#dropUnschedulable(key);
     }
     const oldNode = old?.spec.nodeName;
     const newNode = pod?.spec.nodeName;
@@ -210,6 +217,44 @@ export class ClusterView {
     if (newNode) this.#invalidate(newNode);
   }
 
+  // The sorted list is kept one insertion or removal at a time: pods are marked Unschedulable one
+  // after another, each triggering a pass that reads the whole list.
+  #setUnschedulable(key: string, pod: Pod): void {
+    this.#unschedulableVersion++;
+    const ts = pod.metadata.creationTimestamp ?? '';
+    const had = this.#unschedulable.get(key);
+    if (had && had.ts === ts) {
+      had.pod = pod;
+      return;
+    }
+    if (had) this.#dropUnschedulable(key);
+    const entry: PendingEntry = { key, ts, pod };
+    this.#unschedulable.set(key, entry);
+    this.#unschedulableSorted.splice(this.#position(entry), 0, entry);
+  }
+
+  #dropUnschedulable(key: string): void {
+    const entry = this.#unschedulable.get(key);
+    if (!entry) return;
+    this.#unschedulableVersion++;
+    this.#unschedulable.delete(key);
+    const i = this.#position(entry);
+    if (this.#unschedulableSorted[i] === entry) this.#unschedulableSorted.splice(i, 1);
+  }
+
+  /** Where `entry` is, or would go, in the sorted list (binary search on creation time, then key). */
+  #position(entry: PendingEntry): number {
+    const list = this.#unschedulableSorted;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pendingBefore(list[mid]!, entry)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   #viewOf(node: Node): ViewNode {
     const name = node.metadata.name ?? '';
     const cached = this.#cache.get(name);
@@ -220,6 +265,17 @@ export class ClusterView {
     this.#cache.set(name, view);
     return view;
   }
+}
+
+interface PendingEntry {
+  readonly key: string;
+  /** metadata.creationTimestamp ('' when absent): RFC 3339 at second precision sorts as text. */
+  readonly ts: string;
+  pod: Pod;
+}
+
+function pendingBefore(a: PendingEntry, b: PendingEntry): boolean {
+  return a.ts < b.ts || (a.ts === b.ts && a.key < b.key);
 }
 
 function sameForSimulation(a: Pod, b: Pod): boolean {

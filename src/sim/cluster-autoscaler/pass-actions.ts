@@ -4,11 +4,13 @@
  * size brought back to the instances it has), deleting instances that never registered a node,
  * and carrying out the scale-up the planner chose.
  */
+import type { Pod } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
 import type { InstanceType } from '../../cloudprovider/types.js';
 import type { Clock } from '../../utils/clock.js';
 import type { Random } from '../../utils/random.js';
 import type { AutoScalingGroup } from './asg.js';
+import { SchedulableFilterMemo } from './binpacking.js';
 import type { NodeGroupBackoff } from './backoff.js';
 import type { ClusterView } from './cluster-view.js';
 import type { ViewNode } from './view-node.js';
@@ -37,6 +39,9 @@ export class PassActions {
   lastScaleUpAt = Number.NEGATIVE_INFINITY;
   readonly #d: PassActionsDeps;
   #lastNoOption = '';
+  /** The pods part of #lastNoOption, for the pods array it was made of (the filter memo hands the same array again). */
+  #noOptionPods: { pods: readonly Pod[]; names: string } | undefined;
+  readonly #filterMemo = new SchedulableFilterMemo();
 
   constructor(deps: PassActionsDeps) {
     this.#d = deps;
@@ -105,6 +110,7 @@ export class PassActions {
     const outcome = planScaleUp({
       now, options: this.#d.options, unschedulable: view.unschedulablePods(), nodes: view.nodes(), groups: groups.groups,
       backoff: this.#d.backoff, random: this.#d.random, volumes: view.volumes(), clusterHasRequiredAntiAffinity: view.hasRequiredAntiAffinity(),
+      filterMemo: { memo: this.#filterMemo, nodesGeneration: view.generation },
     });
     switch (outcome.kind) {
       case 'nothing':
@@ -113,7 +119,8 @@ export class PassActions {
       case 'waiting':
         return 'waiting';
       case 'no-option': {
-        const key = `${outcome.pods.map((p) => keyOf(p)).join(',')}|${[...outcome.reasons].map(([g, r]) => `${g}:${r.code}`).join(';')}`;
+        if (this.#noOptionPods?.pods !== outcome.pods) this.#noOptionPods = { pods: outcome.pods, names: outcome.pods.map((p) => keyOf(p)).join(',') };
+        const key = `${this.#noOptionPods.names}|${[...outcome.reasons].map(([g, r]) => `${g}:${r.code}`).join(';')}`;
         if (key !== this.#lastNoOption) {
           this.#lastNoOption = key;
           this.#d.log.record('scale-up', `no scale-up: ${outcome.pods.length} unschedulable pods fit no node group`, {

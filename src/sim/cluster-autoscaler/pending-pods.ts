@@ -25,15 +25,36 @@ export interface PendingOptions {
   readonly unschedulablePodTimeBufferMs: number;
 }
 
+/** What the selection reads of a pod, worked out once per pod object (informer objects are immutable). */
+interface PodFacts {
+  readonly daemonSet: boolean;
+  readonly priority: number;
+  /** Epoch ms of metadata.creationTimestamp; -Infinity without a parsable one. */
+  readonly createdMs: number;
+}
+
+// Pods marked Unschedulable wait through many passes, each of which asks again.
+const factsByPod = new WeakMap<Pod, PodFacts>();
+
+function factsOf(pod: Pod): PodFacts {
+  let f = factsByPod.get(pod);
+  if (f === undefined) {
+    const ts = pod.metadata.creationTimestamp;
+    let createdMs = Number.NEGATIVE_INFINITY;
+    try {
+      if (ts) createdMs = parseKubeTime(ts);
+    } catch {
+      // Malformed: counts as old.
+    }
+    f = { daemonSet: isOwnedByDaemonSet(pod), priority: pod.spec.priority ?? 0, createdMs };
+    factsByPod.set(pod, f);
+  }
+  return f;
+}
+
 /** Age from metadata.creationTimestamp; a pod without one (or with a malformed one) counts as old. */
 export function podAgeMs(pod: Pod, now: number): number {
-  const ts = pod.metadata.creationTimestamp;
-  if (!ts) return Number.POSITIVE_INFINITY;
-  try {
-    return now - parseKubeTime(ts);
-  } catch {
-    return Number.POSITIVE_INFINITY;
-  }
+  return now - factsOf(pod).createdMs;
 }
 
 /** Splits the unschedulable pods into those to help and those left out (counted by reason). */
@@ -43,11 +64,13 @@ export function selectPendingPods(unschedulable: readonly Pod[], o: PendingOptio
   let daemonSet = 0;
   let tooYoung = 0;
   let oldest = Number.NEGATIVE_INFINITY;
-  for (const pod of unschedulable) {
-    if (isOwnedByDaemonSet(pod)) daemonSet++;
-    else if ((pod.spec.priority ?? 0) < o.expendablePodsPriorityCutoff) expendable++;
+  for (let i = 0; i < unschedulable.length; i++) {
+    const pod = unschedulable[i]!;
+    const f = factsOf(pod);
+    if (f.daemonSet) daemonSet++;
+    else if (f.priority < o.expendablePodsPriorityCutoff) expendable++;
     else {
-      const age = podAgeMs(pod, o.now);
+      const age = o.now - f.createdMs;
       if (age < o.newPodScaleUpDelayMs) tooYoung++;
       else {
         pods.push(pod);

@@ -6,10 +6,13 @@
  */
 import type { Pod } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
+import { cachedPodRequests } from '../../scheduling/object-facts.js';
 import type { SolverNode, SolverVolumes } from '../../scheduling/types.js';
+import { CPU, MEMORY } from '../../utils/resources.js';
 import type { Random } from '../../utils/random.js';
 import type { NodeGroupBackoff } from './backoff.js';
-import { estimateNodes, filterOutSchedulable } from './binpacking.js';
+import type { Room, SchedulableFilter, SchedulableFilterMemo } from './binpacking.js';
+import { estimateNodes, filterOutSchedulable, someCannotFit } from './binpacking.js';
 import type { ViewNode } from './view-node.js';
 import type { ExpansionOption } from './expander.js';
 import { expand, wasteOf } from './expander.js';
@@ -30,13 +33,18 @@ export interface ScaleUpInput {
   readonly volumes?: SolverVolumes;
   /** Some bound pod has required pod anti-affinity: simulate with full nodes. */
   readonly clusterHasRequiredAntiAffinity?: boolean;
+  /**
+   * Reuse the last pass's filterOutSchedulable answer while nothing it depends on changed;
+   * `nodesGeneration` must move whenever a simulation would see `nodes` differently.
+   */
+  readonly filterMemo?: { readonly memo: SchedulableFilterMemo; readonly nodesGeneration: number };
 }
 
 export type ScaleUpOutcome =
   /** Nothing to help: no pending pods, or all fit on existing or upcoming nodes. */
   | { readonly kind: 'nothing'; readonly considered: number }
-  /** Every pod to help is very new: wait one pass for more (and skip scale-down). */
-  | { readonly kind: 'waiting'; readonly pods: number }
+  /** Every pod to help is very new and some fit nowhere: wait one pass for more (and skip scale-down). */
+  | { readonly kind: 'waiting'; readonly considered: number }
   /** No group can take any of them; why, per group. */
   | { readonly kind: 'no-option'; readonly pods: readonly Pod[]; readonly reasons: ReadonlyMap<string, GroupRejection> }
   | { readonly kind: 'scale-up'; readonly plan: ScaleUpPlan };
@@ -62,16 +70,28 @@ export function planScaleUp(input: ScaleUpInput): ScaleUpOutcome {
   const o = input.options;
   const selection = selectPendingPods(input.unschedulable, { ...o, now: input.now });
   if (selection.pods.length === 0) return { kind: 'nothing', considered: 0 };
+  // All new: the pass waits unless every pod fits on existing or upcoming nodes. A burst of pods
+  // marked Unschedulable one at a time triggers a pass each; most are settled by room alone.
+  if (selection.allNew && someCannotFit(selection.pods, rooms(input))) return { kind: 'waiting', considered: selection.pods.length };
   const full = needsFullNodes(selection.pods, input.clusterHasRequiredAntiAffinity ?? false);
-  const existing: SolverNode[] = input.nodes.filter((n) => !n.deleting).map((n) => (full ? n.solverNode : n.compact));
-  const upcoming: SolverNode[] = [];
-  for (const g of input.groups) {
-    if (g.upcoming > 0 && g.template) upcoming.push(...templateNodes(g.template, g.upcoming, `upcoming-${g.spec.name}`, true));
-  }
-  const filtered = filterOutSchedulable(selection.pods, existing, upcoming, input.volumes);
+  const simulate = (): SchedulableFilter => {
+    const existing: SolverNode[] = input.nodes.filter((n) => !n.deleting).map((n) => (full ? n.solverNode : n.compact));
+    const upcoming: SolverNode[] = [];
+    for (const g of input.groups) {
+      if (g.upcoming > 0 && g.template) upcoming.push(...templateNodes(g.template, g.upcoming, `upcoming-${g.spec.name}`, true));
+    }
+    return filterOutSchedulable(selection.pods, existing, upcoming, input.volumes);
+  };
+  const m = input.filterMemo;
+  const filtered = m
+    ? m.memo.filter(selection.pods, {
+      nodesGeneration: m.nodesGeneration, full, volumes: input.volumes,
+      upcoming: input.groups.flatMap((g) => (g.upcoming > 0 && g.template ? [[g.spec.name, g.upcoming, g.template] as const] : [])),
+    }, simulate)
+    : simulate();
   const pods = filtered.remaining;
   if (pods.length === 0) return { kind: 'nothing', considered: selection.pods.length };
-  if (selectPendingPods(pods, { ...o, now: input.now }).allNew) return { kind: 'waiting', pods: pods.length };
+  if (selectPendingPods(pods, { ...o, now: input.now }).allNew) return { kind: 'waiting', considered: selection.pods.length };
 
   const classes = equivalenceGroups(pods);
   const totalNodes = input.nodes.length + input.groups.reduce((s, g) => s + g.upcoming, 0);
@@ -129,6 +149,30 @@ export function planScaleUp(input: ScaleUpInput): ScaleUpOutcome {
     kind: 'scale-up',
     plan: { group, delta: chosen.nodeCount, pods: chosen.pods, left: pods.filter((p) => !placed.has(p)), why, alternativesRejected },
   };
+}
+
+/** The free cpu and memory of the existing nodes pods may go to and of the upcoming ones. */
+function rooms(input: ScaleUpInput): Room[] {
+  const out: Room[] = [];
+  for (const n of input.nodes) {
+    if (n.deleting) continue;
+    out.push({ free: { [CPU]: (n.allocatable[CPU] ?? 0) - (n.requests[CPU] ?? 0), [MEMORY]: (n.allocatable[MEMORY] ?? 0) - (n.requests[MEMORY] ?? 0) }, count: 1 });
+  }
+  for (const g of input.groups) {
+    if (g.upcoming <= 0 || !g.template) continue;
+    const free: Record<string, number> = { [CPU]: g.template.allocatable[CPU] ?? 0, [MEMORY]: g.template.allocatable[MEMORY] ?? 0 };
+    for (const ds of g.template.daemonSetPods) {
+      try {
+        const r = cachedPodRequests(ds);
+        free[CPU]! -= r[CPU] ?? 0;
+        free[MEMORY]! -= r[MEMORY] ?? 0;
+      } catch {
+        // Counted as a pod slot alone, as the solver counts it.
+      }
+    }
+    out.push({ free, count: g.upcoming });
+  }
+  return out;
 }
 
 function describeWaste(o: ExpansionOption): string {
