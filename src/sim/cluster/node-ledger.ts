@@ -44,6 +44,8 @@ export interface LedgerNode {
   antiAffinityPods: number;
   /** How many of `pods` constrain their neighbours (required anti-affinity or host ports). */
   constrainingPods: number;
+  /** Moves on every change to the entry (the node, or a pod joining, leaving or being updated). */
+  version: number;
 }
 
 /**
@@ -105,6 +107,7 @@ export class NodeLedger {
     entry.allocatable = safeAllocatable(node);
     entry.ready = isNodeReady(node);
     entry.cordoned = node.spec?.unschedulable === true || node.metadata.deletionTimestamp !== undefined;
+    entry.version++;
   }
 
   /** Forgets a node; its pods stay (bound to a node that no longer exists) until they go. */
@@ -119,6 +122,7 @@ export class NodeLedger {
     entry.ready = false;
     entry.cordoned = true;
     entry.allocatable = {};
+    entry.version++;
   }
 
   /** Records a pod's current state (adds, moves or drops it as its stage says). */
@@ -133,6 +137,8 @@ export class NodeLedger {
       if (relabel) this.#unlabel(old);
       old.pod = pod;
       if (relabel) this.#label(old);
+      const at = this.#nodes.get(old.nodeName);
+      if (at) at.version++;
       return;
     }
     if (!holds) return;
@@ -150,6 +156,7 @@ export class NodeLedger {
     for (const name in entry.requests) node.requested[name] = (node.requested[name] ?? 0) + entry.requests[name]!;
     if (entry.antiAffinity) node.antiAffinityPods++;
     if (entry.constrains) node.constrainingPods++;
+    node.version++;
     this.#pods.set(key, entry);
     this.#label(entry);
   }
@@ -191,7 +198,7 @@ export class NodeLedger {
     if (!e) {
       e = {
         name, node: undefined, labels: {}, taints: [], allocatable: {}, ready: false, cordoned: true,
-        pods: new Map(), requested: {}, antiAffinityPods: 0, constrainingPods: 0,
+        pods: new Map(), requested: {}, antiAffinityPods: 0, constrainingPods: 0, version: 0,
       };
       this.#nodes.set(name, e);
     }
@@ -207,6 +214,7 @@ export class NodeLedger {
     for (const name in p.requests) node.requested[name] = (node.requested[name] ?? 0) - p.requests[name]!;
     if (p.antiAffinity) node.antiAffinityPods--;
     if (p.constrains) node.constrainingPods--;
+    node.version++;
     if (node.node === undefined && node.pods.size === 0) this.#nodes.delete(node.name);
   }
 

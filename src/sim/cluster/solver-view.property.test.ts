@@ -6,7 +6,7 @@ import { solve } from '../../scheduling/solver.js';
 import { podRequests } from '../../scheduling/pod-requests.js';
 import { node, pod } from '../../test/builders.js';
 import { NodeLedger } from './node-ledger.js';
-import { solverNodes } from './solver-view.js';
+import { SolverNodeMemo, solverNodes } from './solver-view.js';
 import type { PlacedPod } from './solver-view.js';
 
 const ZONE = 'topology.kubernetes.io/zone';
@@ -102,6 +102,58 @@ describe('solverNodes', () => {
 
   it('... also when no pending pod has inter-pod constraints (only nodes with room are shown)', () =>
     sameAsFull(podGen.map((g) => ({ ...g, kind: 'plain' as const }))));
+
+  it('gives the same nodes with a memo kept across ledger changes as without one', () => {
+    type Op = { kind: 'bind'; g: PodGen; at: number } | { kind: 'unbind'; i: number } | { kind: 'node'; i: number; g: NodeGen } | { kind: 'run'; i: number };
+    const opGen: fc.Arbitrary<Op> = fc.oneof(
+      fc.record({ kind: fc.constant('bind' as const), g: podGen, at: fc.nat() }),
+      fc.record({ kind: fc.constant('unbind' as const), i: fc.nat() }),
+      fc.record({ kind: fc.constant('node' as const), i: fc.nat(), g: nodeGen }),
+      fc.record({ kind: fc.constant('run' as const), i: fc.nat() }),
+    );
+    fc.assert(fc.property(
+      fc.array(nodeGen, { minLength: 1, maxLength: 5 }),
+      fc.array(opGen, { maxLength: 20 }),
+      fc.array(podGen, { minLength: 1, maxLength: 4 }),
+      fc.boolean(),
+      (nodes, ops, pending, withPlaced) => {
+        const ledger = new NodeLedger();
+        nodes.forEach((g, i) => ledger.setNode(makeNode(`n${i}`, g)));
+        const bound: Pod[] = [];
+        const memo = new SolverNodeMemo();
+        const group = pending.map((g, i) => {
+          const p = makePod(`pending-${i}`, g);
+          return { pod: p, requests: podRequests(p) };
+        });
+        const placed = new Map<string, PlacedPod[]>();
+        if (withPlaced) placed.set('n0', [group[0]!]);
+        const check = (): void => {
+          const fresh = solverNodes({ ledger, pods: group, placed }).nodes;
+          const kept = solverNodes({ ledger, pods: group, placed, memo }).nodes;
+          assert.deepEqual(kept, fresh);
+        };
+        check();
+        ops.forEach((op, k) => {
+          if (op.kind === 'bind') {
+            const p = makePod(`bound-${k}`, op.g, `n${op.at % nodes.length}`);
+            bound.push(p);
+            ledger.setPod(p);
+          } else if (op.kind === 'unbind' && bound.length > 0) {
+            ledger.removePod(bound.splice(op.i % bound.length, 1)[0]!);
+          } else if (op.kind === 'node') {
+            ledger.setNode(makeNode(`n${op.i % nodes.length}`, op.g));
+          } else if (op.kind === 'run' && bound.length > 0) {
+            // A status update: the same pod, a new object.
+            const i = op.i % bound.length;
+            const p = bound[i]!;
+            bound[i] = { ...p, status: { ...p.status, phase: 'Running' } };
+            ledger.setPod(bound[i]);
+          }
+          check();
+        });
+      },
+    ), { numRuns: 200, seed: 20251130 });
+  });
 
   it('hides what pods without inter-pod constraints cannot use', () => {
     const ledger = new NodeLedger();

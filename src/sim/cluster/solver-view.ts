@@ -36,6 +36,8 @@ export interface SolverNodesInput {
    * tested against.
    */
   readonly showAll?: boolean;
+  /** Keeps per-node work between calls while a node's ledger entry is unchanged (see SolverNodeMemo). */
+  readonly memo?: SolverNodeMemo;
 }
 
 export interface SolverNodesResult {
@@ -66,19 +68,71 @@ export function solverNodes(input: SolverNodesInput): SolverNodesResult {
     }
   }
   const vectors = topology ? [] : distinctRequests(pods);
-  const candidates: { node: LedgerNode; free: Record<string, number>; score: number }[] = [];
+  const candidates: { node: LedgerNode; free: Readonly<Record<string, number>>; score: number; memo: MemoEntry | undefined }[] = [];
   for (const node of ledger.nodes()) {
     if (node.node === undefined) continue;
     const earlier = placed.get(node.name);
-    const free = freeRoom(node, earlier);
     const usable = node.ready && !node.cordoned;
+    // Nodes nothing was placed on this pass are what they were at the last call unless their entry changed.
+    const memo = earlier === undefined ? input.memo?.entry(node, usable) : undefined;
+    const free = memo ? memo.free : freeRoom(node, earlier);
     const repels = node.antiAffinityPods > 0 || (earlier?.some((p) => hasRequiredAntiAffinity(p.pod)) ?? false);
     if (!topology && !repels && !(usable && vectors.some((v) => fits(v, free)))) continue;
-    candidates.push({ node, free, score: usable ? freeScore(node, free) : -1 });
+    candidates.push({ node, free, score: memo ? memo.score : usable ? freeScore(node, free) : -1, memo });
   }
   candidates.sort((a, b) => b.score - a.score || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0));
-  const nodes = candidates.map(({ node }) => toSolverNode(node, shown.get(node.name) ?? [], placed.get(node.name) ?? []));
+  const nodes = candidates.map(({ node, memo }) => {
+    const selected = shown.get(node.name) ?? NO_LEDGER_PODS;
+    return memo ? memo.solverNode(node, selected) : toSolverNode(node, selected, placed.get(node.name) ?? []);
+  });
   return { nodes, topology };
+}
+
+const NO_LEDGER_PODS: readonly LedgerPod[] = Object.freeze([]);
+
+/** One node's free room, score and last solver node, valid for one version of its ledger entry. */
+class MemoEntry {
+  readonly free: Readonly<Record<string, number>>;
+  readonly score: number;
+  #selected: readonly LedgerPod[] | undefined;
+  #node: SolverNode | undefined;
+
+  constructor(readonly version: number, node: LedgerNode, usable: boolean) {
+    this.free = freeRoom(node, undefined);
+    this.score = usable ? freeScore(node, this.free) : -1;
+  }
+
+  /** The node as toSolverNode makes it with nothing placed, the same object while `selected` is the same pods. */
+  solverNode(node: LedgerNode, selected: readonly LedgerPod[]): SolverNode {
+    if (this.#node === undefined || !samePods(this.#selected!, selected)) {
+      this.#node = toSolverNode(node, selected, []);
+      this.#selected = selected;
+    }
+    return this.#node;
+  }
+}
+
+/**
+ * Per-node work of solverNodes kept between calls (a scheduler's passes) while a node's ledger
+ * entry keeps its version: its free room and score, and its solver node, handed to the solver
+ * as the same object (and pod list) so what the solver derives per node and per pod list is
+ * reused too.
+ */
+export class SolverNodeMemo {
+  readonly #entries = new WeakMap<LedgerNode, MemoEntry>();
+
+  entry(node: LedgerNode, usable: boolean): MemoEntry {
+    let e = this.#entries.get(node);
+    if (e?.version !== node.version) this.#entries.set(node, (e = new MemoEntry(node.version, node, usable)));
+    return e;
+  }
+}
+
+function samePods(a: readonly LedgerPod[], b: readonly LedgerPod[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function toSolverNode(node: LedgerNode, selected: readonly LedgerPod[], placed: readonly PlacedPod[]): SolverNode {
