@@ -38,12 +38,17 @@ function counting(inner: MemoryKubeClient): CountingKubeClient {
     await inner.evict(pod, opts);
     evictions++;
   };
+  // Every API call of every controller reads a method through the proxy: bind each one once.
+  const bound = new Map<PropertyKey, unknown>();
   return new Proxy(inner, {
     get(target, prop, receiver) {
       if (prop === 'evict') return evict;
       if (prop === 'evictions') return evictions;
       const v: unknown = Reflect.get(target, prop, receiver);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      if (typeof v !== 'function') return v;
+      let f = bound.get(prop);
+      if (f === undefined) bound.set(prop, (f = (v as (...a: unknown[]) => unknown).bind(target)));
+      return f;
     },
   }) as unknown as CountingKubeClient;
 }
