@@ -16,6 +16,7 @@ import { UnavailableOfferings } from '../unavailable-offerings.js';
 import { ApiFaults } from './api-faults.js';
 import type { CapacityWindow } from './capacity-windows.js';
 import { CapacityWindows } from './capacity-windows.js';
+import { cloneData } from './clone.js';
 import { sampleDelay } from './delay.js';
 import { fleetChoice } from './fleet.js';
 import type { SimInstanceRecord } from './instances.js';
@@ -165,7 +166,7 @@ export class SimCloudProvider implements CloudProvider {
     const booting = existing ? (existing.booting ?? Promise.resolve(existing)) : this.#request(nodeClaim, name).booting!;
     if (fault === 'timeout') await this.#faults.timeOut(this.#clock, what);
     const m = await booting;
-    return structuredClone(m.claim ?? this.#gone(what, m.providerID));
+    return cloneData(m.claim ?? this.#gone(what, m.providerID));
   }
 
   /**
@@ -188,12 +189,12 @@ export class SimCloudProvider implements CloudProvider {
     const what = `getting machine ${providerID}`;
     await this.#faults.checkNow(this.#clock, 'get', what);
     const m = this.#byProviderID.get(providerID);
-    return structuredClone(m?.claim ?? this.#gone(what, providerID));
+    return cloneData(m?.claim ?? this.#gone(what, providerID));
   }
 
   async list(): Promise<NodeClaim[]> {
     await this.#faults.checkNow(this.#clock, 'list', 'listing machines');
-    return [...this.#live.values()].map((m) => structuredClone(m.claim!));
+    return [...this.#live.values()].map((m) => cloneData(m.claim!));
   }
 
   /** The catalogue with offerings recently out of capacity marked unavailable (capacity windows are not visible in advance). */
