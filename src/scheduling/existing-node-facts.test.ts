@@ -1,8 +1,9 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from '../apis/core.js';
-import { pod, solverNode } from '../test/builders.js';
-import { existingNodeFacts, existingNodeRemaining } from './existing-node-facts.js';
+import { instanceType, nodePool, placements, pod, solverNode } from '../test/builders.js';
+import { solve } from './solver.js';
+import { existingNodeFacts } from './existing-node-facts.js';
 import { requiredAntiAffinityTerms } from './pod-constraints.js';
 import { podListTopology } from './pod-list-topology.js';
 import { Requirements } from './requirements.js';
@@ -55,7 +56,7 @@ describe('podListTopology', () => {
 });
 
 describe('existingNodeFacts', () => {
-  it('is kept per node object, registers the allocatable\'s names then the pods\', and gives a fresh remaining vector each time', () => {
+  it('is kept per node object, registers the allocatable\'s names then the pods\', and keeps its remaining vector per layout', () => {
     const n = solverNode('n', { cpu: '4', bound: [...bound, { ...pod({ name: 'g' }), spec: { containers: [{ name: 'c', resources: { requests: { 'example.com/gpu': '1' } } }] } }] });
     const f = existingNodeFacts(n);
     assert.equal(existingNodeFacts(n), f);
@@ -67,10 +68,8 @@ describe('existingNodeFacts', () => {
     const used = space.zero();
     for (const p of n.pods) { const v = space.vector(safePodRequests(p)); for (let i = 0; i < v.length; i++) used[i]! += v[i]!; }
     const want = sub(space.vector(n.allocatable), used);
-    const r1 = existingNodeRemaining(n, space, layout);
-    assert.deepEqual(r1, want);
-    r1[0] = -1;
-    assert.deepEqual(existingNodeRemaining(n, space, layout), want);
+    assert.deepEqual(f.remaining(space, layout), want);
+    assert.equal(f.remaining(space, layout), f.remaining(space, layout));
   });
 
   it('starts over when the node object is reused with other labels, allocatable or pods', () => {
@@ -82,5 +81,21 @@ describe('existingNodeFacts', () => {
     assert.equal(existingNodeFacts(mutable).labels, f.labels);
     mutable.pods = bound.slice(0, 1);
     assert.equal(existingNodeFacts(mutable).pods.classes.length, 1);
+  });
+});
+
+describe('solve with the caller\'s node facts', () => {
+  const spreadWeb = [{ topologyKey: ZONE, maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule' as const, labelSelector: { matchLabels: { app: 'web' } } }];
+  const nodes = ['a', 'b', 'c'].map((z, i) => solverNode(`n${i}`, { zone: `zone-${z}`, cpu: '2', bound: bound.slice(0, i + 1).map((p) => ({ ...p, metadata: { ...p.metadata, name: `${p.metadata.name ?? ''}-${i}` } })) }));
+  const pods = Array.from({ length: 6 }, (_, i) => pod({ name: `new-${i}`, cpu: '300m', labels: { app: 'web' }, spread: spreadWeb }));
+  const pools = [{ nodePool: nodePool(), instanceTypes: [instanceType('m', { cpu: '4', memory: '8Gi', price: 0.2 })] }];
+
+  it('plans what it plans without them, and ignores facts that are not the nodes\'', () => {
+    const plain = solve({ pods, nodes, nodePools: pools });
+    const withFacts = solve({ pods, nodes, nodePools: pools, nodeFacts: nodes.map(existingNodeFacts) });
+    assert.deepEqual(placements(withFacts), placements(plain));
+    assert.ok(plain.existingNodes.length > 0);
+    const wrong = solve({ pods, nodes, nodePools: pools, nodeFacts: [...nodes].reverse().map(existingNodeFacts) });
+    assert.deepEqual(placements(wrong), placements(plain));
   });
 });

@@ -14,58 +14,69 @@ import { podListTopology, type PodListTopology } from './pod-list-topology.js';
 import { sub, type ResourceSpace, type Vec } from './resource-space.js';
 import type { SolverNode } from './types.js';
 
-export interface ExistingNodeFacts {
-  readonly labels: NodeLabelFacts;
-  readonly pods: PodListTopology;
-  readonly hostPorts: readonly HostPort[];
-  /** Every resource name of the allocatable and the pods' requests, in that order (register this once). */
-  readonly names: ResourceList;
-}
-
-interface Entry extends ExistingNodeFacts {
-  readonly node: Pick<SolverNode, 'name' | 'labels' | 'allocatable' | 'pods'>;
+/** What the solver derives from one existing node (see existingNodeFacts). */
+export class ExistingNodeFacts {
   /** Per resource layout (the space's names joined): allocatable minus the pods' usage. */
-  readonly remaining: Map<string, Vec>;
+  readonly #remaining = new Map<string, Vec>();
+  #lastLayout: string | undefined;
+  #last: Vec | undefined;
+
+  constructor(
+    /** The node as it was when the facts were made (the very objects they were derived from). */
+    readonly node: Pick<SolverNode, 'name' | 'labels' | 'allocatable' | 'pods'>,
+    readonly labels: NodeLabelFacts,
+    readonly pods: PodListTopology,
+    readonly hostPorts: readonly HostPort[],
+    /** Every resource name of the allocatable and the pods' requests, in that order (register this once). */
+    readonly names: ResourceList,
+  ) {}
+
+  /**
+   * The node's allocatable minus its pods' requests, as a vector of the (frozen) space, shared:
+   * never write it. `layout` is `space.names.join(',')`.
+   */
+  remaining(space: ResourceSpace, layout: string): Vec {
+    // Solves of one pass share their layout (the solver interns it, so this is a pointer test).
+    if (layout === this.#lastLayout) return this.#last!;
+    let base = this.#remaining.get(layout);
+    if (!base) {
+      base = sub(space.vector(this.node.allocatable), podListUsage(space, layout, this.node.pods));
+      if (this.#remaining.size >= LAYOUTS_PER_NODE) this.#remaining.clear();
+      this.#remaining.set(layout, base);
+    }
+    this.#lastLayout = layout;
+    this.#last = base;
+    return base;
+  }
+
+  /** Whether these are the facts of `n` (its name, labels, allocatable and pods are the same objects). */
+  describes(n: SolverNode): boolean {
+    const m = this.node;
+    return m.name === n.name && m.labels === n.labels && m.allocatable === n.allocatable && m.pods === n.pods;
+  }
 }
 
-const byNode = new WeakMap<SolverNode, Entry>();
+const byNode = new WeakMap<SolverNode, ExistingNodeFacts>();
 /** Layouts remembered per node: one pass's solves share one or two. */
 const LAYOUTS_PER_NODE = 4;
 
-function entry(n: SolverNode): Entry {
+/**
+ * The facts of an existing node, computed once per node object (and again if its name, labels,
+ * allocatable or pods are other objects). Never mutate them.
+ */
+export function existingNodeFacts(n: SolverNode): ExistingNodeFacts {
   const hit = byNode.get(n);
-  if (hit && hit.node.name === n.name && hit.node.labels === n.labels && hit.node.allocatable === n.allocatable && hit.node.pods === n.pods) return hit;
+  if (hit?.describes(n)) return hit;
   const names: Record<string, number> = {};
   for (const k in n.allocatable) names[k] = 0;
   for (const k in podListNames(n.pods)) names[k] = 0;
-  const e: Entry = {
-    node: { name: n.name, labels: n.labels, allocatable: n.allocatable, pods: n.pods },
-    labels: nodeLabelFacts(n.name, n.labels),
-    pods: podListTopology(n.pods),
-    hostPorts: podListHostPorts(n.pods),
+  const f = new ExistingNodeFacts(
+    { name: n.name, labels: n.labels, allocatable: n.allocatable, pods: n.pods },
+    nodeLabelFacts(n.name, n.labels),
+    podListTopology(n.pods),
+    podListHostPorts(n.pods),
     names,
-    remaining: new Map(),
-  };
-  byNode.set(n, e);
-  return e;
-}
-
-/** The facts of an existing node, computed once per node object. Never mutate them. */
-export function existingNodeFacts(n: SolverNode): ExistingNodeFacts {
-  return entry(n);
-}
-
-/**
- * The node's allocatable minus its pods' requests, as a new vector of the (frozen) space the caller
- * may write. `layout` is `space.names.join(',')`.
- */
-export function existingNodeRemaining(n: SolverNode, space: ResourceSpace, layout: string): Vec {
-  const e = entry(n);
-  let base = e.remaining.get(layout);
-  if (!base) {
-    base = sub(space.vector(n.allocatable), podListUsage(space, layout, n.pods));
-    if (e.remaining.size >= LAYOUTS_PER_NODE) e.remaining.clear();
-    e.remaining.set(layout, base);
-  }
-  return base.slice();
+  );
+  byNode.set(n, f);
+  return f;
 }

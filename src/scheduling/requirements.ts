@@ -123,6 +123,9 @@ export class Requirement {
   /** The intersection: values allowed by both. minValues keeps the larger. */
   intersect(other: Requirement): Requirement {
     if (other === this) return this;
+    // A finite set the other allows whole comes back as itself: a node's single label value
+    // against a spread's allowed domains, every slot tried for every pod; no sets to build.
+    if (!this.complement && this.gt === undefined && this.lt === undefined && other.gt === undefined && other.lt === undefined && other.minValues === undefined && this.#within(other)) return this;
     const gt = this.gt === undefined ? other.gt : other.gt === undefined ? this.gt : Math.max(this.gt, other.gt);
     const lt = this.lt === undefined ? other.lt : other.lt === undefined ? this.lt : Math.min(this.lt, other.lt);
     const minValues = this.minValues === undefined ? other.minValues : other.minValues === undefined ? this.minValues : Math.max(this.minValues, other.minValues);
@@ -138,6 +141,12 @@ export class Requirement {
     const kept = new Set<string>();
     for (const v of values) if (bounded.has(v)) kept.add(v);
     return new Requirement(this.key, false, kept, undefined, undefined, minValues);
+  }
+
+  /** Every value of this (finite) set is allowed by `other`. */
+  #within(other: Requirement): boolean {
+    for (const v of this.values) if (!other.has(v)) return false;
+    return true;
   }
 
   /** Whether some value is allowed by both: `!this.intersect(other).isEmpty()`, without building the intersection. */

@@ -61,13 +61,19 @@ function applyTopology(ctx: SlotContext, pod: PodInfo, reqs: Requirements, expla
 /** An existing or in-flight node. */
 export class NodeSlot {
   readonly requirements: Requirements;
-  readonly remaining: Vec;
+  /** Read it, never write it: the slot copies it on its first placement (see constructor). */
+  remaining: Vec;
+  #ownRemaining = false;
   readonly hostPorts: HostPort[] = [];
   readonly placed: PodInfo[] = [];
 
   readonly labels: Readonly<Record<string, string>>;
 
-  /** `facts`: the node's labels and their requirements (see nodeLabelFacts), shared, never written. */
+  /**
+   * `facts`: the node's labels and their requirements (see nodeLabelFacts), shared, never written.
+   * `allocatableMinusUsed` is shared too: it is copied before the first pod is taken off it (most
+   * slots of a simulation never take one).
+   */
   constructor(
     readonly name: string,
     facts: NodeLabelFacts,
@@ -95,6 +101,10 @@ export class NodeSlot {
     if (pod.hostPorts.length > 0 && hostPortsConflict(pod.hostPorts, this.hostPorts)) return explain ? 'a host port is taken' : REJECTED;
     const topo = applyTopology(ctx, pod, this.requirements, explain);
     if (typeof topo === 'string') return topo;
+    if (!this.#ownRemaining) {
+      this.remaining = this.remaining.slice();
+      this.#ownRemaining = true;
+    }
     subInto(this.remaining, pod.requests);
     this.hostPorts.push(...pod.hostPorts);
     this.placed.push(pod);

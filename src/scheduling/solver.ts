@@ -16,7 +16,7 @@ import {
 } from './node-pool-template.js';
 import { compilePodShape, podShapeKey, type PodInfo, type PodShape } from './pod-constraints.js';
 import { cachedPodRequests } from './object-facts.js';
-import { existingNodeFacts, existingNodeRemaining } from './existing-node-facts.js';
+import { existingNodeFacts, type ExistingNodeFacts } from './existing-node-facts.js';
 import type { Requirements } from './requirements.js';
 import { fits, fitsSum, ResourceSpace, sub, type Vec } from './resource-space.js';
 import { packByCost } from './cost-packing.js';
@@ -25,7 +25,7 @@ import { Topology, type TopologyGroup } from './topology.js';
 import { finalizeClaims } from './finalize.js';
 import { typeDomains } from './pool-stats.js';
 import { OfferingIndex, type CompiledOption } from './offering-index.js';
-import type { SolverInput, SolverResult, UnschedulablePod } from './types.js';
+import type { SolverInput, SolverNode, SolverResult, UnschedulablePod } from './types.js';
 import { VolumeTopology } from './volume-topology.js';
 
 const DEFAULT_MAX_INSTANCE_TYPES = 600;
@@ -90,10 +90,10 @@ export function solve(input: SolverInput): SolverResult {
     }
   }
   const nodes = input.nodes ?? [];
-  const nodeFacts = nodes.map(existingNodeFacts);
+  const nodeFacts = knownFacts(nodes, input.nodeFacts) ?? nodes.map(existingNodeFacts);
   for (let i = 0; i < nodeFacts.length; i++) space.register(nodeFacts[i]!.names);
   space.freeze();
-  const layout = space.names.join(',');
+  const layout = internLayout(space.names.join(','));
 
   // 2. Compile pools, nodes and pods.
   const pools: NodePoolTemplate[] = [];
@@ -165,7 +165,7 @@ export function solve(input: SolverInput): SolverResult {
   for (let k = 0; k < nodes.length; k++) {
     const n = nodes[k]!;
     const f = nodeFacts[k]!;
-    const slot = new NodeSlot(n.name, f.labels, n.taints, existingNodeRemaining(n, space, layout), n.inFlight ?? false, n.unschedulable ?? false);
+    const slot = new NodeSlot(n.name, f.labels, n.taints, f.remaining(space, layout), n.inFlight ?? false, n.unschedulable ?? false);
     const ports = f.hostPorts;
     for (let i = 0; i < ports.length; i++) slot.hostPorts.push(ports[i]!);
     if (n.pods.length > 0) topology.recordNode({ pods: f.pods, nodeRequirements: slot.requirements, taints: slot.taints });
@@ -177,10 +177,14 @@ export function solve(input: SolverInput): SolverResult {
 
   // 3. Place.
   const groupCache = new WeakMap<PodInfo['variant'], { owned: TopologyGroup[]; inverse: TopologyGroup[] }>();
+  // First fit asks for one pod's groups on slot after slot: the last answer is usually the one.
+  let lastVariant: PodInfo['variant'] | undefined;
+  let lastGroups: { owned: TopologyGroup[]; inverse: TopologyGroup[] } | undefined;
   const ctx: SlotContext = {
     space,
     topology,
     groupsOf(pod) {
+      if (pod.variant === lastVariant) return lastGroups!;
       let g = groupCache.get(pod.variant);
       if (!g) {
         const owned = pod.variant.terms.map((t) => topology.group(t, pod));
@@ -188,6 +192,8 @@ export function solve(input: SolverInput): SolverResult {
         g = { owned, inverse };
         groupCache.set(pod.variant, g);
       }
+      lastVariant = pod.variant;
+      lastGroups = g;
       return g;
     },
   };
@@ -225,6 +231,24 @@ export function solve(input: SolverInput): SolverResult {
     unschedulable,
     totalPricePerHour: claims.reduce((s, c) => s + c.pricePerHour, 0),
   };
+}
+
+/** Layouts seen, each kept as one string object (so caches keyed by layout compare pointers). */
+const layouts = new Map<string, string>();
+
+function internLayout(layout: string): string {
+  const known = layouts.get(layout);
+  if (known !== undefined) return known;
+  if (layouts.size >= 64) layouts.clear();
+  layouts.set(layout, layout);
+  return layout;
+}
+
+/** The caller's facts of the nodes when they are theirs (see SolverInput.nodeFacts), else undefined. */
+function knownFacts(nodes: readonly SolverNode[], facts: readonly ExistingNodeFacts[] | undefined): readonly ExistingNodeFacts[] | undefined {
+  if (facts?.length !== nodes.length) return undefined;
+  for (let i = 0; i < nodes.length; i++) if (!facts[i]!.describes(nodes[i]!)) return undefined;
+  return facts;
 }
 
 /**

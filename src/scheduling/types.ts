@@ -13,6 +13,7 @@ import type { NodePool } from '../apis/v1/types.js';
 import type { NodeWithPods } from '../apis/workloads.js';
 import type { InstanceType, Offering } from '../cloudprovider/types.js';
 import type { ResourceList } from '../utils/resources.js';
+import type { ExistingNodeFacts } from './existing-node-facts.js';
 
 export interface SolverNodePool {
   /** A NodePool with defaults applied; invalid pools are left out by the caller. */
@@ -54,6 +55,12 @@ export interface SolverInput {
   /** NodePools to launch from, any order (the solver orders them by weight, then name). */
   readonly nodePools: readonly SolverNodePool[];
   readonly nodes?: readonly SolverNode[];
+  /**
+   * existingNodeFacts of each of `nodes`, in order, for callers that solve over the same node
+   * objects many times (a disruption pass's simulations): saves looking each node up. Ignored
+   * unless every entry describes its node.
+   */
+  readonly nodeFacts?: readonly ExistingNodeFacts[];
   /** DaemonSets whose pods will run on every new node they tolerate and select: reserved on new NodeClaims. */
   readonly daemonSets?: readonly DaemonSet[];
   readonly volumes?: SolverVolumes;

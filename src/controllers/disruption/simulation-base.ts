@@ -14,6 +14,7 @@
 import type { LabelSelector, Pod } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
 import { HOSTNAME_LABEL } from '../../apis/labels.js';
+import { existingNodeFacts, type ExistingNodeFacts } from '../../scheduling/existing-node-facts.js';
 import { podHostPorts } from '../../scheduling/host-ports.js';
 import { safePodRequests } from '../../scheduling/object-facts.js';
 import type { SolverNode, SolverNodePool, SolverOptions } from '../../scheduling/types.js';
@@ -114,6 +115,8 @@ export class SimulationBase {
   /** Scratch per signature id: the simulation stamp when a kept node of it was seen. */
   readonly #represented: Int32Array;
   #stamp = 0;
+  /** Per node: the solver's facts of it (built on first use). */
+  #facts: ExistingNodeFacts[] | undefined;
   /** Per resource (cpu, memory, pods): indexes of nodes accepting pods, most free first (built on first use). */
   #byFree: number[][] | undefined;
   #inFlight: ReadonlySet<string> | undefined;
@@ -189,6 +192,11 @@ export class SimulationBase {
    * solver must see, provided a kept node registers the same topology domains.
    */
   solverNodes(exclude: ReadonlySet<string>, pods: readonly Pod[]): SolverNode[] {
+    return this.solverNodeSet(exclude, pods).nodes;
+  }
+
+  /** solverNodes, with the solver's facts of each node (SolverInput.nodeFacts), looked up once per pass. */
+  solverNodeSet(exclude: ReadonlySet<string>, pods: readonly Pod[]): { nodes: SolverNode[]; facts: ExistingNodeFacts[] } {
     let minCpu = Infinity;
     let minMemory = Infinity;
     for (const p of pods) {
@@ -219,8 +227,14 @@ export class SimulationBase {
       keep[i] = 1;
     }
     const out: SolverNode[] = [];
-    for (let i = 0; i < count; i++) if (keep[i] === 1) out.push(nodes[i]!);
-    return out;
+    const facts: ExistingNodeFacts[] = [];
+    const known = (this.#facts ??= nodes.map(existingNodeFacts));
+    for (let i = 0; i < count; i++) {
+      if (keep[i] !== 1) continue;
+      out.push(nodes[i]!);
+      facts.push(known[i]!);
+    }
+    return { nodes: out, facts };
   }
 
   /** Names of the solver nodes not initialised yet (built on first use). */

@@ -36,9 +36,11 @@ export function simulate(base: SimulationBase, leaving: readonly LeavingNode[]):
   for (const p of base.snapshot.reschedulablePods) mustMove.set(keyOf(p), p);
   const pods: Pod[] = [...mustMove.values()];
   for (const p of base.pending) if (!mustMove.has(keyOf(p))) pods.push(p);
+  const { nodes, facts } = base.solverNodeSet(exclude, pods);
   const result = solve({
     pods,
-    nodes: base.solverNodes(exclude, pods),
+    nodes,
+    nodeFacts: facts,
     nodePools: base.solverPools(leaving),
     daemonSets: base.snapshot.daemonSets,
     volumes: base.snapshot.volumes,
