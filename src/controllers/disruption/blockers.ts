@@ -49,6 +49,27 @@ export function doNotDisruptReason(node: StateNode, now: number): string | undef
   return undefined;
 }
 
+/** Per machine view: its do-not-disrupt answer, from `at` until `until` (the next protection to lapse). */
+const dndOfView = new WeakMap<StateNode, { readonly at: number; readonly until: number; readonly reason: string | undefined }>();
+
+/**
+ * doNotDisruptReason, kept per machine view (immutable: a new one when its node, claim or pods
+ * change) while `now` is before the first time-limited protection of its pods that lapses: only
+ * then can the answer change.
+ */
+export function doNotDisruptReasonOf(node: StateNode, now: number): string | undefined {
+  const memo = dndOfView.get(node);
+  if (memo && now >= memo.at && now < memo.until) return memo.reason;
+  let until = Infinity;
+  for (const pod of node.pods) {
+    const u = podProtectedUntil(pod, now);
+    if (u !== undefined && u < until) until = u;
+  }
+  const reason = doNotDisruptReason(node, now);
+  dndOfView.set(node, { at: now, until, reason });
+  return reason;
+}
+
 /**
  * Why PodDisruptionBudgets forbid evicting one of the pods, or undefined: a pod selected by more
  * than one budget (the eviction API refuses those), or by a budget with no disruption allowed now

@@ -65,8 +65,14 @@ function isNodeReady(node: StateNode): boolean {
   return node.node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
-/** Budget state per pool for one reason, from every machine in the cache. */
-export function budgetMapping(nodes: readonly StateNode[], pools: ReadonlyMap<string, PoolInfo>, reason: DisruptionReason, now: number): Map<string, BudgetState> {
+/** Per pool: its managed, initialised nodes and how many of those are being disrupted already. */
+export interface PoolNodeCounts {
+  readonly total: ReadonlyMap<string, number>;
+  readonly disrupting: ReadonlyMap<string, number>;
+}
+
+/** Counts every machine in the cache once; the same for every reason (see budgetsFor). */
+export function poolNodeCounts(nodes: readonly StateNode[]): PoolNodeCounts {
   const total = new Map<string, number>();
   const disrupting = new Map<string, number>();
   for (const n of nodes) {
@@ -74,14 +80,24 @@ export function budgetMapping(nodes: readonly StateNode[], pools: ReadonlyMap<st
     total.set(n.nodePool, (total.get(n.nodePool) ?? 0) + 1);
     if (n.markedForDeletion || !isNodeReady(n)) disrupting.set(n.nodePool, (disrupting.get(n.nodePool) ?? 0) + 1);
   }
+  return { total, disrupting };
+}
+
+/** Budget state per pool for one reason, from counts of the machines (poolNodeCounts). */
+export function budgetsFor(counts: PoolNodeCounts, pools: ReadonlyMap<string, PoolInfo>, reason: DisruptionReason, now: number): Map<string, BudgetState> {
   const out = new Map<string, BudgetState>();
   for (const [name, pool] of pools) {
-    const t = total.get(name) ?? 0;
-    const d = disrupting.get(name) ?? 0;
+    const t = counts.total.get(name) ?? 0;
+    const d = counts.disrupting.get(name) ?? 0;
     const { limit, budget } = budgetLimit(pool.nodePool.spec.disruption.budgets, reason, t, now);
     out.set(name, { nodePool: name, reason, total: t, disrupting: d, limit, budget, allowed: Math.max(limit - d, 0) });
   }
   return out;
+}
+
+/** Budget state per pool for one reason, from every machine in the cache. */
+export function budgetMapping(nodes: readonly StateNode[], pools: ReadonlyMap<string, PoolInfo>, reason: DisruptionReason, now: number): Map<string, BudgetState> {
+  return budgetsFor(poolNodeCounts(nodes), pools, reason, now);
 }
 
 /** "budget nodes=10% allows 1 of 7 nodes at a time for Empty, and 1 is being disrupted now", for decision records. */

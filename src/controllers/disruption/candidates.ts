@@ -10,8 +10,8 @@ import { ConditionTypes } from '../../apis/v1/types.js';
 import { isReschedulable } from '../../state/pod-predicates.js';
 import type { StateNode } from '../../state/state-node.js';
 import { parseDuration } from '../../utils/duration.js';
-import { doNotDisruptReason, pdbBlockReason } from './blockers.js';
-import { disruptionCost } from './disruption-cost.js';
+import { doNotDisruptReasonOf, pdbBlockReason } from './blockers.js';
+import { lifetimeRemaining, reschedulingCost } from './disruption-cost.js';
 import { findOffering } from './pools.js';
 import type { Candidate, PoolInfo } from './types.js';
 
@@ -59,15 +59,52 @@ function computeStableSince(node: StateNode): number {
   return candidates.length > 0 ? Math.max(...candidates) : -Infinity;
 }
 
+/** consolidateAfter in ms per text (Infinity for "Never" and for what does not parse): a handful of distinct values. */
+const consolidateAfterMs = new Map<string, number>();
+
 /** Whether consolidateAfter has elapsed for the node ("Never": never; unparsable: never). */
 export function isConsolidatable(node: StateNode, consolidateAfter: string, now: number): boolean {
-  let after: number;
-  try {
-    after = parseDuration(consolidateAfter, { allowNever: true });
-  } catch {
-    return false;
+  let after = consolidateAfterMs.get(consolidateAfter);
+  if (after === undefined) {
+    try {
+      after = parseDuration(consolidateAfter, { allowNever: true });
+    } catch {
+      after = Infinity;
+    }
+    consolidateAfterMs.set(consolidateAfter, after);
   }
   return after !== Infinity && now >= stableSince(node) + after;
+}
+
+/**
+ * What a scan learns from a machine's pod list alone, kept per list (the cache hands out the same
+ * list until the machine's pods change), so a pass over 1,000 machines does not filter and price
+ * every pod again; the PDB verdict is kept while the pass's PDB lookup is the same object.
+ */
+interface PodListFacts {
+  readonly reschedulable: Pod[];
+  readonly cost: number;
+  pdbsFor?: (pod: Pod) => readonly PodDisruptionBudget[];
+  pdbReason?: string | undefined;
+}
+
+const podListFacts = new WeakMap<readonly Pod[], PodListFacts>();
+
+function factsOf(pods: readonly Pod[]): PodListFacts {
+  let f = podListFacts.get(pods);
+  if (!f) {
+    const reschedulable = pods.filter(isReschedulable);
+    podListFacts.set(pods, (f = { reschedulable, cost: reschedulingCost(reschedulable) }));
+  }
+  return f;
+}
+
+function pdbReasonOf(f: PodListFacts, pods: readonly Pod[], pdbsFor: (pod: Pod) => readonly PodDisruptionBudget[]): string | undefined {
+  if (f.pdbsFor !== pdbsFor) {
+    f.pdbReason = pdbBlockReason(pods, pdbsFor);
+    f.pdbsFor = pdbsFor;
+  }
+  return f.pdbReason;
 }
 
 /**
@@ -95,17 +132,18 @@ export function scanCandidates(
       block(node.nodePool === undefined ? 'it has no karpenter.sh/nodepool label' : `its NodePool ${node.nodePool} does not exist or is invalid`);
       continue;
     }
-    const dnd = doNotDisruptReason(node, now);
+    const dnd = doNotDisruptReasonOf(node, now);
     if (dnd) {
       block(dnd);
       continue;
     }
-    const pdb = pdbBlockReason(node.pods, pdbsFor);
+    const facts = factsOf(node.pods);
+    const pdb = pdbReasonOf(facts, node.pods, pdbsFor);
     if (pdb) {
       block(pdb);
       continue;
     }
-    const reschedulablePods = node.pods.filter(isReschedulable);
+    const reschedulablePods = facts.reschedulable;
     const instanceType = node.labels[INSTANCE_TYPE_LABEL];
     const zone = node.labels[ZONE_LABEL];
     const capacityType = node.labels[CAPACITY_TYPE_LABEL];
@@ -121,7 +159,7 @@ export function scanCandidates(
       zone,
       capacityType,
       price: findOffering(pool, instanceType, zone, capacityType)?.price,
-      disruptionCost: disruptionCost(reschedulablePods, node.nodeClaim, now),
+      disruptionCost: facts.cost * lifetimeRemaining(node.nodeClaim, now),
       consolidatable: isConsolidatable(node, pool.nodePool.spec.disruption.consolidateAfter, now),
     });
   }

@@ -40,15 +40,24 @@ export function reschedulingCost(pods: readonly Pod[]): number {
  */
 export function lifetimeRemaining(claim: NodeClaim | undefined, now: number): number {
   if (!claim) return 1;
+  let life = lifetimes.get(claim);
+  if (!life) lifetimes.set(claim, (life = lifetimeOf(claim)));
+  const { lifetime, created } = life;
+  if (lifetime === Infinity || !(lifetime > 0) || !Number.isFinite(created)) return 1;
+  return clamp(0, (lifetime - (now - created)) / lifetime, 1);
+}
+
+/** Per NodeClaim object (a new one on every update): its expireAfter in ms and creation time, parsed once. */
+const lifetimes = new WeakMap<NodeClaim, { readonly lifetime: number; readonly created: number }>();
+
+function lifetimeOf(claim: NodeClaim): { readonly lifetime: number; readonly created: number } {
   let lifetime: number;
   try {
     lifetime = parseDuration(claim.spec.expireAfter ?? DEFAULT_EXPIRE_AFTER, { allowNever: true });
   } catch {
-    return 1;
+    lifetime = Infinity; // unparsable: counts as never expiring (1)
   }
-  const created = Date.parse(claim.metadata.creationTimestamp ?? '');
-  if (lifetime === Infinity || !(lifetime > 0) || !Number.isFinite(created)) return 1;
-  return clamp(0, (lifetime - (now - created)) / lifetime, 1);
+  return { lifetime, created: Date.parse(claim.metadata.creationTimestamp ?? '') };
 }
 
 /** A node's disruption cost: its pods' rescheduling cost times its remaining lifetime fraction. */
