@@ -20,6 +20,7 @@ export class GroupCache {
   readonly #entries = new Map<string, Entry>();
   readonly #groupOf = new Map<string, string>();
   #lastRefresh: number | undefined;
+  #membership = 0;
 
   /** @throws RangeError when two groups share a name. */
   constructor(groups: readonly AutoScalingGroup[], clock: Clock, refreshMs: number) {
@@ -34,6 +35,11 @@ export class GroupCache {
   /** When the cache was last refreshed (undefined before the first refresh). */
   get lastRefreshAt(): number | undefined {
     return this.#lastRefresh;
+  }
+
+  /** Moves whenever groupForProviderID may answer differently (a refresh, an instance deleted). */
+  get membershipVersion(): number {
+    return this.#membership;
   }
 
   /** Group names in the order given. */
@@ -52,6 +58,7 @@ export class GroupCache {
   /** Reads every group's desired size and instances now. */
   refresh(): void {
     this.#lastRefresh = this.#clock.now();
+    this.#membership++;
     this.#groupOf.clear();
     for (const [name, e] of this.#entries) {
       e.target = e.asg.desired;
@@ -94,6 +101,7 @@ export class GroupCache {
     e.instances = e.instances.filter((i) => i.providerID !== providerID);
     e.target = Math.max(0, e.target - 1);
     this.#groupOf.delete(providerID);
+    this.#membership++;
     return done;
   }
 

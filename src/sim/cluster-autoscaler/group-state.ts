@@ -52,11 +52,21 @@ export class TemplateCache {
   }
 }
 
-/** The groups at the start of a pass. */
-export function groupStates(specs: readonly NodeGroupSpec[], cache: GroupCache, view: ClusterView, templates: TemplateCache): PassGroups {
+interface Membership {
+  readonly members: ReadonlyMap<string, readonly ViewNode[]>;
+  readonly groupOfNode: ReadonlyMap<string, string>;
+}
+
+/** Per node list (shared by the view until a node changes): the membership, for one cache version. */
+const memberships = new WeakMap<readonly ViewNode[], { cache: GroupCache; version: number; membership: Membership }>();
+
+/** The registered nodes of each group, and each node's group. */
+function membership(nodes: readonly ViewNode[], cache: GroupCache): Membership {
+  const hit = memberships.get(nodes);
+  if (hit?.cache === cache && hit.version === cache.membershipVersion) return hit.membership;
   const members = new Map<string, ViewNode[]>();
   const groupOfNode = new Map<string, string>();
-  for (const v of view.nodes()) {
+  for (const v of nodes) {
     const group = cache.groupForProviderID(v.node.spec?.providerID);
     if (group === undefined) continue;
     groupOfNode.set(v.name, group);
@@ -64,6 +74,14 @@ export function groupStates(specs: readonly NodeGroupSpec[], cache: GroupCache, 
     if (list) list.push(v);
     else members.set(group, [v]);
   }
+  const m = { members, groupOfNode };
+  memberships.set(nodes, { cache, version: cache.membershipVersion, membership: m });
+  return m;
+}
+
+/** The groups at the start of a pass. */
+export function groupStates(specs: readonly NodeGroupSpec[], cache: GroupCache, view: ClusterView, templates: TemplateCache): PassGroups {
+  const { members, groupOfNode } = membership(view.nodes(), cache);
   const groups = specs.map((spec): GroupState => {
     const nodes = members.get(spec.name) ?? [];
     const target = cache.targetSize(spec.name);
