@@ -4,7 +4,7 @@
  * objects, and looking each fact up apart (label facts, the pod list's names, usage, host ports and
  * topology facts), then building the remaining vector from names, was a good part of a simulation.
  *
- * The node's name, labels, allocatable and pod list are treated as immutable, as in object-facts:
+ * The node's name, labels, taints, allocatable and pod list are treated as immutable, as in object-facts:
  * an entry is reused only while they are the very same objects.
  */
 import type { ResourceList } from '../utils/resources.js';
@@ -12,6 +12,7 @@ import type { HostPort } from './host-ports.js';
 import { nodeLabelFacts, podListHostPorts, podListNames, podListUsage, type NodeLabelFacts } from './object-facts.js';
 import { podListTopology, type PodListTopology } from './pod-list-topology.js';
 import { sub, type ResourceSpace, type Vec } from './resource-space.js';
+import type { NodePlacement } from './topology.js';
 import type { SolverNode } from './types.js';
 
 /** What the solver derives from one existing node (see existingNodeFacts). */
@@ -23,13 +24,18 @@ export class ExistingNodeFacts {
 
   constructor(
     /** The node as it was when the facts were made (the very objects they were derived from). */
-    readonly node: Pick<SolverNode, 'name' | 'labels' | 'allocatable' | 'pods'>,
+    readonly node: Pick<SolverNode, 'name' | 'labels' | 'taints' | 'allocatable' | 'pods'>,
     readonly labels: NodeLabelFacts,
     readonly pods: PodListTopology,
     readonly hostPorts: readonly HostPort[],
     /** Every resource name of the allocatable and the pods' requests, in that order (register this once). */
     readonly names: ResourceList,
-  ) {}
+  ) {
+    this.placement = { pods, nodeRequirements: labels.requirements, taints: node.taints };
+  }
+
+  /** The node's pods as topology records them (Topology.recordNode). */
+  readonly placement: NodePlacement;
 
   /**
    * The node's allocatable minus its pods' requests, as a vector of the (frozen) space, shared:
@@ -49,10 +55,10 @@ export class ExistingNodeFacts {
     return base;
   }
 
-  /** Whether these are the facts of `n` (its name, labels, allocatable and pods are the same objects). */
+  /** Whether these are the facts of `n` (its name, labels, taints, allocatable and pods are the same objects). */
   describes(n: SolverNode): boolean {
     const m = this.node;
-    return m.name === n.name && m.labels === n.labels && m.allocatable === n.allocatable && m.pods === n.pods;
+    return m.name === n.name && m.labels === n.labels && m.taints === n.taints && m.allocatable === n.allocatable && m.pods === n.pods;
   }
 }
 
@@ -62,7 +68,7 @@ const LAYOUTS_PER_NODE = 4;
 
 /**
  * The facts of an existing node, computed once per node object (and again if its name, labels,
- * allocatable or pods are other objects). Never mutate them.
+ * taints, allocatable or pods are other objects). Never mutate them.
  */
 export function existingNodeFacts(n: SolverNode): ExistingNodeFacts {
   const hit = byNode.get(n);
@@ -71,7 +77,7 @@ export function existingNodeFacts(n: SolverNode): ExistingNodeFacts {
   for (const k in n.allocatable) names[k] = 0;
   for (const k in podListNames(n.pods)) names[k] = 0;
   const f = new ExistingNodeFacts(
-    { name: n.name, labels: n.labels, allocatable: n.allocatable, pods: n.pods },
+    { name: n.name, labels: n.labels, taints: n.taints, allocatable: n.allocatable, pods: n.pods },
     nodeLabelFacts(n.name, n.labels),
     podListTopology(n.pods),
     podListHostPorts(n.pods),

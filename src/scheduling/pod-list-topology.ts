@@ -31,6 +31,8 @@ export class PodListTopology {
   #anti: readonly TopologyTerm[] | undefined;
   /** term identity → pods of the list its selector counts. */
   readonly #selected = new Map<string, number>();
+  #lastId: string | undefined;
+  #lastCount = 0;
 
   constructor(pods: readonly Pod[]) {
     this.#pods = pods;
@@ -67,6 +69,8 @@ export class PodListTopology {
   /** How many of the pods the term counts. The term's identity decides its namespaces and selector. */
   selected(g: CountingTerm): number {
     const id = g.term.identity;
+    // Simulations of a pass ask about the same one or two terms, node after node.
+    if (id === this.#lastId) return this.#lastCount;
     let n = this.#selected.get(id);
     if (n === undefined) {
       n = 0;
@@ -77,6 +81,8 @@ export class PodListTopology {
       if (this.#selected.size >= SELECTED_LIMIT) this.#selected.clear();
       this.#selected.set(id, n);
     }
+    this.#lastId = id;
+    this.#lastCount = n;
     return n;
   }
 }

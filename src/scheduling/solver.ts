@@ -21,7 +21,7 @@ import type { Requirements } from './requirements.js';
 import { fits, fitsSum, ResourceSpace, sub, type Vec } from './resource-space.js';
 import { packByCost } from './cost-packing.js';
 import { ClaimSlot, NodeSlot, type SlotContext } from './slots.js';
-import { Topology, type TopologyGroup } from './topology.js';
+import { Topology, type NodePlacement, type TopologyGroup } from './topology.js';
 import { finalizeClaims } from './finalize.js';
 import { typeDomains } from './pool-stats.js';
 import { OfferingIndex, type CompiledOption } from './offering-index.js';
@@ -162,15 +162,17 @@ export function solve(input: SolverInput): SolverResult {
   }
 
   const nodeSlots: NodeSlot[] = [];
+  const recorded: NodePlacement[] = [];
   for (let k = 0; k < nodes.length; k++) {
     const n = nodes[k]!;
     const f = nodeFacts[k]!;
     const slot = new NodeSlot(n.name, f.labels, n.taints, f.remaining(space, layout), n.inFlight ?? false, n.unschedulable ?? false);
     const ports = f.hostPorts;
     for (let i = 0; i < ports.length; i++) slot.hostPorts.push(ports[i]!);
-    if (n.pods.length > 0) topology.recordNode({ pods: f.pods, nodeRequirements: slot.requirements, taints: slot.taints });
+    if (n.pods.length > 0) recorded.push(f.placement);
     nodeSlots.push(slot);
   }
+  topology.recordNodes(recorded);
   for (const { group, node } of existingAnti) group.recordOwner(nodeSlots[node]!.requirements);
   // Initialised nodes first, then in-flight ones.
   nodeSlots.sort((a, b) => Number(a.inFlight) - Number(b.inFlight));

@@ -308,8 +308,16 @@ export class Topology {
 
   /** Records an existing node's pods in every group that counts them (their own terms are recorded apart). */
   recordNode(p: NodePlacement): void {
-    this.#log.push(p);
-    for (const g of this.#groups.values()) g.recordNode(p);
+    this.recordNodes([p]);
+  }
+
+  /**
+   * recordNode for each of the nodes, in order. Groups are independent of one another, so each
+   * group takes the nodes in one loop (a simulation records hundreds of nodes into a group or two).
+   */
+  recordNodes(nodes: readonly NodePlacement[]): void {
+    for (let i = 0; i < nodes.length; i++) this.#log.push(nodes[i]!);
+    for (const g of this.#groups.values()) for (let i = 0; i < nodes.length; i++) g.recordNode(nodes[i]!);
   }
 
   /** Records a placed pod in every group that counts it; owners of anti-affinity terms too. */
