@@ -38,6 +38,19 @@ function sameList(kept: readonly Pod[], previous: readonly Pod[] | undefined): b
   return true;
 }
 
+/** Per solver node of the snapshot, the reduced node the last pass made of it. */
+const lastReduced = new WeakMap<SolverNode, SolverNode>();
+
+function sameResources(a: ResourceList, b: ResourceList): boolean {
+  let n = 0;
+  for (const k in a) {
+    if (a[k] !== b[k]) return false;
+    n++;
+  }
+  for (const k in b) if (--n < 0 || !(k in a)) return false;
+  return n === 0;
+}
+
 const hasRequiredAntiAffinity = (pod: Pod): boolean =>
   (pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0;
 
@@ -115,6 +128,22 @@ export class SimulationBase {
   /** Scratch per signature id: the simulation stamp when a kept node of it was seen. */
   readonly #represented: Int32Array;
   #stamp = 0;
+  /** Node name → indexes in #nodes (built on first use). */
+  #byName: Map<string, number[]> | undefined;
+
+  #indexOf(): Map<string, number[]> {
+    if (!this.#byName) {
+      const byName = new Map<string, number[]>();
+      this.#nodes.forEach((n, i) => {
+        const list = byName.get(n.name);
+        if (list) list.push(i);
+        else byName.set(n.name, [i]);
+      });
+      this.#byName = byName;
+    }
+    return this.#byName;
+  }
+
   /** Per node: the solver's facts of it (built on first use). */
   #facts: ExistingNodeFacts[] | undefined;
   /** Per resource (cpu, memory, pods): indexes of nodes accepting pods, most free first (built on first use). */
@@ -156,7 +185,17 @@ export class SimulationBase {
       const free = subtractResources(node.allocatable, view.requested);
       this.#free.push(free);
       if (kept.length === node.pods.length) this.#nodes.push(node);
-      else this.#nodes.push({ ...node, allocatable: kept.length === 0 ? free : addResources(free, ...kept.map(safePodRequests)), pods: kept });
+      else {
+        const allocatable = kept.length === 0 ? free : addResources(free, ...kept.map(safePodRequests));
+        // The same node, pods and room as last pass: the same object, so the solver's facts of it carry over.
+        const last = lastReduced.get(node);
+        if (last?.pods === kept && sameResources(last.allocatable, allocatable)) this.#nodes.push(last);
+        else {
+          const reduced = { ...node, allocatable, pods: kept };
+          lastReduced.set(node, reduced);
+          this.#nodes.push(reduced);
+        }
+      }
     }
     keys.delete(HOSTNAME_LABEL);
     const topology = keys.size > 0 || movable.some(hasTopologyTerms);
@@ -210,9 +249,12 @@ export class SimulationBase {
     const nodes = this.#nodes;
     const count = nodes.length;
     const keep = new Uint8Array(count);
+    const excluded = new Uint8Array(count);
+    const byName = this.#indexOf();
+    for (const name of exclude) for (const i of byName.get(name) ?? []) excluded[i] = 1;
     const droppable: number[] = [];
     for (let i = 0; i < count; i++) {
-      if (exclude.has(nodes[i]!.name)) continue;
+      if (excluded[i] === 1) continue;
       const useless = !this.#pinned[i] && (this.#freePods[i]! < 1 || this.#freeCpu[i]! < minCpu || this.#freeMemory[i]! < minMemory);
       const sig = this.#signatureId[i]!;
       if (!useless) {
