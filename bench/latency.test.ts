@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { microsOf, profileOf, roundLines, windowCloses } from './latency.js';
+import { microsOf, profileOf, roundLines, windowCloses } from './latency-profile.js';
 
 const closes = (marks: number[], idleMs: number, maxMs: number): [number, number][] => [...windowCloses(marks, idleMs, maxMs)].sort((a, b) => a[0] - b[0]);
 
@@ -72,15 +72,16 @@ describe('the controller\'s round log and the latency profile', () => {
     // Marked at perf 100 (epoch origin+100); the window closed at +300; the round waited 20, solved after 10, decided after 50.
     const rounds = [{ startedAt: origin + 320, waitedMs: 20, solvedAfterMs: 10, decidedAfterMs: 50, nodeClaims: ['c1'] }];
     const p = profileOf(
-      new Map([['p', 100], ['q', 150], ['elsewhere', 100]]),
-      new Map([['p', { target: 'c1' }], ['q', { target: 'c1' }], ['elsewhere', { target: 'node-1' }]]),
+      new Map([['p', 100], ['q', 150], ['elsewhere', 100], ['later', 400]]),
+      new Map([['p', { target: 'c1' }], ['q', { target: 'c1' }], ['elsewhere', { target: 'node-1' }], ['later', { target: 'c1' }]]),
       new Map([['c1', 380]]),
       new Map([['p', origin + 90]]),
       rounds,
     );
-    assert.equal(p.pods, 2, 'only pods decided on a claim of a logged round');
+    assert.equal(p.pods, 2, 'only pods decided on a claim a logged round launched after they were marked');
     assert.deepEqual(p.window, [150, 200]);
     assert.deepEqual([p.queued, p.solve, p.write, p.seen], [[20, 20], [10, 10], [40, 40], [10, 10]]);
+    assert.deepEqual(p.own, [80, 80], 'wait + solve + write + seen');
     assert.equal(200 + 20 + 10 + 40 + 10, 380 - 100, 'the parts of p add up to its latency');
     assert.deepEqual([p.markLagPods, p.markLag], [1, [10, 10]]);
     assert.deepEqual(p.tail, [200, 20, 10, 40, 10], 'p, the slower of the two, is the p99 tail');

@@ -32,8 +32,25 @@
  * Where the time goes (table mode, per pod decided on a claim it launched): the controller logs each
  * round ("provisioning round decided": start, how long it waited for the previous round, solved and
  * decided after), so a pod's latency splits into its batch window (mark → the window closing), the
- * wait for the previous round, the solve, the NodeClaim writes, and the claim reaching this process.
+ * wait for the previous round, the solve, the NodeClaim writes, and the claim reaching this process;
+ * the last four are nodewright's own part ("own"; "p99 work" in the first table is the same for every
+ * pod, from the window replayed on this process's marks).
+ *
+ * Two kube-scheduler set-ups, a control plane each (KUBE_SCHEDULERS). `stock`, its default flags, gives
+ * the issue's figure as a default cluster would. Stock kube-scheduler patches each pod's condition
+ * synchronously in its scheduling loop, one API round trip per pod, so marking a wave of 50 takes it
+ * a few hundred ms on a busy machine ("mark spread"), and as each newly marked pod restarts the idle
+ * window (Karpenter's semantics, kept), the first pods of a wave wait for that whole spread plus the
+ * window. The spread is kube-scheduler's, while the goals are about nodewright's decision, so the
+ * `async-api-calls` rows run the same with the feature gate SchedulerAsyncAPICalls, which moves those
+ * patches off the scheduling loop: there the spread shrinks to about the pods' own creation spread
+ * ("create spread", this process's 50 concurrent creates). That gate is beta but off by default in
+ * v1.34 (turned off again for a regression with asynchronous preemption under a slow API server,
+ * kubernetes/kubernetes#134400), so those rows show what nodewright does with a faster marker, not
+ * what a default cluster gives. With it, "mark lag" grows: the FailedScheduling Event is written as
+ * the pod fails, its condition patch waits in the scheduler's queue of API calls.
  */
+import { appendFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
@@ -45,8 +62,12 @@ import type { ControlPlane } from '../src/test/control-plane.js';
 import { isUnschedulable, until } from '../src/test/cluster-waits.js';
 import { kwokNodePool, pausePod, startCrdCluster } from '../src/test/kwok-cluster.js';
 import { OperatorProcess } from '../src/test/operator-process.js';
+import type { LatencyProfile } from './latency-profile.js';
+import { microsOf, profileOf, quantile, roundLines, windowCloses } from './latency-profile.js';
 
 export interface LatencyBenchRow {
+  /** The kube-scheduler set-up that marked the pods ({@link KUBE_SCHEDULERS}). */
+  readonly scheduler: KubeSchedulerName;
   /** The batch idle window of the row (the max window is the default 10 s). */
   readonly idleWindowMs: number;
   readonly pods: number;
@@ -56,8 +77,11 @@ export interface LatencyBenchRow {
   /** Per wave, last mark → first NodeClaim created after it, median and worst. */
   readonly waveTailP50Ms: number;
   readonly waveTailMaxMs: number;
-  /** Per wave, first mark → last mark (kube-scheduler's spread), median. */
+  /** Per wave, first mark → last mark (kube-scheduler's spread), median and worst. */
   readonly markSpreadP50Ms: number;
+  readonly markSpreadMaxMs: number;
+  /** Per wave, first pod seen → last pod seen through the watch (this process's creates), median: the part of the mark spread that is not kube-scheduler's. */
+  readonly createSpreadP50Ms: number;
   /**
    * The profile of p99: the batch window replayed on the observed marks (how long each pod waited
    * for its window to close, given when the other pods were marked), and what is left of each pod's
@@ -73,49 +97,6 @@ export interface LatencyBenchRow {
   readonly goalP99Ms: number;
 }
 
-/** Parts of a pod's latency: [p50, p99] ms each; `pods` of the row it covers, mark lag over `markLagPods`. */
-export interface LatencyProfile {
-  readonly pods: number;
-  readonly window: readonly [number, number];
-  readonly queued: readonly [number, number];
-  readonly solve: readonly [number, number];
-  readonly write: readonly [number, number];
-  readonly seen: readonly [number, number];
-  readonly markLagPods: number;
-  readonly markLag: readonly [number, number];
-  /** The p99 tail: the mean of each part (window, wait, solve, write, seen) over the pods at or above p99. */
-  readonly tail: readonly number[];
-}
-
-/** One "provisioning round decided" line of the controller's log: epoch ms and ms. */
-export interface RoundLine {
-  readonly startedAt: number;
-  readonly waitedMs: number;
-  readonly solvedAfterMs: number;
-  readonly decidedAfterMs: number;
-  readonly nodeClaims: readonly string[];
-}
-
-/** The round lines of a controller log (JSON lines; others ignored). */
-export function roundLines(log: string): RoundLine[] {
-  const out: RoundLine[] = [];
-  for (const line of log.split('\n')) {
-    if (!line.includes('provisioning round decided')) continue;
-    try {
-      const o = JSON.parse(line) as Partial<RoundLine>;
-      if (typeof o.startedAt === 'number' && Array.isArray(o.nodeClaims)) {
-        out.push({ startedAt: o.startedAt, waitedMs: o.waitedMs ?? 0, solvedAfterMs: o.solvedAfterMs ?? 0, decidedAfterMs: o.decidedAfterMs ?? 0, nodeClaims: o.nodeClaims });
-      }
-    } catch {
-      // a line cut by the log's size limit
-    }
-  }
-  return out;
-}
-
-/** Epoch ms of a performance.now() reading (the controller logs epoch ms; same machine, same clock). */
-const epochOf = (perfMs: number): number => performance.timeOrigin + perfMs;
-
 const PODS = 1_000;
 export const WAVES = 20;
 const WAVE_GAP_MS = 2_500;
@@ -126,6 +107,13 @@ export const LATENCY_ROWS: readonly { readonly idleMs: number; readonly goalP99M
   { idleMs: 1_000, goalP99Ms: 1_200 },
   { idleMs: 50, goalP99Ms: 150 },
 ];
+
+/** The kube-scheduler set-ups a row can run on: stock flags, or its status patches taken off its scheduling loop. */
+export const KUBE_SCHEDULERS = {
+  stock: [],
+  'async-api-calls': ['--feature-gates=SchedulerAsyncAPICalls=true'],
+} as const satisfies Record<string, readonly string[]>;
+export type KubeSchedulerName = keyof typeof KUBE_SCHEDULERS;
 
 /** Calls `on` with each event of a watch of `kind` in NS until `signal` aborts; resumes a stream that ends. */
 async function follow<K extends Kind>(kube: RealKubeClient, kind: K, signal: AbortSignal, on: (e: WatchEvent<KindMap[K]>) => void): Promise<void> {
@@ -144,35 +132,6 @@ async function follow<K extends Kind>(kube: RealKubeClient, kind: K, signal: Abo
     }
   })();
 }
-
-/** Replays the batch window on the mark times: when the window each mark fell in closed. */
-export function windowCloses(marks: readonly number[], idleMs: number, maxMs: number): Map<number, number> {
-  const sorted = [...marks].sort((a, b) => a - b);
-  const out = new Map<number, number>();
-  let members: number[] = [];
-  let openedAt = 0;
-  let closesAt = -Infinity;
-  const flush = (): void => {
-    for (const m of members) out.set(m, closesAt);
-    members = [];
-  };
-  for (const m of sorted) {
-    if (m > closesAt) {
-      flush();
-      openedAt = m;
-    }
-    members.push(m);
-    closesAt = Math.min(m + idleMs, openedAt + maxMs);
-  }
-  flush();
-  return out;
-}
-
-const quantile = (sorted: readonly number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? NaN;
-const p50p99 = (xs: number[]): [number, number] => {
-  xs.sort((a, b) => a - b);
-  return [Math.round(quantile(xs, 0.5)), Math.round(quantile(xs, 0.99))];
-};
 
 /** Runs `f` on every item, `width` at a time, ignoring failures (the caller checks what is left). */
 async function inChunks<T>(items: readonly T[], width: number, f: (item: T) => Promise<unknown>): Promise<void> {
@@ -194,14 +153,18 @@ async function cleanUp(kube: RealKubeClient): Promise<void> {
 }
 
 /** One row on a running control plane with the CRDs and the NodePool in place. */
-async function runRow(cp: ControlPlane, kube: RealKubeClient, idleMs: number, goalP99Ms: number): Promise<LatencyBenchRow> {
+async function runRow(
+  cp: ControlPlane, kube: RealKubeClient, scheduler: KubeSchedulerName, idleMs: number, goalP99Ms: number, raw: string | undefined,
+): Promise<LatencyBenchRow> {
   const marked = new Map<string, number>();
+  const seen = new Map<string, number>();
   const claimAdded = new Map<string, number>();
   const nominated = new Map<string, { target: string; at: number }>();
   const stop = new AbortController();
   await follow(kube, 'Pod', stop.signal, (e) => {
     if (e.type === 'BOOKMARK' || e.type === 'DELETED') return;
     const name = e.object.metadata.name!;
+    if (!seen.has(name)) seen.set(name, performance.now());
     if (!marked.has(name) && isUnschedulable(e.object)) marked.set(name, performance.now());
   });
   const schedulerGaveUp = new Map<string, number>();
@@ -252,21 +215,30 @@ async function runRow(cp: ControlPlane, kube: RealKubeClient, idleMs: number, go
       work.push(decided - closes.get(mark)!);
     }
     for (const xs of [latencies, windowWaits, work]) xs.sort((a, b) => a - b);
-    const spreads = waves.map((names) => {
-      const ms = names.map((n) => marked.get(n)!);
+    const spreadOf = (at: ReadonlyMap<string, number>): number[] => waves.map((names) => {
+      const ms = names.map((n) => at.get(n)!);
       return Math.max(...ms) - Math.min(...ms);
     }).sort((a, b) => a - b);
+    const spreads = spreadOf(marked);
+    const createSpreads = spreadOf(seen);
     const addedTimes = [...claimAdded.values()].sort((a, b) => a - b);
     const tails = waves.map((names) => {
       const last = Math.max(...names.map((n) => marked.get(n)!));
       const first = addedTimes.find((t) => t >= last);
       return first === undefined ? NaN : first - last;
     }).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
+    if (raw !== undefined) {
+      appendFileSync(raw, `${JSON.stringify({
+        scheduler, idleMs, timeOrigin: performance.timeOrigin, marked: [...marked], seen: [...seen], nominated: [...nominated],
+        claimAdded: [...claimAdded], schedulerGaveUp: [...schedulerGaveUp], rounds: roundLines(controller.log),
+      })}\n`);
+    }
     const profile = profileOf(marked, nominated, claimAdded, schedulerGaveUp, roundLines(controller.log));
     const r = Math.round;
     return {
-      idleWindowMs: idleMs, pods: latencies.length, p50Ms: r(quantile(latencies, 0.5)), p99Ms: r(quantile(latencies, 0.99)),
+      scheduler, idleWindowMs: idleMs, pods: latencies.length, p50Ms: r(quantile(latencies, 0.5)), p99Ms: r(quantile(latencies, 0.99)),
       waveTailP50Ms: r(quantile(tails, 0.5)), waveTailMaxMs: r(tails.at(-1) ?? NaN), markSpreadP50Ms: r(quantile(spreads, 0.5)),
+      markSpreadMaxMs: r(spreads.at(-1) ?? NaN), createSpreadP50Ms: r(quantile(createSpreads, 0.5)),
       windowP99Ms: r(quantile(windowWaits, 0.99)), workP99Ms: r(quantile(work, 0.99)), profile, nodeClaims: claimAdded.size, goalP99Ms,
     };
   } finally {
@@ -276,97 +248,84 @@ async function runRow(cp: ControlPlane, kube: RealKubeClient, idleMs: number, go
   }
 }
 
-/** The sub-millisecond part of a MicroTime ("2026-01-01T00:00:00.123456Z" → 0.456), which Date.parse drops. */
-export function microsOf(t: string): number {
-  const frac = /\.(\d+)Z$/.exec(t)?.[1] ?? '';
-  return frac.length > 3 ? Number(`0.${frac.slice(3)}`) : 0;
+/** Options of {@link runLatencySuite}. */
+export interface LatencySuiteOptions {
+  /** The kube-scheduler set-ups to run, in order (default: all of {@link KUBE_SCHEDULERS}). */
+  readonly schedulers?: readonly KubeSchedulerName[];
+  /** Appends one JSON line per row to this file: the raw observations (marks, nominations, claims, round lines). */
+  readonly raw?: string;
 }
 
-/** Splits each pod's latency along the controller's round lines (see the file comment); marks and claim times are performance.now() readings. */
-export function profileOf(
-  marked: ReadonlyMap<string, number>, nominated: ReadonlyMap<string, { target: string }>, claimAdded: ReadonlyMap<string, number>,
-  schedulerGaveUp: ReadonlyMap<string, number>, rounds: readonly RoundLine[],
-): LatencyProfile {
-  const roundOf = new Map<string, RoundLine>();
-  for (const rl of rounds) for (const c of rl.nodeClaims) roundOf.set(c, rl);
-  const window: number[] = [];
-  const queued: number[] = [];
-  const solve: number[] = [];
-  const write: number[] = [];
-  const seen: number[] = [];
-  const lag: number[] = [];
-  for (const [pod, markPerf] of marked) {
-    const gaveUp = schedulerGaveUp.get(pod);
-    const mark = epochOf(markPerf);
-    if (gaveUp !== undefined) lag.push(mark - gaveUp);
-    const target = nominated.get(pod)?.target;
-    const rl = target === undefined ? undefined : roundOf.get(target);
-    const added = target === undefined ? undefined : claimAdded.get(target);
-    if (!rl || added === undefined) continue;
-    const closed = rl.startedAt - rl.waitedMs;
-    window.push(closed - mark);
-    queued.push(rl.waitedMs);
-    solve.push(rl.solvedAfterMs);
-    write.push(rl.decidedAfterMs - rl.solvedAfterMs);
-    seen.push(epochOf(added) - (rl.startedAt + rl.decidedAfterMs));
-  }
-  const totals = window.map((w, i) => w + queued[i]! + solve[i]! + write[i]! + seen[i]!);
-  const atLeast = quantile([...totals].sort((a, b) => a - b), 0.99);
-  const tailPods = totals.flatMap((t, i) => (t >= atLeast ? [i] : []));
-  const tail = [window, queued, solve, write, seen].map((xs) => Math.round(tailPods.reduce((sum, i) => sum + xs[i]!, 0) / tailPods.length));
-  return {
-    pods: window.length, window: p50p99(window), queued: p50p99(queued), solve: p50p99(solve), write: p50p99(write), seen: p50p99(seen),
-    markLagPods: lag.length, markLag: p50p99(lag), tail,
-  };
-}
-
-/** Starts a control plane, runs both rows on it, telling `onRow` of each as it ends, and stops it. */
-export async function runLatencySuite(onRow: (row: LatencyBenchRow) => void = () => {}): Promise<LatencyBenchRow[]> {
-  const { cp, kube } = await startCrdCluster({ scheduler: true });
-  try {
-    await kube.create('NodePool', kwokNodePool());
-    const rows: LatencyBenchRow[] = [];
-    for (const { idleMs, goalP99Ms } of LATENCY_ROWS) {
-      const row = await runRow(cp, kube, idleMs, goalP99Ms);
-      onRow(row);
-      rows.push(row);
+/**
+ * For each kube-scheduler set-up, starts a control plane with it, runs both windows' rows on it,
+ * telling `onRow` of each as it ends, and stops it.
+ */
+export async function runLatencySuite(onRow: (row: LatencyBenchRow) => void = () => {}, opts: LatencySuiteOptions = {}): Promise<LatencyBenchRow[]> {
+  const rows: LatencyBenchRow[] = [];
+  for (const scheduler of opts.schedulers ?? (Object.keys(KUBE_SCHEDULERS) as KubeSchedulerName[])) {
+    const { cp, kube } = await startCrdCluster({ scheduler: true, schedulerArgs: KUBE_SCHEDULERS[scheduler] });
+    try {
+      await kube.create('NodePool', kwokNodePool());
+      for (const { idleMs, goalP99Ms } of LATENCY_ROWS) {
+        const row = await runRow(cp, kube, scheduler, idleMs, goalP99Ms, opts.raw);
+        onRow(row);
+        rows.push(row);
+      }
+    } finally {
+      kube.close();
+      await cp.stop();
     }
-    return rows;
-  } finally {
-    kube.close();
-    await cp.stop();
   }
+  return rows;
 }
 
 /** Where the time goes, a row per idle window: p50 / p99 ms of each part. */
 export function profileTable(rows: readonly LatencyBenchRow[]): string {
   const f = (x: readonly [number, number]): string => `${x[0]} / ${x[1]}`;
   return renderTable(
-    ['idle window', 'pods', 'window', 'wait prev round', 'solve', 'write claims', 'claim seen', 'p99 tail: the same, mean', 'mark lag (pods)'],
-    rows.map(({ idleWindowMs, profile: p }) => [
-      `${idleWindowMs} ms`, p.pods, f(p.window), f(p.queued), f(p.solve), f(p.write), f(p.seen), p.tail.join(' + '), `${f(p.markLag)} (${p.markLagPods})`,
+    ['kube-scheduler', 'idle window', 'pods', 'window', 'wait prev round', 'solve', 'write claims', 'claim seen', 'own (wait to seen)', 'p99 tail: the same, mean', 'mark lag (pods)'],
+    rows.map(({ scheduler, idleWindowMs, profile: p }) => [
+      scheduler, `${idleWindowMs} ms`, p.pods, f(p.window), f(p.queued), f(p.solve), f(p.write), f(p.seen), f(p.own), p.tail.join(' + '), `${f(p.markLag)} (${p.markLagPods})`,
     ]),
   );
 }
 
 export function latencyTable(rows: readonly LatencyBenchRow[]): string {
   return renderTable(
-    ['idle window', 'pods', 'claims', 'p50 ms', 'p99 ms', 'p99 window ms', 'p99 work ms', 'mark spread ms', 'wave tail p50/max ms', 'target'],
+    ['kube-scheduler', 'idle window', 'pods', 'claims', 'p50 ms', 'p99 ms', 'p99 window ms', 'p99 work ms', 'create / mark spread p50, max ms', 'wave tail p50/max ms', 'target'],
     rows.map((r) => [
-      `${r.idleWindowMs} ms`, r.pods, r.nodeClaims, r.p50Ms, r.p99Ms, r.windowP99Ms, r.workP99Ms, r.markSpreadP50Ms, `${r.waveTailP50Ms} / ${r.waveTailMaxMs}`,
+      r.scheduler, `${r.idleWindowMs} ms`, r.pods, r.nodeClaims, r.p50Ms, r.p99Ms, r.windowP99Ms, r.workP99Ms, `${r.createSpreadP50Ms} / ${r.markSpreadP50Ms}, ${r.markSpreadMaxMs}`, `${r.waveTailP50Ms} / ${r.waveTailMaxMs}`,
       `p99 ≤ ${r.goalP99Ms} ms: ${r.p99Ms <= r.goalP99Ms ? 'met' : 'missed'}`,
     ]),
   );
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } }, strict: true });
+  const { values } = parseArgs({
+    options: {
+      json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      scheduler: { type: 'string', multiple: true }, raw: { type: 'string' },
+    },
+    strict: true,
+  });
+  const schedulers = (values.scheduler ?? Object.keys(KUBE_SCHEDULERS)) as KubeSchedulerName[];
+  const unknown = schedulers.filter((s) => !(s in KUBE_SCHEDULERS));
+  const opts = { schedulers, ...(values.raw !== undefined ? { raw: values.raw } : {}) };
   if (values.help) {
-    process.stdout.write('usage: tsx bench/latency.ts [--json]\n  Decision latency on kube-apiserver + kube-scheduler (starts a control plane; about 5 minutes).\n  --json  one JSON line per row instead of the table\n');
+    process.stdout.write(
+      'usage: tsx bench/latency.ts [--json] [--scheduler stock|async-api-calls]... [--raw FILE]\n' +
+      '  Decision latency on kube-apiserver + kube-scheduler: a control plane per kube-scheduler set-up, about 2 minutes each.\n' +
+      '  --json       one JSON line per row instead of the tables\n' +
+      '  --scheduler  only this kube-scheduler set-up (repeatable; default both: stock flags, then SchedulerAsyncAPICalls=true)\n' +
+      '  --raw FILE   also append each row\'s raw observations to FILE, one JSON line per row\n',
+    );
+  } else if (unknown.length > 0) {
+    process.stderr.write(`--scheduler: unknown set-up ${unknown.join(', ')}; expected one of ${Object.keys(KUBE_SCHEDULERS).join(', ')}\n`);
+    process.exitCode = 2;
   } else if (values.json) {
-    await runLatencySuite((r) => process.stdout.write(`${JSON.stringify({ idleWindowMs: r.idleWindowMs, pods: r.pods, p50Ms: r.p50Ms, p99Ms: r.p99Ms })}\n`));
+    await runLatencySuite((r) => process.stdout.write(`${JSON.stringify({ scheduler: r.scheduler, idleWindowMs: r.idleWindowMs, pods: r.pods, p50Ms: r.p50Ms, p99Ms: r.p99Ms })}\n`), opts);
   } else {
-    const rows = await runLatencySuite((r) => process.stderr.write(`  done: ${r.idleWindowMs} ms idle window\n`));
+    const rows = await runLatencySuite((r) => process.stderr.write(`  done: ${r.scheduler} kube-scheduler, ${r.idleWindowMs} ms idle window\n`), opts);
     process.stdout.write(`Decision latency on kube-apiserver + kube-scheduler: a pod marked Unschedulable to its NodeClaim created, ${PODS} pods in ${WAVES} waves\n`);
     process.stdout.write(latencyTable(rows));
     process.stdout.write('\nWhere the time goes (p50 / p99 ms, pods decided on a claim launched for them), from the controller\'s round log\n');

@@ -123,4 +123,13 @@ describe('control plane start-up failure', () => {
     });
     assert.deepEqual(leftovers().filter((n) => !before.has(n)), []);
   });
+
+  it('passes schedulerArgs to kube-scheduler', async () => {
+    await assert.rejects(startControlPlane({ scheduler: true, schedulerArgs: ['--feature-gates=NoSuchGate=true'] }), (err: unknown) => {
+      assert.ok(err instanceof ControlPlaneError);
+      assert.match(err.message, /^kube-scheduler ended \(exit code 1\)/);
+      assert.match(err.message, /NoSuchGate/);
+      return true;
+    });
+  });
 });

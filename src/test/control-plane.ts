@@ -32,6 +32,11 @@ export interface ControlPlaneOptions {
   readonly readyTimeoutMs?: number;
   /** Extra kube-apiserver flags, after the defaults (e.g. `--feature-gates=...`). */
   readonly apiserverArgs?: readonly string[];
+  /**
+   * Extra kube-scheduler flags, after the defaults (e.g. `--feature-gates=SchedulerAsyncAPICalls=true`);
+   * used only with `scheduler`. A flag the binary does not know makes the start fail with its log.
+   */
+  readonly schedulerArgs?: readonly string[];
 }
 
 /** A running control plane. PEM strings are the admin's credentials (group system:masters). */
@@ -362,6 +367,7 @@ export async function startControlPlane(opts: ControlPlaneOptions = {}): Promise
         `--kubeconfig=${f('scheduler.kubeconfig')}`, '--leader-elect=false',
         '--bind-address=127.0.0.1', `--secure-port=${schedulerPort}`,
         `--tls-cert-file=${f('serving.crt')}`, `--tls-private-key-file=${f('serving.key')}`,
+        ...(opts.schedulerArgs ?? []),
       ], dir);
       procs.push(scheduler);
       await waitHealthy(scheduler, `https://127.0.0.1:${schedulerPort}/healthz`, timeoutMs, { ca: caCert });
