@@ -58,21 +58,23 @@ function applyTopology(ctx: SlotContext, pod: PodInfo, reqs: Requirements, expla
   return out;
 }
 
+const NO_PODS: readonly PodInfo[] = Object.freeze([]);
+
 /** An existing or in-flight node. */
 export class NodeSlot {
   readonly requirements: Requirements;
   /** Read it, never write it: the slot copies it on its first placement (see constructor). */
   remaining: Vec;
   #ownRemaining = false;
-  readonly hostPorts: HostPort[] = [];
-  readonly placed: PodInfo[] = [];
+  #hostPorts: readonly HostPort[];
+  #placed: PodInfo[] | undefined;
 
   readonly labels: Readonly<Record<string, string>>;
 
   /**
    * `facts`: the node's labels and their requirements (see nodeLabelFacts), shared, never written.
-   * `allocatableMinusUsed` is shared too: it is copied before the first pod is taken off it (most
-   * slots of a simulation never take one).
+   * `allocatableMinusUsed` and `hostPorts` (those its pods hold) are shared too: they are copied
+   * before a placement would change them (most slots of a simulation never take a pod).
    */
   constructor(
     readonly name: string,
@@ -81,10 +83,22 @@ export class NodeSlot {
     allocatableMinusUsed: Vec,
     readonly inFlight: boolean,
     readonly unschedulable: boolean,
+    hostPorts: readonly HostPort[] = [],
   ) {
     this.labels = facts.labels;
     this.requirements = facts.requirements;
     this.remaining = allocatableMinusUsed;
+    this.#hostPorts = hostPorts;
+  }
+
+  /** The host ports taken on the node: its pods' and those placed here. */
+  get hostPorts(): readonly HostPort[] {
+    return this.#hostPorts;
+  }
+
+  /** The pods placed here, in order. */
+  get placed(): readonly PodInfo[] {
+    return this.#placed ?? NO_PODS;
   }
 
   /** Places the pod if it fits; returns undefined on success, or why not (a fixed word unless explain). */
@@ -106,8 +120,8 @@ export class NodeSlot {
       this.#ownRemaining = true;
     }
     subInto(this.remaining, pod.requests);
-    this.hostPorts.push(...pod.hostPorts);
-    this.placed.push(pod);
+    if (pod.hostPorts.length > 0) this.#hostPorts = [...this.#hostPorts, ...pod.hostPorts];
+    (this.#placed ??= []).push(pod);
     ctx.topology.record({ namespace: pod.namespace, labels: pod.labels, nodeRequirements: this.requirements, taints: this.taints }, ctx.groupsOf(pod).owned);
     return undefined;
   }

@@ -166,9 +166,7 @@ export function solve(input: SolverInput): SolverResult {
   for (let k = 0; k < nodes.length; k++) {
     const n = nodes[k]!;
     const f = nodeFacts[k]!;
-    const slot = new NodeSlot(n.name, f.labels, n.taints, f.remaining(space, layout), n.inFlight ?? false, n.unschedulable ?? false);
-    const ports = f.hostPorts;
-    for (let i = 0; i < ports.length; i++) slot.hostPorts.push(ports[i]!);
+    const slot = new NodeSlot(n.name, f.labels, n.taints, f.remaining(space, layout), n.inFlight ?? false, n.unschedulable ?? false, f.hostPorts);
     if (n.pods.length > 0) recorded.push(f.placement);
     nodeSlots.push(slot);
   }

@@ -81,6 +81,7 @@ export class TopologyGroup {
 
   /** Makes a domain known, with the taints of the nodes or pools that provide it. */
   registerDomain(domain: string, taintSets: readonly (readonly Taint[])[]): void {
+    this.#version++;
     if (!this.counts.has(domain)) this.counts.set(domain, 0);
     if (this.#eligible && !this.#eligible.has(domain)) {
       if (taintSets.some((t) => firstUntoleratedTaint(this.ownerTolerations, t) === undefined)) this.#eligible.add(domain);
@@ -103,6 +104,7 @@ export class TopologyGroup {
     if (!this.nodeCounts(nodeRequirements, taints)) return;
     const r = nodeRequirements.get(this.key);
     if (!r) return;
+    this.#version++;
     if (this.term.kind === 'anti-affinity') {
       for (const d of possibleDomains(r, this.counts)) this.counts.set(d, (this.counts.get(d) ?? 0) + n);
     } else if (!r.complement && r.values.size === 1) {
@@ -146,9 +148,24 @@ export class TopologyGroup {
     return nodeDomains.intersect(Requirement.fromSelector(this.key, 'NotIn', excluded));
   }
 
+  /** Bumped whenever counts or eligible domains change: #minCount's answer holds until then. */
+  #version = 0;
+  #minVersion = -1;
+  #minDomains: Requirement | undefined;
+  #min = 0;
+
   #minCount(podDomains: Requirement): number {
     // A new node is always a new, empty hostname domain.
     if (this.key === HOSTNAME_KEY) return 0;
+    // First fit asks for every slot it tries a pod on; the counts change only when a pod is placed.
+    if (this.#minVersion === this.#version && this.#minDomains === podDomains) return this.#min;
+    this.#min = this.#computeMin(podDomains);
+    this.#minVersion = this.#version;
+    this.#minDomains = podDomains;
+    return this.#min;
+  }
+
+  #computeMin(podDomains: Requirement): number {
     let min = Infinity;
     let supported = 0;
     // Keys, not entries: an unoptimized entries loop allocates a pair per domain, every spread pod.
@@ -190,7 +207,16 @@ export class TopologyGroup {
         }
       }
     }
-    return Requirement.in(this.key, best === undefined ? [] : [best]);
+    return this.#single(best);
+  }
+
+  /** In [domain] (In [] for undefined), one shared instance each: requirements are immutable. */
+  readonly #singles = new Map<string | undefined, Requirement>();
+
+  #single(domain: string | undefined): Requirement {
+    let r = this.#singles.get(domain);
+    if (!r) this.#singles.set(domain, (r = Requirement.in(this.key, domain === undefined ? [] : [domain])));
+    return r;
   }
 
   #nextAffinity(pod: PodInfo, podDomains: Requirement, nodeDomains: Requirement): Requirement {
