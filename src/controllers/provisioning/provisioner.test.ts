@@ -204,6 +204,42 @@ describe('Provisioner', () => {
     await env.stop();
   });
 
+  it('nominates pods placed on existing room without waiting for the round\'s NodeClaim writes', async () => {
+    const env = await makeTestEnv({ instanceTypes: CATALOGUE });
+    await env.kube.create('NodePool', nodePool());
+    await env.kube.create('Node', node('existing', { cpu: '2', memory: '4Gi' }));
+    await env.settle();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // NodeClaim writes are slow (a busy API server): held until released.
+    const kube = new Proxy(env.kube, {
+      get: (target, key) => {
+        const v = Reflect.get(target, key) as unknown;
+        if (key === 'create') {
+          return async (...args: Parameters<typeof env.kube.create>) => {
+            if (args[0] === 'NodeClaim') await gate;
+            return target.create(...args);
+          };
+        }
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const prov = new Provisioner({ ...env.ctx, kube });
+    prov.start();
+    await pendingPod(env, { name: 'fits', cpu: '1' });
+    await pendingPod(env, { name: 'big', cpu: '3' });
+    for (let i = 0; i < 20; i++) await env.clock.step(100);
+    assert.equal((await nodeClaims(env)).length, 0, 'the claim for big is still being written');
+    assert.deepEqual(await events(env, 'Nominated'), ['fits: Pod should schedule on: node/existing']);
+    release();
+    await env.settle([prov]);
+    const [claim] = await nodeClaims(env);
+    assert.deepEqual(await events(env, 'Nominated'), [`big: Pod should schedule on: nodeclaim/${claim!.metadata.name}`, 'fits: Pod should schedule on: node/existing']);
+    assert.equal(prov.rounds.length, 1);
+    await prov.stop();
+    await env.stop();
+  });
+
   it('keeps room on a claim in flight for its DaemonSet pods', async () => {
     const { env, prov } = await setup();
     await env.kube.create('DaemonSet', daemonSet({ name: 'agent', cpu: '500m' }));

@@ -20,6 +20,7 @@ import { PlanBook } from './plan-book.js';
 import type { RoundReport } from './round.js';
 import { runRound } from './round.js';
 import { UnseenClaims } from './unseen-claims.js';
+import { warmUp } from './warm-up.js';
 
 export type { RoundReport } from './round.js';
 
@@ -75,6 +76,7 @@ export class Provisioner implements Quiescent {
   /** When the first window not yet served closed (clock ms). */
   #closedAt: number | undefined;
   #again = false;
+  #warmed = false;
   #wake: { at: number; cancel: () => void } | undefined;
   #retryMs = RETRY_MIN_MS;
   #unsubscribe: (() => void) | undefined;
@@ -115,13 +117,16 @@ export class Provisioner implements Quiescent {
     return undefined;
   }
 
-  /** Subscribes to the cluster state, and opens a window at once if pods are already waiting. */
+  /**
+   * Subscribes to the cluster state, and opens a window at once if pods are already waiting; if none
+   * are, once the state is synced, runs a dry round (warm-up.ts) so the first real one is not cold.
+   */
   start(): void {
     if (this.#unsubscribe || this.#stopped) return;
     this.#unseen.start();
     this.#unsubscribe = this.#ctx.state.subscribe((c) => this.#onChange(c));
     for (const np of this.#ctx.state.nodePools()) this.#poolGenerations.set(np.metadata.name ?? '', np.metadata.generation);
-    if (this.#ctx.state.synced && this.#hasWork()) this.trigger();
+    if (this.#ctx.state.synced) this.#onSynced();
   }
 
   /** Opens the batch window, or extends the open one. */
@@ -173,8 +178,7 @@ export class Provisioner implements Quiescent {
         return;
       }
       case 'Synced':
-        if (this.#hasWork()) this.trigger();
-        return;
+        return this.#onSynced();
       case 'Pod':
       case 'Object':
         return;
@@ -192,13 +196,26 @@ export class Provisioner implements Quiescent {
       || (this.#ctx.options.binding === 'direct' && s.unboundPods().length > 0);
   }
 
+  #onSynced(): void {
+    if (this.#hasWork()) this.trigger();
+    else if (!this.#warmed && !this.#running && !this.#stopped) {
+      this.#warmed = true;
+      this.#run(warmUp(this.#ctx));
+    }
+  }
+
   #startRound(): void {
     if (this.#stopped) return;
     if (this.#running) {
       this.#again = true;
       return;
     }
-    this.#running = this.#round().finally(() => {
+    this.#run(this.#round());
+  }
+
+  /** Holds rounds back while `work` runs; a round asked for meanwhile starts after it. */
+  #run(work: Promise<unknown>): void {
+    this.#running = work.then(() => undefined).finally(() => {
       this.#running = undefined;
       if (this.#again && !this.#stopped) {
         this.#again = false;

@@ -135,7 +135,20 @@ export async function runRound(deps: RoundDeps): Promise<DecidedRound> {
     deps.unseen.add(created);
     return { name: created.metadata.name ?? '', planned };
   };
-  const settled = await createConcurrently(result.newNodeClaims, create, ctx.clock);
+  const creating = createConcurrently(result.newNodeClaims, create, ctx.clock);
+  // A pod placed on capacity that exists (a node, or a claim in flight) waits for no write of this
+  // round: its nomination is the whole decision, so it goes out now, beside the claim writes (as
+  // Karpenter records existing-node nominations before creating its claims), not after them. Still
+  // after the previous round's Events, so Events stay in round order.
+  const onExisting = result.existingNodes.map(({ node, pods }) => {
+    const sn = ctx.state.node(node);
+    return { pods, target: sn?.nodeName === node ? `node/${node}` : `nodeclaim/${node}` };
+  });
+  const existingEvents = onExisting.length === 0 ? deps.afterPrevious : (async () => {
+    await deps.afterPrevious;
+    await Promise.allSettled(onExisting.flatMap(({ pods, target }) => pods.map((p) => record(ctx, deps.events, p, 'Normal', 'Nominated', `Pod should schedule on: ${target}`))));
+  })();
+  const settled = await creating;
   const launched: LaunchedClaim[] = [];
   let failedCreates = 0;
   settled.forEach((s, i) => {
@@ -159,8 +172,6 @@ export async function runRound(deps: RoundDeps): Promise<DecidedRound> {
   for (const { node, pods } of result.existingNodes) {
     ctx.state.nominate(node, until);
     plan.plan(pods, node, now);
-    const sn = ctx.state.node(node);
-    nominations.push({ pods, target: sn?.nodeName === node ? `node/${node}` : `nodeclaim/${node}` });
   }
   const reasons = new Map<string, string>();
   for (const { pod, reason } of result.unschedulable) reasons.set(keyOf(pod), reason);
@@ -190,7 +201,7 @@ export async function runRound(deps: RoundDeps): Promise<DecidedRound> {
   // asynchronous event recorder would.
   const after = async (): Promise<void> => {
     await ctx.clock.sleep(0);
-    await deps.afterPrevious;
+    await existingEvents;
     const events: Promise<void>[] = [];
     for (const { pods, target } of nominations) {
       for (const p of pods) events.push(record(ctx, deps.events, p, 'Normal', 'Nominated', `Pod should schedule on: ${target}`));
@@ -232,6 +243,7 @@ function logLaunches(ctx: ControllerContext, launched: readonly LaunchedClaim[])
 function logRound(ctx: ControllerContext, r: RoundReport): void {
   ctx.log.info({
     startedAt: r.startedAt, waitedMs: r.waitedMs, solvedAfterMs: round1(r.solvedAfterMs), decidedAfterMs: round1(r.decidedAfterMs),
+    firstCreateAfterMs: r.overheadWallMs === undefined ? undefined : round1(r.overheadWallMs), cpuMs: round1(r.totalCpuMs), solveCpuMs: round1(r.solveCpuMs),
     pods: r.pods, nodeClaims: r.nodeClaims, placedOnExisting: r.placedOnExisting, unschedulable: r.unschedulable,
   }, 'provisioning round decided');
 }
