@@ -152,9 +152,13 @@ export function solve(input: SolverInput): SolverResult {
       if (poolReq && !poolReq.complement) for (const v of poolReq.values) topology.registerDomain(key, v, pool.taints);
     }
   }
-  for (const n of nodes) for (const key of keys) {
-    const v = n.labels[key];
-    if (v !== undefined) topology.registerDomain(key, v, n.taints);
+  const keyList = [...keys];
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    for (let j = 0; j < keyList.length; j++) {
+      const v = n.labels[keyList[j]!];
+      if (v !== undefined) topology.registerDomain(keyList[j]!, v, n.taints);
+    }
   }
   for (let i = 0; i < pods.length; i++) {
     const p = pods[i]!;
