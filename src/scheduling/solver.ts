@@ -165,17 +165,23 @@ export function solve(input: SolverInput): SolverResult {
     for (const t of p.variant.terms) topology.group(t, p);
   }
 
+  // Slots only for the nodes some pod of the batch may still fit: requests never shrink, so a node
+  // short of what every pod asks for in some resource (or that takes no pods) rejects each of
+  // them, every time. At a thousand nodes most are full; they count for topology all the same.
+  const least = leastRequests(space, pods);
   const nodeSlots: NodeSlot[] = [];
   const recorded: NodePlacement[] = [];
   for (let k = 0; k < nodes.length; k++) {
     const n = nodes[k]!;
     const f = nodeFacts[k]!;
-    const slot = new NodeSlot(n.name, f.labels, n.taints, f.remaining(space, layout), n.inFlight ?? false, n.unschedulable ?? false, f.hostPorts);
+    const remaining = f.remaining(space, layout);
+    if (n.unschedulable !== true && fits(least, remaining)) {
+      nodeSlots.push(new NodeSlot(n.name, f.labels, n.taints, remaining, n.inFlight ?? false, false, f.hostPorts));
+    }
     if (n.pods.length > 0) recorded.push(f.placement);
-    nodeSlots.push(slot);
   }
   topology.recordNodes(recorded);
-  for (const { group, node } of existingAnti) group.recordOwner(nodeSlots[node]!.requirements);
+  for (const { group, node } of existingAnti) group.recordOwner(nodeFacts[node]!.labels.requirements);
   // Initialised nodes first, then in-flight ones.
   nodeSlots.sort((a, b) => Number(a.inFlight) - Number(b.inFlight));
 
@@ -202,7 +208,7 @@ export function solve(input: SolverInput): SolverResult {
     },
   };
   const offerings = new OfferingIndex();
-  const placer = new Placer(ctx, pools, openNodes(space, nodeSlots, pods), poolProblems, offerings);
+  const placer = new Placer(ctx, pools, nodeSlots, poolProblems, offerings);
   // Pods with inter-pod constraints first, by first fit; then the rest, packed for cost.
   const optimize = opts.optimizeCost ?? true;
   const isSimple = (p: PodInfo): boolean => optimize && p.variant.terms.length === 0 && p.hostPorts.length === 0 && ctx.groupsOf(p).inverse.length === 0;
@@ -255,19 +261,14 @@ function knownFacts(nodes: readonly SolverNode[], facts: readonly ExistingNodeFa
   return facts;
 }
 
-/**
- * The nodes some pod of the batch may still fit, in order. Requests never shrink, so a node short of
- * what every pod asks for in some resource (or that takes no pods) rejects each of them, every
- * time: at a thousand nodes most are full, and first fit need not try them for every pod. They
- * still count for topology (recorded before).
- */
-function openNodes(space: ResourceSpace, slots: readonly NodeSlot[], pods: readonly PodInfo[]): NodeSlot[] {
+/** Per resource, the least any of the pods requests (Infinity without pods). */
+function leastRequests(space: ResourceSpace, pods: readonly PodInfo[]): Vec {
   const least = new Float64Array(space.size).fill(Infinity);
   for (let i = 0; i < pods.length; i++) {
     const r = pods[i]!.requests;
     for (let d = 0; d < least.length; d++) if (r[d]! < least[d]!) least[d] = r[d]!;
   }
-  return slots.filter((s) => !s.unschedulable && fits(least, s.remaining));
+  return least;
 }
 
 /** True when the requests name a resource beyond cpu, memory, pods and ephemeral storage (those come first in a ResourceSpace). */
