@@ -12,7 +12,7 @@
 import type { ConsolidationOutcome } from './consolidation.js';
 import { computeConsolidation } from './consolidation.js';
 import type { MethodContext, MethodResult, NodeRejection } from './method-context.js';
-import { BudgetGate, byDisruptionValue } from './method-context.js';
+import { BudgetGate, sortByDisruptionValue } from './method-context.js';
 import type { Candidate, Rejection } from './types.js';
 
 /** Most candidates multi-node consolidation looks at in one pass. */
@@ -26,7 +26,7 @@ export function isConsolidationCandidate(c: Candidate): boolean {
 
 export function multiNodeConsolidation(mc: MethodContext, maxCandidates = MAX_MULTI_NODE_CANDIDATES): MethodResult {
   const gate = new BudgetGate(mc.budgets('Underutilized'));
-  const sorted = mc.candidates.filter(isConsolidationCandidate).sort(byDisruptionValue);
+  const sorted = sortByDisruptionValue(mc.candidates.filter(isConsolidationCandidate));
   const allowed: Candidate[] = [];
   for (const c of sorted) {
     if (allowed.length >= maxCandidates) break;
@@ -83,7 +83,7 @@ export function singleNodeConsolidation(mc: MethodContext, known?: VerdictMemo):
   const gate = new BudgetGate(mc.budgets('Underutilized'));
   const rejections: NodeRejection[] = [];
   const rejected: Rejection[] = [];
-  for (const c of mc.candidates.filter(isConsolidationCandidate).sort(byDisruptionValue)) {
+  for (const c of sortByDisruptionValue(mc.candidates.filter(isConsolidationCandidate))) {
     if (!gate.allows(c)) continue;
     if (mc.nowMs() > mc.deadline) return { command: undefined, rejections, budgetBlocked: gate.blocked, timedOut: true };
     const seen = known?.get(c);

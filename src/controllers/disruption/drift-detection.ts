@@ -25,8 +25,40 @@ function poolHash(pool: NodePool): string {
   return h;
 }
 
+/** Per NodePool object: its template's requirements (null when they do not parse). */
+const poolRequirements = new WeakMap<NodePool, Requirements | null>();
+
+function requirementsOf(pool: NodePool): Requirements | null {
+  let reqs = poolRequirements.get(pool);
+  if (reqs === undefined) {
+    try {
+      reqs = new Requirements(pool.spec.template.spec.requirements.map((r) => Requirement.fromSelector(normalizeLabelKey(r.key), r.operator, r.values, r.minValues)));
+    } catch {
+      reqs = null;
+    }
+    poolRequirements.set(pool, reqs);
+  }
+  return reqs;
+}
+
+/**
+ * Per NodeClaim object (a new one on every update): its static drift against the PoolInfo and
+ * instance type it was last checked with. Every pass asks about every candidate; both change rarely.
+ */
+const staticVerdicts = new WeakMap<object, { readonly pool: Candidate['pool']; readonly instanceType: string | undefined; readonly reason: string | undefined }>();
+
 /** The drift nodewright can see without the cloud, as "Reason: detail", or undefined. */
 export function staticDrift(c: Candidate): string | undefined {
+  const claim = c.stateNode.nodeClaim;
+  if (!claim) return undefined;
+  const memo = staticVerdicts.get(claim);
+  if (memo && memo.pool === c.pool && memo.instanceType === c.instanceType) return memo.reason;
+  const reason = computeStaticDrift(c);
+  staticVerdicts.set(claim, { pool: c.pool, instanceType: c.instanceType, reason });
+  return reason;
+}
+
+function computeStaticDrift(c: Candidate): string | undefined {
   const claim = c.stateNode.nodeClaim;
   if (!claim) return undefined;
   const pool = c.pool.nodePool;
@@ -36,12 +68,8 @@ export function staticDrift(c: Candidate): string | undefined {
     const current = poolHash(pool);
     if (stamped !== current) return `NodePoolDrifted: nodepool ${c.pool.name}'s template changed (hash ${stamped} → ${current})`;
   }
-  let poolReqs: Requirements;
-  try {
-    poolReqs = new Requirements(pool.spec.template.spec.requirements.map((r) => Requirement.fromSelector(normalizeLabelKey(r.key), r.operator, r.values, r.minValues)));
-  } catch {
-    return undefined; // validated pools parse; nothing sensible to compare against otherwise
-  }
+  const poolReqs = requirementsOf(pool);
+  if (poolReqs === null) return undefined; // validated pools parse; nothing sensible to compare against otherwise
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(claim.metadata.labels ?? {})) labels[normalizeLabelKey(k)] = v;
   const why = Requirements.fromLabels(labels).compatible(poolReqs, () => false);

@@ -13,8 +13,17 @@ import type { Quiescent, ReconcileResult } from '../runtime/reconciler.js';
 import { Singleton } from '../runtime/singleton.js';
 import { DisruptionError } from './errors.js';
 
+/** Per NodeClaim object (a new one on every update): its expiry, worked out once (null: never). */
+const expiries = new WeakMap<NodeClaim, number | null>();
+
 /** When the claim expires (epoch ms), or undefined for "Never", an unparsable expireAfter or an unknown age. */
 export function expiresAt(claim: NodeClaim): number | undefined {
+  let at = expiries.get(claim);
+  if (at === undefined) expiries.set(claim, (at = computeExpiresAt(claim) ?? null));
+  return at ?? undefined;
+}
+
+function computeExpiresAt(claim: NodeClaim): number | undefined {
   let after: number;
   try {
     after = parseDuration(claim.spec.expireAfter ?? DEFAULT_EXPIRE_AFTER, { allowNever: true });
