@@ -51,6 +51,18 @@ function sameResources(a: ResourceList, b: ResourceList): boolean {
   return n === 0;
 }
 
+/** Per label map, the last signature made of it, with the taints and key list it was made with. */
+const lastSignature = new WeakMap<Readonly<Record<string, string>>, { taints: SolverNode['taints']; keys: string; signature: string }>();
+
+/** A node's values for the keys (JSON text `keyText`) and its taints, as text; kept from pass to pass. */
+function signatureOf(n: SolverNode, keys: readonly string[], keyText: string): string {
+  const last = lastSignature.get(n.labels);
+  if (last?.taints === n.taints && last.keys === keyText) return last.signature;
+  const signature = JSON.stringify([keys.map((k) => n.labels[k] ?? null), n.taints]);
+  lastSignature.set(n.labels, { taints: n.taints, keys: keyText, signature });
+  return signature;
+}
+
 const hasRequiredAntiAffinity = (pod: Pod): boolean =>
   (pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0;
 
@@ -199,9 +211,9 @@ export class SimulationBase {
     }
     keys.delete(HOSTNAME_LABEL);
     const topology = keys.size > 0 || movable.some(hasTopologyTerms);
-    for (const n of this.#nodes) {
-      this.#signature.push(topology ? JSON.stringify([[...keys].map((k) => n.labels[k] ?? null), n.taints]) : undefined);
-    }
+    const keyList = [...keys];
+    const keyText = JSON.stringify(keyList);
+    for (const n of this.#nodes) this.#signature.push(topology ? signatureOf(n, keyList, keyText) : undefined);
     const count = this.#nodes.length;
     this.#freeCpu = new Float64Array(count);
     this.#freeMemory = new Float64Array(count);
