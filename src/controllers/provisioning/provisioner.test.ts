@@ -240,6 +240,45 @@ describe('Provisioner', () => {
     await env.stop();
   });
 
+  it('nominates a pod placed on existing room while the previous round still writes its Events', async () => {
+    const env = await makeTestEnv({ instanceTypes: CATALOGUE });
+    await env.kube.create('NodePool', nodePool());
+    await env.kube.create('Node', node('existing', { cpu: '2', memory: '4Gi' }));
+    await env.settle();
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // The first round's Event (for big) is slow to write (a busy API server): held until released.
+    const kube = new Proxy(env.kube, {
+      get: (target, key) => {
+        const v = Reflect.get(target, key) as unknown;
+        if (key === 'recordEvent') {
+          return async (...args: Parameters<typeof env.kube.recordEvent>) => {
+            if (args[0].regarding.name === 'big') await gate;
+            return target.recordEvent(...args);
+          };
+        }
+        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+      },
+    });
+    const prov = new Provisioner({ ...env.ctx, kube });
+    prov.start();
+    const steps = async (): Promise<void> => {
+      for (let i = 0; i < 20; i++) await env.clock.step(100);
+    };
+    await pendingPod(env, { name: 'big', cpu: '3' });
+    await steps();
+    await pendingPod(env, { name: 'fits', cpu: '1' });
+    await pendingPod(env, { name: 'also-big', cpu: '3' });
+    await steps();
+    assert.equal(prov.rounds.length, 2);
+    assert.deepEqual(await events(env, 'Nominated'), ['fits: Pod should schedule on: node/existing'], 'not behind big\'s Event, and also-big\'s still follows it');
+    release();
+    await env.settle([prov]);
+    assert.deepEqual((await events(env, 'Nominated')).map((e) => e.split(':')[0]), ['also-big', 'big', 'fits']);
+    await prov.stop();
+    await env.stop();
+  });
+
   it('keeps room on a claim in flight for its DaemonSet pods', async () => {
     const { env, prov } = await setup();
     await env.kube.create('DaemonSet', daemonSet({ name: 'agent', cpu: '500m' }));

@@ -73,6 +73,8 @@ export class Provisioner implements Quiescent {
   readonly #settling = new Set<Promise<void>>();
   /** The latest round's writing of its Events and records (the next round's follow it). */
   #lastSettled: Promise<void> | undefined;
+  /** The latest round's writing of its nominations onto existing capacity. */
+  #lastNominated: Promise<void> | undefined;
   /** When the first window not yet served closed (clock ms). */
   #closedAt: number | undefined;
   #again = false;
@@ -233,9 +235,11 @@ export class Provisioner implements Quiescent {
         ctx: this.#ctx, plan: this.plan, reasons: this.#reasons, events: this.#events, cpuMs: this.#cpuMs, wallMs: this.#wallMs,
         unseen: this.#unseen, ...(windowClosedAt !== undefined ? { windowClosedAt } : {}),
         ...(this.#lastSettled !== undefined ? { afterPrevious: this.#lastSettled } : {}),
+        ...(this.#lastNominated !== undefined ? { afterPreviousNominated: this.#lastNominated } : {}),
       });
       report = decided.report;
       this.#lastSettled = decided.settled;
+      this.#lastNominated = decided.nominated;
       const settling = decided.settled.finally(() => this.#settling.delete(settling));
       this.#settling.add(settling);
     } catch (e) {

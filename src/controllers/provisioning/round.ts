@@ -59,6 +59,8 @@ export interface RoundReport {
 export interface DecidedRound {
   readonly report: RoundReport;
   readonly settled: Promise<void>;
+  /** The Nominated Events of pods placed on existing capacity, written (never rejects; part of `settled`). */
+  readonly nominated: Promise<void>;
 }
 
 export interface RoundDeps {
@@ -76,6 +78,8 @@ export interface RoundDeps {
   readonly windowClosedAt?: number;
   /** The previous round's `settled`: this round's Events and records follow it, so they stay in round order. */
   readonly afterPrevious?: Promise<void>;
+  /** The previous round's `nominated`: this round's nominations onto existing capacity follow it (and nothing else). */
+  readonly afterPreviousNominated?: Promise<void>;
 }
 
 /** How long a launched claim is protected from disruption as nominated capacity. */
@@ -102,7 +106,8 @@ export async function runRound(deps: RoundDeps): Promise<DecidedRound> {
     const elapsed = deps.wallMs() - wall0;
     return {
       report: { ...empty, solvedAfterMs: elapsed, decidedAfterMs: elapsed, overheadCpuMs: undefined, overheadWallMs: undefined, solveCpuMs: 0, totalCpuMs: deps.cpuMs() - cpu0 },
-      settled: Promise.resolve(),
+      settled: deps.afterPrevious ?? Promise.resolve(),
+      nominated: deps.afterPreviousNominated ?? Promise.resolve(),
     };
   }
   const loaded = await loadPools(snapshot.nodePools, deps.unseen.addUsage(snapshot.nodePoolUsage), ctx.cloud, ctx.unavailableOfferings);
@@ -138,14 +143,14 @@ export async function runRound(deps: RoundDeps): Promise<DecidedRound> {
   const creating = createConcurrently(result.newNodeClaims, create, ctx.clock);
   // A pod placed on capacity that exists (a node, or a claim in flight) waits for no write of this
   // round: its nomination is the whole decision, so it goes out now, beside the claim writes (as
-  // Karpenter records existing-node nominations before creating its claims), not after them. Still
-  // after the previous round's Events, so Events stay in round order.
+  // Karpenter records existing-node nominations before creating its claims), not after them, nor
+  // behind the previous round's burst of Events: only behind the previous round's such nominations.
   const onExisting = result.existingNodes.map(({ node, pods }) => {
     const sn = ctx.state.node(node);
     return { pods, target: sn?.nodeName === node ? `node/${node}` : `nodeclaim/${node}` };
   });
-  const existingEvents = onExisting.length === 0 ? deps.afterPrevious : (async () => {
-    await deps.afterPrevious;
+  const existingEvents = onExisting.length === 0 ? (deps.afterPreviousNominated ?? Promise.resolve()) : (async () => {
+    await deps.afterPreviousNominated;
     await Promise.allSettled(onExisting.flatMap(({ pods, target }) => pods.map((p) => record(ctx, deps.events, p, 'Normal', 'Nominated', `Pod should schedule on: ${target}`))));
   })();
   const settled = await creating;
@@ -201,6 +206,7 @@ export async function runRound(deps: RoundDeps): Promise<DecidedRound> {
   // asynchronous event recorder would.
   const after = async (): Promise<void> => {
     await ctx.clock.sleep(0);
+    await deps.afterPrevious;
     await existingEvents;
     const events: Promise<void>[] = [];
     for (const { pods, target } of nominations) {
@@ -224,6 +230,7 @@ export async function runRound(deps: RoundDeps): Promise<DecidedRound> {
   };
   return {
     report,
+    nominated: existingEvents,
     settled: after().catch((e: unknown) => {
       ctx.log.error({ error: String(e) }, 'recording what a provisioning round decided failed');
     }),
