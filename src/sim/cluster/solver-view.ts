@@ -55,8 +55,14 @@ export function solverNodes(input: SolverNodesInput): SolverNodesResult {
     for (const node of ledger.nodes()) shown.set(node.name, [...node.pods.values()]);
   } else if (topology) {
     const seen = new Set<string>();
+    const selectors = new Set<string>();
     for (const p of pods) {
       for (const selector of interPodSelectors(p.pod)) {
+        // The pending pods of one workload carry the same selectors: each is looked up once (a
+        // repeat would select only pods already seen).
+        const id = JSON.stringify(selector);
+        if (selectors.has(id)) continue;
+        selectors.add(id);
         for (const lp of ledger.podsSelectedBy(selector)) {
           if (seen.has(lp.key)) continue;
           seen.add(lp.key);
