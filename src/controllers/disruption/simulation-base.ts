@@ -21,47 +21,9 @@ import type { SolverNode, SolverNodePool, SolverOptions } from '../../scheduling
 import type { ClusterSnapshot } from '../../state/snapshot.js';
 import type { ResourceList } from '../../utils/resources.js';
 import { addResources, CPU, MEMORY, PODS, subtractResources } from '../../utils/resources.js';
+import { keptList, reducedNode, signatureOf } from './simulation-base-reuse.js';
 import { SelectorIndex } from './selector-index.js';
 import type { LeavingNode, PoolInfo } from './types.js';
-
-
-/**
- * Per pod list of a solver node, the list of its pods the last pass kept. A pass that keeps the
- * same pods hands the solver the same list object, so what the solver keeps per pod list (usage,
- * host ports, topology facts; see scheduling/object-facts) carries over from pass to pass.
- */
-const lastKept = new WeakMap<readonly Pod[], Pod[]>();
-
-function sameList(kept: readonly Pod[], previous: readonly Pod[] | undefined): boolean {
-  if (previous?.length !== kept.length) return false;
-  for (let i = 0; i < kept.length; i++) if (kept[i] !== previous[i]) return false;
-  return true;
-}
-
-/** Per solver node of the snapshot, the reduced node the last pass made of it. */
-const lastReduced = new WeakMap<SolverNode, SolverNode>();
-
-function sameResources(a: ResourceList, b: ResourceList): boolean {
-  let n = 0;
-  for (const k in a) {
-    if (a[k] !== b[k]) return false;
-    n++;
-  }
-  for (const k in b) if (--n < 0 || !(k in a)) return false;
-  return n === 0;
-}
-
-/** Per label map, the last signature made of it, with the taints and key list it was made with. */
-const lastSignature = new WeakMap<Readonly<Record<string, string>>, { taints: SolverNode['taints']; keys: string; signature: string }>();
-
-/** A node's values for the keys (JSON text `keyText`) and its taints, as text; kept from pass to pass. */
-function signatureOf(n: SolverNode, keys: readonly string[], keyText: string): string {
-  const last = lastSignature.get(n.labels);
-  if (last?.taints === n.taints && last.keys === keyText) return last.signature;
-  const signature = JSON.stringify([keys.map((k) => n.labels[k] ?? null), n.taints]);
-  lastSignature.set(n.labels, { taints: n.taints, keys: keyText, signature });
-  return signature;
-}
 
 const hasRequiredAntiAffinity = (pod: Pod): boolean =>
   (pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0;
@@ -184,10 +146,7 @@ export class SimulationBase {
     const views = new Map(snapshot.stateNodes.map((v) => [v.name, v]));
     for (const node of snapshot.solverNodes) {
       const view = views.get(node.name);
-      let kept = node.pods.filter(relevant);
-      const previous = lastKept.get(node.pods);
-      if (sameList(kept, previous)) kept = previous!;
-      else lastKept.set(node.pods, kept);
+      const kept = keptList(node.pods, node.pods.filter(relevant));
       this.#pinned.push(kept.length > 0);
       if (!view) {
         this.#nodes.push(node);
@@ -199,14 +158,7 @@ export class SimulationBase {
       if (kept.length === node.pods.length) this.#nodes.push(node);
       else {
         const allocatable = kept.length === 0 ? free : addResources(free, ...kept.map(safePodRequests));
-        // The same node, pods and room as last pass: the same object, so the solver's facts of it carry over.
-        const last = lastReduced.get(node);
-        if (last?.pods === kept && sameResources(last.allocatable, allocatable)) this.#nodes.push(last);
-        else {
-          const reduced = { ...node, allocatable, pods: kept };
-          lastReduced.set(node, reduced);
-          this.#nodes.push(reduced);
-        }
+        this.#nodes.push(reducedNode(node, kept, allocatable));
       }
     }
     keys.delete(HOSTNAME_LABEL);
