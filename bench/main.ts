@@ -36,7 +36,7 @@ if (values.json) {
   const replay = await runReplaySuite(done('replay', (r: { strategy: string }) => r.strategy), { scenarioFile: DIURNAL });
   process.stdout.write(`\nReplay: the bundled 24 h diurnal day (examples/diurnal.yaml), wall time\n`);
   process.stdout.write(replayTable(replay));
-  const latency = await runLatencySuite(done('latency', (r: { idleWindowMs: number }) => `${r.idleWindowMs} ms window`));
+  const latency = await runLatencySuite(done('latency', (r: { scheduler: string; idleWindowMs: number }) => `${r.scheduler} kube-scheduler, ${r.idleWindowMs} ms window`));
   process.stdout.write(`\nDecision latency on kube-apiserver: pod marked Unschedulable to its NodeClaim created, 1,000 pods\n`);
   process.stdout.write(latencyTable(latency));
 }
