@@ -27,8 +27,12 @@ export class Topology {
   /** key → domain → the taint sets of the nodes and pools that provide it. */
   readonly #domains = new Map<string, Map<string, (readonly Taint[])[]>>();
   readonly #antiGroups: TopologyGroup[] = [];
-  /** Every placement so far, replayed into groups created late (a relaxed pod's new spread identity). */
-  readonly #log: (Placement | NodePlacement)[] = [];
+  /**
+   * Every placement so far, replayed into groups created late (a relaxed pod's new spread identity):
+   * the existing nodes (all recorded before the first pod is placed), then the pods placed.
+   */
+  readonly #nodeLog: NodePlacement[] = [];
+  readonly #log: Placement[] = [];
 
   /** The group for a term, created on first use with every known domain of its key. */
   group(term: TopologyTerm, owner?: PodInfo): TopologyGroup {
@@ -40,10 +44,8 @@ export class Topology {
         g.ownerTolerations = owner.variant.tolerations;
       }
       for (const [d, taints] of this.#domains.get(term.key) ?? []) g.registerDomain(d, taints);
-      for (const p of this.#log) {
-        if ('pods' in p) g.recordNode(p);
-        else g.record(p);
-      }
+      for (let i = 0; i < this.#nodeLog.length; i++) g.recordNode(this.#nodeLog[i]!);
+      for (let i = 0; i < this.#log.length; i++) g.record(this.#log[i]!);
       this.#groups.set(term.identity, g);
       let list = this.#byKey.get(term.key);
       if (!list) this.#byKey.set(term.key, (list = []));
@@ -84,11 +86,12 @@ export class Topology {
   }
 
   /**
-   * recordNode for each of the nodes, in order. Groups are independent of one another, so each
-   * group takes the nodes in one loop (a simulation records hundreds of nodes into a group or two).
+   * recordNode for each of the nodes, in order, before any pod is recorded (groups made later
+   * replay the nodes first). Groups are independent of one another, so each group takes the nodes
+   * in one loop (a simulation records hundreds of nodes into a group or two).
    */
   recordNodes(nodes: readonly NodePlacement[]): void {
-    for (let i = 0; i < nodes.length; i++) this.#log.push(nodes[i]!);
+    for (let i = 0; i < nodes.length; i++) this.#nodeLog.push(nodes[i]!);
     for (const g of this.#groups.values()) for (let i = 0; i < nodes.length; i++) g.recordNode(nodes[i]!);
   }
 
