@@ -67,6 +67,29 @@ describe('solve: existing nodes', () => {
     assert.equal(r.newNodeClaims.length, 0);
   });
 
+  it('stops at the first placement stopWhenPlaced answers true for, keeping what was placed before it', () => {
+    const nodes = [solverNode('ready', { cpu: '2' }), solverNode('launching', { inFlight: true, cpu: '4' })];
+    // Largest first: huge (6) gets a new claim, big (3) goes to launching, mid (2) to ready, small (1) to launching.
+    const pods = [pod({ name: 'small', cpu: '1' }), pod({ name: 'mid', cpu: '2' }), pod({ name: 'big', cpu: '3' }), pod({ name: 'huge', cpu: '6' })];
+    const full = solve({ pods, nodePools: [POOL], nodes });
+    assert.equal(full.stopped, undefined);
+    assert.equal(placements(full).get('small'), 'launching');
+    assert.equal(full.newNodeClaims.length, 1);
+    const asked: string[] = [];
+    const r = solve({
+      pods, nodePools: [POOL], nodes,
+      stopWhenPlaced: (p, node) => {
+        asked.push(`${p.metadata.name}@${node}`);
+        return p.metadata.name === 'small' && node === 'launching';
+      },
+    });
+    assert.deepEqual(r.stopped && { pod: r.stopped.pod.metadata.name, node: r.stopped.node }, { pod: 'small', node: 'launching' });
+    assert.deepEqual(asked, ['big@launching', 'mid@ready', 'small@launching']);
+    // Nothing is finalised after the stop (no claims), and the stopping placement is in the result.
+    assert.equal(r.newNodeClaims.length, 0);
+    assert.equal(placements(r).get('small'), 'launching');
+  });
+
   it('never places pods on unschedulable nodes', () => {
     const nodes = [solverNode('draining', { unschedulable: true, cpu: '64', memory: '256Gi' })];
     const r = solve({ pods: [pod({ cpu: '1' }), pod({ cpu: '1' })], nodePools: [POOL], nodes });

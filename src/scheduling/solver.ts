@@ -208,7 +208,7 @@ export function solve(input: SolverInput): SolverResult {
     },
   };
   const offerings = new OfferingIndex();
-  const placer = new Placer(ctx, pools, nodeSlots, poolProblems, offerings);
+  const placer = new Placer(ctx, pools, nodeSlots, poolProblems, offerings, input.stopWhenPlaced);
   // Pods with inter-pod constraints first, by first fit; then the rest, packed for cost.
   const optimize = opts.optimizeCost ?? true;
   const isSimple = (p: PodInfo): boolean => optimize && p.variant.terms.length === 0 && p.hostPorts.length === 0 && ctx.groupsOf(p).inverse.length === 0;
@@ -226,10 +226,16 @@ export function solve(input: SolverInput): SolverResult {
       queue = failed.map((f) => f.pod);
     }
   };
-  const failed = retry(order.filter((p) => !isSimple(p)));
-  for (const u of placer.placeSimple(order.filter(isSimple))) unschedulable.push(u);
-  // Once the plain pods are placed, pods that wanted to be near them may fit.
-  for (const f of failed.length > 0 ? retry(failed.map((x) => x.pod)) : []) unschedulable.push({ pod: f.pod.pod, reason: f.reason });
+  try {
+    const failed = retry(order.filter((p) => !isSimple(p)));
+    for (const u of placer.placeSimple(order.filter(isSimple))) unschedulable.push(u);
+    // Once the plain pods are placed, pods that wanted to be near them may fit.
+    for (const f of failed.length > 0 ? retry(failed.map((x) => x.pod)) : []) unschedulable.push({ pod: f.pod.pod, reason: f.reason });
+  } catch (err) {
+    if (!(err instanceof Stopped)) throw err;
+    const existingNodes = nodeSlots.filter((n) => n.placed.length > 0).map((n) => ({ node: n.name, pods: n.placed.map((p) => p.pod) }));
+    return { newNodeClaims: [], existingNodes, unschedulable, totalPricePerHour: 0, stopped: { pod: err.pod, node: err.node } };
+  }
 
   // 4. Finalize: instance type options, prices, limits.
   const { claims, overLimit } = finalizeClaims(space, placer.claims, pools, opts.maxInstanceTypes ?? DEFAULT_MAX_INSTANCE_TYPES, offerings);
@@ -285,6 +291,13 @@ function sortPods(pods: PodInfo[]): PodInfo[] {
     .map((x) => x.p);
 }
 
+/** Thrown by the Placer when SolverInput.stopWhenPlaced ends the solve. */
+class Stopped extends Error {
+  constructor(readonly pod: Pod, readonly node: string) {
+    super(`stopped: pod placed on ${node}`);
+  }
+}
+
 /** First fit over existing nodes, open claims and new claims, with per-class scan pointers. */
 class Placer {
   readonly claims: ClaimSlot[] = [];
@@ -300,6 +313,7 @@ class Placer {
     private readonly nodes: readonly NodeSlot[],
     private readonly poolProblems: readonly string[],
     private readonly offerings: OfferingIndex,
+    private readonly stopWhenPlaced: ((pod: Pod, nodeName: string) => boolean) | undefined,
   ) {}
 
   /** Places the pod, relaxing preferences as needed; returns the reason when it fits nowhere. */
@@ -463,8 +477,10 @@ class Placer {
   #tryNodes(pod: PodInfo, cls: string | undefined): boolean {
     const start = cls ? (this.#nodeStart.get(cls) ?? 0) : 0;
     for (let i = start; i < this.nodes.length; i++) {
-      if (this.nodes[i]!.tryAdd(this.ctx, pod) === undefined) {
+      const node = this.nodes[i]!;
+      if (node.tryAdd(this.ctx, pod) === undefined) {
         if (cls) this.#nodeStart.set(cls, i);
+        if (this.stopWhenPlaced?.(pod.pod, node.name) === true) throw new Stopped(pod.pod, node.name);
         return true;
       }
     }

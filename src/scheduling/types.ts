@@ -65,6 +65,13 @@ export interface SolverInput {
   readonly daemonSets?: readonly DaemonSet[];
   readonly volumes?: SolverVolumes;
   readonly options?: SolverOptions;
+  /**
+   * Ends the solve as soon as it places a pod on an existing node and this answers true for the
+   * pair: for callers whose answer is already settled by such a placement (a disruption simulation
+   * is a "no" once a leaving machine's pod lands on a machine not initialised yet). The result then
+   * names the placement in `stopped` and holds only what was decided before it.
+   */
+  readonly stopWhenPlaced?: (pod: Pod, nodeName: string) => boolean;
 }
 
 /** An instance type kept for a new NodeClaim, with the offerings still compatible with it. */
@@ -110,4 +117,6 @@ export interface SolverResult {
   readonly unschedulable: readonly UnschedulablePod[];
   /** Sum of the new NodeClaims' cheapest prices. */
   readonly totalPricePerHour: number;
+  /** The placement that ended the solve early (SolverInput.stopWhenPlaced); the rest was not placed. */
+  readonly stopped?: { readonly pod: Pod; readonly node: string };
 }

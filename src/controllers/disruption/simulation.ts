@@ -4,7 +4,9 @@
  * as free; pods of machines already being disrupted must still find a place, as Karpenter requires.
  * A candidate's pod the solver puts on a machine that is not initialised yet counts as not placed
  * (Karpenter's UninitializedNodeError): that machine's zone, capacity and readiness are still
- * promises, and a decision resting on them evicts pods that then need a machine of their own.
+ * promises, and a decision resting on them evicts pods that then need a machine of their own. The
+ * solve stops at the first such placement, so the failures then name that pod and those found
+ * before it, not every pod that would have failed.
  */
 import type { Pod } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
@@ -37,6 +39,11 @@ export function simulate(base: SimulationBase, leaving: readonly LeavingNode[]):
   const pods: Pod[] = [...mustMove.values()];
   for (const p of base.pending) if (!mustMove.has(keyOf(p))) pods.push(p);
   const { nodes, facts } = base.solverNodeSet(exclude, pods);
+  const moving = (p: Pod): boolean => mustMove.has(keyOf(p));
+  const deleting = base.deletingPods;
+  const inFlight = base.inFlight;
+  // Pods of machines already going away may count on one coming up (it was launched for them).
+  const onUninitialized = (p: Pod, node: string): boolean => inFlight.has(node) && moving(p) && !deleting.has(keyOf(p));
   const result = solve({
     pods,
     nodes,
@@ -45,19 +52,15 @@ export function simulate(base: SimulationBase, leaving: readonly LeavingNode[]):
     daemonSets: base.snapshot.daemonSets,
     volumes: base.snapshot.volumes,
     options: base.options,
+    // The first such placement settles the answer: the rest of the solve would not change it.
+    stopWhenPlaced: inFlight.size > 0 ? onUninitialized : undefined,
   });
-  const moving = (p: Pod): boolean => mustMove.has(keyOf(p));
-  const deleting = base.deletingPods;
-  const inFlight = base.inFlight;
   const failures = result.unschedulable.filter((u) => moving(u.pod));
   let placedOnExisting = 0;
   for (const n of result.existingNodes) {
-    const uninitialized = inFlight.has(n.node);
     for (const p of n.pods) {
-      if (!moving(p)) continue;
-      // Pods of machines already going away may count on one coming up (it was launched for them).
-      if (uninitialized && !deleting.has(keyOf(p))) failures.push({ pod: p, reason: `would schedule against uninitialized node ${n.node}` });
-      else placedOnExisting++;
+      if (onUninitialized(p, n.node)) failures.push({ pod: p, reason: `would schedule against uninitialized node ${n.node}` });
+      else if (moving(p)) placedOnExisting++;
     }
   }
   return {
