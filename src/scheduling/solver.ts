@@ -6,7 +6,6 @@
 import type { Pod } from '../apis/core.js';
 import { HOSTNAME_LABEL, normalizeLabelKey } from '../apis/labels.js';
 import type { ResourceList } from '../utils/resources.js';
-import { formatResourceAmount } from '../utils/quantity.js';
 import {
   compileNodePool,
   daemonSetRequests,
@@ -18,13 +17,13 @@ import { compilePodShape, podShapeKey, type PodInfo, type PodShape } from './pod
 import { cachedPodRequests } from './object-facts.js';
 import { existingNodeFacts, type ExistingNodeFacts } from './existing-node-facts.js';
 import type { Requirements } from './requirements.js';
-import { fits, fitsSum, ResourceSpace, sub, type Vec } from './resource-space.js';
-import { packByCost } from './cost-packing.js';
-import { ClaimSlot, NodeSlot, type SlotContext } from './slots.js';
+import { fits, ResourceSpace, type Vec } from './resource-space.js';
+import { NodeSlot, type SlotContext } from './slots.js';
+import { Placer, Stopped } from './placer.js';
 import { Topology, type NodePlacement, type TopologyGroup } from './topology.js';
 import { finalizeClaims } from './finalize.js';
 import { typeDomains } from './pool-stats.js';
-import { OfferingIndex, type CompiledOption } from './offering-index.js';
+import { OfferingIndex } from './offering-index.js';
 import type { SolverInput, SolverNode, SolverResult, UnschedulablePod } from './types.js';
 import { VolumeTopology } from './volume-topology.js';
 
@@ -32,17 +31,6 @@ const DEFAULT_MAX_INSTANCE_TYPES = 600;
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
-}
-
-function limitsText(space: ResourceSpace, pool: NodePoolTemplate): string {
-  const parts: string[] = [];
-  if (pool.remaining) {
-    pool.remaining.forEach((v, i) => {
-      if (v !== Infinity) parts.push(`${space.names[i]!}: ${formatResourceAmount(space.names[i]!, Math.max(0, v))} left`);
-    });
-  }
-  if (pool.remainingNodes !== Infinity) parts.push(`nodes: ${pool.remainingNodes} left`);
-  return parts.join(', ');
 }
 
 /** Orders pools as Karpenter does: higher weight first, then by name. */
@@ -277,300 +265,10 @@ function leastRequests(space: ResourceSpace, pods: readonly PodInfo[]): Vec {
   return least;
 }
 
-/** True when the requests name a resource beyond cpu, memory, pods and ephemeral storage (those come first in a ResourceSpace). */
-function hasExtended(requests: Vec): boolean {
-  for (let d = 4; d < requests.length; d++) if (requests[d]! > 0) return true;
-  return false;
-}
-
 /** Largest first (cpu, then memory), as Karpenter orders a batch; ties keep input order. */
 function sortPods(pods: PodInfo[]): PodInfo[] {
   return pods
     .map((p, i) => ({ p, i }))
     .sort((a, b) => b.p.requests[0]! - a.p.requests[0]! || b.p.requests[1]! - a.p.requests[1]! || a.i - b.i)
     .map((x) => x.p);
-}
-
-/** Thrown by the Placer when SolverInput.stopWhenPlaced ends the solve. */
-class Stopped extends Error {
-  constructor(readonly pod: Pod, readonly node: string) {
-    super(`stopped: pod placed on ${node}`);
-  }
-}
-
-/** First fit over existing nodes, open claims and new claims, with per-class scan pointers. */
-class Placer {
-  readonly claims: ClaimSlot[] = [];
-  /** For classes whose rejections are permanent: where the next scan may start. */
-  readonly #nodeStart = new Map<string, number>();
-  readonly #claimStart = new Map<string, number>();
-  readonly #openCount = new Map<NodePoolTemplate, number>();
-  #nextHostname = 0;
-
-  constructor(
-    private readonly ctx: SlotContext,
-    private readonly pools: readonly NodePoolTemplate[],
-    private readonly nodes: readonly NodeSlot[],
-    private readonly poolProblems: readonly string[],
-    private readonly offerings: OfferingIndex,
-    private readonly stopWhenPlaced: ((pod: Pod, nodeName: string) => boolean) | undefined,
-  ) {}
-
-  /** Places the pod, relaxing preferences as needed; returns the reason when it fits nowhere. */
-  place(pod: PodInfo): string | undefined {
-    for (;;) {
-      const cls = this.#classOf(pod);
-      if (this.#tryNodes(pod, cls) || this.#tryClaims(pod, cls)) return undefined;
-      const reasons = this.#tryNewClaim(pod, cls);
-      if (reasons === undefined) return undefined;
-      if (!pod.relax()) return this.#reason(reasons);
-    }
-  }
-
-  /**
-   * Places pods without inter-pod constraints: existing nodes first, then the free room of claims
-   * already planned (room their cheapest type has anyway), then new claims packed for cost per
-   * group of pods with the same constraints. Returns the pods that fit nowhere.
-   */
-  placeSimple(pods: readonly PodInfo[]): UnschedulablePod[] {
-    const unschedulable: UnschedulablePod[] = [];
-    const rest: PodInfo[] = [];
-    for (let i = 0; i < pods.length; i++) {
-      const pod = pods[i]!;
-      if (!this.#tryNodes(pod, this.#classOf(pod))) rest.push(pod);
-    }
-    const planned = this.claims.map((claim) => ({ claim, room: this.#freeRoom(claim) }));
-    const left: PodInfo[] = [];
-    for (let i = 0; i < rest.length; i++) {
-      const pod = rest[i]!;
-      if (!this.#tryFreeRoom(pod, planned)) left.push(pod);
-    }
-    const groups = new Map<string, PodInfo[]>();
-    for (let i = 0; i < left.length; i++) {
-      const pod = left[i]!;
-      const key = pod.variant.signature;
-      let g = groups.get(key);
-      if (!g) groups.set(key, (g = []));
-      g.push(pod);
-    }
-    for (const group of groups.values()) {
-      for (const pod of this.#packGroup(group)) {
-        const reason = this.place(pod);
-        if (reason !== undefined) unschedulable.push({ pod: pod.pod, reason });
-      }
-    }
-    return unschedulable;
-  }
-
-  /** What the claim's cheapest type holds beyond the claim's requests. */
-  #freeRoom(claim: ClaimSlot): Float64Array {
-    const cheapest = claim.cheapest(this.offerings);
-    return cheapest ? sub(cheapest.type.allocatable, claim.requests) : new Float64Array(claim.requests.length);
-  }
-
-  /** Adds the pod to a planned claim whose cheapest type holds it already (no extra cost). */
-  #tryFreeRoom(pod: PodInfo, planned: { claim: ClaimSlot; room: Float64Array }[]): boolean {
-    for (let i = 0; i < planned.length; i++) {
-      const p = planned[i]!;
-      if (!fits(pod.requests, p.room)) continue;
-      if (p.claim.tryAdd(this.ctx, pod) === undefined) {
-        p.room = this.#freeRoom(p.claim);
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Packs a group of same-constraint pods for cost: each pod goes to the first pool, by weight, with
-   * an instance type it fits, and each pool's share is packed onto new claims. Returns the pods left
-   * to first fit: those of pools whose limits could bind (first fit checks limits claim by claim),
-   * pods with extended resources, and any a packed claim did not take.
-   */
-  #packGroup(group: readonly PodInfo[]): PodInfo[] {
-    const rest: PodInfo[] = [];
-    const byPool = new Map<NodePoolTemplate, { pods: PodInfo[]; options: readonly CompiledOption[] }>();
-    const candidates = this.pools.map((pool) => ({ pool, options: this.#groupOptions(pool, group[0]!) }));
-    // Pods of a group mostly share a few request shapes: find each shape's pool once.
-    const homes = new Map<string, (typeof candidates)[number] | undefined>();
-    // Pods of one shape share their requests vector: look the vector up before building its text.
-    const homesByVector = new Map<Vec, (typeof candidates)[number] | undefined>();
-    for (let i = 0; i < group.length; i++) {
-      const pod = group[i]!;
-      if (hasExtended(pod.requests)) {
-        rest.push(pod);
-        continue;
-      }
-      let home = homesByVector.get(pod.requests);
-      if (home === undefined && !homesByVector.has(pod.requests)) {
-        const shape = pod.requests.join(',');
-        home = homes.get(shape);
-        if (home === undefined && !homes.has(shape)) {
-          home = candidates.find((c) => c.options.some((o) => fitsSum(pod.requests, c.pool.daemonOverhead, o.type.allocatable)));
-          homes.set(shape, home);
-        }
-        homesByVector.set(pod.requests, home);
-      }
-      if (!home) {
-        rest.push(pod); // first fit explains why it fits nowhere
-        continue;
-      }
-      let share = byPool.get(home.pool);
-      if (!share) byPool.set(home.pool, (share = { pods: [], options: home.options }));
-      share.pods.push(pod);
-    }
-    for (const [pool, share] of byPool) {
-      const packing = packByCost(share.pods, share.options, pool.daemonOverhead);
-      if (!packing || !this.#limitsRoomy(pool, packing.bins.length)) {
-        rest.push(...share.pods);
-        continue;
-      }
-      for (const bin of packing.bins) {
-        const claim = this.#newClaim(pool, pool.instanceTypes);
-        for (let i = 0; i < bin.length; i++) if (claim.tryAdd(this.ctx, bin[i]!) !== undefined) rest.push(bin[i]!);
-        if (claim.pods.length > 0) this.#pushClaim(claim);
-      }
-    }
-    return rest;
-  }
-
-  /** The options (cheapest first) of a pool for pods with the constraints of `sample`, ignoring resources. */
-  #groupOptions(pool: NodePoolTemplate, sample: PodInfo): readonly CompiledOption[] {
-    const weightless: PodInfo = { ...sample, requests: this.ctx.space.zero() };
-    const probe = new ClaimSlot(this.ctx, pool, 'hostname-placeholder-probe', pool.instanceTypes).probe(this.ctx, weightless);
-    if (!probe) return [];
-    // Types are a subset of the pool's: as many means all of them, whose options are kept across solves.
-    if (probe.types.length === pool.instanceTypes.length) return this.offerings.all(pool, probe.requirements);
-    return this.offerings.options(pool, probe.requirements, probe.types);
-  }
-
-  /** True when the pool's limits hold even if its open claims and `more` new ones all took its largest type. */
-  #limitsRoomy(pool: NodePoolTemplate, more: number): boolean {
-    const open = this.#openClaims(pool) + more;
-    if (open > pool.remainingNodes) return false;
-    if (!pool.remaining) return true;
-    const maxCap = this.#maxCapacity(pool);
-    for (let i = 0; i < maxCap.length; i++) if (open * maxCap[i]! > pool.remaining[i]!) return false;
-    return true;
-  }
-
-  /** A claim with a fresh hostname, not yet in the plan (#pushClaim adds it once it holds a pod). */
-  #newClaim(pool: NodePoolTemplate, types: NodePoolTemplate['instanceTypes']): ClaimSlot {
-    const hostname = `hostname-placeholder-${String(this.#nextHostname++).padStart(4, '0')}`;
-    this.ctx.topology.registerDomain(HOSTNAME_LABEL, hostname, pool.taints);
-    return new ClaimSlot(this.ctx, pool, hostname, types);
-  }
-
-  // A variant is shared only by pods of one shape (same namespace, labels, requests and ports), so
-  // its class key is too.
-  readonly #classes = new WeakMap<PodInfo['variant'], string | undefined>();
-
-  /** A class key when every rejection of this pod's rung is permanent, else undefined. */
-  #classOf(pod: PodInfo): string | undefined {
-    if (this.#classes.has(pod.variant)) return this.#classes.get(pod.variant);
-    let cls: string | undefined = `${pod.variant.signature}|${pod.namespace}|${JSON.stringify(pod.labels)}|${pod.requests.join(',')}|${JSON.stringify(pod.hostPorts)}`;
-    for (const t of pod.variant.terms) if (t.kind === 'affinity' || (t.kind === 'spread' && t.key !== HOSTNAME_LABEL)) cls = undefined;
-    this.#classes.set(pod.variant, cls);
-    return cls;
-  }
-
-  #tryNodes(pod: PodInfo, cls: string | undefined): boolean {
-    const start = cls ? (this.#nodeStart.get(cls) ?? 0) : 0;
-    for (let i = start; i < this.nodes.length; i++) {
-      const node = this.nodes[i]!;
-      if (node.tryAdd(this.ctx, pod) === undefined) {
-        if (cls) this.#nodeStart.set(cls, i);
-        if (this.stopWhenPlaced?.(pod.pod, node.name) === true) throw new Stopped(pod.pod, node.name);
-        return true;
-      }
-    }
-    if (cls) this.#nodeStart.set(cls, this.nodes.length);
-    return false;
-  }
-
-  #tryClaims(pod: PodInfo, cls: string | undefined): boolean {
-    const start = cls ? (this.#claimStart.get(cls) ?? 0) : 0;
-    for (let i = start; i < this.claims.length; i++) {
-      if (this.claims[i]!.tryAdd(this.ctx, pod) === undefined) {
-        if (cls) this.#claimStart.set(cls, i);
-        return true;
-      }
-    }
-    if (cls) this.#claimStart.set(cls, this.claims.length);
-    return false;
-  }
-
-  /** Opens a claim from the first pool that can take the pod; returns per-pool reasons on failure. */
-  #tryNewClaim(pod: PodInfo, cls: string | undefined): string[] | undefined {
-    const reasons: string[] = [];
-    for (const pool of this.pools) {
-      if (this.#openClaims(pool) >= pool.remainingNodes) {
-        reasons.push(`nodepool ${pool.name} has reached its node limit`);
-        continue;
-      }
-      const types = this.#typesWithinLimits(pool);
-      if (types.length === 0) {
-        reasons.push(`nodepool ${pool.name} has reached its resource limits`);
-        continue;
-      }
-      const hostname = `hostname-placeholder-${String(this.#nextHostname).padStart(4, '0')}`;
-      this.ctx.topology.registerDomain(HOSTNAME_LABEL, hostname, pool.taints);
-      const claim = new ClaimSlot(this.ctx, pool, hostname, types);
-      const why = claim.tryAdd(this.ctx, pod, false);
-      if (why === undefined) {
-        this.#nextHostname++;
-        this.#pushClaim(claim);
-        if (cls) this.#claimStart.set(cls, this.claims.length - 1);
-        return undefined;
-      }
-      if (types.length < pool.instanceTypes.length && new ClaimSlot(this.ctx, pool, hostname, pool.instanceTypes).probe(this.ctx, pod)) {
-        reasons.push(`nodepool ${pool.name} would exceed its limits (${limitsText(this.ctx.space, pool)}) with a node big enough for this pod`);
-        continue;
-      }
-      reasons.push(new ClaimSlot(this.ctx, pool, hostname, types).tryAdd(this.ctx, pod, true) ?? why);
-    }
-    return reasons;
-  }
-
-  readonly #maxCaps = new Map<NodePoolTemplate, Float64Array>();
-
-  #maxCapacity(pool: NodePoolTemplate): Float64Array {
-    let m = this.#maxCaps.get(pool);
-    if (!m) {
-      m = new Float64Array(pool.daemonOverhead.length);
-      for (const t of pool.instanceTypes) for (let i = 0; i < m.length; i++) m[i] = Math.max(m[i]!, t.capacity[i]!);
-      this.#maxCaps.set(pool, m);
-    }
-    return m;
-  }
-
-  #openClaims(pool: NodePoolTemplate): number {
-    return this.#openCount.get(pool) ?? 0;
-  }
-
-  #pushClaim(claim: ClaimSlot): void {
-    this.claims.push(claim);
-    this.#openCount.set(claim.pool, this.#openClaims(claim.pool) + 1);
-  }
-
-  /** The pool's types that still fit under its limits, given what its open claims will need. */
-  #typesWithinLimits(pool: NodePoolTemplate): NodePoolTemplate['instanceTypes'] {
-    if (!pool.remaining || this.#limitsRoomy(pool, 1)) return pool.instanceTypes;
-    const left = pool.remaining.slice();
-    for (const c of this.claims) {
-      if (c.pool !== pool) continue;
-      const cheapest = c.cheapest(this.offerings);
-      if (cheapest) for (let i = 0; i < left.length; i++) left[i]! -= cheapest.type.capacity[i]!;
-    }
-    return pool.instanceTypes.filter((t) => {
-      for (let i = 0; i < left.length; i++) if (t.capacity[i]! > left[i]!) return false;
-      return true;
-    });
-  }
-
-  #reason(poolReasons: readonly string[]): string {
-    const all = [...poolReasons, ...this.poolProblems];
-    if (all.length === 0) return 'no nodepool can launch nodes (none is valid or none exists)';
-    return all.join('; ');
-  }
 }
