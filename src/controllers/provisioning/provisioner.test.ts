@@ -5,6 +5,7 @@ import { nodePoolHash } from '../../apis/v1/hash.js';
 import type { Pod } from '../../apis/core.js';
 import type { NodePool } from '../../apis/v1/types.js';
 import { daemonSet, instanceType, node, nodePool, pod } from '../../test/builders.js';
+import type { KubeClient } from '../../kube/types.js';
 import { makeTestEnv, type TestEnv } from '../../test/env.js';
 import type { ControllerOptions } from '../context.js';
 import { placementsOf } from '../decisions/placement.js';
@@ -27,6 +28,26 @@ async function setup(pools: NodePool[] = [nodePool()], options: Partial<Controll
 
 async function events(env: TestEnv, reason: string): Promise<string[]> {
   return (await env.kube.list('Event')).items.filter((e) => e.reason === reason).map((e) => `${e.regarding?.name}: ${e.note}`).sort();
+}
+
+/**
+ * The client, but its `method` waits for `gate` on the calls `hold` picks (a busy API server).
+ * The client keeps #private state: its methods must run on it, not on the proxy.
+ */
+function holding<M extends 'create' | 'recordEvent'>(kube: KubeClient, method: M, hold: (...args: Parameters<KubeClient[M]>) => boolean, gate: Promise<void>): KubeClient {
+  return new Proxy(kube, {
+    get: (target, key) => {
+      const v = Reflect.get(target, key) as unknown;
+      if (key === method) {
+        const f = (v as (...a: Parameters<KubeClient[M]>) => Promise<unknown>).bind(target);
+        return async (...args: Parameters<KubeClient[M]>) => {
+          if (hold(...args)) await gate;
+          return f(...args);
+        };
+      }
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
 }
 
 describe('Provisioner', () => {
@@ -168,20 +189,10 @@ describe('Provisioner', () => {
     const gate = new Promise<void>((r) => (release = r));
     let held = 0;
     // Events are slow to write (a busy API server): the first round's hold until released.
-    const kube = new Proxy(env.kube, {
-      get: (target, key) => {
-        if (key === 'recordEvent') {
-          return async (...args: Parameters<typeof env.kube.recordEvent>) => {
-            held++;
-            await gate;
-            return target.recordEvent(...args);
-          };
-        }
-        const v = Reflect.get(target, key) as unknown;
-        // The client keeps #private state: its methods must run on it, not on the proxy.
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    const kube = holding(env.kube, 'recordEvent', () => {
+      held++;
+      return true;
+    }, gate);
     const prov = new Provisioner({ ...env.ctx, kube });
     prov.start();
     const steps = async (): Promise<void> => {
@@ -212,18 +223,7 @@ describe('Provisioner', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     // NodeClaim writes are slow (a busy API server): held until released.
-    const kube = new Proxy(env.kube, {
-      get: (target, key) => {
-        const v = Reflect.get(target, key) as unknown;
-        if (key === 'create') {
-          return async (...args: Parameters<typeof env.kube.create>) => {
-            if (args[0] === 'NodeClaim') await gate;
-            return target.create(...args);
-          };
-        }
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    const kube = holding(env.kube, 'create', (kind) => kind === 'NodeClaim', gate);
     const prov = new Provisioner({ ...env.ctx, kube });
     prov.start();
     await pendingPod(env, { name: 'fits', cpu: '1' });
@@ -248,18 +248,7 @@ describe('Provisioner', () => {
     let release!: () => void;
     const gate = new Promise<void>((r) => (release = r));
     // The first round's Event (for big) is slow to write (a busy API server): held until released.
-    const kube = new Proxy(env.kube, {
-      get: (target, key) => {
-        const v = Reflect.get(target, key) as unknown;
-        if (key === 'recordEvent') {
-          return async (...args: Parameters<typeof env.kube.recordEvent>) => {
-            if (args[0].regarding.name === 'big') await gate;
-            return target.recordEvent(...args);
-          };
-        }
-        return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-      },
-    });
+    const kube = holding(env.kube, 'recordEvent', (event) => event.regarding.name === 'big', gate);
     const prov = new Provisioner({ ...env.ctx, kube });
     prov.start();
     const steps = async (): Promise<void> => {
