@@ -30,6 +30,17 @@ async function events(env: TestEnv, reason: string): Promise<string[]> {
   return (await env.kube.list('Event')).items.filter((e) => e.reason === reason).map((e) => `${e.regarding?.name}: ${e.note}`).sort();
 }
 
+/** A test env with a NodePool and a 2-cpu Node "existing", and a gate to hold client calls behind. */
+async function withExistingNode(): Promise<{ env: TestEnv; gate: Promise<void>; release: () => void }> {
+  const env = await makeTestEnv({ instanceTypes: CATALOGUE });
+  await env.kube.create('NodePool', nodePool());
+  await env.kube.create('Node', node('existing', { cpu: '2', memory: '4Gi' }));
+  await env.settle();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  return { env, gate, release };
+}
+
 /**
  * The client, but its `method` waits for `gate` on the calls `hold` picks (a busy API server).
  * The client keeps #private state: its methods must run on it, not on the proxy.
@@ -216,12 +227,7 @@ describe('Provisioner', () => {
   });
 
   it('nominates pods placed on existing room without waiting for the round\'s NodeClaim writes', async () => {
-    const env = await makeTestEnv({ instanceTypes: CATALOGUE });
-    await env.kube.create('NodePool', nodePool());
-    await env.kube.create('Node', node('existing', { cpu: '2', memory: '4Gi' }));
-    await env.settle();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const { env, gate, release } = await withExistingNode();
     // NodeClaim writes are slow (a busy API server): held until released.
     const kube = holding(env.kube, 'create', (kind) => kind === 'NodeClaim', gate);
     const prov = new Provisioner({ ...env.ctx, kube });
@@ -241,12 +247,7 @@ describe('Provisioner', () => {
   });
 
   it('nominates a pod placed on existing room while the previous round still writes its Events', async () => {
-    const env = await makeTestEnv({ instanceTypes: CATALOGUE });
-    await env.kube.create('NodePool', nodePool());
-    await env.kube.create('Node', node('existing', { cpu: '2', memory: '4Gi' }));
-    await env.settle();
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const { env, gate, release } = await withExistingNode();
     // The first round's Event (for big) is slow to write (a busy API server): held until released.
     const kube = holding(env.kube, 'recordEvent', (event) => event.regarding.name === 'big', gate);
     const prov = new Provisioner({ ...env.ctx, kube });
