@@ -24,7 +24,7 @@ export interface OperatorProcessOptions {
   readonly args: readonly string[];
   /** Start it again a second after it exits on its own (lost leadership ends the process); default false. */
   readonly restartOnExit?: boolean;
-  /** How much of the output {@link OperatorProcess.log} keeps, in characters (default 200,000). */
+  /** How much of the output {@link OperatorProcess.log} keeps at least, in characters (default 200,000; it trims to that when it reaches twice as much). */
   readonly logLimit?: number;
   /** How long `stop()` waits after SIGTERM before SIGKILL (default 15 s). */
   readonly stopGraceMs?: number;
@@ -65,8 +65,12 @@ export class OperatorProcess {
       { cwd: repoRoot, env: { ...process.env, KUBECONFIG: this.o.kubeconfigPath }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.#incarnation = '';
     const onData = (b: Buffer): void => {
-      this.#incarnation += b.toString();
-      this.log = (this.log + b.toString()).slice(-(this.o.logLimit ?? 200_000));
+      const text = b.toString();
+      this.#incarnation += text;
+      // Trimming on every chunk would copy the whole kept tail each time; trim once it doubles.
+      const limit = this.o.logLimit ?? 200_000;
+      this.log += text;
+      if (this.log.length > 2 * limit) this.log = this.log.slice(-limit);
     };
     child.stdout?.on('data', onData);
     child.stderr?.on('data', onData);
