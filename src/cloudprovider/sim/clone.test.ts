@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cloneData } from './clone.js';
+import { cloneData, frozenCopy } from './clone.js';
 
 describe('cloneData', () => {
   it('copies plain data as structuredClone does, sharing nothing', () => {
@@ -26,5 +26,15 @@ describe('cloneData', () => {
     const copy = cloneData(value);
     assert.equal(Object.getPrototypeOf(copy), Object.prototype);
     assert.deepEqual(Object.keys(copy), ['__proto__', 'a']);
+  });
+
+  it('frozenCopy: a copy frozen all the way down; the original stays writable', () => {
+    const value = { metadata: { labels: { x: 'y' } }, spec: { list: [{ a: 1 }] } };
+    const copy = frozenCopy(value);
+    assert.deepStrictEqual(copy, value);
+    assert.ok(Object.isFrozen(copy) && Object.isFrozen(copy.metadata.labels) && Object.isFrozen(copy.spec.list[0]));
+    assert.throws(() => { copy.metadata.labels.x = 'z'; }, TypeError);
+    value.metadata.labels.x = 'z';
+    assert.equal(copy.metadata.labels.x, 'y');
   });
 });

@@ -8,6 +8,18 @@ export function cloneData<T>(value: T): T {
   return copy(value) as T;
 }
 
+/** cloneData, then frozen all the way down: a copy that can be handed to many readers. */
+export function frozenCopy<T>(value: T): T {
+  return freeze(copy(value)) as T;
+}
+
+function freeze(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null || Object.isFrozen(v)) return v;
+  Object.freeze(v);
+  for (const key of Object.keys(v)) freeze((v as Record<string, unknown>)[key]);
+  return v;
+}
+
 function copy(v: unknown): unknown {
   if (typeof v !== 'object' || v === null) return v;
   if (Array.isArray(v)) {

@@ -6,7 +6,7 @@
 import type { NodeClaim } from '../../apis/v1/types.js';
 import type { FailedOffering } from '../cloud-provider.js';
 import { InsufficientCapacityError } from '../cloud-provider.js';
-import type { LaunchCandidate } from '../launch.js';
+import type { LaunchCandidate, LaunchOptions } from '../launch.js';
 import { launchCandidates } from '../launch.js';
 import type { InstanceType } from '../types.js';
 import type { UnavailableOfferings } from '../unavailable-offerings.js';
@@ -27,7 +27,7 @@ export interface FleetRequest {
  *   when nothing fits the claim at all); CloudProviderError for a malformed claim.
  */
 export function fleetChoice(claim: NodeClaim, name: string, r: FleetRequest): LaunchCandidate {
-  const candidates = launchCandidates(claim, r.instanceTypes, {
+  const candidates = cachedLaunchCandidates(claim, r.instanceTypes, {
     isUnavailable: (t, z, ct) => r.unavailable.isUnavailable(t, z, ct),
     maxInstanceTypes: r.maxInstanceTypes,
   });
@@ -47,4 +47,50 @@ export function fleetChoice(claim: NodeClaim, name: string, r: FleetRequest): La
     `launching nodeclaim ${name}: InsufficientInstanceCapacity for all ${failed.length} offerings tried (${tried}${failed.length > 3 ? ', ...' : ''})`,
     failed,
   );
+}
+
+/** Claim shapes remembered per catalogue before the memo starts over. */
+const MAX_SHAPES = 512;
+
+/**
+ * Per catalogue: claim shape (requirements and requests) → every offering it may launch on, best
+ * first, before the unavailable ones are taken out. What a shape may launch on depends only on the
+ * shape and the catalogue, and most claims share a few shapes; matching every instance type of the
+ * catalogue against each claim was most of the cost of a launch.
+ */
+const shapes = new WeakMap<readonly InstanceType[], Map<string, readonly LaunchCandidate[]>>();
+
+/**
+ * launchCandidates(claim, instanceTypes, options), the same list, with the matching and sorting
+ * remembered per claim shape. Taking unavailable offerings out of a sorted list keeps it sorted,
+ * so only that and the cut to `maxInstanceTypes` are done per call. When nothing is left, the full
+ * call runs to throw its exact error.
+ * @throws as launchCandidates.
+ */
+export function cachedLaunchCandidates(claim: NodeClaim, instanceTypes: readonly InstanceType[], options: LaunchOptions): LaunchCandidate[] {
+  let memo = shapes.get(instanceTypes);
+  if (!memo) shapes.set(instanceTypes, (memo = new Map<string, readonly LaunchCandidate[]>()));
+  const key = JSON.stringify([claim.spec.requirements, claim.spec.resources?.requests ?? null]);
+  let all = memo.get(key);
+  if (all === undefined) {
+    try {
+      all = launchCandidates(claim, instanceTypes);
+    } catch {
+      return launchCandidates(claim, instanceTypes, options);
+    }
+    if (memo.size >= MAX_SHAPES) memo.clear();
+    memo.set(key, all);
+  }
+  const isUnavailable = options.isUnavailable;
+  const available = isUnavailable ? all.filter((c) => !isUnavailable(c.instanceType.name, c.offering.zone, c.offering.capacityType)) : [...all];
+  if (available.length === 0) return launchCandidates(claim, instanceTypes, options);
+  const max = options.maxInstanceTypes;
+  if (max === undefined) return available;
+  const kept = new Set<string>();
+  return available.filter((c) => {
+    if (kept.has(c.instanceType.name)) return true;
+    if (kept.size >= max) return false;
+    kept.add(c.instanceType.name);
+    return true;
+  });
 }

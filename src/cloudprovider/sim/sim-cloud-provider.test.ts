@@ -92,6 +92,25 @@ describe('SimCloudProvider: launch, registration, termination', () => {
     await assert.rejects(sim.create({ ...claim(), metadata: {} }), /without metadata.name/);
   });
 
+  it('list hands out the same frozen claims until the machine terminates; create and get hand out copies', async () => {
+    const { clock, sim } = setup();
+    const launched = await drive(clock, sim.create(claim('a')));
+    const [first] = await sim.list();
+    const [again] = await sim.list();
+    assert.equal(again, first, 'one copy per machine, shared between lists');
+    assert.deepEqual(first, launched);
+    assert.ok(Object.isFrozen(first.metadata.labels) && Object.isFrozen(first.status?.capacity));
+    assert.throws(() => { first.metadata.labels!.x = 'y'; }, TypeError);
+    launched.metadata.labels!.x = 'y';
+    const got = await sim.get(launched.status!.providerID!);
+    assert.equal(got.metadata.labels?.x, undefined, 'what create returned is the caller\'s own');
+    got.metadata.name = 'changed';
+    assert.equal((await sim.get(launched.status!.providerID!)).metadata.name, 'a');
+    await drive(clock, sim.delete(launched));
+    await clock.step(600_000);
+    assert.deepEqual(await sim.list(), []);
+  });
+
   it('delete shuts the machine down, then terminates it, deletes its Node and stops billing', async () => {
     const { clock, kube, sim } = setup({ shutdownDelayMs: 10_000 });
     const t0 = clock.now();
@@ -116,6 +135,7 @@ describe('SimCloudProvider: launch, registration, termination', () => {
     assert.equal(sim.hourlyCostAt(t0 + 1000), 0, 'not billed while booting');
     assert.equal(sim.hourlyCostAt(t0 + 2000), 0.1);
     assert.equal(sim.hourlyCostAt(), 0);
+    assert.equal(sim.hourlyCostAt(t0 + 2000), 0.1, 'a time before one asked already is still answered');
   });
 
   it('deleting a machine before its Node registers leaves no Node behind', async () => {

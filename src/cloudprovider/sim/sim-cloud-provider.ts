@@ -16,7 +16,7 @@ import { UnavailableOfferings } from '../unavailable-offerings.js';
 import { ApiFaults } from './api-faults.js';
 import type { CapacityWindow } from './capacity-windows.js';
 import { CapacityWindows } from './capacity-windows.js';
-import { cloneData } from './clone.js';
+import { cloneData, frozenCopy } from './clone.js';
 import { sampleDelay } from './delay.js';
 import { fleetChoice } from './fleet.js';
 import type { SimInstanceRecord } from './instances.js';
@@ -34,8 +34,10 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 interface Machine extends Mutable<SimInstanceRecord> {
   seq: number;
-  /** The launched claim; dropped once terminated. */
+  /** The launched claim (never modified in place); dropped once terminated. */
   claim: NodeClaim | undefined;
+  /** A deep-frozen copy of `claim` that list() hands out, made at the first list. */
+  listed: NodeClaim | undefined;
   /** Settles when the machine is running (while pending). */
   booting: Promise<Machine> | undefined;
   /** Timers to cancel at termination. */
@@ -56,6 +58,12 @@ export class SimCloudProvider implements CloudProvider {
   readonly #notifier = new InterruptionNotifier();
   readonly #kubelet: SimKubelet | undefined;
   readonly #machines: Machine[] = [];
+  /**
+   * #machines less those terminated at or before #billedFrom, in the same order: what the hourly
+   * cost at any time from #billedFrom on is summed over (the metrics ask every few seconds).
+   */
+  #billable: Machine[] = [];
+  #billedFrom = -Infinity;
   readonly #byProviderID = new Map<string, Machine>();
   /** claim name → its machine, until terminated. */
   readonly #live = new Map<string, Machine>();
@@ -130,7 +138,7 @@ export class SimCloudProvider implements CloudProvider {
 
   /** Every machine ever requested, oldest first, as snapshots. */
   instances(): SimInstanceRecord[] {
-    return this.#machines.map(({ seq: _s, claim: _c, booting: _b, cancels: _x, ...record }) => record);
+    return this.#machines.map(({ seq: _s, claim: _c, listed: _l, booting: _b, cancels: _x, ...record }) => record);
   }
 
   /** USD spent on machines from their launch up to `t` (default now). */
@@ -140,7 +148,11 @@ export class SimCloudProvider implements CloudProvider {
 
   /** USD per hour of the machines running at `t` (default now). */
   hourlyCostAt(t: number = this.#clock.now()): number {
-    return hourlyCostAt(this.#machines, t);
+    if (!(t >= this.#billedFrom)) return hourlyCostAt(this.#machines, t);
+    // Machines terminated by `t` add nothing at `t` or later; the rest are summed in the same order.
+    this.#billable = this.#billable.filter((m) => m.terminatedAt === undefined || m.terminatedAt > t);
+    this.#billedFrom = t;
+    return hourlyCostAt(this.#billable, t);
   }
 
   /** Node writes that failed for good (newest last, at most 100). */
@@ -192,9 +204,13 @@ export class SimCloudProvider implements CloudProvider {
     return cloneData(m?.claim ?? this.#gone(what, providerID));
   }
 
+  /**
+   * See CloudProvider.list. The claims are deep-frozen and shared between calls (the garbage
+   * collector lists every machine each sweep and only reads them): modifying one throws.
+   */
   async list(): Promise<NodeClaim[]> {
     await this.#faults.checkNow(this.#clock, 'list', 'listing machines');
-    return [...this.#live.values()].map((m) => cloneData(m.claim!));
+    return [...this.#live.values()].map((m) => (m.listed ??= frozenCopy(m.claim!)));
   }
 
   /** The catalogue with offerings recently out of capacity marked unavailable (capacity windows are not visible in advance). */
@@ -230,7 +246,7 @@ export class SimCloudProvider implements CloudProvider {
       instanceType: chosen.instanceType.name, zone: chosen.offering.zone, capacityType: chosen.offering.capacityType,
       price: chosen.offering.price, imageID: this.#imageID, state: 'pending', requestedAt: now, registers: true,
       claim: launchedClaim(claim, chosen, { providerID, imageID: this.#imageID, region: this.#o.region }),
-      booting: undefined, cancels: [],
+      listed: undefined, booting: undefined, cancels: [],
     };
     m.registers = !this.#neverRegisters(m);
     // Every draw for the machine happens now, in request order, so runs replay exactly.
@@ -244,6 +260,7 @@ export class SimCloudProvider implements CloudProvider {
       return m;
     });
     this.#machines.push(m);
+    this.#billable.push(m);
     this.#byProviderID.set(providerID, m);
     this.#live.set(name, m);
     return m;
@@ -277,6 +294,7 @@ export class SimCloudProvider implements CloudProvider {
       m.state = 'terminated';
       m.terminatedAt = this.#clock.now();
       m.claim = undefined;
+      m.listed = undefined;
       if (this.#live.get(m.claimName) === m) this.#live.delete(m.claimName);
       if (this.#kubelet && m.registeredAt !== undefined) void this.#kubelet.remove(m.nodeName);
     });
