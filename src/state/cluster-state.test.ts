@@ -222,6 +222,21 @@ describe('ClusterState: controller marks', () => {
     assert.deepEqual(state.snapshot().solverNodes.map((n) => n.name).sort(), ['n1', 'n2']);
   });
 
+  it('hands the solver the same node object until the machine or its pods change', () => {
+    const { state } = setup();
+    state.apply('Node', mnode('n1'));
+    const first = state.snapshot().solverNodes[0]!;
+    assert.equal(state.snapshot().solverNodes[0], first);
+    assert.deepEqual(first.pods, []);
+    state.apply('Pod', pod({ name: 'web', nodeName: 'n1', cpu: '1' }));
+    const withPod = state.snapshot().solverNodes[0]!;
+    assert.notEqual(withPod, first);
+    assert.deepEqual(withPod.pods.map((p) => p.metadata.name), ['web']);
+    assert.equal(state.snapshot().solverNodes[0], withPod);
+    state.apply('Node', mnode('n1', { unschedulable: true }));
+    assert.equal(state.snapshot().solverNodes[0]!.unschedulable, true);
+  });
+
   it('treats the disrupted taint and deletion like a mark, and a cordon as unschedulable', () => {
     const { state, changes } = setup();
     state.apply('Node', mnode('n1'));

@@ -66,7 +66,7 @@ export function buildSnapshot(src: SnapshotSources, options: SnapshotOptions = {
       || (exclude !== undefined && ((view.nodeName !== undefined && exclude.has(view.nodeName))
         || (view.nodeClaimName !== undefined && exclude.has(view.nodeClaimName))));
     if (!leaving) {
-      solverNodes.push(rec.solverNode());
+      solverNodes.push(rec.solverNode(view));
       continue;
     }
     for (const pod of view.pods) if (isReschedulable(pod)) reschedulablePods.push(pod);

@@ -100,7 +100,7 @@ export class StateNodeRecord {
   #version = ++seq;
   #static: Static | undefined;
   #view: { version: number; bucketVersion: number; view: StateNode } | undefined;
-  #solver: { key: string; node: SolverNode } | undefined;
+  #solver: { version: number; bucketVersion: number; unschedulable: boolean; node: SolverNode } | undefined;
   #names: { version: number; names: readonly string[] } | undefined;
 
   constructor(readonly id: string, readonly ctx: StateNodeContext) {}
@@ -219,15 +219,16 @@ export class StateNodeRecord {
 
   /**
    * The node as the solver sees it. No new pod may go to a node marked for deletion, tainted
-   * disrupted, or cordoned; its pods still count for topology.
+   * disrupted, or cordoned; its pods still count for topology. `view` is this record's view()
+   * when the caller has just taken it (it is then not worked out again).
    */
-  solverNode(): SolverNode {
+  solverNode(view?: StateNode): SolverNode {
+    const current = view !== undefined && this.#view?.view === view && this.#view.version === this.#version ? view : this.view();
+    const { version, bucketVersion } = this.#view!;
+    const unschedulable = current.markedForDeletion || current.disrupted || current.cordoned;
+    const s = this.#solver;
+    if (s !== undefined && s.version === version && s.bucketVersion === bucketVersion && s.unschedulable === unschedulable) return s.node;
     const base = this.#base().base;
-    const podName = this.podNodeName;
-    const bucket = podName !== undefined ? this.ctx.podsOn(podName) : undefined;
-    const unschedulable = base.deleting || base.disrupted || base.cordoned || this.ctx.isMarked(this.names);
-    const key = `${this.#version}:${bucket?.version ?? 0}:${unschedulable}`;
-    if (this.#solver?.key === key) return this.#solver.node;
     // A claim in flight has no Node yet, so no hostname label: its name stands in, as a planned
     // claim's placeholder does, so hostname topology (anti-affinity, spread) can count it.
     const labels = base.labels[HOSTNAME_LABEL] === undefined ? { ...base.labels, [HOSTNAME_LABEL]: base.name } : base.labels;
@@ -236,12 +237,13 @@ export class StateNodeRecord {
       labels,
       taints: base.taints,
       allocatable: base.allocatable,
-      pods: bucket?.activePods() ?? [],
+      // The view's pods are the bucket's active pods (bucket versions are never 0).
+      pods: bucketVersion !== 0 ? current.pods : [],
       inFlight: base.inFlight,
       unschedulable,
       nodePool: base.nodePool,
     };
-    this.#solver = { key, node };
+    this.#solver = { version, bucketVersion, unschedulable, node };
     return node;
   }
 }
