@@ -4,7 +4,7 @@ import type { Pod, PodDisruptionBudget } from '../../apis/core.js';
 import type { NodeClaim } from '../../apis/v1/types.js';
 import type { StateNode } from '../../state/state-node.js';
 import { pod } from '../../test/builders.js';
-import { doNotDisruptReason, doNotDisruptReasonOf, pdbBlockReason, podProtectedUntil } from './blockers.js';
+import { doNotDisruptReason, doNotDisruptReasonOf, pdbBlockReason, PdbLookup, PdbVerdicts, podProtectedUntil } from './blockers.js';
 import { disruptionCost, evictionCost, lifetimeRemaining } from './disruption-cost.js';
 
 const T0 = Date.parse('2024-01-01T00:00:00Z');
@@ -80,6 +80,60 @@ describe('PodDisruptionBudgets', () => {
     done.status = { phase: 'Failed' };
     const mirror = running({ name: 'mirror', ownerKind: 'Node' });
     assert.equal(pdbBlockReason([done, mirror], () => [budget('tight', 0)]), undefined);
+  });
+});
+
+describe('PdbVerdicts', () => {
+  const budget = (name: string, app: string, allowed: number | undefined): PodDisruptionBudget => ({
+    metadata: { name, namespace: 'default' }, spec: { selector: { matchLabels: { app } } },
+    status: allowed === undefined ? undefined : { disruptionsAllowed: allowed },
+  });
+  /** What a pass over these budgets would say without anything kept from earlier passes. */
+  const fresh = (pdbs: readonly PodDisruptionBudget[], pods: readonly Pod[]): string | undefined => {
+    const lookup = new PdbLookup(pdbs);
+    return pdbBlockReason(pods, (p) => lookup.forPod(p));
+  };
+  const web1 = running({ name: 'web-1', labels: { app: 'web' } });
+  const web2 = running({ name: 'web-2', labels: { app: 'web' } });
+  const api = running({ name: 'api', labels: { app: 'api' } });
+  const other = running({ name: 'other', labels: { app: 'other' } });
+  const pods = [other, web1, api, web2];
+
+  it('reads each pass\'s budget status, not the one the selectors were indexed with', () => {
+    // The same pod list over passes whose budgets differ only in status: a verdict kept from an
+    // earlier pass would be stale in every other step.
+    const statuses: [number | undefined, number | undefined][] = [[1, 1], [0, 1], [1, 1], [1, 0], [0, 0], [undefined, 1], [2, 3]];
+    for (const [w, a] of statuses) {
+      const pdbs = [budget('web', 'web', w), budget('api', 'api', a)];
+      assert.equal(PdbVerdicts.of(pdbs).reasonFor(pods), fresh(pdbs, pods), `web allows ${w}, api allows ${a}`);
+    }
+    assert.match(PdbVerdicts.of([budget('web', 'web', 0), budget('api', 'api', 0)]).reasonFor(pods)!, /default\/web allows no disruption of pod default\/web-1/, 'the first pod blocked');
+  });
+
+  it('notices a changed selector, a budget added or removed, and budgets in a new order', () => {
+    const lists: PodDisruptionBudget[][] = [
+      [budget('web', 'web', 0)],
+      [budget('web', 'api', 0)],
+      [budget('web', 'nothing', 0)],
+      [budget('web', 'web', 1), budget('web-too', 'web', 1)],
+      [budget('api', 'api', 0), budget('web', 'web', 0)],
+      [budget('web', 'web', 0), budget('api', 'api', 0)],
+      [],
+    ];
+    for (const pdbs of lists) {
+      assert.equal(PdbVerdicts.of(pdbs).reasonFor(pods), fresh(pdbs, pods), pdbs.map((p) => `${p.metadata.name}:${JSON.stringify(p.spec.selector)}`).join(' '));
+    }
+  });
+
+  it('blocks at a pod two budgets select only when no earlier pod is blocked', () => {
+    const twice = running({ name: 'twice', labels: { app: 'web', tier: 'x' } });
+    const tierBudget: PodDisruptionBudget = { metadata: { name: 'tier', namespace: 'default' }, spec: { selector: { matchLabels: { tier: 'x' } } }, status: { disruptionsAllowed: 5 } };
+    const list = [api, web1, twice];
+    for (const allowed of [0, 1]) {
+      const pdbs = [budget('api', 'api', allowed), budget('web', 'web', 5), tierBudget];
+      assert.equal(PdbVerdicts.of(pdbs).reasonFor(list), fresh(pdbs, list), `api allows ${allowed}`);
+    }
+    assert.match(PdbVerdicts.of([budget('api', 'api', 1), budget('web', 'web', 5), tierBudget]).reasonFor(list)!, /pod default\/twice is selected by 2 PodDisruptionBudgets \(default\/web, default\/tier\)/);
   });
 });
 

@@ -70,6 +70,18 @@ export function doNotDisruptReasonOf(node: StateNode, now: number): string | und
   return reason;
 }
 
+/** Whether eviction would touch the pod (finished, terminating and static pods are skipped, as Karpenter does). */
+const isEvicted = (pod: Pod): boolean => isActive(pod) && !isOwnedByNode(pod);
+
+const multipleBudgets = (pod: Pod, pdbs: readonly PodDisruptionBudget[]): string =>
+  `pod ${keyOf(pod)} is selected by ${pdbs.length} PodDisruptionBudgets (${pdbs.map(keyOf).join(', ')}); eviction refuses such pods`;
+
+/** A budget without status counts as allowing none. */
+const allowsNone = (pdb: PodDisruptionBudget): boolean => (pdb.status?.disruptionsAllowed ?? 0) <= 0;
+
+const noDisruption = (pod: Pod, pdb: PodDisruptionBudget): string =>
+  `PodDisruptionBudget ${keyOf(pdb)} allows no disruption of pod ${keyOf(pod)} now`;
+
 /**
  * Why PodDisruptionBudgets forbid evicting one of the pods, or undefined: a pod selected by more
  * than one budget (the eviction API refuses those), or by a budget with no disruption allowed now
@@ -78,15 +90,11 @@ export function doNotDisruptReasonOf(node: StateNode, now: number): string | und
  */
 export function pdbBlockReason(pods: readonly Pod[], pdbsFor: (pod: Pod) => readonly PodDisruptionBudget[]): string | undefined {
   for (const pod of pods) {
-    if (!isActive(pod) || isOwnedByNode(pod)) continue;
+    if (!isEvicted(pod)) continue;
     const pdbs = pdbsFor(pod);
-    if (pdbs.length > 1) {
-      return `pod ${keyOf(pod)} is selected by ${pdbs.length} PodDisruptionBudgets (${pdbs.map(keyOf).join(', ')}); eviction refuses such pods`;
-    }
+    if (pdbs.length > 1) return multipleBudgets(pod, pdbs);
     const pdb = pdbs[0];
-    if (pdb && (pdb.status?.disruptionsAllowed ?? 0) <= 0) {
-      return `PodDisruptionBudget ${keyOf(pdb)} allows no disruption of pod ${keyOf(pod)} now`;
-    }
+    if (pdb && allowsNone(pdb)) return noDisruption(pod, pdb);
   }
   return undefined;
 }
@@ -109,5 +117,100 @@ export class PdbLookup {
 
   forPod(pod: Pod): PodDisruptionBudget[] {
     return this.#byNamespace.get(pod.metadata.namespace ?? 'default')?.matching(pod.metadata.labels) ?? [];
+  }
+}
+
+/**
+ * A pod some budget selects, with the positions of its budgets in the budget list. Of a machine's
+ * pods only those that can decide the verdict are kept, in pod order: each budget's first pod,
+ * up to the first pod with several budgets (which blocks whatever the statuses say).
+ */
+interface PdbHit {
+  readonly pod: Pod;
+  readonly positions: readonly number[];
+}
+
+/** What a budget list's selectors are: namespace, name and selector of each budget, in order. */
+function selectorSignature(pdbs: readonly PodDisruptionBudget[]): string {
+  return pdbs.map((p) => JSON.stringify([p.metadata.namespace, p.metadata.name, p.spec.selector])).join('\n');
+}
+
+/**
+ * A budget list's selectors, indexed, and which of its budgets select the pods of each machine,
+ * kept per pod list (the cache hands out the same list until the machine's pods change). Holds
+ * only while the selectors are the same (PdbVerdicts.of checks): budgets are known by position.
+ */
+class PdbSelectors {
+  readonly signature: string;
+  readonly #lookup: PdbLookup;
+  readonly #position: ReadonlyMap<PodDisruptionBudget, number>;
+  readonly #hits = new WeakMap<readonly Pod[], readonly PdbHit[]>();
+
+  constructor(pdbs: readonly PodDisruptionBudget[], signature: string) {
+    this.signature = signature;
+    this.#lookup = new PdbLookup(pdbs);
+    this.#position = new Map(pdbs.map((p, i) => [p, i]));
+  }
+
+  hitsOf(pods: readonly Pod[]): readonly PdbHit[] {
+    let hits = this.#hits.get(pods);
+    if (!hits) this.#hits.set(pods, (hits = this.#find(pods)));
+    return hits;
+  }
+
+  #find(pods: readonly Pod[]): PdbHit[] {
+    const hits: PdbHit[] = [];
+    const seen = new Set<number>();
+    for (const pod of pods) {
+      if (!isEvicted(pod)) continue;
+      const positions = this.#lookup.forPod(pod).map((p) => this.#position.get(p)!);
+      if (positions.length > 1) {
+        hits.push({ pod, positions });
+        break;
+      }
+      const at = positions[0];
+      if (at === undefined || seen.has(at)) continue;
+      seen.add(at);
+      hits.push({ pod, positions });
+    }
+    return hits;
+  }
+}
+
+/** The last budget list seen (the cache hands out the same array until a budget changes) and its selectors, indexed. */
+let last: { readonly pdbs: readonly PodDisruptionBudget[]; readonly selectors: PdbSelectors } | undefined;
+
+/**
+ * PodDisruptionBudget verdicts for one pass: pdbBlockReason over the pass's budgets, with the
+ * selector matching carried over from earlier passes while no budget's selector changed (their
+ * status, which changes nearly every pass, is read from this pass's objects). The budget list must
+ * not change while it is in use (the cluster cache's lists do not).
+ */
+export class PdbVerdicts {
+  readonly #pdbs: readonly PodDisruptionBudget[];
+  readonly #selectors: PdbSelectors;
+
+  private constructor(pdbs: readonly PodDisruptionBudget[], selectors: PdbSelectors) {
+    this.#pdbs = pdbs;
+    this.#selectors = selectors;
+  }
+
+  /** Verdicts over this budget list, reusing the last list's selector index when its selectors are the same. */
+  static of(pdbs: readonly PodDisruptionBudget[]): PdbVerdicts {
+    if (last?.pdbs !== pdbs) {
+      const signature = selectorSignature(pdbs);
+      last = { pdbs, selectors: last?.selectors.signature === signature ? last.selectors : new PdbSelectors(pdbs, signature) };
+    }
+    return new PdbVerdicts(pdbs, last.selectors);
+  }
+
+  /** What pdbBlockReason says of the pods under this pass's budgets. */
+  reasonFor(pods: readonly Pod[]): string | undefined {
+    for (const { pod, positions } of this.#selectors.hitsOf(pods)) {
+      if (positions.length > 1) return multipleBudgets(pod, positions.map((i) => this.#pdbs[i]!));
+      const pdb = this.#pdbs[positions[0]!]!;
+      if (allowsNone(pdb)) return noDisruption(pod, pdb);
+    }
+    return undefined;
   }
 }

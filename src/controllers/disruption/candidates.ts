@@ -10,6 +10,7 @@ import { ConditionTypes } from '../../apis/v1/types.js';
 import { isReschedulable } from '../../state/pod-predicates.js';
 import type { StateNode } from '../../state/state-node.js';
 import { parseDuration } from '../../utils/duration.js';
+import type { PdbVerdicts } from './blockers.js';
 import { doNotDisruptReasonOf, pdbBlockReason } from './blockers.js';
 import { lifetimeRemaining, reschedulingCost } from './disruption-cost.js';
 import { findOffering } from './pools.js';
@@ -79,13 +80,11 @@ export function isConsolidatable(node: StateNode, consolidateAfter: string, now:
 /**
  * What a scan learns from a machine's pod list alone, kept per list (the cache hands out the same
  * list until the machine's pods change), so a pass over 1,000 machines does not filter and price
- * every pod again; the PDB verdict is kept while the pass's PDB lookup is the same object.
+ * every pod again.
  */
 interface PodListFacts {
   readonly reschedulable: Pod[];
   readonly cost: number;
-  pdbsFor?: (pod: Pod) => readonly PodDisruptionBudget[];
-  pdbReason?: string | undefined;
 }
 
 const podListFacts = new WeakMap<readonly Pod[], PodListFacts>();
@@ -99,13 +98,11 @@ function factsOf(pods: readonly Pod[]): PodListFacts {
   return f;
 }
 
-function pdbReasonOf(f: PodListFacts, pods: readonly Pod[], pdbsFor: (pod: Pod) => readonly PodDisruptionBudget[]): string | undefined {
-  if (f.pdbsFor !== pdbsFor) {
-    f.pdbReason = pdbBlockReason(pods, pdbsFor);
-    f.pdbsFor = pdbsFor;
-  }
-  return f.pdbReason;
-}
+/** Where a scan gets PodDisruptionBudget verdicts: the pass's PdbVerdicts, or (in tests) a plain lookup of a pod's budgets. */
+export type PdbSource = PdbVerdicts | ((pod: Pod) => readonly PodDisruptionBudget[]);
+
+const pdbReasonOf = (pods: readonly Pod[], pdbs: PdbSource): string | undefined =>
+  typeof pdbs === 'function' ? pdbBlockReason(pods, pdbs) : pdbs.reasonFor(pods);
 
 /**
  * Sorts every machine into candidates and blocked ones. Machines skipped for transient reasons
@@ -114,7 +111,7 @@ function pdbReasonOf(f: PodListFacts, pods: readonly Pod[], pdbsFor: (pod: Pod) 
 export function scanCandidates(
   nodes: readonly StateNode[],
   pools: ReadonlyMap<string, PoolInfo>,
-  pdbsFor: (pod: Pod) => readonly PodDisruptionBudget[],
+  pdbs: PdbSource,
   now: number,
 ): CandidateScan {
   const candidates: Candidate[] = [];
@@ -137,12 +134,12 @@ export function scanCandidates(
       block(dnd);
       continue;
     }
-    const facts = factsOf(node.pods);
-    const pdb = pdbReasonOf(facts, node.pods, pdbsFor);
+    const pdb = pdbReasonOf(node.pods, pdbs);
     if (pdb) {
       block(pdb);
       continue;
     }
+    const facts = factsOf(node.pods);
     const reschedulablePods = facts.reschedulable;
     const instanceType = node.labels[INSTANCE_TYPE_LABEL];
     const zone = node.labels[ZONE_LABEL];

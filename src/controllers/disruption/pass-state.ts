@@ -4,11 +4,10 @@
  * a candidate's pods are exactly the pods the simulation moves), budgets, and the simulation base,
  * built on first use.
  */
-import type { Pod, PodDisruptionBudget } from '../../apis/core.js';
 import type { DisruptionReason } from '../../apis/v1/types.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
 import type { ControllerContext } from '../context.js';
-import { PdbLookup } from './blockers.js';
+import { PdbVerdicts } from './blockers.js';
 import type { BudgetState, PoolNodeCounts } from './budgets.js';
 import { budgetsFor, poolNodeCounts } from './budgets.js';
 import type { CandidateScan } from './candidates.js';
@@ -30,24 +29,13 @@ export interface PassState {
   base(): SimulationBase;
 }
 
-/** The last PDB list and its lookup: the same function while the PDB objects are the same, so scans keep their PDB verdicts. */
-let lastPdbs: { readonly list: readonly PodDisruptionBudget[]; readonly forPod: (pod: Pod) => readonly PodDisruptionBudget[] } | undefined;
-
-function pdbLookup(list: readonly PodDisruptionBudget[]): (pod: Pod) => readonly PodDisruptionBudget[] {
-  const last = lastPdbs;
-  if (last && last.list.length === list.length && last.list.every((p, i) => p === list[i])) return last.forPod;
-  const lookup = new PdbLookup(list);
-  lastPdbs = { list: [...list], forPod: (pod) => lookup.forPod(pod) };
-  return lastPdbs.forPod;
-}
-
 /** Loads pools, then snapshots and scans in one synchronous step. Never throws for cluster content. */
 export async function preparePass(ctx: ControllerContext): Promise<PassState> {
   const pools = await loadPools(ctx);
   const now = ctx.clock.now();
   const generation = ctx.state.generation;
   const snapshot = ctx.state.snapshot();
-  const scan = scanCandidates(snapshot.stateNodes, pools, pdbLookup(ctx.state.pdbs()), now);
+  const scan = scanCandidates(snapshot.stateNodes, pools, PdbVerdicts.of(ctx.state.pdbs()), now);
   let base: SimulationBase | undefined;
   // Every method and the validation ask for budgets: the machines are counted once per pass.
   let counts: PoolNodeCounts | undefined;
