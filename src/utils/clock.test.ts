@@ -225,6 +225,10 @@ describe('Kubernetes time formats', () => {
   it('formats metav1.Time at second precision and MicroTime with six digits', () => {
     const ms = Date.UTC(2024, 4, 6, 7, 8, 9, 123);
     assert.equal(formatKubeTime(ms), '2024-05-06T07:08:09Z');
+    assert.equal(formatKubeTime(ms + 876), '2024-05-06T07:08:09Z', 'the same second');
+    assert.equal(formatKubeTime(ms + 877), '2024-05-06T07:08:10Z', 'the next second');
+    assert.equal(formatKubeTime(ms - 124), '2024-05-06T07:08:08Z', 'back a second');
+    assert.throws(() => formatKubeTime(Number.NaN), RangeError);
     assert.equal(formatMicroTime(ms), '2024-05-06T07:08:09.123000Z');
     assert.equal(parseKubeTime('2024-05-06T07:08:09Z'), ms - 123);
     assert.equal(parseKubeTime('2024-05-06T07:08:09.123000Z'), ms);

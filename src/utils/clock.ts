@@ -38,9 +38,16 @@ export class ClockError extends Error {
   }
 }
 
+/** formatKubeTime's last answer: writes made in the same virtual second share one. */
+let lastKubeTime: { second: number; text: string } | undefined;
+
 /** Kubernetes metav1.Time: RFC 3339 at second precision ("2024-01-01T00:00:00Z"). */
 export function formatKubeTime(ms: number): string {
-  return new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  const second = Math.floor(ms / 1000);
+  if (lastKubeTime?.second === second) return lastKubeTime.text;
+  const text = new Date(second * 1000).toISOString().replace('.000Z', 'Z');
+  lastKubeTime = { second, text };
+  return text;
 }
 
 /** Kubernetes metav1.MicroTime: exactly six fractional digits, as the API server insists. */

@@ -77,13 +77,13 @@ export function solverNodes(input: SolverNodesInput): SolverNodesResult {
   const candidates: { node: LedgerNode; free: Readonly<Record<string, number>>; score: number; memo: MemoEntry | undefined }[] = [];
   for (const node of ledger.nodes()) {
     if (node.node === undefined) continue;
-    const earlier = placed.get(node.name);
+    const earlier = placed.size === 0 ? undefined : placed.get(node.name);
     const usable = node.ready && !node.cordoned;
     // Nodes nothing was placed on this pass are what they were at the last call unless their entry changed.
     const memo = earlier === undefined ? input.memo?.entry(node, usable) : undefined;
     const free = memo ? memo.free : freeRoom(node, earlier);
     const repels = node.antiAffinityPods > 0 || (earlier?.some((p) => hasRequiredAntiAffinity(p.pod)) ?? false);
-    if (!topology && !repels && !(usable && vectors.some((v) => fits(v, free)))) continue;
+    if (!topology && !repels && !(usable && fitsAny(vectors, free))) continue;
     candidates.push({ node, free, score: memo ? memo.score : usable ? freeScore(node, free) : -1, memo });
   }
   candidates.sort((a, b) => b.score - a.score || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0));
@@ -180,6 +180,11 @@ function freeScore(node: LedgerNode, free: Readonly<Record<string, number>>): nu
     n++;
   }
   return n === 0 ? 0 : sum / n;
+}
+
+function fitsAny(requests: readonly ResourceList[], free: Readonly<Record<string, number>>): boolean {
+  for (const request of requests) if (fits(request, free)) return true;
+  return false;
 }
 
 function fits(request: ResourceList, free: Readonly<Record<string, number>>): boolean {
