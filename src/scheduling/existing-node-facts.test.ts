@@ -1,8 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from '../apis/core.js';
-import { instanceType, nodePool, placements, pod, solverNode } from '../test/builders.js';
-import { solve } from './solver.js';
+import { pod, solverNode } from '../test/builders.js';
 import { existingNodeFacts } from './existing-node-facts.js';
 import { requiredAntiAffinityTerms } from './pod-constraints.js';
 import { podListTopology } from './pod-list-topology.js';
@@ -81,21 +80,5 @@ describe('existingNodeFacts', () => {
     assert.equal(existingNodeFacts(mutable).labels, f.labels);
     mutable.pods = bound.slice(0, 1);
     assert.equal(existingNodeFacts(mutable).pods.classes.length, 1);
-  });
-});
-
-describe('solve with the caller\'s node facts', () => {
-  const spreadWeb = [{ topologyKey: ZONE, maxSkew: 1, whenUnsatisfiable: 'DoNotSchedule' as const, labelSelector: { matchLabels: { app: 'web' } } }];
-  const nodes = ['a', 'b', 'c'].map((z, i) => solverNode(`n${i}`, { zone: `zone-${z}`, cpu: '2', bound: bound.slice(0, i + 1).map((p) => ({ ...p, metadata: { ...p.metadata, name: `${p.metadata.name ?? ''}-${i}` } })) }));
-  const pods = Array.from({ length: 6 }, (_, i) => pod({ name: `new-${i}`, cpu: '300m', labels: { app: 'web' }, spread: spreadWeb }));
-  const pools = [{ nodePool: nodePool(), instanceTypes: [instanceType('m', { cpu: '4', memory: '8Gi', price: 0.2 })] }];
-
-  it('plans what it plans without them, and ignores facts that are not the nodes\'', () => {
-    const plain = solve({ pods, nodes, nodePools: pools });
-    const withFacts = solve({ pods, nodes, nodePools: pools, nodeFacts: nodes.map(existingNodeFacts) });
-    assert.deepEqual(placements(withFacts), placements(plain));
-    assert.ok(plain.existingNodes.length > 0);
-    const wrong = solve({ pods, nodes, nodePools: pools, nodeFacts: [...nodes].reverse().map(existingNodeFacts) });
-    assert.deepEqual(placements(wrong), placements(plain));
   });
 });

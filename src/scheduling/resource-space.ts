@@ -26,6 +26,11 @@ export class ResourceSpace {
     }
   }
 
+  /** Whether the name is registered. */
+  has(name: string): boolean {
+    return this.#index.has(name);
+  }
+
   /** Ends registration: vectors may be made from now on. */
   freeze(): void {
     this.#frozen = true;

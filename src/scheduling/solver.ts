@@ -15,16 +15,16 @@ import {
 } from './node-pool-template.js';
 import { compilePodShape, podShapeKey, type PodInfo, type PodShape } from './pod-constraints.js';
 import { cachedPodRequests } from './object-facts.js';
-import { existingNodeFacts, type ExistingNodeFacts } from './existing-node-facts.js';
+import { existingCounts, NodeBase, nodeAntiTerms, nodeSlots as makeNodeSlots, registerNodeDomains, registerNodeResources } from './node-base.js';
 import type { Requirements } from './requirements.js';
-import { fits, ResourceSpace, type Vec } from './resource-space.js';
-import { NodeSlot, type SlotContext } from './slots.js';
+import { ResourceSpace, type Vec } from './resource-space.js';
+import type { SlotContext } from './slots.js';
 import { Placer, Stopped } from './placer.js';
-import { Topology, type NodePlacement, type TopologyGroup } from './topology.js';
+import { Topology, type TopologyGroup } from './topology.js';
 import { finalizeClaims } from './finalize.js';
 import { typeDomains } from './pool-stats.js';
 import { OfferingIndex } from './offering-index.js';
-import type { SolverInput, SolverNode, SolverResult, UnschedulablePod } from './types.js';
+import type { SolverInput, SolverResult, UnschedulablePod } from './types.js';
 import { VolumeTopology } from './volume-topology.js';
 
 const DEFAULT_MAX_INSTANCE_TYPES = 600;
@@ -77,9 +77,9 @@ export function solve(input: SolverInput): SolverResult {
       poolProblems.push(`nodepool ${p.nodePool.metadata.name ?? ''}: ${errorMessage(err)}`);
     }
   }
-  const nodes = input.nodes ?? [];
-  const nodeFacts = knownFacts(nodes, input.nodeFacts) ?? nodes.map(existingNodeFacts);
-  for (let i = 0; i < nodeFacts.length; i++) space.register(nodeFacts[i]!.names);
+  const subset = input.nodeSubset ?? new NodeBase(input.nodes ?? []).all();
+  const nodeFacts = subset.base.facts;
+  registerNodeResources(space, subset);
   space.freeze();
   const layout = internLayout(space.names.join(','));
 
@@ -120,12 +120,9 @@ export function solve(input: SolverInput): SolverResult {
   const keys = new Set<string>();
   for (let i = 0; i < pods.length; i++) for (const t of pods[i]!.variant.terms) keys.add(t.key);
   const existingAnti: { group: TopologyGroup; node: number }[] = [];
-  for (let i = 0; i < nodes.length; i++) {
-    const anti = nodeFacts[i]!.pods.antiTerms;
-    for (let j = 0; j < anti.length; j++) {
-      existingAnti.push({ group: topology.group(anti[j]!), node: i });
-      keys.add(anti[j]!.key);
-    }
+  for (const { term, node } of nodeAntiTerms(subset)) {
+    existingAnti.push({ group: topology.group(term), node });
+    keys.add(term.key);
   }
   for (const key of keys) {
     if (key === HOSTNAME_LABEL) continue;
@@ -140,35 +137,16 @@ export function solve(input: SolverInput): SolverResult {
       if (poolReq && !poolReq.complement) for (const v of poolReq.values) topology.registerDomain(key, v, pool.taints);
     }
   }
-  const keyList = [...keys];
-  for (let i = 0; i < nodes.length; i++) {
-    const n = nodes[i]!;
-    for (let j = 0; j < keyList.length; j++) {
-      const v = n.labels[keyList[j]!];
-      if (v !== undefined) topology.registerDomain(keyList[j]!, v, n.taints);
-    }
-  }
+  registerNodeDomains(topology, subset, [...keys]);
   for (let i = 0; i < pods.length; i++) {
     const p = pods[i]!;
     for (const t of p.variant.terms) topology.group(t, p);
   }
 
-  // Slots only for the nodes some pod of the batch may still fit: requests never shrink, so a node
-  // short of what every pod asks for in some resource (or that takes no pods) rejects each of
-  // them, every time. At a thousand nodes most are full; they count for topology all the same.
-  const least = leastRequests(space, pods);
-  const nodeSlots: NodeSlot[] = [];
-  const recorded: NodePlacement[] = [];
-  for (let k = 0; k < nodes.length; k++) {
-    const n = nodes[k]!;
-    const f = nodeFacts[k]!;
-    const remaining = f.remaining(space, layout);
-    if (n.unschedulable !== true && fits(least, remaining)) {
-      nodeSlots.push(new NodeSlot(n.name, f.labels, n.taints, remaining, n.inFlight ?? false, false, f.hostPorts));
-    }
-    if (n.pods.length > 0) recorded.push(f.placement);
-  }
-  topology.recordNodes(recorded);
+  // Slots only for the nodes some pod of the batch may still fit. At a thousand nodes most are
+  // full; they count for topology all the same.
+  const nodeSlots = makeNodeSlots(subset, space, layout, leastRequests(space, pods));
+  topology.recordExisting(existingCounts(subset));
   for (const { group, node } of existingAnti) group.recordOwner(nodeFacts[node]!.labels.requirements);
   // Initialised nodes first, then in-flight ones.
   nodeSlots.sort((a, b) => Number(a.inFlight) - Number(b.inFlight));
@@ -246,13 +224,6 @@ function internLayout(layout: string): string {
   if (layouts.size >= 64) layouts.clear();
   layouts.set(layout, layout);
   return layout;
-}
-
-/** The caller's facts of the nodes when they are theirs (see SolverInput.nodeFacts), else undefined. */
-function knownFacts(nodes: readonly SolverNode[], facts: readonly ExistingNodeFacts[] | undefined): readonly ExistingNodeFacts[] | undefined {
-  if (facts?.length !== nodes.length) return undefined;
-  for (let i = 0; i < nodes.length; i++) if (!facts[i]!.describes(nodes[i]!)) return undefined;
-  return facts;
 }
 
 /** Per resource, the least any of the pods requests (Infinity without pods). */

@@ -20,7 +20,10 @@ export interface Placement {
   readonly taints: readonly Taint[];
 }
 
-/** The pods already on an existing node, recorded at once: as recording a Placement per pod. */
+/**
+ * The pods already on an existing node, recorded at once: as recording a Placement per pod. The
+ * node's requirements are its labels (one value per key).
+ */
 export interface NodePlacement {
   readonly pods: PodListTopology;
   readonly nodeRequirements: Requirements;
@@ -97,7 +100,26 @@ export class TopologyGroup {
   /** Records an existing node's pods: as record() for each of them. */
   recordNode(p: NodePlacement): void {
     const n = p.pods.selected(this);
-    if (n > 0) this.#count(p.nodeRequirements, p.taints, n);
+    if (n === 0) return;
+    const d = this.nodeDomain(p);
+    if (d !== undefined) this.addNodeCount(d, n);
+  }
+
+  /**
+   * The domain recordNode counts an existing node's pods in (undefined: none): the node's value of
+   * the key, when the group counts pods on that node.
+   */
+  nodeDomain(p: NodePlacement): string | undefined {
+    if (!this.nodeCounts(p.nodeRequirements, p.taints)) return undefined;
+    const r = p.nodeRequirements.get(this.key);
+    if (!r || r.complement || r.values.size !== 1) return undefined;
+    return r.values.values().next().value!;
+  }
+
+  /** Counts n more pods of existing nodes in the domain: recordNode's effect for a node nodeDomain names. */
+  addNodeCount(domain: string, n: number): void {
+    this.#version++;
+    this.counts.set(domain, (this.counts.get(domain) ?? 0) + n);
   }
 
   #count(nodeRequirements: Requirements, taints: readonly Taint[], n: number): void {

@@ -20,6 +20,14 @@ function sameTaints(a: readonly Taint[], b: readonly Taint[]): boolean {
   return true;
 }
 
+/**
+ * The pods of a set of existing nodes as topology counts them: recordInto(g) must leave g as
+ * g.recordNode of each node, in order, would.
+ */
+export interface ExistingCounts {
+  recordInto(g: TopologyGroup): void;
+}
+
 /** All topology groups of one solve, keyed by term identity, plus the domains of each key. */
 export class Topology {
   readonly #groups = new Map<string, TopologyGroup>();
@@ -31,7 +39,7 @@ export class Topology {
    * Every placement so far, replayed into groups created late (a relaxed pod's new spread identity):
    * the existing nodes (all recorded before the first pod is placed), then the pods placed.
    */
-  readonly #nodeLog: NodePlacement[] = [];
+  readonly #nodeSources: ExistingCounts[] = [];
   readonly #log: Placement[] = [];
 
   /** The group for a term, created on first use with every known domain of its key. */
@@ -44,7 +52,7 @@ export class Topology {
         g.ownerTolerations = owner.variant.tolerations;
       }
       for (const [d, taints] of this.#domains.get(term.key) ?? []) g.registerDomain(d, taints);
-      for (let i = 0; i < this.#nodeLog.length; i++) g.recordNode(this.#nodeLog[i]!);
+      for (let i = 0; i < this.#nodeSources.length; i++) this.#nodeSources[i]!.recordInto(g);
       for (let i = 0; i < this.#log.length; i++) g.record(this.#log[i]!);
       this.#groups.set(term.identity, g);
       let list = this.#byKey.get(term.key);
@@ -91,8 +99,17 @@ export class Topology {
    * in one loop (a simulation records hundreds of nodes into a group or two).
    */
   recordNodes(nodes: readonly NodePlacement[]): void {
-    for (let i = 0; i < nodes.length; i++) this.#nodeLog.push(nodes[i]!);
-    for (const g of this.#groups.values()) for (let i = 0; i < nodes.length; i++) g.recordNode(nodes[i]!);
+    this.recordExisting({
+      recordInto(g: TopologyGroup): void {
+        for (let i = 0; i < nodes.length; i++) g.recordNode(nodes[i]!);
+      },
+    });
+  }
+
+  /** recordNodes for nodes whose counts come from elsewhere (see ExistingCounts). */
+  recordExisting(source: ExistingCounts): void {
+    this.#nodeSources.push(source);
+    for (const g of this.#groups.values()) source.recordInto(g);
   }
 
   /** Records a placed pod in every group that counts it; owners of anti-affinity terms too. */

@@ -13,7 +13,7 @@ import type { NodePool } from '../apis/v1/types.js';
 import type { NodeWithPods } from '../apis/workloads.js';
 import type { InstanceType, Offering } from '../cloudprovider/types.js';
 import type { ResourceList } from '../utils/resources.js';
-import type { ExistingNodeFacts } from './existing-node-facts.js';
+import type { NodeSubset } from './node-base.js';
 
 export interface SolverNodePool {
   /** A NodePool with defaults applied; invalid pools are left out by the caller. */
@@ -56,11 +56,12 @@ export interface SolverInput {
   readonly nodePools: readonly SolverNodePool[];
   readonly nodes?: readonly SolverNode[];
   /**
-   * existingNodeFacts of each of `nodes`, in order, for callers that solve over the same node
-   * objects many times (a disruption pass's simulations): saves looking each node up. Ignored
-   * unless every entry describes its node.
+   * Instead of `nodes` (ignored when this is given): some nodes of a prepared NodeBase, for callers
+   * that solve over subsets of the same nodes many times (a disruption pass's simulations). The
+   * solve is the one `nodes` holding those nodes, in base order, gives; what the solver derives
+   * from the nodes is derived once per base instead of once per solve.
    */
-  readonly nodeFacts?: readonly ExistingNodeFacts[];
+  readonly nodeSubset?: NodeSubset;
   /** DaemonSets whose pods will run on every new node they tolerate and select: reserved on new NodeClaims. */
   readonly daemonSets?: readonly DaemonSet[];
   readonly volumes?: SolverVolumes;

@@ -14,8 +14,8 @@
 import type { LabelSelector, Pod } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
 import { HOSTNAME_LABEL } from '../../apis/labels.js';
-import { existingNodeFacts, type ExistingNodeFacts } from '../../scheduling/existing-node-facts.js';
 import { podHostPorts } from '../../scheduling/host-ports.js';
+import { NodeBase, type NodeSubset } from '../../scheduling/node-base.js';
 import { safePodRequests } from '../../scheduling/object-facts.js';
 import type { SolverNode, SolverNodePool, SolverOptions } from '../../scheduling/types.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
@@ -118,8 +118,8 @@ export class SimulationBase {
     return this.#byName;
   }
 
-  /** Per node: the solver's facts of it (built on first use). */
-  #facts: ExistingNodeFacts[] | undefined;
+  /** The solver's view of #nodes (built on first use). */
+  #nodeBase: NodeBase | undefined;
   /** Per resource (cpu, memory, pods): indexes of nodes accepting pods, most free first (built on first use). */
   #byFree: number[][] | undefined;
   #inFlight: ReadonlySet<string> | undefined;
@@ -190,16 +190,12 @@ export class SimulationBase {
   }
 
   /**
-   * The solver nodes for one simulation: all but the leaving ones, and without nodes that can take
-   * none of `pods` (they accept no new pod, or lack room for the smallest) and hold no pod the
-   * solver must see, provided a kept node registers the same topology domains.
+   * The solver nodes for one simulation (SolverInput.nodeSubset): all but the leaving ones, and
+   * without nodes that can take none of `pods` (they accept no new pod, or lack room for the
+   * smallest) and hold no pod the solver must see, provided a kept node registers the same
+   * topology domains.
    */
-  solverNodes(exclude: ReadonlySet<string>, pods: readonly Pod[]): SolverNode[] {
-    return this.solverNodeSet(exclude, pods).nodes;
-  }
-
-  /** solverNodes, with the solver's facts of each node (SolverInput.nodeFacts), looked up once per pass. */
-  solverNodeSet(exclude: ReadonlySet<string>, pods: readonly Pod[]): { nodes: SolverNode[]; facts: ExistingNodeFacts[] } {
+  solverNodes(exclude: ReadonlySet<string>, pods: readonly Pod[]): NodeSubset {
     let minCpu = Infinity;
     let minMemory = Infinity;
     for (const p of pods) {
@@ -210,8 +206,7 @@ export class SimulationBase {
     // Runs for every simulation over every node of the pass: numbers and stamps, no allocation per node.
     const stamp = ++this.#stamp;
     const represented = this.#represented;
-    const nodes = this.#nodes;
-    const count = nodes.length;
+    const count = this.#nodes.length;
     const keep = new Uint8Array(count);
     const excluded = new Uint8Array(count);
     const byName = this.#indexOf();
@@ -232,15 +227,7 @@ export class SimulationBase {
       represented[sig] = stamp;
       keep[i] = 1;
     }
-    const out: SolverNode[] = [];
-    const facts: ExistingNodeFacts[] = [];
-    const known = (this.#facts ??= nodes.map(existingNodeFacts));
-    for (let i = 0; i < count; i++) {
-      if (keep[i] !== 1) continue;
-      out.push(nodes[i]!);
-      facts.push(known[i]!);
-    }
-    return { nodes: out, facts };
+    return { base: (this.#nodeBase ??= new NodeBase(this.#nodes)), keep };
   }
 
   /** Names of the solver nodes not initialised yet (built on first use). */

@@ -38,7 +38,6 @@ export function simulate(base: SimulationBase, leaving: readonly LeavingNode[]):
   for (const p of base.snapshot.reschedulablePods) mustMove.set(keyOf(p), p);
   const pods: Pod[] = [...mustMove.values()];
   for (const p of base.pending) if (!mustMove.has(keyOf(p))) pods.push(p);
-  const { nodes, facts } = base.solverNodeSet(exclude, pods);
   const moving = (p: Pod): boolean => mustMove.has(keyOf(p));
   const deleting = base.deletingPods;
   const inFlight = base.inFlight;
@@ -46,8 +45,7 @@ export function simulate(base: SimulationBase, leaving: readonly LeavingNode[]):
   const onUninitialized = (p: Pod, node: string): boolean => inFlight.has(node) && moving(p) && !deleting.has(keyOf(p));
   const result = solve({
     pods,
-    nodes,
-    nodeFacts: facts,
+    nodeSubset: base.solverNodes(exclude, pods),
     nodePools: base.solverPools(leaving),
     daemonSets: base.snapshot.daemonSets,
     volumes: base.snapshot.volumes,

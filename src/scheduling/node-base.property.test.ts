@@ -1,0 +1,163 @@
+/**
+ * A solve over a subset of a prepared NodeBase must be the solve over those nodes handed in plainly:
+ * random nodes (zones, one zone no pool offers, a missing zone label, taints of equal content in
+ * distinct objects, cordoned and in-flight nodes, an extended resource on some) with bound pods
+ * carrying zone and hostname spreads (either taint and affinity policy, either
+ * whenUnsatisfiable), required anti-affinity and pod affinity, host ports; several solves with
+ * other pods and other subsets over one base, so what the base keeps from one solve meets the next.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { Affinity, Pod, Taint, TopologySpreadConstraint } from '../apis/core.js';
+import { instanceType, nodePool, pod, solverNode } from '../test/builders.js';
+import { NodeBase } from './node-base.js';
+import { solve } from './solver.js';
+import type { SolverNode, SolverNodePool } from './types.js';
+
+const ZONE = 'topology.kubernetes.io/zone';
+const HOST = 'kubernetes.io/hostname';
+const GPU = 'example.com/gpu';
+
+interface PodGen {
+  cpu: number;
+  gpu: boolean;
+  app: 'x' | 'y' | 'z';
+  spread: 'none' | 'zone' | 'host';
+  honorTaints: boolean;
+  ignoreAffinity: boolean;
+  anyway: boolean;
+  anti: 'none' | 'host' | 'zone';
+  near: boolean;
+  port: boolean;
+  tolerates: boolean;
+  zoneA: boolean;
+}
+
+interface NodeGen {
+  cpu: 2 | 4 | 8;
+  zone: 'zone-a' | 'zone-b' | 'zone-c' | 'zone-x' | 'none';
+  gpu: boolean;
+  tainted: boolean;
+  cordoned: boolean;
+  inFlight: boolean;
+  pods: PodGen[];
+}
+
+interface Trial { pending: PodGen[]; keep: boolean[] }
+interface World { nodes: NodeGen[]; trials: Trial[]; poolTainted: boolean; poolZoneA: boolean }
+
+const rarely = (n: number): fc.Arbitrary<boolean> => fc.integer({ min: 0, max: n }).map((x) => x === 0);
+
+const podGen: fc.Arbitrary<PodGen> = fc.record({
+  cpu: fc.integer({ min: 1, max: 20 }).map((n) => n * 100),
+  gpu: rarely(6),
+  app: fc.constantFrom('x' as const, 'y' as const, 'z' as const),
+  spread: fc.constantFrom('none' as const, 'none' as const, 'zone' as const, 'host' as const),
+  honorTaints: fc.boolean(),
+  ignoreAffinity: rarely(3),
+  anyway: rarely(3),
+  anti: fc.constantFrom('none' as const, 'none' as const, 'none' as const, 'host' as const, 'zone' as const),
+  near: rarely(5),
+  port: rarely(8),
+  tolerates: fc.boolean(),
+  zoneA: rarely(4),
+});
+
+const worldGen: fc.Arbitrary<World> = fc.array(fc.record({
+  cpu: fc.constantFrom(2 as const, 4 as const, 8 as const),
+  zone: fc.constantFrom('zone-a' as const, 'zone-b' as const, 'zone-c' as const, 'zone-x' as const, 'none' as const),
+  gpu: rarely(4),
+  tainted: rarely(3),
+  cordoned: rarely(6),
+  inFlight: rarely(6),
+  pods: fc.array(podGen, { maxLength: 6 }),
+}), { minLength: 1, maxLength: 10 }).chain((nodes) => fc.record({
+  nodes: fc.constant(nodes),
+  trials: fc.array(fc.record({
+    pending: fc.array(podGen, { minLength: 1, maxLength: 5 }),
+    keep: fc.array(fc.integer({ min: 0, max: 4 }).map((n) => n !== 0), { minLength: nodes.length, maxLength: nodes.length }),
+  }), { minLength: 1, maxLength: 4 }),
+  poolTainted: fc.boolean(),
+  poolZoneA: fc.boolean(),
+}));
+
+let seq = 0;
+
+function makePod(g: PodGen): Pod {
+  const spread: TopologySpreadConstraint[] | undefined = g.spread === 'none' ? undefined : [{
+    maxSkew: 1,
+    topologyKey: g.spread === 'zone' ? ZONE : HOST,
+    whenUnsatisfiable: g.anyway ? 'ScheduleAnyway' : 'DoNotSchedule',
+    labelSelector: { matchLabels: { app: g.app } },
+    nodeTaintsPolicy: g.honorTaints ? 'Honor' : undefined,
+    nodeAffinityPolicy: g.ignoreAffinity ? 'Ignore' : undefined,
+  }];
+  const affinity: Affinity = {};
+  if (g.anti !== 'none') {
+    affinity.podAntiAffinity = { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: g.anti === 'host' ? HOST : ZONE, labelSelector: { matchLabels: { app: g.app } } }] };
+  }
+  if (g.near) affinity.podAffinity = { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: ZONE, labelSelector: { matchLabels: { app: 'x' } } }] };
+  return pod({
+    name: `p${++seq}`,
+    cpu: `${g.cpu}m`,
+    memory: '256Mi',
+    requests: g.gpu ? { [GPU]: '1' } : undefined,
+    labels: { app: g.app },
+    spread,
+    affinity: g.anti !== 'none' || g.near ? affinity : undefined,
+    hostPort: g.port ? 8080 : undefined,
+    tolerations: g.tolerates ? [{ key: 'dedicated', operator: 'Exists' }] : undefined,
+    nodeSelector: g.zoneA ? { [ZONE]: 'zone-a' } : undefined,
+  });
+}
+
+function makeNode(g: NodeGen, i: number): SolverNode {
+  // A taint array per node: equal content, distinct objects.
+  const taints: Taint[] = g.tainted ? [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] : [];
+  const n = solverNode(`n${i}`, { cpu: String(g.cpu), memory: `${g.cpu * 4}Gi`, zone: g.zone === 'none' ? undefined : g.zone, taints, bound: g.pods.map(makePod), unschedulable: g.cordoned, inFlight: g.inFlight });
+  return g.gpu ? { ...n, allocatable: { ...n.allocatable, [GPU]: 2 } } : n;
+}
+
+function pools(w: World): SolverNodePool[] {
+  const np = nodePool({
+    taints: w.poolTainted ? [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] : undefined,
+    requirements: w.poolZoneA ? [{ key: ZONE, operator: 'In', values: ['zone-a'] }] : undefined,
+  });
+  const types = [2, 4, 8].map((cpu) => instanceType(`t${cpu}`, { cpu: String(cpu), memory: `${cpu * 4}Gi`, price: cpu * 0.05 }));
+  return [{ nodePool: np, instanceTypes: types }];
+}
+
+function check(w: World): void {
+  const nodes = w.nodes.map(makeNode);
+  const base = new NodeBase(nodes);
+  const nodePools = pools(w);
+  for (const t of w.trials) {
+    const pods = t.pending.map(makePod);
+    const keep = Uint8Array.from(t.keep, (k) => (k ? 1 : 0));
+    const prepared = solve({ pods, nodePools, nodeSubset: { base, keep } });
+    const plain = solve({ pods, nodePools, nodes: nodes.filter((_, i) => t.keep[i]) });
+    assert.deepEqual(prepared, plain);
+  }
+}
+
+describe('NodeBase', () => {
+  it('solves over a subset exactly as over those nodes alone', () => {
+    fc.assert(fc.property(worldGen, check), { numRuns: 300 });
+  });
+
+  it('registers an extended resource only a left-out node has as a solve without that node does', () => {
+    const gpu: NodeGen = { cpu: 4, zone: 'zone-a', gpu: true, tainted: false, cordoned: false, inFlight: false, pods: [] };
+    const plainNode: NodeGen = { ...gpu, gpu: false };
+    const want: PodGen = { cpu: 100, gpu: false, app: 'x', spread: 'none', honorTaints: false, ignoreAffinity: false, anyway: false, anti: 'none', near: false, port: false, tolerates: false, zoneA: false };
+    check({ nodes: [gpu, plainNode], trials: [{ pending: [want], keep: [false, true] }, { pending: [{ ...want, gpu: true }], keep: [true, true] }], poolTainted: false, poolZoneA: false });
+  });
+
+  it('counts a term once per owner policy: an Honor spread with other tolerations over the same base', () => {
+    const spreadPod = (tolerates: boolean): PodGen => ({ cpu: 100, gpu: false, app: 'x', spread: 'zone', honorTaints: true, ignoreAffinity: false, anyway: false, anti: 'none', near: false, port: false, tolerates, zoneA: false });
+    const node = (zone: NodeGen['zone'], tainted: boolean): NodeGen => ({ cpu: 8, zone, gpu: false, tainted, cordoned: false, inFlight: false, pods: [spreadPod(false), spreadPod(false)] });
+    const nodes = [node('zone-a', false), node('zone-b', true), node('zone-b', true), node('zone-c', false)];
+    const all = nodes.map(() => true);
+    check({ nodes, trials: [{ pending: [spreadPod(false)], keep: all }, { pending: [spreadPod(true), spreadPod(true)], keep: all }, { pending: [spreadPod(false)], keep: all }], poolTainted: true, poolZoneA: false });
+  });
+});

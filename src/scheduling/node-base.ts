@@ -1,0 +1,258 @@
+/**
+ * The solver's view of a list of existing nodes, derived once and shared by solves over subsets of
+ * it. A disruption pass runs thousands of simulations over the same few hundred nodes, each
+ * leaving out one or a few of them; deriving each node's facts, the domains the nodes provide per
+ * topology key, which of them hold required anti-affinity, and how many of their pods each
+ * topology term counts per domain, once per simulation, was most of what a simulation's solve cost.
+ *
+ * Everything a subset gets from the base is what a solve over the subset's nodes alone would
+ * derive, in the same order: the solve is the same, only cheaper. The nodes are treated as
+ * immutable (see existing-node-facts).
+ */
+import type { Taint } from '../apis/core.js';
+import { existingNodeFacts, type ExistingNodeFacts } from './existing-node-facts.js';
+import { fits, type ResourceSpace, type Vec } from './resource-space.js';
+import { NodeSlot } from './slots.js';
+import type { ExistingCounts, Topology, TopologyGroup } from './topology.js';
+import type { TopologyTerm } from './pod-constraints.js';
+import type { SolverNode } from './types.js';
+
+/** A topology key's value on each node, as small ids (-1: no label). */
+interface KeyDomains {
+  readonly ids: Int32Array;
+  readonly values: readonly string[];
+}
+
+/** What a term counts on the nodes: per node holding pods it counts (in order), the domain and how many. */
+interface TermCounts {
+  readonly nodes: Int32Array;
+  readonly domains: readonly string[];
+  readonly counts: Int32Array;
+}
+
+/** Node's required anti-affinity terms, or what deriving them threw. */
+interface NodeAnti {
+  readonly node: number;
+  readonly terms: readonly TopologyTerm[] | undefined;
+  readonly error?: unknown;
+}
+
+/** Term counts remembered per base; a pass's pods carry few distinct terms. */
+const TERMS_PER_BASE = 64;
+
+/** A list of existing nodes prepared for many solves over subsets of it (see the module comment). */
+export class NodeBase {
+  readonly nodes: readonly SolverNode[];
+  readonly facts: readonly ExistingNodeFacts[];
+  /** Every resource name of the nodes, first-seen order. */
+  readonly #names: readonly string[];
+  #layout: string | undefined;
+  #remaining: (Vec | undefined)[] = [];
+  readonly #domains = new Map<string, KeyDomains>();
+  #taintClass: Int32Array | undefined;
+  #anti: readonly NodeAnti[] | undefined;
+  /** Per group key (see countKey): what its term counts on the nodes. */
+  readonly #termCounts = new Map<string, TermCounts>();
+
+  constructor(nodes: readonly SolverNode[]) {
+    this.nodes = nodes;
+    this.facts = nodes.map(existingNodeFacts);
+    const names = new Set<string>();
+    for (let i = 0; i < this.facts.length; i++) for (const k in this.facts[i]!.names) names.add(k);
+    this.#names = [...names];
+  }
+
+  /** All the nodes. */
+  all(): NodeSubset {
+    return { base: this, keep: new Uint8Array(this.nodes.length).fill(1) };
+  }
+
+  /** A node's allocatable minus its pods' requests in the (frozen) space's layout; shared, never write it. */
+  remaining(i: number, space: ResourceSpace, layout: string): Vec {
+    if (layout !== this.#layout) {
+      this.#layout = layout;
+      this.#remaining = new Array<Vec | undefined>(this.nodes.length);
+    }
+    return (this.#remaining[i] ??= this.facts[i]!.remaining(space, layout));
+  }
+
+  /** Whether the space already holds every resource name of the nodes. */
+  namesRegistered(space: ResourceSpace): boolean {
+    for (let i = 0; i < this.#names.length; i++) if (!space.has(this.#names[i]!)) return false;
+    return true;
+  }
+
+  /** The key's value on each node, as ids (built on first use). */
+  domains(key: string): KeyDomains {
+    let d = this.#domains.get(key);
+    if (!d) {
+      const ids = new Int32Array(this.nodes.length);
+      const values: string[] = [];
+      const index = new Map<string, number>();
+      for (let i = 0; i < this.nodes.length; i++) {
+        const v = this.nodes[i]!.labels[key];
+        if (v === undefined) {
+          ids[i] = -1;
+          continue;
+        }
+        let id = index.get(v);
+        if (id === undefined) {
+          index.set(v, (id = values.length));
+          values.push(v);
+        }
+        ids[i] = id;
+      }
+      this.#domains.set(key, (d = { ids, values }));
+    }
+    return d;
+  }
+
+  /** Per node, an id of its taints' content (as Topology compares taint sets). */
+  taintClasses(): Int32Array {
+    if (!this.#taintClass) {
+      const classes = new Int32Array(this.nodes.length);
+      const index = new Map<string, number>();
+      for (let i = 0; i < this.nodes.length; i++) {
+        const text = taintText(this.nodes[i]!.taints);
+        let id = index.get(text);
+        if (id === undefined) index.set(text, (id = index.size));
+        classes[i] = id;
+      }
+      this.#taintClass = classes;
+    }
+    return this.#taintClass;
+  }
+
+  /** The nodes whose pods have required anti-affinity (or whose terms do not compile), in order. */
+  antiNodes(): readonly NodeAnti[] {
+    if (!this.#anti) {
+      const out: NodeAnti[] = [];
+      for (let i = 0; i < this.facts.length; i++) {
+        try {
+          const terms = this.facts[i]!.pods.antiTerms;
+          if (terms.length > 0) out.push({ node: i, terms });
+        } catch (error) {
+          out.push({ node: i, terms: undefined, error });
+        }
+      }
+      this.#anti = out;
+    }
+    return this.#anti;
+  }
+
+  /** What the group's term counts on the nodes (cached per term and what its node filter reads). */
+  termCounts(g: TopologyGroup): TermCounts {
+    const key = countKey(g);
+    let c = this.#termCounts.get(key);
+    if (c === undefined) {
+      c = this.#countTerm(g);
+      if (this.#termCounts.size >= TERMS_PER_BASE) this.#termCounts.clear();
+      this.#termCounts.set(key, c);
+    }
+    return c;
+  }
+
+  #countTerm(g: TopologyGroup): TermCounts {
+    const nodes: number[] = [];
+    const domains: string[] = [];
+    const counts: number[] = [];
+    for (let i = 0; i < this.nodes.length; i++) {
+      if (this.nodes[i]!.pods.length === 0) continue;
+      const p = this.facts[i]!.placement;
+      const n = p.pods.selected(g);
+      if (n === 0) continue;
+      const d = g.nodeDomain(p);
+      if (d === undefined) continue;
+      nodes.push(i);
+      domains.push(d);
+      counts.push(n);
+    }
+    return { nodes: Int32Array.from(nodes), domains, counts: Int32Array.from(counts) };
+  }
+}
+
+/** Nodes of a base: those whose `keep` entry is 1, in base order. */
+export interface NodeSubset {
+  readonly base: NodeBase;
+  readonly keep: Uint8Array;
+}
+
+function taintText(taints: readonly Taint[]): string {
+  return JSON.stringify(taints.map((t) => [t.key, t.value ?? '', t.effect]));
+}
+
+/** What a group's counts on existing nodes depend on: its term, and the owner its spread node filter reads. */
+function countKey(g: TopologyGroup): string {
+  const t = g.term;
+  if (t.kind !== 'spread') return t.identity;
+  // The spread identity holds the owner's requirements when the filter reads them.
+  const owner = t.honorNodeAffinity && g.ownerRequirements !== undefined ? '1' : '0';
+  return `${t.identity}\n${owner}\n${t.honorNodeTaints ? JSON.stringify(g.ownerTolerations) : ''}`;
+}
+
+/** Registers the subset's resource names, as registering each node's names in order would. */
+export function registerNodeResources(space: ResourceSpace, s: NodeSubset): void {
+  if (s.base.namesRegistered(space)) return;
+  for (let i = 0; i < s.keep.length; i++) if (s.keep[i] === 1) space.register(s.base.facts[i]!.names);
+}
+
+/** Registers each subset node's domain of each key, with its taints, in node order. */
+export function registerNodeDomains(topology: Topology, s: NodeSubset, keys: readonly string[]): void {
+  const classes = s.base.taintClasses();
+  const { keep, base } = s;
+  for (const key of keys) {
+    const { ids, values } = base.domains(key);
+    // Registering a domain again with equal taints does nothing: skip the repeats of the last class.
+    const lastClass = new Int32Array(values.length).fill(-1);
+    for (let i = 0; i < keep.length; i++) {
+      const id = ids[i]!;
+      if (keep[i] !== 1 || id < 0 || lastClass[id] === classes[i]) continue;
+      lastClass[id] = classes[i]!;
+      topology.registerDomain(key, values[id]!, base.nodes[i]!.taints);
+    }
+  }
+}
+
+/**
+ * The subset nodes' required anti-affinity terms, with the node of each, in order.
+ * @throws what deriving a subset node's terms threw.
+ */
+export function nodeAntiTerms(s: NodeSubset): { term: TopologyTerm; node: number }[] {
+  const out: { term: TopologyTerm; node: number }[] = [];
+  for (const a of s.base.antiNodes()) {
+    if (s.keep[a.node] !== 1) continue;
+    if (!a.terms) throw a.error;
+    for (const term of a.terms) out.push({ term, node: a.node });
+  }
+  return out;
+}
+
+/** The subset's pods as topology counts them (Topology.recordExisting). */
+export function existingCounts(s: NodeSubset): ExistingCounts {
+  const { base, keep } = s;
+  return {
+    recordInto(g: TopologyGroup): void {
+      const c = base.termCounts(g);
+      for (let k = 0; k < c.nodes.length; k++) if (keep[c.nodes[k]!] === 1) g.addNodeCount(c.domains[k]!, c.counts[k]!);
+    },
+  };
+}
+
+/**
+ * Slots for the subset nodes some pod may still fit (accepting pods, with `least` room), in node
+ * order: requests never shrink, so a node short of what every pod asks for rejects each of them.
+ */
+export function nodeSlots(s: NodeSubset, space: ResourceSpace, layout: string, least: Vec): NodeSlot[] {
+  const { base, keep } = s;
+  const out: NodeSlot[] = [];
+  for (let i = 0; i < keep.length; i++) {
+    if (keep[i] !== 1) continue;
+    const n = base.nodes[i]!;
+    if (n.unschedulable === true) continue;
+    const remaining = base.remaining(i, space, layout);
+    if (!fits(least, remaining)) continue;
+    const f = base.facts[i]!;
+    out.push(new NodeSlot(n.name, f.labels, n.taints, remaining, n.inFlight ?? false, false, f.hostPorts));
+  }
+  return out;
+}
