@@ -138,6 +138,26 @@ describe('SimCloudProvider: launch, registration, termination', () => {
     assert.equal(sim.hourlyCostAt(t0 + 2000), 0.1, 'a time before one asked already is still answered');
   });
 
+  it('the hourly cost follows machines starting and stopping, asked again and again', async () => {
+    const { clock, sim } = setup({ shutdownDelayMs: 10_000 });
+    const onDemand = [{ key: 'karpenter.sh/capacity-type', operator: 'In' as const, values: ['on-demand'] }];
+    assert.equal(sim.hourlyCostAt(), 0);
+    const a = await drive(clock, sim.create(claim('a', onDemand)));
+    assert.equal(sim.hourlyCostAt(), 0.1);
+    await clock.step(1000);
+    assert.equal(sim.hourlyCostAt(), 0.1, 'nothing started or stopped since');
+    const b = await drive(clock, sim.create(claim('b', onDemand, { cpu: '3' })));
+    assert.equal(sim.hourlyCostAt(), 0.1 + 0.2);
+    await sim.delete(a);
+    assert.equal(sim.hourlyCostAt(), 0.1 + 0.2, 'billed while shutting down');
+    await clock.step(10_000);
+    assert.equal(sim.hourlyCostAt(), 0.2);
+    assert.equal(sim.hourlyCostAt(clock.now() - 9_999), 0.1 + 0.2, 'before the stop');
+    await sim.delete(b);
+    await clock.step(10_000);
+    assert.equal(sim.hourlyCostAt(), 0);
+  });
+
   it('deleting a machine before its Node registers leaves no Node behind', async () => {
     const { clock, kube, sim } = setup();
     const launched = await drive(clock, sim.create(claim('a')));

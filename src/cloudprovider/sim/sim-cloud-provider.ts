@@ -64,6 +64,10 @@ export class SimCloudProvider implements CloudProvider {
    */
   #billable: Machine[] = [];
   #billedFrom = -Infinity;
+  /** How many times a machine started or stopped being billed, and when it last did. */
+  #billing = { changes: 0, lastAt: -Infinity };
+  /** The hourly cost at a time at or after the last start or stop, and how many there had been. */
+  #hourly: { changes: number; total: number } | undefined;
   readonly #byProviderID = new Map<string, Machine>();
   /** claim name → its machine, until terminated. */
   readonly #live = new Map<string, Machine>();
@@ -149,10 +153,15 @@ export class SimCloudProvider implements CloudProvider {
   /** USD per hour of the machines running at `t` (default now). */
   hourlyCostAt(t: number = this.#clock.now()): number {
     if (!(t >= this.#billedFrom)) return hourlyCostAt(this.#machines, t);
+    // From the last start or stop of billing on, the same machines are billed until the next one.
+    const settled = t >= this.#billing.lastAt;
+    if (settled && this.#hourly?.changes === this.#billing.changes) return this.#hourly.total;
     // Machines terminated by `t` add nothing at `t` or later; the rest are summed in the same order.
     this.#billable = this.#billable.filter((m) => m.terminatedAt === undefined || m.terminatedAt > t);
     this.#billedFrom = t;
-    return hourlyCostAt(this.#billable, t);
+    const total = hourlyCostAt(this.#billable, t);
+    if (settled) this.#hourly = { changes: this.#billing.changes, total };
+    return total;
   }
 
   /** Node writes that failed for good (newest last, at most 100). */
@@ -269,6 +278,7 @@ export class SimCloudProvider implements CloudProvider {
   #boot(m: Machine, registrationMs: number, readyMs: number, interruptAfterMs: number | undefined): void {
     m.state = 'running';
     m.launchedAt = this.#clock.now();
+    this.#billingChanged(m.launchedAt);
     m.booting = undefined;
     const kubelet = this.#kubelet;
     if (kubelet && m.registers) {
@@ -293,11 +303,17 @@ export class SimCloudProvider implements CloudProvider {
     this.#clock.setTimer(this.#o.shutdownDelayMs ?? SIM_DEFAULTS.shutdownDelayMs, () => {
       m.state = 'terminated';
       m.terminatedAt = this.#clock.now();
+      this.#billingChanged(m.terminatedAt);
       m.claim = undefined;
       m.listed = undefined;
       if (this.#live.get(m.claimName) === m) this.#live.delete(m.claimName);
       if (this.#kubelet && m.registeredAt !== undefined) void this.#kubelet.remove(m.nodeName);
     });
+  }
+
+  #billingChanged(at: number): void {
+    this.#billing.changes++;
+    this.#billing.lastAt = Math.max(this.#billing.lastAt, at);
   }
 
   #neverRegisters(m: SimInstanceRecord): boolean {
