@@ -52,6 +52,8 @@ export class ClusterState {
       nominatedUntil: (names) => notes.nominatedUntil(names),
       isMarked: (names) => notes.anyMarked(names),
       lastPodEvent: (n) => notes.lastPodEvent(n),
+      notesVersion: () => notes.version,
+      now: () => options.clock.now(),
     });
   }
 

@@ -10,9 +10,18 @@ export class MachineNotes {
   readonly #nominations = new Map<string, number>();
   readonly #marked = new Set<string>();
   readonly #lastPodEvent = new Map<string, number>();
+  #version = 0;
 
   constructor(clock: Clock) {
     this.#clock = clock;
+  }
+
+  /**
+   * Moves on every nomination, mark, unmark and forget (not on pod events): while it stays, what
+   * nominatedUntil and anyMarked answer for any names stays too, except that a nomination ends.
+   */
+  get version(): number {
+    return this.#version;
   }
 
   /** Whether `nominate(name, untilMs)` would change anything. */
@@ -21,6 +30,7 @@ export class MachineNotes {
   }
 
   nominate(name: string, untilMs: number): void {
+    this.#version++;
     this.#nominations.set(name, untilMs);
   }
 
@@ -49,10 +59,12 @@ export class MachineNotes {
   }
 
   mark(name: string): void {
+    this.#version++;
     this.#marked.add(name);
   }
 
   unmark(name: string): void {
+    this.#version++;
     this.#marked.delete(name);
   }
 
@@ -66,6 +78,7 @@ export class MachineNotes {
 
   /** The machine left the cache: drop every note under these names. */
   forget(names: readonly (string | undefined)[]): void {
+    this.#version++;
     for (const n of names) {
       if (n === undefined) continue;
       this.#nominations.delete(n);

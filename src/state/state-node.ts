@@ -62,6 +62,10 @@ export interface StateNodeContext {
   nominatedUntil(names: readonly string[]): number | undefined;
   isMarked(names: readonly string[]): boolean;
   lastPodEvent(nodeName: string): number | undefined;
+  /** MachineNotes.version: nominations and marks are as they were while it stays. */
+  notesVersion(): number;
+  /** The clock's time (epoch ms), to tell whether a nomination has ended. */
+  now(): number;
 }
 
 let seq = 0;
@@ -99,7 +103,7 @@ export class StateNodeRecord {
   #claim: NodeClaim | undefined;
   #version = ++seq;
   #static: Static | undefined;
-  #view: { version: number; bucketVersion: number; view: StateNode } | undefined;
+  #view: { version: number; bucketVersion: number; notesVersion: number; view: StateNode } | undefined;
   #solver: { version: number; bucketVersion: number; unschedulable: boolean; node: SolverNode } | undefined;
   #names: { version: number; names: readonly string[] } | undefined;
 
@@ -193,16 +197,22 @@ export class StateNodeRecord {
   /** The current immutable view (rebuilt only when something it shows changed). */
   view(): StateNode {
     const base = this.#base().base;
-    const names = this.names;
     const podName = this.podNodeName;
     const bucket = podName !== undefined ? this.ctx.podsOn(podName) : undefined;
-    const nominatedUntil = this.ctx.nominatedUntil(names);
-    const marked = base.deleting || this.ctx.isMarked(names);
     const lastPodEventMs = podName !== undefined ? this.ctx.lastPodEvent(podName) : undefined;
     const bucketVersion = bucket?.version ?? 0;
+    const notesVersion = this.ctx.notesVersion();
     const c = this.#view;
-    if (c && c.version === this.#version && c.bucketVersion === bucketVersion && c.view.nominatedUntil === nominatedUntil
-      && c.view.markedForDeletion === marked && c.view.lastPodEventMs === lastPodEventMs) return c.view;
+    const same = c !== undefined && c.version === this.#version && c.bucketVersion === bucketVersion && c.view.lastPodEventMs === lastPodEventMs;
+    // Notes unchanged: the marks are the same, and so is the nomination unless it has ended.
+    if (same && c.notesVersion === notesVersion && (c.view.nominatedUntil === undefined || c.view.nominatedUntil > this.ctx.now())) return c.view;
+    const names = this.names;
+    const nominatedUntil = this.ctx.nominatedUntil(names);
+    const marked = base.deleting || this.ctx.isMarked(names);
+    if (same && c.view.nominatedUntil === nominatedUntil && c.view.markedForDeletion === marked) {
+      c.notesVersion = notesVersion;
+      return c.view;
+    }
     // One literal with every field, so all views share a shape (a spread would not).
     const view: StateNode = {
       id: base.id, name: base.name, nodeName: base.nodeName, nodeClaimName: base.nodeClaimName, providerID: base.providerID,
@@ -213,7 +223,7 @@ export class StateNodeRecord {
       requested: bucket ? { ...bucket.requested } : EMPTY, daemonSetRequested: bucket ? { ...bucket.daemonRequested } : EMPTY,
       pods: bucket?.activePods() ?? NO_PODS, daemonSetPods: bucket?.daemonPods() ?? NO_PODS,
     };
-    this.#view = { version: this.#version, bucketVersion, view };
+    this.#view = { version: this.#version, bucketVersion, notesVersion, view };
     return view;
   }
 
