@@ -104,6 +104,13 @@ export type PdbSource = PdbVerdicts | ((pod: Pod) => readonly PodDisruptionBudge
 const pdbReasonOf = (pods: readonly Pod[], pdbs: PdbSource): string | undefined =>
   typeof pdbs === 'function' ? pdbBlockReason(pods, pdbs) : pdbs.reasonFor(pods);
 
+function blockedNode(node: StateNode, pool: PoolInfo | undefined, reason: string): BlockedNode {
+  return {
+    node: node.nodeName!, nodePool: node.nodePool, reason,
+    price: pool && findOffering(pool, node.labels[INSTANCE_TYPE_LABEL], node.labels[ZONE_LABEL], node.labels[CAPACITY_TYPE_LABEL])?.price,
+  };
+}
+
 /**
  * Sorts every machine into candidates and blocked ones. Machines skipped for transient reasons
  * (not initialised, deleting, nominated, unmanaged) are in neither list.
@@ -121,22 +128,18 @@ export function scanCandidates(
     if (node.nodeName === undefined || node.nodeClaimName === undefined) continue;
     if (node.nominatedUntil !== undefined) continue;
     const pool = node.nodePool === undefined ? undefined : pools.get(node.nodePool);
-    const block = (reason: string): void => void blocked.push({
-      node: node.nodeName!, nodePool: node.nodePool, reason,
-      price: pool && findOffering(pool, node.labels[INSTANCE_TYPE_LABEL], node.labels[ZONE_LABEL], node.labels[CAPACITY_TYPE_LABEL])?.price,
-    });
     if (!pool) {
-      block(node.nodePool === undefined ? 'it has no karpenter.sh/nodepool label' : `its NodePool ${node.nodePool} does not exist or is invalid`);
+      blocked.push(blockedNode(node, pool, node.nodePool === undefined ? 'it has no karpenter.sh/nodepool label' : `its NodePool ${node.nodePool} does not exist or is invalid`));
       continue;
     }
     const dnd = doNotDisruptReasonOf(node, now);
     if (dnd) {
-      block(dnd);
+      blocked.push(blockedNode(node, pool, dnd));
       continue;
     }
     const pdb = pdbReasonOf(node.pods, pdbs);
     if (pdb) {
-      block(pdb);
+      blocked.push(blockedNode(node, pool, pdb));
       continue;
     }
     const facts = factsOf(node.pods);

@@ -24,11 +24,23 @@ export function isConsolidationCandidate(c: Candidate): boolean {
     && c.pool.nodePool.spec.disruption.consolidationPolicy === 'WhenEmptyOrUnderutilized';
 }
 
+/** Per candidate list (one per pass): its consolidation candidates in byDisruptionValue order. */
+const orders = new WeakMap<readonly Candidate[], readonly Candidate[]>();
+
+/**
+ * The candidates consolidation may take (isConsolidationCandidate), cheapest to disrupt per dollar
+ * first: worked out once per candidate list, since both methods walk it in the same pass.
+ */
+export function consolidationOrder(candidates: readonly Candidate[]): readonly Candidate[] {
+  let order = orders.get(candidates);
+  if (!order) orders.set(candidates, (order = sortByDisruptionValue(candidates.filter(isConsolidationCandidate))));
+  return order;
+}
+
 export function multiNodeConsolidation(mc: MethodContext, maxCandidates = MAX_MULTI_NODE_CANDIDATES): MethodResult {
   const gate = new BudgetGate(mc.budgets('Underutilized'));
-  const sorted = sortByDisruptionValue(mc.candidates.filter(isConsolidationCandidate));
   const allowed: Candidate[] = [];
-  for (const c of sorted) {
+  for (const c of consolidationOrder(mc.candidates)) {
     if (allowed.length >= maxCandidates) break;
     if (gate.take(c)) allowed.push(c);
   }
@@ -83,7 +95,7 @@ export function singleNodeConsolidation(mc: MethodContext, known?: VerdictMemo):
   const gate = new BudgetGate(mc.budgets('Underutilized'));
   const rejections: NodeRejection[] = [];
   const rejected: Rejection[] = [];
-  for (const c of sortByDisruptionValue(mc.candidates.filter(isConsolidationCandidate))) {
+  for (const c of consolidationOrder(mc.candidates)) {
     if (!gate.allows(c)) continue;
     if (mc.nowMs() > mc.deadline) return { command: undefined, rejections, budgetBlocked: gate.blocked, timedOut: true };
     const seen = known?.get(c);
