@@ -8,10 +8,12 @@
  * never delays this process's observations). kwok nodes register only after ten minutes: the figure
  * is the decision, and no node coming up changes what kube-scheduler or the provisioner do meanwhile.
  *
- * Workload: 1,000 pods (500m / 256Mi) created in WAVES waves of equal size, WAVE_GAP_MS apart, as
- * Deployments scaling up would create them (kube-scheduler's client is rate-limited to 50 QPS / burst
- * 100, so 1,000 pods at once would take it ~18 s just to mark, and that spread, not nodewright, would
- * be the figure).
+ * Workload: 1,000 pods (500m / 256Mi) created in waves of WAVE_SIZE (`--wave-size`, default 50),
+ * WAVE_GAP_MS apart, as Deployments scaling up would create them (kube-scheduler's client is
+ * rate-limited to 50 QPS / burst 100, so 1,000 pods at once would take it ~18 s just to mark, and that
+ * spread, not nodewright, would be the figure). The smaller the wave, the shorter kube-scheduler's
+ * mark spread per wave, and the less of p99 is the window kept open by it: `--wave-size 10` shows
+ * that (100 waves, so a row takes about 4 minutes instead of 1).
  *
  * What is measured, all on this process's monotonic clock, from its own watches:
  *  - a pod's mark: the first watch event showing its PodScheduled=False/Unschedulable condition (the
@@ -68,6 +70,8 @@ import { microsOf, profileOf, quantile, roundLines, windowCloses } from './laten
 export interface LatencyBenchRow {
   /** The kube-scheduler set-up that marked the pods ({@link KUBE_SCHEDULERS}). */
   readonly scheduler: KubeSchedulerName;
+  /** Pods created at once, per wave. */
+  readonly waveSize: number;
   /** The batch idle window of the row (the max window is the default 10 s). */
   readonly idleWindowMs: number;
   readonly pods: number;
@@ -98,7 +102,8 @@ export interface LatencyBenchRow {
 }
 
 const PODS = 1_000;
-export const WAVES = 20;
+/** Pods per wave by default: 20 waves. */
+export const WAVE_SIZE = 50;
 const WAVE_GAP_MS = 2_500;
 const NS = 'default';
 
@@ -154,7 +159,7 @@ async function cleanUp(kube: RealKubeClient): Promise<void> {
 
 /** One row on a running control plane with the CRDs and the NodePool in place. */
 async function runRow(
-  cp: ControlPlane, kube: RealKubeClient, scheduler: KubeSchedulerName, idleMs: number, goalP99Ms: number, raw: string | undefined,
+  cp: ControlPlane, kube: RealKubeClient, scheduler: KubeSchedulerName, idleMs: number, goalP99Ms: number, waveSize: number, raw: string | undefined,
 ): Promise<LatencyBenchRow> {
   const marked = new Map<string, number>();
   const seen = new Map<string, number>();
@@ -191,10 +196,9 @@ async function runRow(
   });
   try {
     await controller.untilLeading(60_000);
-    const perWave = PODS / WAVES;
     const waves: string[][] = [];
-    for (let w = 0; w < WAVES; w++) {
-      const names = Array.from({ length: perWave }, (_, i) => `latency-${idleMs}-${w}-${i}`);
+    for (let w = 0; w * waveSize < PODS; w++) {
+      const names = Array.from({ length: Math.min(waveSize, PODS - w * waveSize) }, (_, i) => `latency-${idleMs}-${w}-${i}`);
       waves.push(names);
       const t0 = performance.now();
       await Promise.all(names.map((n) => kube.create('Pod', pausePod(n, NS, 'latency'))));
@@ -229,14 +233,14 @@ async function runRow(
     }).filter((x) => !Number.isNaN(x)).sort((a, b) => a - b);
     if (raw !== undefined) {
       appendFileSync(raw, `${JSON.stringify({
-        scheduler, idleMs, timeOrigin: performance.timeOrigin, marked: [...marked], seen: [...seen], nominated: [...nominated],
+        scheduler, idleMs, waveSize, timeOrigin: performance.timeOrigin, marked: [...marked], seen: [...seen], nominated: [...nominated],
         claimAdded: [...claimAdded], schedulerGaveUp: [...schedulerGaveUp], rounds: roundLines(controller.log),
       })}\n`);
     }
     const profile = profileOf(marked, nominated, claimAdded, schedulerGaveUp, roundLines(controller.log));
     const r = Math.round;
     return {
-      scheduler, idleWindowMs: idleMs, pods: latencies.length, p50Ms: r(quantile(latencies, 0.5)), p99Ms: r(quantile(latencies, 0.99)),
+      scheduler, waveSize, idleWindowMs: idleMs, pods: latencies.length, p50Ms: r(quantile(latencies, 0.5)), p99Ms: r(quantile(latencies, 0.99)),
       waveTailP50Ms: r(quantile(tails, 0.5)), waveTailMaxMs: r(tails.at(-1) ?? NaN), markSpreadP50Ms: r(quantile(spreads, 0.5)),
       markSpreadMaxMs: r(spreads.at(-1) ?? NaN), createSpreadP50Ms: r(quantile(createSpreads, 0.5)),
       windowP99Ms: r(quantile(windowWaits, 0.99)), workP99Ms: r(quantile(work, 0.99)), profile, nodeClaims: claimAdded.size, goalP99Ms,
@@ -254,6 +258,8 @@ export interface LatencySuiteOptions {
   readonly schedulers?: readonly KubeSchedulerName[];
   /** Appends one JSON line per row to this file: the raw observations (marks, nominations, claims, round lines). */
   readonly raw?: string;
+  /** Pods per wave (default {@link WAVE_SIZE}). */
+  readonly waveSize?: number;
 }
 
 /**
@@ -267,7 +273,7 @@ export async function runLatencySuite(onRow: (row: LatencyBenchRow) => void = ()
     try {
       await kube.create('NodePool', kwokNodePool());
       for (const { idleMs, goalP99Ms } of LATENCY_ROWS) {
-        const row = await runRow(cp, kube, scheduler, idleMs, goalP99Ms, opts.raw);
+        const row = await runRow(cp, kube, scheduler, idleMs, goalP99Ms, opts.waveSize ?? WAVE_SIZE, opts.raw);
         onRow(row);
         rows.push(row);
       }
@@ -304,29 +310,34 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({
     options: {
       json: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
-      scheduler: { type: 'string', multiple: true }, raw: { type: 'string' },
+      scheduler: { type: 'string', multiple: true }, raw: { type: 'string' }, 'wave-size': { type: 'string' },
     },
     strict: true,
   });
   const schedulers = (values.scheduler ?? Object.keys(KUBE_SCHEDULERS)) as KubeSchedulerName[];
   const unknown = schedulers.filter((s) => !(s in KUBE_SCHEDULERS));
-  const opts = { schedulers, ...(values.raw !== undefined ? { raw: values.raw } : {}) };
+  const waveSize = values['wave-size'] === undefined ? WAVE_SIZE : Number(values['wave-size']);
+  const opts = { schedulers, waveSize, ...(values.raw !== undefined ? { raw: values.raw } : {}) };
   if (values.help) {
     process.stdout.write(
-      'usage: tsx bench/latency.ts [--json] [--scheduler stock|async-api-calls]... [--raw FILE]\n' +
+      'usage: tsx bench/latency.ts [--json] [--scheduler stock|async-api-calls]... [--wave-size N] [--raw FILE]\n' +
       '  Decision latency on kube-apiserver + kube-scheduler: a control plane per kube-scheduler set-up, about 2 minutes each.\n' +
       '  --json       one JSON line per row instead of the tables\n' +
       '  --scheduler  only this kube-scheduler set-up (repeatable; default both: stock flags, then SchedulerAsyncAPICalls=true)\n' +
+      `  --wave-size  pods created at once per wave, ${WAVE_GAP_MS / 1000} s apart (default ${WAVE_SIZE}: ${PODS / WAVE_SIZE} waves; 10 makes each row about 4 minutes)\n` +
       '  --raw FILE   also append each row\'s raw observations to FILE, one JSON line per row\n',
     );
+  } else if (!Number.isInteger(waveSize) || waveSize < 1 || waveSize > PODS) {
+    process.stderr.write(`--wave-size: expected a whole number of pods from 1 to ${PODS}, got ${values['wave-size']}\n`);
+    process.exitCode = 2;
   } else if (unknown.length > 0) {
     process.stderr.write(`--scheduler: unknown set-up ${unknown.join(', ')}; expected one of ${Object.keys(KUBE_SCHEDULERS).join(', ')}\n`);
     process.exitCode = 2;
   } else if (values.json) {
-    await runLatencySuite((r) => process.stdout.write(`${JSON.stringify({ scheduler: r.scheduler, idleWindowMs: r.idleWindowMs, pods: r.pods, p50Ms: r.p50Ms, p99Ms: r.p99Ms })}\n`), opts);
+    await runLatencySuite((r) => process.stdout.write(`${JSON.stringify({ scheduler: r.scheduler, waveSize: r.waveSize, idleWindowMs: r.idleWindowMs, pods: r.pods, p50Ms: r.p50Ms, p99Ms: r.p99Ms })}\n`), opts);
   } else {
     const rows = await runLatencySuite((r) => process.stderr.write(`  done: ${r.scheduler} kube-scheduler, ${r.idleWindowMs} ms idle window\n`), opts);
-    process.stdout.write(`Decision latency on kube-apiserver + kube-scheduler: a pod marked Unschedulable to its NodeClaim created, ${PODS} pods in ${WAVES} waves\n`);
+    process.stdout.write(`Decision latency on kube-apiserver + kube-scheduler: a pod marked Unschedulable to its NodeClaim created, ${PODS} pods in waves of ${waveSize}\n`);
     process.stdout.write(latencyTable(rows));
     process.stdout.write('\nWhere the time goes (p50 / p99 ms, pods decided on a claim launched for them), from the controller\'s round log\n');
     process.stdout.write(profileTable(rows));
