@@ -10,6 +10,7 @@ import { makeTestEnv, type TestEnv } from '../../test/env.js';
 import type { ControllerOptions } from '../context.js';
 import { placementsOf } from '../decisions/placement.js';
 import { launchAndRegister, nodeClaims, pendingPod } from './fixtures.js';
+import { EVENT_WRITES_IN_FLIGHT } from './event-lane.js';
 import { Provisioner } from './provisioner.js';
 
 const SMALL = instanceType('small', { cpu: '2', memory: '4Gi', price: 0.1 });
@@ -242,6 +243,40 @@ describe('Provisioner', () => {
     const [claim] = await nodeClaims(env);
     assert.deepEqual(await events(env, 'Nominated'), [`big: Pod should schedule on: nodeclaim/${claim!.metadata.name}`, 'fits: Pod should schedule on: node/existing']);
     assert.equal(prov.rounds.length, 1);
+    await prov.stop();
+    await env.stop();
+  });
+
+  it('holds the previous round\'s Events back while a round writes its NodeClaims, a few in flight at most', async () => {
+    const env = await makeTestEnv({ instanceTypes: CATALOGUE });
+    await env.kube.create('NodePool', nodePool());
+    await env.settle();
+    let releaseEvents!: () => void;
+    const eventsGate = new Promise<void>((r) => (releaseEvents = r));
+    let releaseClaims!: () => void;
+    const claimsGate = new Promise<void>((r) => (releaseClaims = r));
+    let eventWrites = 0;
+    // The first round's Events are slow (held until released); so is the second round's claim.
+    const slowEvents = holding(env.kube, 'recordEvent', () => (eventWrites++, true), eventsGate);
+    const kube = holding(slowEvents, 'create', (kind) => kind === 'NodeClaim' && eventWrites > 0, claimsGate);
+    const prov = new Provisioner({ ...env.ctx, kube });
+    prov.start();
+    const steps = async (): Promise<void> => {
+      for (let i = 0; i < 20; i++) await env.clock.step(100);
+    };
+    for (let i = 0; i < 10; i++) await pendingPod(env, { name: `first-${i}`, cpu: '7' });
+    await steps();
+    assert.equal(eventWrites, EVENT_WRITES_IN_FLIGHT, 'the first round\'s ten Events: a few in flight, the rest waiting');
+    await pendingPod(env, { name: 'second', cpu: '7' });
+    await steps();
+    assert.equal((await nodeClaims(env)).length, 10, 'the second round\'s claim is being written');
+    releaseEvents();
+    await steps();
+    assert.equal(eventWrites, EVENT_WRITES_IN_FLIGHT, 'the first round\'s waiting Events do not start while the claim is written');
+    releaseClaims();
+    await env.settle([prov]);
+    assert.equal((await nodeClaims(env)).length, 11);
+    assert.equal((await events(env, 'Nominated')).length, 11);
     await prov.stop();
     await env.stop();
   });

@@ -4,7 +4,8 @@
  * away; a NodePool's spec changed while pods were unschedulable), it batches them in a window
  * (idle / max) and then runs one round (round.ts). Rounds are decided one at a time (snapshot,
  * solve, NodeClaims written, plan kept); a round's Events and records are written while the next
- * one is decided, and its claims count as capacity before the informer shows them
+ * one is decided, a few at a time and paused while the next one's claims are written
+ * (event-lane.ts), and its claims count as capacity before the informer shows them
  * (unseen-claims.ts), so no pod is planned twice. A round that failed to create some NodeClaims is
  * retried with backoff, and pods that fit nowhere are looked at again after a while (offerings
  * marked unavailable expire, limits free up).
@@ -16,6 +17,7 @@ import type { ControllerContext } from '../context.js';
 import { Batcher } from '../runtime/batcher.js';
 import type { Quiescent } from '../runtime/reconciler.js';
 import { EventDedupe } from './event-dedupe.js';
+import { EventLane } from './event-lane.js';
 import { PlanBook } from './plan-book.js';
 import type { RoundReport } from './round.js';
 import { runRound } from './round.js';
@@ -65,6 +67,7 @@ export class Provisioner implements Quiescent {
   readonly #wallMs: () => number;
   readonly #reasons = new Map<string, string>();
   readonly #events: EventDedupe;
+  readonly #eventLane = new EventLane();
   readonly #poolGenerations = new Map<string, number | undefined>();
   readonly #rounds: RoundReport[] = [];
   /** The round being decided, if any. */
@@ -232,7 +235,7 @@ export class Provisioner implements Quiescent {
     this.#closedAt = undefined;
     try {
       const decided = await runRound({
-        ctx: this.#ctx, plan: this.plan, reasons: this.#reasons, events: this.#events, cpuMs: this.#cpuMs, wallMs: this.#wallMs,
+        ctx: this.#ctx, plan: this.plan, reasons: this.#reasons, events: this.#events, eventLane: this.#eventLane, cpuMs: this.#cpuMs, wallMs: this.#wallMs,
         unseen: this.#unseen, ...(windowClosedAt !== undefined ? { windowClosedAt } : {}),
         ...(this.#lastSettled !== undefined ? { afterPrevious: this.#lastSettled } : {}),
         ...(this.#lastNominated !== undefined ? { afterPreviousNominated: this.#lastNominated } : {}),

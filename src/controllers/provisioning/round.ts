@@ -13,6 +13,7 @@ import type { PlannedNodeClaim } from '../../scheduling/types.js';
 import type { ControllerContext } from '../context.js';
 import { createConcurrently } from './create-claims.js';
 import type { EventDedupe } from './event-dedupe.js';
+import type { EventLane } from './event-lane.js';
 import { provisionDecision, unschedulableDecision, type LaunchedClaim } from './explain-round.js';
 import { nodeClaimBuilder } from './nodeclaim-template.js';
 import type { PlanBook } from './plan-book.js';
@@ -70,6 +71,8 @@ export interface RoundDeps {
   readonly reasons: Map<string, string>;
   /** Per-pod Events already written recently (kept across rounds). */
   readonly events: EventDedupe;
+  /** Where the round's follow-up Events are written (kept across rounds); the round holds it while it creates its NodeClaims. */
+  readonly eventLane: EventLane;
   readonly cpuMs: () => number;
   readonly wallMs: () => number;
   /** Claims created that the cluster state may not show yet; the round reads it and adds its own. */
@@ -141,6 +144,8 @@ export async function runRound(deps: RoundDeps): Promise<DecidedRound> {
     return { name: created.metadata.name ?? '', planned };
   };
   const creating = createConcurrently(result.newNodeClaims, create, ctx.clock);
+  // Earlier rounds' Events wait until these claims are answered, rather than share the API server with them.
+  if (result.newNodeClaims.length > 0) deps.eventLane.holdUntil(creating);
   // A pod placed on capacity that exists (a node, or a claim in flight) waits for no write of this
   // round: its nomination is the whole decision, so it goes out now, beside the claim writes (as
   // Karpenter records existing-node nominations before creating its claims), not after them, nor
@@ -210,12 +215,12 @@ export async function runRound(deps: RoundDeps): Promise<DecidedRound> {
     await existingEvents;
     const events: Promise<void>[] = [];
     for (const { pods, target } of nominations) {
-      for (const p of pods) events.push(record(ctx, deps.events, p, 'Normal', 'Nominated', `Pod should schedule on: ${target}`));
+      for (const p of pods) events.push(record(ctx, deps.events, p, 'Normal', 'Nominated', `Pod should schedule on: ${target}`, deps.eventLane));
     }
     for (const { pod, reason } of result.unschedulable) {
       if (previous.get(keyOf(pod)) === reason) continue;
       ctx.decisions.record(unschedulableDecision(now, pod, reason, loaded.skipped));
-      events.push(record(ctx, deps.events, pod, 'Warning', 'FailedScheduling', `Failed to schedule pod, ${reason}`));
+      events.push(record(ctx, deps.events, pod, 'Warning', 'FailedScheduling', `Failed to schedule pod, ${reason}`, deps.eventLane));
     }
     if (launched.length > 0 || result.existingNodes.length > 0) {
       const prices = new PriceIndex(loaded.pools.flatMap((p) => p.instanceTypes));
@@ -261,14 +266,18 @@ function cheapestName(planned: PlannedNodeClaim): string | undefined {
   return planned.instanceTypeOptions[0]?.instanceType.name;
 }
 
-/** Records an Event on the pod unless the same one was written recently; failures are logged, never thrown. */
-function record(ctx: ControllerContext, dedupe: EventDedupe, pod: Pod, type: 'Normal' | 'Warning', reason: string, note: string): Promise<void> {
+/**
+ * Records an Event on the pod unless the same one was written recently (through `lane` when given);
+ * failures are logged, never thrown.
+ */
+function record(ctx: ControllerContext, dedupe: EventDedupe, pod: Pod, type: 'Normal' | 'Warning', reason: string, note: string, lane?: EventLane): Promise<void> {
   const m = pod.metadata;
   if (!dedupe.admit(m.uid ?? keyOf(pod), reason, note)) return Promise.resolve();
-  return ctx.kube.recordEvent({
+  const write = (): Promise<void> => ctx.kube.recordEvent({
     regarding: { kind: 'Pod', name: m.name ?? '', namespace: m.namespace ?? 'default', ...(m.uid ? { uid: m.uid } : {}), apiVersion: 'v1' },
     type, reason, note, action: 'Provisioning',
   }).catch((e: unknown) => {
     ctx.log.warn({ pod: keyOf(pod), reason, error: String(e) }, 'recording a pod event failed');
   });
+  return lane ? lane.run(write) : write();
 }
