@@ -5,6 +5,7 @@
  * built on first use.
  */
 import type { DisruptionReason } from '../../apis/v1/types.js';
+import type { Pod } from '../../apis/core.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
 import type { ControllerContext } from '../context.js';
 import { PdbVerdicts } from './blockers.js';
@@ -14,7 +15,7 @@ import type { CandidateScan } from './candidates.js';
 import { scanCandidates } from './candidates.js';
 import { loadPools } from './pools.js';
 import { SimulationBase } from './simulation-base.js';
-import type { PoolInfo } from './types.js';
+import type { Candidate, PoolInfo } from './types.js';
 
 export interface PassState {
   readonly now: number;
@@ -25,8 +26,22 @@ export interface PassState {
   readonly scan: CandidateScan;
   /** A fresh budget mapping (callers may decrement it). */
   budgets(reason: DisruptionReason): Map<string, BudgetState>;
-  /** The simulation base (built once, on first call). */
+  /** The simulation base for simulating any of the pass's candidates (built once, on first call). */
   base(): SimulationBase;
+  /**
+   * A simulation base for simulating these candidates only (not kept): cheaper to build than
+   * base() for a few candidates, as fewer pods bring their topology terms in. A SimulationBase
+   * solves exactly as the full snapshot would for the candidates whose pods it was built with, so
+   * simulating them on either base gives the same outcome.
+   */
+  baseFor(candidates: readonly Candidate[]): SimulationBase;
+}
+
+/** The candidates' reschedulable pods, in order. */
+function podsOf(candidates: readonly Candidate[]): Pod[] {
+  const pods: Pod[] = [];
+  for (const c of candidates) for (const p of c.reschedulablePods) pods.push(p);
+  return pods;
 }
 
 /** Loads pools, then snapshots and scans in one synchronous step. Never throws for cluster content. */
@@ -39,6 +54,13 @@ export async function preparePass(ctx: ControllerContext): Promise<PassState> {
   let base: SimulationBase | undefined;
   // Every method and the validation ask for budgets: the machines are counted once per pass.
   let counts: PoolNodeCounts | undefined;
+  const baseFor = (candidates: readonly Candidate[]): SimulationBase => new SimulationBase({
+    snapshot,
+    pools,
+    pending: ctx.options.binding === 'direct' ? snapshot.unboundPods : snapshot.pendingPods,
+    candidatePods: podsOf(candidates),
+    options: { ignorePreferences: ctx.options.ignorePreferences },
+  });
   return {
     now,
     snapshot,
@@ -46,12 +68,7 @@ export async function preparePass(ctx: ControllerContext): Promise<PassState> {
     pools,
     scan,
     budgets: (reason) => budgetsFor(counts ??= poolNodeCounts(snapshot.stateNodes), pools, reason, now),
-    base: () => (base ??= new SimulationBase({
-      snapshot,
-      pools,
-      pending: ctx.options.binding === 'direct' ? snapshot.unboundPods : snapshot.pendingPods,
-      candidatePods: scan.candidates.flatMap((c) => c.reschedulablePods),
-      options: { ignorePreferences: ctx.options.ignorePreferences },
-    })),
+    base: () => (base ??= baseFor(scan.candidates)),
+    baseFor,
   };
 }
