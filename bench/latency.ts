@@ -46,10 +46,10 @@
  * window. The spread is kube-scheduler's, while the goals are about nodewright's decision, so the
  * `async-api-calls` rows run the same with the feature gate SchedulerAsyncAPICalls, which moves those
  * patches off the scheduling loop: there the spread shrinks to about the pods' own creation spread
- * ("create spread", this process's 50 concurrent creates). That gate is beta but off by default in
- * v1.34 (turned off again for a regression with asynchronous preemption under a slow API server,
- * kubernetes/kubernetes#134400), so those rows show what nodewright does with a faster marker, not
- * what a default cluster gives. With it, "mark lag" grows: the FailedScheduling Event is written as
+ * ("create spread", this process creating a wave's pods at once). That gate is beta but off by
+ * default in v1.34 (turned off again for a regression with asynchronous preemption under a slow API
+ * server, kubernetes/kubernetes#134400), so those rows show what nodewright does with a faster
+ * marker, not what a default cluster gives. With it, "mark lag" grows: the FailedScheduling Event is written as
  * the pod fails, its condition patch waits in the scheduler's queue of API calls.
  */
 import { appendFileSync } from 'node:fs';
