@@ -11,7 +11,7 @@
  */
 import type { Taint } from '../apis/core.js';
 import { existingNodeFacts, type ExistingNodeFacts } from './existing-node-facts.js';
-import { fits, type ResourceSpace, type Vec } from './resource-space.js';
+import type { ResourceSpace, Vec } from './resource-space.js';
 import { NodeSlot } from './slots.js';
 import type { ExistingCounts, Topology, TopologyGroup } from './topology.js';
 import type { TopologyTerm } from './pod-constraints.js';
@@ -46,8 +46,15 @@ export class NodeBase {
   readonly facts: readonly ExistingNodeFacts[];
   /** Every resource name of the nodes, first-seen order. */
   readonly #names: readonly string[];
+  /** The layout #remaining and #free are in (see useLayout). */
   #layout: string | undefined;
+  #size = 0;
+  /** Per node, its remaining vector in #layout (filled as nodes are asked about: see remaining). */
   #remaining: (Vec | undefined)[] = [];
+  /** The same entries, one node after another, for the slot test. */
+  #free = new Float64Array(0);
+  /** Per node, 1 when it accepts new pods (it is not unschedulable). */
+  readonly accepting: Uint8Array;
   readonly #domains = new Map<string, KeyDomains>();
   #taintClass: Int32Array | undefined;
   #anti: readonly NodeAnti[] | undefined;
@@ -57,6 +64,7 @@ export class NodeBase {
   constructor(nodes: readonly SolverNode[]) {
     this.nodes = nodes;
     this.facts = nodes.map(existingNodeFacts);
+    this.accepting = Uint8Array.from(nodes, (n) => (n.unschedulable === true ? 0 : 1));
     const names = new Set<string>();
     for (let i = 0; i < this.facts.length; i++) for (const k in this.facts[i]!.names) names.add(k);
     this.#names = [...names];
@@ -67,13 +75,31 @@ export class NodeBase {
     return { base: this, keep: new Uint8Array(this.nodes.length).fill(1) };
   }
 
-  /** A node's allocatable minus its pods' requests in the (frozen) space's layout; shared, never write it. */
-  remaining(i: number, space: ResourceSpace, layout: string): Vec {
-    if (layout !== this.#layout) {
-      this.#layout = layout;
-      this.#remaining = new Array<Vec | undefined>(this.nodes.length);
+  /** Starts a solve's layout (the frozen space's names joined, interned): what remaining answers is in it. */
+  useLayout(space: ResourceSpace, layout: string): void {
+    if (layout === this.#layout) return;
+    this.#layout = layout;
+    this.#size = space.size;
+    this.#remaining = new Array<Vec | undefined>(this.nodes.length);
+    this.#free = new Float64Array(this.nodes.length * space.size);
+  }
+
+  /**
+   * Node i's allocatable minus its pods' requests in the layout of useLayout (shared, never write
+   * it). Only for nodes whose resource names are all in the space.
+   */
+  remaining(i: number, space: ResourceSpace): Vec {
+    let v = this.#remaining[i];
+    if (v === undefined) {
+      v = this.#remaining[i] = this.facts[i]!.remaining(space, this.#layout!);
+      this.#free.set(v, i * this.#size);
     }
-    return (this.#remaining[i] ??= this.facts[i]!.remaining(space, layout));
+    return v;
+  }
+
+  /** The remaining vectors packed, node after node: valid for the nodes remaining was asked about. */
+  get free(): Float64Array {
+    return this.#free;
   }
 
   /** Whether the space already holds every resource name of the nodes. */
@@ -244,13 +270,17 @@ export function existingCounts(s: NodeSubset): ExistingCounts {
  */
 export function nodeSlots(s: NodeSubset, space: ResourceSpace, layout: string, least: Vec): NodeSlot[] {
   const { base, keep } = s;
+  base.useLayout(space, layout);
+  const free = base.free;
+  const accepting = base.accepting;
+  const size = space.size;
   const out: NodeSlot[] = [];
-  for (let i = 0; i < keep.length; i++) {
-    if (keep[i] !== 1) continue;
+  next: for (let i = 0; i < keep.length; i++) {
+    if (keep[i] !== 1 || accepting[i] !== 1) continue;
+    const remaining = base.remaining(i, space);
+    // fits(least, remaining) on the packed copy: no node object read for a node that cannot take a pod.
+    for (let d = 0, at = i * size; d < size; d++, at++) if (least[d]! > free[at]!) continue next;
     const n = base.nodes[i]!;
-    if (n.unschedulable === true) continue;
-    const remaining = base.remaining(i, space, layout);
-    if (!fits(least, remaining)) continue;
     const f = base.facts[i]!;
     out.push(new NodeSlot(n.name, f.labels, n.taints, remaining, n.inFlight ?? false, false, f.hostPorts));
   }

@@ -39,7 +39,8 @@ function applyTopology(ctx: SlotContext, pod: PodInfo, reqs: Requirements, expla
   for (const g of owned) {
     const nodeDomains = out.get(g.key) ?? Requirement.exists(g.key);
     const allowed = g.allowed(pod, nodeDomains);
-    const next = nodeDomains.intersect(allowed);
+    // Nothing allowed (most slots a spread pod is tried on): no intersection to build.
+    const next = allowed.isEmpty() ? allowed : nodeDomains.intersect(allowed);
     if (next.isEmpty()) return explain ? `its ${g.term.kind} constraint on ${g.key} cannot be met there` : REJECTED;
     if (!next.equals(nodeDomains)) {
       if (!cloned) { out = out.clone(); cloned = true; }

@@ -201,9 +201,17 @@ export class TopologyGroup {
     return min === Infinity ? 0 : min;
   }
 
+  // Whether the selector counts the last pod asked about: first fit asks for one pod slot after slot.
+  #selfPod: PodInfo | undefined;
+  #self = 0;
+
   #nextSpread(pod: PodInfo, podDomains: Requirement, nodeDomains: Requirement): Requirement {
     const min = this.#minCount(podDomains);
-    const self = this.selects(pod.namespace, pod.labels) ? 1 : 0;
+    if (pod !== this.#selfPod) {
+      this.#selfPod = pod;
+      this.#self = this.selects(pod.namespace, pod.labels) ? 1 : 0;
+    }
+    const self = this.#self;
     const maxSkew = this.term.maxSkew;
     let best: string | undefined;
     let bestCount = Infinity;
