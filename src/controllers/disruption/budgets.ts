@@ -62,7 +62,10 @@ export function budgetLimit(budgets: readonly Budget[], reason: DisruptionReason
 }
 
 function isNodeReady(node: StateNode): boolean {
-  return node.node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+  const conditions = node.node?.status?.conditions;
+  if (conditions === undefined) return false;
+  for (const c of conditions) if (c.type === 'Ready' && c.status === 'True') return true;
+  return false;
 }
 
 /** Per pool: its managed, initialised nodes and how many of those are being disrupted already. */

@@ -23,6 +23,7 @@ export interface PassState {
   /** The cache's generation when the snapshot was taken. */
   readonly generation: number;
   readonly pools: ReadonlyMap<string, PoolInfo>;
+  /** The machines scanned (every one, unless preparePass was given `only`), as candidates and blocked ones. */
   readonly scan: CandidateScan;
   /** A fresh budget mapping (callers may decrement it). */
   budgets(reason: DisruptionReason): Map<string, BudgetState>;
@@ -44,13 +45,19 @@ function podsOf(candidates: readonly Candidate[]): Pod[] {
   return pods;
 }
 
-/** Loads pools, then snapshots and scans in one synchronous step. Never throws for cluster content. */
-export async function preparePass(ctx: ControllerContext): Promise<PassState> {
+/**
+ * Loads pools, then snapshots and scans in one synchronous step. Never throws for cluster content.
+ * With `only` (NodeClaim or Node names), only those machines are scanned: a validation asks about
+ * its command's machines alone, and a machine's scan does not depend on the others.
+ */
+export async function preparePass(ctx: ControllerContext, only?: ReadonlySet<string>): Promise<PassState> {
   const pools = await loadPools(ctx);
   const now = ctx.clock.now();
   const generation = ctx.state.generation;
   const snapshot = ctx.state.snapshot();
-  const scan = scanCandidates(snapshot.stateNodes, pools, PdbVerdicts.of(ctx.state.pdbs()), now);
+  const nodes = only === undefined ? snapshot.stateNodes : snapshot.stateNodes.filter((n) =>
+    (n.nodeClaimName !== undefined && only.has(n.nodeClaimName)) || (n.nodeName !== undefined && only.has(n.nodeName)));
+  const scan = scanCandidates(nodes, pools, PdbVerdicts.of(ctx.state.pdbs()), now);
   let base: SimulationBase | undefined;
   // Every method and the validation ask for budgets: the machines are counted once per pass.
   let counts: PoolNodeCounts | undefined;

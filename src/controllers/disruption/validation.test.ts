@@ -53,4 +53,31 @@ describe('validation', () => {
     assert.deepEqual(verdict.command, onPassBase.command);
     await t.stop();
   });
+
+  it('says the same scanning only the command\'s machines as scanning every machine', async () => {
+    const t = await disruptionEnv();
+    const { env, ctrl } = t;
+    await addMachine(env, { name: 'keep', type: 'large', nodeAnnotations: KEEP, pods: [web('k1')] });
+    for (const n of ['n1', 'n2', 'n3']) await addMachine(env, { name: n, type: 'small', pods: [{ name: `${n}-p`, cpu: '500m', memory: '1Gi' }] });
+    await env.settle();
+    const found = await drive(env, ctrl.findCommand(await drive(env, preparePass(env.ctx))));
+    assert.ok(found, 'something to consolidate');
+    const machines = new Set(found.command.candidates.flatMap((c) => [c.claimName, c.nodeName]));
+    const names = found.command.candidates.map((c) => c.nodeName).sort();
+    const validate = async (only?: ReadonlySet<string>): Promise<ReturnType<typeof validateCommand>> =>
+      validateCommand(found.command, await drive(env, preparePass(env.ctx, only)), settings);
+    const scanned = await drive(env, preparePass(env.ctx, machines));
+    assert.deepEqual(scanned.scan.candidates.map((c) => c.nodeName).sort(), names, 'only the command\'s machines');
+    const ok = await validate(machines);
+    assert.ok('command' in ok);
+    assert.deepEqual(ok, await validate());
+    // One of the command's machines is now protected: both abort, saying why.
+    await env.kube.patch('Node', names[0]!, { metadata: { annotations: KEEP } });
+    await env.settle();
+    const blocked = await validate(machines);
+    assert.ok('abort' in blocked, JSON.stringify(blocked));
+    assert.match(blocked.abort, /do-not-disrupt/);
+    assert.deepEqual(blocked, await validate());
+    await t.stop();
+  });
 });
