@@ -38,7 +38,10 @@ export class PassRecorder {
     const names = new Set(pass.snapshot.stateNodes.map((n) => n.name));
     const pools = new Set(pass.pools.keys());
     this.#log.retain((key) => {
-      const [kind, rest = ''] = key.split(/:(.*)/s);
+      // "kind:rest", split at the first colon.
+      const colon = key.indexOf(':');
+      const kind = colon < 0 ? key : key.slice(0, colon);
+      const rest = colon < 0 ? '' : key.slice(colon + 1);
       if (kind === 'budget') return pools.has(rest.split(':')[0] ?? '');
       if (kind === 'scan' || kind === 'consolidation' || kind === 'drift') return names.has(rest);
       return true;
