@@ -152,16 +152,27 @@ export interface PodShape {
   instantiate(pod: Pod): PodInfo;
 }
 
+/** podShapeKey per pod object, with the requests object it was made with (no volume requirements). */
+const shapeKeys = new WeakMap<Pod, { requestList: ResourceList; key: string }>();
+
 /**
  * A key equal for two pods exactly when compilePodShape would compile them alike, given their
  * requests and volume requirements (computed by the caller).
  */
 export function podShapeKey(pod: Pod, requestList: ResourceList, volumeRequirements: Requirements | undefined): string {
+  // Without volumes the key depends on the pod and its requests alone: kept per pod object (pods
+  // are never changed in place, see object-facts), as a disruption pass solves the same pods again and again.
+  if (volumeRequirements === undefined) {
+    const hit = shapeKeys.get(pod);
+    if (hit?.requestList === requestList) return hit.key;
+  }
   const spec = pod.spec;
-  return JSON.stringify([
+  const key = JSON.stringify([
     pod.metadata.namespace ?? 'default', pod.metadata.labels ?? null, spec.nodeSelector ?? null, spec.affinity ?? null,
     spec.tolerations ?? null, spec.topologySpreadConstraints ?? null, requestList, podHostPorts(pod), volumeRequirements?.toString() ?? null,
   ]);
+  if (volumeRequirements === undefined) shapeKeys.set(pod, { requestList, key });
+  return key;
 }
 
 /**
