@@ -10,7 +10,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Affinity, Pod, Taint, TopologySpreadConstraint } from '../apis/core.js';
-import { instanceType, nodePool, pod, solverNode } from '../test/builders.js';
+import { instanceType, nodePool, placements, pod, solverNode } from '../test/builders.js';
 import { NodeBase } from './node-base.js';
 import { solve } from './solver.js';
 import type { SolverNode, SolverNodePool } from './types.js';
@@ -151,6 +151,18 @@ describe('NodeBase', () => {
     const plainNode: NodeGen = { ...gpu, gpu: false };
     const want: PodGen = { cpu: 100, gpu: false, app: 'x', spread: 'none', honorTaints: false, ignoreAffinity: false, anyway: false, anti: 'none', near: false, port: false, tolerates: false, zoneA: false };
     check({ nodes: [gpu, plainNode], trials: [{ pending: [want], keep: [false, true] }, { pending: [{ ...want, gpu: true }], keep: [true, true] }], poolTainted: false, poolZoneA: false });
+  });
+
+  it('makes a zone eligible for an Honor spread when any of its nodes is tolerated, a tainted one first or not', () => {
+    const spreadPod: PodGen = { cpu: 100, gpu: false, app: 'x', spread: 'zone', honorTaints: true, ignoreAffinity: false, anyway: false, anti: 'none', near: false, port: false, tolerates: false, zoneA: false };
+    const node = (zone: NodeGen['zone'], tainted: boolean, pods: PodGen[]): NodeGen => ({ cpu: 8, zone, gpu: false, tainted, cordoned: false, inFlight: false, pods });
+    // zone-a holds 2 of the spread's pods, zone-x (no pool offers it) none: a new one must go to zone-x's untainted node.
+    const w: World = { nodes: [node('zone-a', false, [spreadPod, spreadPod]), node('zone-x', true, []), node('zone-x', false, [])], trials: [{ pending: [spreadPod], keep: [true, true, true] }], poolTainted: false, poolZoneA: true };
+    check(w);
+    const nodes = w.nodes.map(makeNode);
+    const pending = makePod(spreadPod);
+    const r = solve({ pods: [pending], nodePools: pools(w), nodeSubset: new NodeBase(nodes).all() });
+    assert.equal(placements(r).get(pending.metadata.name ?? ''), 'n2');
   });
 
   it('counts a term once per owner policy: an Honor spread with other tolerations over the same base', () => {

@@ -13,7 +13,7 @@ import type { Taint } from '../apis/core.js';
 import { existingNodeFacts, type ExistingNodeFacts } from './existing-node-facts.js';
 import type { ResourceSpace, Vec } from './resource-space.js';
 import { NodeSlot } from './slots.js';
-import type { ExistingCounts, Topology, TopologyGroup } from './topology.js';
+import { sameTaints, type ExistingCounts, type Topology, type TopologyGroup } from './topology.js';
 import type { TopologyTerm } from './pod-constraints.js';
 import type { SolverNode } from './types.js';
 
@@ -137,11 +137,13 @@ export class NodeBase {
   taintClasses(): Int32Array {
     if (!this.#taintClass) {
       const classes = new Int32Array(this.nodes.length);
-      const index = new Map<string, number>();
+      // One taint array per class; most nodes have none, and few classes exist.
+      const seen: (readonly Taint[])[] = [];
       for (let i = 0; i < this.nodes.length; i++) {
-        const text = taintText(this.nodes[i]!.taints);
-        let id = index.get(text);
-        if (id === undefined) index.set(text, (id = index.size));
+        const taints = this.nodes[i]!.taints;
+        let id = 0;
+        while (id < seen.length && !sameTaints(seen[id]!, taints)) id++;
+        if (id === seen.length) seen.push(taints);
         classes[i] = id;
       }
       this.#taintClass = classes;
@@ -201,10 +203,6 @@ export class NodeBase {
 export interface NodeSubset {
   readonly base: NodeBase;
   readonly keep: Uint8Array;
-}
-
-function taintText(taints: readonly Taint[]): string {
-  return JSON.stringify(taints.map((t) => [t.key, t.value ?? '', t.effect]));
 }
 
 /** What a group's counts on existing nodes depend on: its term, and the owner its spread node filter reads. */

@@ -9,7 +9,7 @@ import { TopologyGroup, type NodePlacement, type Placement } from './topology-gr
 export { TopologyGroup, type NodePlacement, type Placement } from './topology-group.js';
 
 /** Same taints in the same order (as tolerations read them: key, value, effect). */
-function sameTaints(a: readonly Taint[], b: readonly Taint[]): boolean {
+export function sameTaints(a: readonly Taint[], b: readonly Taint[]): boolean {
   if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) {
