@@ -162,7 +162,7 @@ export class DisruptionController implements Quiescent {
     let command = found.command;
     if (command.method !== 'drift') {
       await ctx.clock.sleep(ctx.options.consolidationValidationMs);
-      pass = await preparePass(ctx, new Set(command.candidates.flatMap((c) => [c.claimName, c.nodeName])));
+      pass = await preparePass(ctx);
       const verdict = validateCommand(command, pass, this.#settings());
       if ('abort' in verdict) {
         this.#recorder.validationFailed(command, verdict.abort);

@@ -4,8 +4,8 @@
  * a candidate's pods are exactly the pods the simulation moves), budgets, and the simulation base,
  * built on first use.
  */
-import type { DisruptionReason } from '../../apis/v1/types.js';
 import type { Pod } from '../../apis/core.js';
+import type { DisruptionReason } from '../../apis/v1/types.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
 import type { ControllerContext } from '../context.js';
 import { PdbVerdicts } from './blockers.js';
@@ -23,19 +23,11 @@ export interface PassState {
   /** The cache's generation when the snapshot was taken. */
   readonly generation: number;
   readonly pools: ReadonlyMap<string, PoolInfo>;
-  /** The machines scanned (every one, unless preparePass was given `only`), as candidates and blocked ones. */
   readonly scan: CandidateScan;
   /** A fresh budget mapping (callers may decrement it). */
   budgets(reason: DisruptionReason): Map<string, BudgetState>;
-  /** The simulation base for simulating any of the pass's candidates (built once, on first call). */
+  /** The simulation base (built once, on first call). */
   base(): SimulationBase;
-  /**
-   * A simulation base for simulating these candidates only (not kept): cheaper to build than
-   * base() for a few candidates, as fewer pods bring their topology terms in. A SimulationBase
-   * solves exactly as the full snapshot would for the candidates whose pods it was built with, so
-   * simulating them on either base gives the same outcome.
-   */
-  baseFor(candidates: readonly Candidate[]): SimulationBase;
 }
 
 /** The candidates' reschedulable pods, in order. */
@@ -45,29 +37,16 @@ function podsOf(candidates: readonly Candidate[]): Pod[] {
   return pods;
 }
 
-/**
- * Loads pools, then snapshots and scans in one synchronous step. Never throws for cluster content.
- * With `only` (NodeClaim or Node names), only those machines are scanned: a validation asks about
- * its command's machines alone, and a machine's scan does not depend on the others.
- */
-export async function preparePass(ctx: ControllerContext, only?: ReadonlySet<string>): Promise<PassState> {
+/** Loads pools, then snapshots and scans in one synchronous step. Never throws for cluster content. */
+export async function preparePass(ctx: ControllerContext): Promise<PassState> {
   const pools = await loadPools(ctx);
   const now = ctx.clock.now();
   const generation = ctx.state.generation;
   const snapshot = ctx.state.snapshot();
-  const nodes = only === undefined ? snapshot.stateNodes : snapshot.stateNodes.filter((n) =>
-    (n.nodeClaimName !== undefined && only.has(n.nodeClaimName)) || (n.nodeName !== undefined && only.has(n.nodeName)));
-  const scan = scanCandidates(nodes, pools, PdbVerdicts.of(ctx.state.pdbs()), now);
+  const scan = scanCandidates(snapshot.stateNodes, pools, PdbVerdicts.of(ctx.state.pdbs()), now);
   let base: SimulationBase | undefined;
   // Every method and the validation ask for budgets: the machines are counted once per pass.
   let counts: PoolNodeCounts | undefined;
-  const baseFor = (candidates: readonly Candidate[]): SimulationBase => new SimulationBase({
-    snapshot,
-    pools,
-    pending: ctx.options.binding === 'direct' ? snapshot.unboundPods : snapshot.pendingPods,
-    candidatePods: podsOf(candidates),
-    options: { ignorePreferences: ctx.options.ignorePreferences },
-  });
   return {
     now,
     snapshot,
@@ -75,7 +54,12 @@ export async function preparePass(ctx: ControllerContext, only?: ReadonlySet<str
     pools,
     scan,
     budgets: (reason) => budgetsFor(counts ??= poolNodeCounts(snapshot.stateNodes), pools, reason, now),
-    base: () => (base ??= baseFor(scan.candidates)),
-    baseFor,
+    base: () => (base ??= new SimulationBase({
+      snapshot,
+      pools,
+      pending: ctx.options.binding === 'direct' ? snapshot.unboundPods : snapshot.pendingPods,
+      candidatePods: podsOf(scan.candidates),
+      options: { ignorePreferences: ctx.options.ignorePreferences },
+    })),
   };
 }

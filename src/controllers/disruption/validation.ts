@@ -47,8 +47,7 @@ export function validateCommand(command: Command, fresh: PassState, settings: Co
   }
   if (problems.length > 0) return { abort: problems.join('; ') };
   if (command.method !== 'multi-node-consolidation' && command.method !== 'single-node-consolidation') return { command };
-  // Only these candidates are simulated: a base built for them alone is cheaper and solves the same.
-  const again = computeConsolidation(fresh.baseFor(within), within, command.method, settings, command.rejected);
+  const again = computeConsolidation(fresh.base(), within, command.method, settings, command.rejected);
   if (again.decision === 'none') return { abort: `re-simulation: ${again.reason}` };
   const wanted = command.kind === 'consolidate-delete' ? 'delete' : 'replace';
   if (again.decision !== wanted) return { abort: `re-simulation now says ${again.decision} instead of ${wanted}` };
