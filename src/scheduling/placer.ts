@@ -11,7 +11,7 @@ import type { NodePoolTemplate } from './node-pool-template.js';
 import type { PodInfo } from './pod-constraints.js';
 import { fits, fitsSum, sub, type ResourceSpace, type Vec } from './resource-space.js';
 import { packByCost } from './cost-packing.js';
-import { ClaimSlot, type NodeSlot, type SlotContext } from './slots.js';
+import { ClaimSlot, TopologyRejections, type NodeSlot, type SlotContext } from './slots.js';
 import type { OfferingIndex, CompiledOption } from './offering-index.js';
 import type { UnschedulablePod } from './types.js';
 
@@ -217,9 +217,11 @@ export class Placer {
 
   #tryNodes(pod: PodInfo, cls: string | undefined): boolean {
     const start = cls ? (this.#nodeStart.get(cls) ?? 0) : 0;
+    // Nothing is placed until the scan ends: topology verdicts hold for the whole scan.
+    const rejections = new TopologyRejections();
     for (let i = start; i < this.nodes.length; i++) {
       const node = this.nodes[i]!;
-      if (node.tryAdd(this.ctx, pod) === undefined) {
+      if (node.tryAdd(this.ctx, pod, false, rejections) === undefined) {
         if (cls) this.#nodeStart.set(cls, i);
         if (this.stopWhenPlaced?.(pod.pod, node.name) === true) throw new Stopped(pod.pod, node.name);
         return true;

@@ -61,6 +61,45 @@ function applyTopology(ctx: SlotContext, pod: PodInfo, reqs: Requirements, expla
 
 const NO_PODS: readonly PodInfo[] = Object.freeze([]);
 
+/**
+ * The topology rejections of one pod's scan over existing nodes (see NodeSlot.tryAdd). The groups
+ * change only when a pod is placed (which ends the scan) or a claim registers its hostname (not
+ * during the scan), so while they all read one key
+ * applyTopology's verdict on a node depends only on the node's requirement on that key: a node in
+ * a domain that already rejected the pod is rejected without asking the groups again (first fit
+ * tries a spread pod on hundreds of nodes in a few zones). Never shared when the key is the
+ * hostname (each node its own domain) or the groups read several keys.
+ */
+export class TopologyRejections {
+  /** The groups' one key; null when verdicts cannot be shared; undefined until a first rejection. */
+  #key: string | null | undefined;
+  /** Made on the first rejection (most scans of plain pods have none). */
+  #domains: Set<string> | undefined;
+
+  /** True when a node with the same requirement on the key as `node` has been rejected by topology. */
+  rejects(node: NodeSlot): boolean {
+    const key = this.#key;
+    return typeof key === 'string' && this.#domains!.has(node.domainText(key));
+  }
+
+  /** Notes that topology rejected the pod on `node` (the groups are those applyTopology has just read). */
+  note(ctx: SlotContext, pod: PodInfo, node: NodeSlot): void {
+    if (this.#key === undefined) this.#key = sharedKey(ctx, pod);
+    if (this.#key !== null) (this.#domains ??= new Set()).add(node.domainText(this.#key));
+  }
+}
+
+/** The key every owned and inverse group of the pod reads, or null when several or the hostname. */
+function sharedKey(ctx: SlotContext, pod: PodInfo): string | null {
+  const { owned, inverse } = ctx.groupsOf(pod);
+  let key: string | undefined;
+  for (const g of [...owned, ...inverse]) {
+    if (key !== undefined && g.key !== key) return null;
+    key = g.key;
+  }
+  return key === undefined || key === HOSTNAME_LABEL ? null : key;
+}
+
 /** An existing or in-flight node. */
 export class NodeSlot {
   readonly requirements: Requirements;
@@ -69,6 +108,9 @@ export class NodeSlot {
   #ownRemaining = false;
   #hostPorts: readonly HostPort[];
   #placed: PodInfo[] | undefined;
+  /** domainText's last key and answer (the requirements never change). */
+  #textKey: string | undefined;
+  #text = '';
 
   readonly labels: Readonly<Record<string, string>>;
 
@@ -102,9 +144,27 @@ export class NodeSlot {
     return this.#placed ?? NO_PODS;
   }
 
-  /** Places the pod if it fits; returns undefined on success, or why not (a fixed word unless explain). */
-  tryAdd(ctx: SlotContext, pod: PodInfo, explain = false): Outcome {
+  /** Text that tells apart any two requirements of nodes on the key (see TopologyRejections). */
+  domainText(key: string): string {
+    if (key !== this.#textKey) {
+      const r = this.requirements.get(key);
+      let text: string | undefined;
+      // A node's label: one value (requirementText would sort and quote it).
+      if (r && !r.complement && r.values.size === 1 && r.gt === undefined && r.lt === undefined) for (const v of r.values) text = `#${v}`;
+      this.#textKey = key;
+      this.#text = text ?? requirementText(r);
+    }
+    return this.#text;
+  }
+
+  /**
+   * Places the pod if it fits; returns undefined on success, or why not (a fixed word unless
+   * explain). `rejections`, for a scan that places nothing until it succeeds and does not explain,
+   * skips nodes whose domain topology rejected already and notes those it rejects.
+   */
+  tryAdd(ctx: SlotContext, pod: PodInfo, explain = false, rejections?: TopologyRejections): Outcome {
     if (this.unschedulable) return explain ? 'the node is being disrupted' : REJECTED;
+    if (rejections?.rejects(this)) return REJECTED;
     if (!fits(pod.requests, this.remaining)) return explain ? `not enough ${ctx.space.exceeded(pod.requests, this.remaining).join(', ')}` : REJECTED;
     const v = pod.variant;
     const taint = firstUntoleratedTaint(v.tolerations, this.taints, { preferNoSchedule: !v.toleratePreferNoSchedule });
@@ -115,7 +175,10 @@ export class NodeSlot {
     }
     if (pod.hostPorts.length > 0 && hostPortsConflict(pod.hostPorts, this.hostPorts)) return explain ? 'a host port is taken' : REJECTED;
     const topo = applyTopology(ctx, pod, this.requirements, explain);
-    if (typeof topo === 'string') return topo;
+    if (typeof topo === 'string') {
+      rejections?.note(ctx, pod, this);
+      return topo;
+    }
     if (!this.#ownRemaining) {
       this.remaining = this.remaining.slice();
       this.#ownRemaining = true;

@@ -83,6 +83,20 @@ describe('solve: topology spread', () => {
     assert.deepEqual([...zoneOf(r).values()], ['zone-b', 'zone-b']);
   });
 
+  it('rejects the nodes of a zone the spread refuses and still tries the nodes of other zones', () => {
+    const bound = webs(2).map((p, i) => ({ ...p, metadata: { ...p.metadata, name: `old-${i}` } }));
+    const nodes = [solverNode('a1', { zone: 'zone-a', bound }), solverNode('a2', { zone: 'zone-a' }), solverNode('b1', { zone: 'zone-b' })];
+    const r = solve({ pods: webs(1, { spread: [spread(ZONE, 1)] }), nodePools: [pool()], nodes });
+    assert.equal(placements(r).get('web-0'), 'b1');
+  });
+
+  it('with a zone and a hostname spread, does not take one node\'s rejection for its whole zone', () => {
+    const bound = [pod({ name: 'old-web', cpu: '100m', labels: { app: 'web' } })];
+    const nodes = [solverNode('a1', { zone: 'zone-a', bound }), solverNode('a2', { zone: 'zone-a' })];
+    const r = solve({ pods: webs(1, { spread: [spread(ZONE, 5), spread(HOST, 1)] }), nodePools: [pool()], nodes });
+    assert.equal(placements(r).get('web-0'), 'a2');
+  });
+
   it('spreads within the pool zones around a matching pod in a zone the pool cannot launch in (Karpenter: 1, 2, 2)', () => {
     const nodes = [fullNode('old', 'zone-c', [pod({ name: 'old-web', cpu: '100m', labels: { app: 'web' } })])];
     const r = solve({ pods: webs(6, { cpu: '1100m', spread: [spread(ZONE, 1)] }), nodePools: [zonesPool('zone-a', 'zone-b')], nodes });
