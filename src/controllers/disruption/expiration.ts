@@ -73,15 +73,18 @@ export class ExpirationController implements Quiescent {
     let next = now + interval;
     const failures: string[] = [];
     let cause: unknown;
-    for (const node of ctx.state.nodes()) {
-      const claim = node.nodeClaim;
-      if (!claim || node.deleting || node.nodeClaimName === undefined) continue;
+    for (const rec of ctx.state.machineRecords()) {
+      const claim = rec.nodeClaim;
+      // Only a claim not deleting can expire (a view's `deleting`); most are not due, so no view for them.
+      if (!claim || (rec.node?.metadata.deletionTimestamp ?? claim.metadata.deletionTimestamp)) continue;
       const at = expiresAt(claim);
       if (at === undefined) continue;
       if (at > now) {
         next = Math.min(next, at);
         continue;
       }
+      const node = rec.view();
+      if (node.nodeClaimName === undefined) continue;
       try {
         await ctx.kube.delete('NodeClaim', node.nodeClaimName);
       } catch (e) {
