@@ -64,11 +64,11 @@ const NO_PODS: readonly PodInfo[] = Object.freeze([]);
 /**
  * The topology rejections of one pod's scan over existing nodes (see NodeSlot.tryAdd). The groups
  * change only when a pod is placed (which ends the scan) or a claim registers its hostname (not
- * during the scan), so while they all read one key
- * applyTopology's verdict on a node depends only on the node's requirement on that key: a node in
- * a domain that already rejected the pod is rejected without asking the groups again (first fit
- * tries a spread pod on hundreds of nodes in a few zones). Never shared when the key is the
- * hostname (each node its own domain) or the groups read several keys.
+ * during the scan), so while they all read one key applyTopology's verdict on a node depends only
+ * on the node's requirement on that key: a node labelled with a value of the key that already
+ * rejected the pod is rejected without asking the groups again (first fit tries a spread pod on
+ * hundreds of nodes in a few zones). Never shared when the key is the hostname (each node its own
+ * domain) or the groups read several keys.
  */
 export class TopologyRejections {
   /** The groups' one key; null when verdicts cannot be shared; undefined until a first rejection. */
@@ -76,17 +76,38 @@ export class TopologyRejections {
   /** Made on the first rejection (most scans of plain pods have none). */
   #domains: Set<string> | undefined;
 
-  /** True when a node with the same requirement on the key as `node` has been rejected by topology. */
+  /** True when a node in the same domain of the key as `node` has been rejected by topology. */
   rejects(node: NodeSlot): boolean {
     const key = this.#key;
-    return typeof key === 'string' && this.#domains!.has(node.domainText(key));
+    if (typeof key !== 'string') return false;
+    const domain = node.domainOf(key);
+    return domain !== undefined && this.#domains!.has(domain);
   }
 
   /** Notes that topology rejected the pod on `node` (the groups are those applyTopology has just read). */
   note(ctx: SlotContext, pod: PodInfo, node: NodeSlot): void {
     if (this.#key === undefined) this.#key = sharedKey(ctx, pod);
-    if (this.#key !== null) (this.#domains ??= new Set()).add(node.domainText(this.#key));
+    if (this.#key === null) return;
+    const domain = node.domainOf(this.#key);
+    if (domain !== undefined) (this.#domains ??= new Set()).add(domain);
   }
+}
+
+/**
+ * singleValue's answers per requirement: a node's label requirements are kept across solves (see
+ * nodeLabelFacts), and each solve's scans ask for hundreds of them.
+ */
+const singleValues = new WeakMap<Requirement, string | null>();
+
+/** The one value a requirement allows (undefined when it allows none, several, or all but some). */
+function singleValue(r: Requirement): string | undefined {
+  let v = singleValues.get(r);
+  if (v === undefined) {
+    v = null;
+    if (!r.complement && r.values.size === 1 && r.gt === undefined && r.lt === undefined) for (const only of r.values) v = only;
+    singleValues.set(r, v);
+  }
+  return v ?? undefined;
 }
 
 /** The key every owned and inverse group of the pod reads, or null when several or the hostname. */
@@ -108,9 +129,9 @@ export class NodeSlot {
   #ownRemaining = false;
   #hostPorts: readonly HostPort[];
   #placed: PodInfo[] | undefined;
-  /** domainText's last key and answer (the requirements never change). */
-  #textKey: string | undefined;
-  #text = '';
+  /** domainOf's last key and answer (the requirements never change). */
+  #domainKey: string | undefined;
+  #domain: string | undefined;
 
   readonly labels: Readonly<Record<string, string>>;
 
@@ -144,17 +165,17 @@ export class NodeSlot {
     return this.#placed ?? NO_PODS;
   }
 
-  /** Text that tells apart any two requirements of nodes on the key (see TopologyRejections). */
-  domainText(key: string): string {
-    if (key !== this.#textKey) {
+  /**
+   * The node's one value of the key (its label), or undefined when its requirement on the key is
+   * anything else (no label: TopologyRejections then asks the groups for the node every time).
+   */
+  domainOf(key: string): string | undefined {
+    if (key !== this.#domainKey) {
       const r = this.requirements.get(key);
-      let text: string | undefined;
-      // A node's label: one value (requirementText would sort and quote it).
-      if (r && !r.complement && r.values.size === 1 && r.gt === undefined && r.lt === undefined) for (const v of r.values) text = `#${v}`;
-      this.#textKey = key;
-      this.#text = text ?? requirementText(r);
+      this.#domainKey = key;
+      this.#domain = r && singleValue(r);
     }
-    return this.#text;
+    return this.#domain;
   }
 
   /**
