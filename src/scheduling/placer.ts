@@ -35,7 +35,12 @@ function hasExtended(requests: Vec): boolean {
 /** Thrown by the Placer when SolverInput.stopWhenPlaced ends the solve. */
 export class Stopped extends Error {
   constructor(readonly pod: Pod, readonly node: string) {
+    // solve catches it and returns a result: no stack is ever read, so none is captured (a
+    // disruption simulation with nodes in flight may stop in most of its solves).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(`stopped: pod placed on ${node}`);
+    Error.stackTraceLimit = limit;
   }
 }
 

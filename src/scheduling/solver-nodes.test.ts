@@ -76,6 +76,7 @@ describe('solve: existing nodes', () => {
     assert.equal(placements(full).get('small'), 'launching');
     assert.equal(full.newNodeClaims.length, 1);
     const asked: string[] = [];
+    const stackLimit = Error.stackTraceLimit;
     const r = solve({
       pods, nodePools: [POOL], nodes,
       stopWhenPlaced: (p, node) => {
@@ -85,6 +86,8 @@ describe('solve: existing nodes', () => {
     });
     assert.deepEqual(r.stopped && { pod: r.stopped.pod.metadata.name, node: r.stopped.node }, { pod: 'small', node: 'launching' });
     assert.deepEqual(asked, ['big@launching', 'mid@ready', 'small@launching']);
+    // The stop captures no stack, and leaves the stack limit of later errors as it was.
+    assert.equal(Error.stackTraceLimit, stackLimit);
     // Nothing is finalised after the stop (no claims), and the stopping placement is in the result.
     assert.equal(r.newNodeClaims.length, 0);
     assert.equal(placements(r).get('small'), 'launching');
