@@ -112,7 +112,11 @@ export function launchCandidates(claim: NodeClaim, instanceTypes: readonly Insta
         : `no offering of the ${fitting} compatible instance types is available in the zones and capacity types it allows`;
     throw new InsufficientCapacityError(`launching nodeclaim ${claimName(claim)}: ${why}`, []);
   }
-  const max = options.maxInstanceTypes;
+  return firstTypes(candidates, options.maxInstanceTypes);
+}
+
+/** The candidates of the first `max` instance types in their order (all of them without a max). */
+export function firstTypes(candidates: LaunchCandidate[], max: number | undefined): LaunchCandidate[] {
   if (max === undefined) return candidates;
   const kept = new Set<string>();
   return candidates.filter((c) => {

@@ -7,7 +7,7 @@ import type { NodeClaim } from '../../apis/v1/types.js';
 import type { FailedOffering } from '../cloud-provider.js';
 import { InsufficientCapacityError } from '../cloud-provider.js';
 import type { LaunchCandidate, LaunchOptions } from '../launch.js';
-import { launchCandidates } from '../launch.js';
+import { firstTypes, launchCandidates } from '../launch.js';
 import type { InstanceType } from '../types.js';
 import type { UnavailableOfferings } from '../unavailable-offerings.js';
 import type { CapacityWindows } from './capacity-windows.js';
@@ -84,13 +84,5 @@ export function cachedLaunchCandidates(claim: NodeClaim, instanceTypes: readonly
   const isUnavailable = options.isUnavailable;
   const available = isUnavailable ? all.filter((c) => !isUnavailable(c.instanceType.name, c.offering.zone, c.offering.capacityType)) : [...all];
   if (available.length === 0) return launchCandidates(claim, instanceTypes, options);
-  const max = options.maxInstanceTypes;
-  if (max === undefined) return available;
-  const kept = new Set<string>();
-  return available.filter((c) => {
-    if (kept.has(c.instanceType.name)) return true;
-    if (kept.size >= max) return false;
-    kept.add(c.instanceType.name);
-    return true;
-  });
+  return firstTypes(available, options.maxInstanceTypes);
 }
