@@ -81,7 +81,8 @@ export class TopologyRejections {
     const key = this.#key;
     if (typeof key !== 'string') return false;
     const domain = node.domainOf(key);
-    return domain !== undefined && this.#domains!.has(domain);
+    // The key is set by the first rejection even when that node had no label of it (no domain noted).
+    return domain !== undefined && this.#domains !== undefined && this.#domains.has(domain);
   }
 
   /** Notes that topology rejected the pod on `node` (the groups are those applyTopology has just read). */

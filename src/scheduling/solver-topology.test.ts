@@ -164,6 +164,13 @@ describe('solve: pod affinity', () => {
     assert.deepEqual(claimValues(only(r.newNodeClaims), ZONE), ['zone-b']);
   });
 
+  it('rejects a pod whose affinity matches no pod on an unlabelled node and then on labelled ones, without failing', () => {
+    // The first rejection is on a node without the key's label: nothing is noted for later nodes.
+    const nodes = [solverNode('unlabelled'), solverNode('a1', { zone: 'zone-a' }), solverNode('a2', { zone: 'zone-a' })];
+    const r = solve({ pods: [pod({ name: 'p', cpu: '1', affinity: affinity(term(ZONE, 'db')) })], nodePools: [pool()], nodes });
+    assert.deepEqual(r.unschedulable.map((u) => u.pod.metadata.name), ['p']);
+  });
+
   it('joins a matching pod on its node, or fails when that node is full', () => {
     const roomy = [solverNode('db-node', { zone: 'zone-a', bound: [db()] })];
     const r = solve({ pods: [pod({ name: 'p', cpu: '1', affinity: affinity(term(HOST, 'db')) })], nodePools: [pool()], nodes: roomy });
