@@ -4,14 +4,14 @@
  * NodePool, without do-not-disrupt on it or its pods, and every pod evictable under its
  * PodDisruptionBudgets. Each method then narrows the candidates further (empty, drifted, ...).
  */
-import type { Pod, PodDisruptionBudget } from '../../apis/core.js';
+import type { Pod } from '../../apis/core.js';
 import { CAPACITY_TYPE_LABEL, INSTANCE_TYPE_LABEL, ZONE_LABEL } from '../../apis/labels.js';
 import { ConditionTypes } from '../../apis/v1/types.js';
 import { isReschedulable } from '../../state/pod-predicates.js';
 import type { StateNode } from '../../state/state-node.js';
 import { parseDuration } from '../../utils/duration.js';
 import type { PdbVerdicts } from './blockers.js';
-import { doNotDisruptReasonOf, pdbBlockReason } from './blockers.js';
+import { doNotDisruptReasonOf } from './blockers.js';
 import { lifetimeRemaining, reschedulingCost } from './disruption-cost.js';
 import { findOffering } from './pools.js';
 import type { Candidate, PoolInfo } from './types.js';
@@ -98,12 +98,6 @@ function factsOf(pods: readonly Pod[]): PodListFacts {
   return f;
 }
 
-/** Where a scan gets PodDisruptionBudget verdicts: the pass's PdbVerdicts, or (in tests) a plain lookup of a pod's budgets. */
-export type PdbSource = PdbVerdicts | ((pod: Pod) => readonly PodDisruptionBudget[]);
-
-const pdbReasonOf = (pods: readonly Pod[], pdbs: PdbSource): string | undefined =>
-  typeof pdbs === 'function' ? pdbBlockReason(pods, pdbs) : pdbs.reasonFor(pods);
-
 function blockedNode(node: StateNode, pool: PoolInfo | undefined, reason: string): BlockedNode {
   return {
     node: node.nodeName!, nodePool: node.nodePool, reason,
@@ -118,7 +112,7 @@ function blockedNode(node: StateNode, pool: PoolInfo | undefined, reason: string
 export function scanCandidates(
   nodes: readonly StateNode[],
   pools: ReadonlyMap<string, PoolInfo>,
-  pdbs: PdbSource,
+  pdbs: PdbVerdicts,
   now: number,
 ): CandidateScan {
   const candidates: Candidate[] = [];
@@ -137,7 +131,7 @@ export function scanCandidates(
       blocked.push(blockedNode(node, pool, dnd));
       continue;
     }
-    const pdb = pdbReasonOf(node.pods, pdbs);
+    const pdb = pdbs.reasonFor(node.pods);
     if (pdb) {
       blocked.push(blockedNode(node, pool, pdb));
       continue;

@@ -13,6 +13,7 @@ import { ClusterState } from '../../state/cluster-state.js';
 import { instanceType, nodePool, pod } from '../../test/builders.js';
 import { VirtualClock } from '../../utils/clock.js';
 import { scanCandidates } from './candidates.js';
+import { PdbVerdicts } from './blockers.js';
 import { simulateConsolidation } from './consolidation.js';
 import { consolidationImpossible } from './consolidation-precheck.js';
 import { SimulationBase } from './simulation-base.js';
@@ -93,7 +94,7 @@ function build(w: World): { base: SimulationBase; candidates: Map<string, Candid
     });
   });
   const snapshot = state.snapshot();
-  const scan = scanCandidates(snapshot.stateNodes, pools, () => [], clock.now());
+  const scan = scanCandidates(snapshot.stateNodes, pools, PdbVerdicts.of([]), clock.now());
   const base = new SimulationBase({ snapshot, pools, pending: [], candidatePods: scan.candidates.flatMap((c) => c.reschedulablePods) });
   return { base, candidates: new Map(scan.candidates.map((c) => [c.nodeName, c])) };
 }

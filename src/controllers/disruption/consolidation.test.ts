@@ -9,6 +9,7 @@ import { ClusterState } from '../../state/cluster-state.js';
 import { instanceType, nodePool, pod } from '../../test/builders.js';
 import { VirtualClock } from '../../utils/clock.js';
 import { scanCandidates } from './candidates.js';
+import { PdbVerdicts } from './blockers.js';
 import { computeConsolidation, MIN_SPOT_TO_SPOT_OPTIONS, simulateConsolidation } from './consolidation.js';
 import { TEST_TYPES } from './fixtures.js';
 import { withoutSameType } from './replacement-options.js';
@@ -39,7 +40,7 @@ function world(machines: Machine[], types: readonly InstanceType[], np: NodePool
   const pool: PoolInfo = { name: 'default', nodePool: withDefaults(np), instanceTypes: types, typesByName: new Map(types.map((t) => [t.name, t])) };
   const pools = new Map([['default', pool]]);
   const snapshot = state.snapshot();
-  const scan = scanCandidates(snapshot.stateNodes, pools, () => [], clock.now());
+  const scan = scanCandidates(snapshot.stateNodes, pools, PdbVerdicts.of([]), clock.now());
   assert.deepEqual(scan.blocked, []);
   const base = new SimulationBase({ snapshot, pools, pending: [], candidatePods: scan.candidates.flatMap((c) => c.reschedulablePods) });
   return { base, candidates: new Map(scan.candidates.map((c) => [c.nodeName, c])) };

@@ -8,6 +8,7 @@ import { ClusterState } from '../../state/cluster-state.js';
 import { instanceType, nodePool, pod } from '../../test/builders.js';
 import { VirtualClock } from '../../utils/clock.js';
 import { scanCandidates } from './candidates.js';
+import { PdbVerdicts } from './blockers.js';
 import type { VerdictMemo } from './consolidation-methods.js';
 import { singleNodeConsolidation } from './consolidation-methods.js';
 import { computeConsolidation, simulateConsolidation } from './consolidation.js';
@@ -51,12 +52,12 @@ function world(bInitialized: boolean, bPodOf?: 'deleting-a'): { base: Simulation
   const pool: PoolInfo = { name: 'default', nodePool: withDefaults(np), instanceTypes: TYPES, typesByName: new Map(TYPES.map((t) => [t.name, t])) };
   const pools = new Map([['default', pool]]);
   const snapshot = state.snapshot();
-  const scan = scanCandidates(snapshot.stateNodes, pools, () => [], clock.now());
+  const scan = scanCandidates(snapshot.stateNodes, pools, PdbVerdicts.of([]), clock.now());
   return { state, base: new SimulationBase({ snapshot, pools, pending: [], candidatePods: scan.candidates.flatMap((c) => c.reschedulablePods) }) };
 }
 
 function candidateA(base: SimulationBase): ReturnType<typeof scanCandidates>['candidates'][number] {
-  const scan = scanCandidates(base.snapshot.stateNodes, base.pools, () => [], base.snapshot.takenAt);
+  const scan = scanCandidates(base.snapshot.stateNodes, base.pools, PdbVerdicts.of([]), base.snapshot.takenAt);
   const a = scan.candidates.find((c) => c.nodeName === 'a');
   assert.ok(a, 'a is a candidate');
   return a;
