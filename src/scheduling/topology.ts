@@ -90,23 +90,13 @@ export class Topology {
 
   /** Records an existing node's pods in every group that counts them (their own terms are recorded apart). */
   recordNode(p: NodePlacement): void {
-    this.recordNodes([p]);
+    this.recordExisting({ recordInto: (g) => g.recordNode(p) });
   }
 
   /**
-   * recordNode for each of the nodes, in order, before any pod is recorded (groups made later
-   * replay the nodes first). Groups are independent of one another, so each group takes the nodes
-   * in one loop (a simulation records hundreds of nodes into a group or two).
+   * Records existing nodes' pods, whose counts come from elsewhere (see ExistingCounts), before any
+   * pod is recorded (groups made later replay them first).
    */
-  recordNodes(nodes: readonly NodePlacement[]): void {
-    this.recordExisting({
-      recordInto(g: TopologyGroup): void {
-        for (let i = 0; i < nodes.length; i++) g.recordNode(nodes[i]!);
-      },
-    });
-  }
-
-  /** recordNodes for nodes whose counts come from elsewhere (see ExistingCounts). */
   recordExisting(source: ExistingCounts): void {
     this.#nodeSources.push(source);
     for (const g of this.#groups.values()) source.recordInto(g);
