@@ -131,6 +131,33 @@ describe('ClusterState: nodes and NodeClaims', () => {
     assert.deepEqual(changes.map(describeChange), ['Node c1', 'Node c1 deleted']);
     assert.deepEqual(state.nodePoolUsage('default'), {});
   });
+  it('moves the machines version only when a machine comes, goes or is renamed', () => {
+    const { state } = setup();
+    const version = (): number => state.snapshot().machinesVersion;
+    const v0 = version();
+    state.apply('NodeClaim', claim('c1'));
+    const v1 = version();
+    assert.notEqual(v1, v0, 'a claim arrived');
+    state.apply('NodeClaim', claim('c1', { providerID: 'p1', nodeName: 'n1' }));
+    const v2 = version();
+    assert.notEqual(v2, v1, 're-keyed by providerID: a new record in another place');
+    state.apply('NodeClaim', claim('c1', { providerID: 'p1', nodeName: 'n1', initialized: true }));
+    state.apply('Pod', pod({ name: 'x', nodeName: 'n1' }));
+    state.markForDeletion('c1');
+    assert.equal(version(), v2, 'a status update, a pod and a mark leave names and order as they were');
+    state.apply('Node', mnode('n1', { providerID: 'p1' }));
+    const v3 = version();
+    assert.notEqual(v3, v2, 'the Node joined: the machine is called n1 now');
+    assert.deepEqual(state.snapshot().stateNodes.map((n) => n.name), ['n1']);
+    state.apply('Node', mnode('n1', { providerID: 'p1', unschedulable: true }));
+    assert.equal(version(), v3);
+    state.remove('Node', mnode('n1', { providerID: 'p1' }));
+    const v4 = version();
+    assert.notEqual(v4, v3, 'the Node left: the machine is called c1 again');
+    state.remove('NodeClaim', claim('c1', { providerID: 'p1' }));
+    assert.notEqual(version(), v4, 'the machine left');
+    assert.equal(state.nodeCount, 0);
+  });
 });
 
 describe('ClusterState: pods', () => {

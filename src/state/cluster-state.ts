@@ -16,6 +16,7 @@ import { NodeJoin } from './node-join.js';
 import { ObjectMaps } from './object-maps.js';
 import { PodIndex } from './pod-index.js';
 import { isReschedulable } from './pod-predicates.js';
+import { listMachines, MachineViews } from './machine-views.js';
 import type { ClusterSnapshot, SnapshotOptions } from './snapshot.js';
 import { buildSnapshot } from './snapshot.js';
 import type { StateNode, StateNodeRecord } from './state-node.js';
@@ -39,6 +40,8 @@ export class ClusterState {
   readonly #maps = new ObjectMaps();
   readonly #notes: MachineNotes;
   readonly #join: NodeJoin;
+  /** The last snapshot's machines, carried to the next (told every pod and note write). */
+  readonly #views = new MachineViews();
   #listeners: readonly StateListener[] = [];
   readonly #sync = new SyncGate('waiting for the cluster state to sync');
   #generation = 0;
@@ -197,11 +200,14 @@ export class ClusterState {
 
   /** See ClusterSnapshot. */
   snapshot(options?: SnapshotOptions): ClusterSnapshot {
-    const usage = this.#join.usage;
+    const join = this.#join;
+    const now = this.#clock.now();
+    const exclude = options?.exclude;
+    const machines = exclude === undefined ? this.#views.list(() => join.values(), join.machinesVersion, now) : listMachines(join.values(), exclude);
     return buildSnapshot({
-      now: this.#clock.now(), records: this.#join.values(), pods: this.#pods, maps: this.#maps,
-      usage: (p) => usage.get(p), pools: usage.pools(),
-    }, options);
+      now, machines, machinesVersion: join.machinesVersion, pods: this.#pods, maps: this.#maps,
+      usage: (p) => join.usage.get(p), pools: join.usage.pools(),
+    });
   }
 
   // ---- controller writes (in memory only)
@@ -264,6 +270,8 @@ export class ClusterState {
   #writePod(pod: Pod, deleted: boolean): void {
     const { previous, current } = deleted ? this.#pods.remove(keyOf(pod)) : this.#pods.upsert(pod);
     if (!previous && !current) return;
+    this.#views.touch(previous?.nodeName);
+    this.#views.touch(current?.nodeName);
     // A pod arriving on or leaving a node resets that node's "stable since" clock (consolidateAfter).
     if (current?.nodeName !== undefined && current.counted && (previous?.nodeName !== current.nodeName || !previous.counted)) {
       this.#notes.podEvent(current.nodeName);
@@ -288,6 +296,8 @@ export class ClusterState {
     if (!rec) return;
     if (rec.empty) {
       this.#notes.forget([lastView!.nodeName, lastView!.nodeClaimName]);
+      this.#views.touch(lastView!.nodeName);
+      this.#views.touch(lastView!.nodeClaimName);
       return this.#emit({ type: 'Node', stateNode: lastView!, deleted: true });
     }
     if (this.#listeners.length === 0) return;
@@ -302,6 +312,7 @@ export class ClusterState {
     const rec = this.#join.byNodeName(name) ?? this.#join.byClaimName(name);
     const wasDisrupting = rec?.disrupting() ?? false;
     change();
+    this.#views.touch(name);
     if (!rec || this.#listeners.length === 0) return;
     const view = rec.view();
     this.#emit({ type: 'Node', stateNode: view, deleted: false });

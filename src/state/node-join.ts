@@ -49,8 +49,12 @@ class PoolUsage {
   }
 }
 
+/** Versions are unique across joins, so two caches never share one. */
+let machinesSeq = 0;
+
 export class NodeJoin {
   readonly usage = new PoolUsage();
+  #machinesVersion = ++machinesSeq;
   readonly #records = new Map<string, StateNodeRecord>();
   readonly #byNodeName = new Map<string, string>();
   readonly #byClaimName = new Map<string, string>();
@@ -61,6 +65,14 @@ export class NodeJoin {
 
   get size(): number {
     return this.#records.size;
+  }
+
+  /**
+   * Moves whenever a record is added or dropped or a record's name (its Node's, else its
+   * NodeClaim's) changes: while it stays, values() yields records with the same names in the same order.
+   */
+  get machinesVersion(): number {
+    return this.#machinesVersion;
   }
 
   values(): IterableIterator<StateNodeRecord> {
@@ -95,12 +107,12 @@ export class NodeJoin {
     const name = node.metadata.name ?? '';
     const id = nodeId(node);
     const prev = this.#byNodeName.get(name);
-    if (prev !== undefined && prev !== id) this.#detach(prev, (r) => r.setNode(undefined));
+    if (prev !== undefined && prev !== id) this.#detach(prev, (r) => this.#rename(r, () => r.setNode(undefined)));
     const rec = this.#getOrCreate(id);
     // Two Nodes claiming one providerID cannot both be that machine: the latest wins.
     const displaced = rec.node?.metadata.name;
     if (displaced !== undefined && displaced !== name) this.#byNodeName.delete(displaced);
-    rec.setNode(node);
+    this.#rename(rec, () => rec.setNode(node));
     this.#byNodeName.set(name, id);
     this.#account(rec);
     return rec;
@@ -112,7 +124,7 @@ export class NodeJoin {
     const id = this.#byNodeName.get(name);
     if (id === undefined) return undefined;
     this.#byNodeName.delete(name);
-    return this.#detach(id, (r) => r.setNode(undefined));
+    return this.#detach(id, (r) => this.#rename(r, () => r.setNode(undefined)));
   }
 
   upsertClaim(claim: NodeClaim): StateNodeRecord {
@@ -140,9 +152,16 @@ export class NodeJoin {
   #setClaim(rec: StateNodeRecord, claim: NodeClaim | undefined): void {
     const old = rec.nodeClaim?.status?.nodeName;
     if (old !== undefined && this.#byClaimNodeName.get(old) === rec.id) this.#byClaimNodeName.delete(old);
-    rec.setClaim(claim);
+    this.#rename(rec, () => rec.setClaim(claim));
     const now = claim?.status?.nodeName;
     if (now) this.#byClaimNodeName.set(now, rec.id);
+  }
+
+  /** Runs a write to the record, moving machinesVersion if its name changed (a new record has none, a dropped one none left). */
+  #rename(rec: StateNodeRecord, write: () => void): void {
+    const before = rec.machineName;
+    write();
+    if (rec.machineName !== before) this.#machinesVersion = ++machinesSeq;
   }
 
   #getOrCreate(id: string): StateNodeRecord {

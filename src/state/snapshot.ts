@@ -8,9 +8,9 @@ import type { NodePool } from '../apis/v1/types.js';
 import type { SolverNode, SolverVolumes } from '../scheduling/types.js';
 import type { ResourceList } from '../utils/resources.js';
 import type { ObjectMaps } from './object-maps.js';
+import type { MachineLists } from './machine-views.js';
 import type { PodIndex } from './pod-index.js';
-import { isReschedulable } from './pod-predicates.js';
-import type { StateNode, StateNodeRecord } from './state-node.js';
+import type { StateNode } from './state-node.js';
 
 export interface SnapshotOptions {
   /**
@@ -25,6 +25,11 @@ export interface ClusterSnapshot {
   readonly takenAt: number;
   /** Every machine in the cache. */
   readonly stateNodes: readonly StateNode[];
+  /**
+   * The cache's machines version when taken: two snapshots of one cache with the same value list
+   * machines of the same names in the same order (their contents may differ).
+   */
+  readonly machinesVersion: number;
   /**
    * Machines new pods may use or that count for topology: all except those marked for deletion,
    * deleting, tainted disrupted or excluded (as Karpenter schedules onto "active" nodes only).
@@ -46,40 +51,27 @@ export interface ClusterSnapshot {
 
 export interface SnapshotSources {
   readonly now: number;
-  readonly records: Iterable<StateNodeRecord>;
+  /** The machines sorted for this snapshot (see listMachines). */
+  readonly machines: MachineLists;
+  readonly machinesVersion: number;
   readonly pods: PodIndex;
   readonly maps: ObjectMaps;
   readonly usage: (pool: string) => ResourceList;
   readonly pools: readonly string[];
 }
 
-/** O(machines + pods on machines going away + unbound pods). */
-export function buildSnapshot(src: SnapshotSources, options: SnapshotOptions = {}): ClusterSnapshot {
-  const exclude = options.exclude;
-  const stateNodes: StateNode[] = [];
-  const solverNodes: SolverNode[] = [];
-  const reschedulablePods: Pod[] = [];
-  for (const rec of src.records) {
-    const view = rec.view();
-    stateNodes.push(view);
-    const leaving = view.markedForDeletion || view.disrupted
-      || (exclude !== undefined && ((view.nodeName !== undefined && exclude.has(view.nodeName))
-        || (view.nodeClaimName !== undefined && exclude.has(view.nodeClaimName))));
-    if (!leaving) {
-      solverNodes.push(rec.solverNode(view));
-      continue;
-    }
-    for (const pod of view.pods) if (isReschedulable(pod)) reschedulablePods.push(pod);
-  }
+/** O(pools + unbound pods) beside what listing the machines cost. */
+export function buildSnapshot(src: SnapshotSources): ClusterSnapshot {
   const nodePoolUsage = new Map<string, ResourceList>();
   for (const pool of src.pools) nodePoolUsage.set(pool, src.usage(pool));
   return {
     takenAt: src.now,
-    stateNodes,
-    solverNodes,
+    stateNodes: src.machines.stateNodes,
+    machinesVersion: src.machinesVersion,
+    solverNodes: src.machines.solverNodes,
     pendingPods: src.pods.provisionable(),
     unboundPods: src.pods.unbound(),
-    reschedulablePods,
+    reschedulablePods: src.machines.reschedulablePods,
     nodePools: src.maps.nodePools.list(),
     daemonSets: src.maps.daemonSets.list(),
     volumes: {

@@ -127,8 +127,18 @@ export class StateNodeRecord {
     this.#version = ++seq;
   }
 
+  /** Moves whenever the Node or NodeClaim is set. */
+  get version(): number {
+    return this.#version;
+  }
+
   get empty(): boolean {
     return !this.#node && !this.#claim;
+  }
+
+  /** The Node's name, else the NodeClaim's (a view's `name`); undefined while empty. */
+  get machineName(): string | undefined {
+    return this.#node?.metadata.name ?? this.#claim?.metadata.name;
   }
 
   /** The name pods are bound under: the Node's, else the one the claim reports. */
