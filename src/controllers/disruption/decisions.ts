@@ -50,37 +50,49 @@ export function blockedDecision(time: number, subject: { nodes?: readonly string
 }
 
 /**
- * Remembers the last reason recorded per key (a node, a pool and reason, a command) and records a
+ * Remembers the last reason recorded per kind and subject (a node, a pool, a method) and records a
  * decision only when the reason changes, so a node blocked for hours yields one record, not one
- * per pass.
+ * per pass. Subjects are kept per kind, so a pass clears and forgets them without building keys.
  */
 export class BlockedLog {
-  readonly #last = new Map<string, string>();
+  readonly #last = new Map<string, Map<string, string>>();
   readonly #record: (d: Decision) => void;
 
   constructor(record: (d: Decision) => void) {
     this.#record = record;
   }
 
-  /** Records `make()` unless `reason` is what was last recorded under `key`. @returns whether it recorded. */
-  note(key: string, reason: string, make: () => Decision): boolean {
-    if (this.#last.get(key) === reason) return false;
-    this.#last.set(key, reason);
+  /** Records `make()` unless `reason` is what was last recorded for the kind and subject. @returns whether it recorded. */
+  note(kind: string, subject: string, reason: string, make: () => Decision): boolean {
+    let subjects = this.#last.get(kind);
+    if (subjects === undefined) this.#last.set(kind, (subjects = new Map<string, string>()));
+    if (subjects.get(subject) === reason) return false;
+    subjects.set(subject, reason);
     this.#record(make());
     return true;
   }
 
-  /** Forgets the key: the next note records again. */
-  clear(key: string): void {
-    this.#last.delete(key);
+  /** Forgets the subject of the kind: the next note records again. */
+  clear(kind: string, subject: string): void {
+    this.#last.get(kind)?.delete(subject);
   }
 
-  /** Forgets every key for which `keep` is false. */
-  retain(keep: (key: string) => boolean): void {
-    for (const k of this.#last.keys()) if (!keep(k)) this.#last.delete(k);
+  /** How many subjects of the kind are remembered. */
+  count(kind: string): number {
+    return this.#last.get(kind)?.size ?? 0;
   }
 
+  /** Forgets every subject of the kind for which `keep` is false. */
+  retain(kind: string, keep: (subject: string) => boolean): void {
+    const subjects = this.#last.get(kind);
+    if (subjects === undefined) return;
+    for (const s of subjects.keys()) if (!keep(s)) subjects.delete(s);
+  }
+
+  /** Subjects remembered, over all kinds. */
   get size(): number {
-    return this.#last.size;
+    let n = 0;
+    for (const subjects of this.#last.values()) n += subjects.size;
+    return n;
   }
 }

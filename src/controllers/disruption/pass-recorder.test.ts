@@ -1,0 +1,87 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { VirtualClock } from '../../utils/clock.js';
+import type { ControllerContext, Decision } from '../context.js';
+import { BlockedLog } from './decisions.js';
+import type { PassState } from './pass-state.js';
+import { PassRecorder } from './pass-recorder.js';
+
+const made = (summary: string) => (): Decision => ({ time: 0, kind: 'disruption-blocked', summary, why: summary });
+
+describe('BlockedLog', () => {
+  it('records once per kind, subject and reason; clear and retain make it record again', () => {
+    const out: string[] = [];
+    const log = new BlockedLog((d) => out.push(d.summary));
+    assert.equal(log.note('scan', 'a', 'pdb', made('a pdb')), true);
+    assert.equal(log.note('scan', 'a', 'pdb', made('again')), false);
+    assert.equal(log.note('drift', 'a', 'pdb', made('a drift')), true, 'kinds are apart');
+    assert.equal(log.note('scan', 'a', 'dnd', made('a dnd')), true, 'a new reason records');
+    log.clear('scan', 'a');
+    assert.equal(log.note('scan', 'a', 'dnd', made('a dnd again')), true);
+    log.note('scan', 'b', 'pdb', made('b pdb'));
+    assert.equal(log.count('scan'), 2);
+    assert.equal(log.size, 3);
+    log.retain('scan', (s) => s === 'b');
+    assert.equal(log.count('scan'), 1);
+    assert.equal(log.count('drift'), 1, 'retain keeps the other kinds');
+    assert.deepEqual(out, ['a pdb', 'a drift', 'a dnd', 'a dnd again', 'b pdb']);
+  });
+});
+
+interface FakePass {
+  names: string[];
+  version: number;
+  blocked: string[];
+  candidates: string[];
+}
+
+function passOf(p: FakePass): PassState {
+  return {
+    snapshot: { stateNodes: p.names.map((name) => ({ name })), machinesVersion: p.version },
+    scan: {
+      blocked: p.blocked.map((node) => ({ node, nodePool: 'default', reason: 'has do-not-disrupt' })),
+      candidates: p.candidates.map((nodeName) => ({ nodeName })),
+    },
+    pools: new Map([['default', {}]]),
+  } as unknown as PassState;
+}
+
+describe('PassRecorder', () => {
+  function recorder(): { rec: PassRecorder; out: Decision[] } {
+    const out: Decision[] = [];
+    const ctx = { clock: new VirtualClock() } as unknown as ControllerContext;
+    return { rec: new PassRecorder(ctx, new BlockedLog((d) => out.push(d))), out };
+  }
+
+  it('records a blocked node once while it stays, again once it was a candidate or left the cache', () => {
+    const { rec, out } = recorder();
+    rec.scanned(passOf({ names: ['a', 'b'], version: 1, blocked: ['a'], candidates: ['b'] }));
+    rec.scanned(passOf({ names: ['a', 'b'], version: 1, blocked: ['a'], candidates: ['b'] }));
+    assert.equal(out.length, 1);
+    // Skipped for a transient reason (neither list): still remembered.
+    rec.scanned(passOf({ names: ['a', 'b'], version: 1, blocked: [], candidates: ['b'] }));
+    rec.scanned(passOf({ names: ['a', 'b'], version: 1, blocked: ['a'], candidates: ['b'] }));
+    assert.equal(out.length, 1);
+    rec.scanned(passOf({ names: ['a', 'b'], version: 1, blocked: [], candidates: ['a', 'b'] }));
+    rec.scanned(passOf({ names: ['a', 'b'], version: 1, blocked: ['a'], candidates: ['b'] }));
+    assert.equal(out.length, 2, 'a candidate in between: recorded again');
+    rec.scanned(passOf({ names: ['b'], version: 2, blocked: [], candidates: ['b'] }));
+    rec.scanned(passOf({ names: ['a', 'b'], version: 3, blocked: ['a'], candidates: ['b'] }));
+    assert.equal(out.length, 3, 'left the cache in between: recorded again');
+    assert.deepEqual(out.map((d) => d.nodes), [['a'], ['a'], ['a']]);
+  });
+
+  it('forgets budget blocks of pools that are gone', () => {
+    const { rec, out } = recorder();
+    const budget = { nodePool: 'default', reason: 'Empty', total: 3, disrupting: 0, limit: 0, budget: { nodes: '0' }, allowed: 0 } as const;
+    const result = { command: undefined, rejections: [], budgetBlocked: [budget], timedOut: false };
+    const pass = passOf({ names: [], version: 1, blocked: [], candidates: [] });
+    rec.methodResult('emptiness', result, pass);
+    rec.methodResult('emptiness', result, pass);
+    assert.equal(out.length, 1);
+    rec.scanned({ ...pass, pools: new Map() });
+    rec.methodResult('emptiness', result, pass);
+    assert.equal(out.length, 2);
+    assert.match(out[1]!.summary, /nodepool default for Empty/);
+  });
+});
