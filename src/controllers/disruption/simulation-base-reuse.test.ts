@@ -1,7 +1,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import type { TopologySpreadConstraint } from '../../apis/core.js';
 import { pod, solverNode } from '../../test/builders.js';
-import { keptList, reducedNode, signatureOf } from './simulation-base-reuse.js';
+import { keptList, movableTerms, nodeEntry, podTerms, signatureOf } from './simulation-base-reuse.js';
+
+const zoneSpread = (app: string): TopologySpreadConstraint[] =>
+  [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app } } }];
 
 describe('simulation base reuse', () => {
   const n = solverNode('n', { zone: 'zone-a', bound: [pod({ name: 'a' }), pod({ name: 'b' })] });
@@ -14,14 +18,70 @@ describe('simulation base reuse', () => {
     assert.equal(keptList(n.pods, n.pods.slice(1)), other);
   });
 
-  it('hands back the last reduced node while its pods and room are the same', () => {
-    const kept = n.pods.slice(0, 1);
-    const r = reducedNode(n, kept, { cpu: 1, memory: 2 });
-    assert.deepEqual({ ...r, pods: r.pods.length }, { ...n, allocatable: { cpu: 1, memory: 2 }, pods: 1 });
-    assert.equal(reducedNode(n, kept, { memory: 2, cpu: 1 }), r);
-    assert.notEqual(reducedNode(n, kept, { cpu: 1, memory: 3 }), r);
-    assert.notEqual(reducedNode(n, kept, { cpu: 1, memory: 2, pods: 1 }), reducedNode(n, kept, { cpu: 1, memory: 2 }));
-    assert.notEqual(reducedNode(n, n.pods.slice(0, 1), { cpu: 1, memory: 2 }).pods, kept);
+  it('reads one object of terms for pods with equal terms, another for other selectors, ports or anti-affinity', () => {
+    const a = podTerms(pod({ labels: { app: 'a' }, spread: zoneSpread('a') }));
+    assert.equal(podTerms(pod({ labels: { app: 'other' }, spread: zoneSpread('a') })), a);
+    assert.deepEqual(a.keys, ['topology.kubernetes.io/zone']);
+    assert.equal(a.topology, true);
+    assert.notEqual(podTerms(pod({ spread: zoneSpread('b') })), a);
+    assert.equal(podTerms(pod({ spread: zoneSpread('a'), hostPort: 80 })).hostPorts, true);
+    assert.equal(podTerms(pod({ affinity: { podAntiAffinity: {} } })).topology, true);
+    const anti = podTerms(pod({ affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'a' } } }] } } }));
+    assert.deepEqual([anti.antiAffinity, anti.keys], [true, ['kubernetes.io/hostname']]);
+    assert.deepEqual([podTerms(pod()).topology, podTerms(pod()).hostPorts, podTerms(pod()).antiAffinity], [false, false, false]);
+  });
+
+  it('gives the same selector index for the same selector set in any order, a new one when it changes', () => {
+    const a = pod({ spread: zoneSpread('a') });
+    const b = pod({ spread: zoneSpread('b') });
+    const first = movableTerms([a, pod(), b]);
+    assert.equal(first.selectors.matchesAny({ app: 'b' }), true);
+    assert.equal(movableTerms([b, a]).selectors, first.selectors);
+    const fewer = movableTerms([a]);
+    assert.notEqual(fewer.selectors, first.selectors);
+    assert.equal(fewer.selectors.matchesAny({ app: 'b' }), false);
+    assert.deepEqual([movableTerms([pod()]).topology, movableTerms([pod()]).keys], [false, []]);
+  });
+
+  it('keeps an entry per node while the node, the selector index and the requests are the same', () => {
+    const bound = [pod({ name: 'web', cpu: '1', labels: { app: 'web' } }), pod({ name: 'api', cpu: '1', labels: { app: 'api' } })];
+    const node = solverNode('m', { zone: 'zone-a', cpu: '4', bound });
+    const api = movableTerms([pod({ spread: zoneSpread('api') })]).selectors;
+    const first = nodeEntry(node, { cpu: 2000, pods: 2 }, api);
+    assert.deepEqual([first.node.pods, first.node.allocatable.cpu, first.free.cpu, first.freeCpu, first.pinned], [[node.pods[1]], 3000, 2000, 2000, true]);
+    assert.equal(nodeEntry(node, { cpu: 2000, pods: 2 }, api), first);
+    const busier = nodeEntry(node, { cpu: 3000, pods: 2 }, api);
+    assert.deepEqual([busier.free.cpu, busier.node.allocatable.cpu], [1000, 2000]);
+    assert.notEqual(busier.node, first.node);
+    const web = movableTerms([pod({ spread: zoneSpread('web') })]).selectors;
+    assert.deepEqual(nodeEntry(node, { cpu: 3000, pods: 2 }, web).node.pods, [node.pods[0]]);
+    const none = movableTerms([]).selectors;
+    assert.deepEqual([nodeEntry(node, { cpu: 3000, pods: 2 }, none).node.pods, nodeEntry(node, { cpu: 3000, pods: 2 }, none).pinned], [[], false]);
+  });
+
+  it('hands back the last reduced node of a node while it keeps the same pods with the same room', () => {
+    const bound = [pod({ name: 'kept', cpu: '1', hostPort: 80 }), pod({ name: 'left', cpu: '1' })];
+    const node = solverNode('r', { cpu: '4', bound });
+    const selectors = movableTerms([]).selectors;
+    const first = nodeEntry(node, { cpu: 2000, pods: 2 }, selectors);
+    assert.deepEqual([first.node.pods, first.node.allocatable.cpu], [[node.pods[0]], 3000]);
+    const again = nodeEntry(node, { pods: 2, cpu: 2000, memory: 0 }, selectors);
+    assert.notEqual(again, first);
+    assert.equal(again.node, first.node);
+    assert.notEqual(nodeEntry(node, { cpu: 3000, pods: 2 }, selectors).node, first.node);
+  });
+
+  it('marks a cordoned node as taking nothing', () => {
+    const e = nodeEntry(solverNode('c', { unschedulable: true }), {}, movableTerms([]).selectors);
+    assert.deepEqual([e.freeCpu, e.freeMemory, e.freePods], [-Infinity, -Infinity, -Infinity]);
+  });
+
+  it('makes the free room of a node without a machine view from its pods, and leaves the node whole', () => {
+    const bound = [pod({ name: 'one', cpu: '1' })];
+    const node = solverNode('v', { cpu: '4', bound });
+    const e = nodeEntry(node, undefined, movableTerms([]).selectors);
+    assert.equal(e.node, node);
+    assert.equal(e.free.cpu, 3000);
   });
 
   it('makes the signature of the node\'s values for the keys and its taints, again for other keys or taints', () => {

@@ -1,12 +1,132 @@
 /**
- * What SimulationBase hands over from one disruption pass to the next when a node has not changed:
- * the same kept-pod list, the same reduced node object and the same topology signature. The solver
- * keeps what it derives per pod list and per node object (see scheduling/object-facts and
- * scheduling/existing-node-facts), so handing over the same objects lets that carry over too.
+ * What SimulationBase carries from one disruption pass to the next, so that building a pass's base
+ * costs about what changed since the last one rather than the size of the cluster: what it reads
+ * from each pod, the selector index of the movable pods' terms, and per solver node the pods it
+ * keeps, its free room and the node the solver sees. Handing over the same kept-pod lists and
+ * reduced node objects also lets the solver's own per-object facts carry over (see
+ * scheduling/object-facts and scheduling/existing-node-facts).
+ *
+ * Keys are objects the cluster cache hands out unchanged while what they describe is unchanged and
+ * never edits in place (see scheduling/object-facts): a pod, a node's pod list, a solver node (made
+ * again whenever its Node, NodeClaim, pods or schedulability change), a label map. Every entry also
+ * records what else it was derived from (the selector index, the requests) and is used only when
+ * that is the same.
  */
-import type { Pod } from '../../apis/core.js';
+import type { LabelSelector, Pod } from '../../apis/core.js';
+import { podHostPorts } from '../../scheduling/host-ports.js';
+import { safePodRequests } from '../../scheduling/object-facts.js';
 import type { SolverNode } from '../../scheduling/types.js';
 import type { ResourceList } from '../../utils/resources.js';
+import { addResources, CPU, MEMORY, PODS, subtractResources } from '../../utils/resources.js';
+import { SelectorIndex } from './selector-index.js';
+
+/**
+ * What SimulationBase reads from one pod. Pods made from one template share one object (see
+ * podTerms), so a pass reads each distinct set of terms once however many pods carry it.
+ */
+export interface PodTerms {
+  /** The label selectors of its spread constraints and pod (anti-)affinity terms, with their JSON text. */
+  readonly selectors: readonly { readonly text: string; readonly selector: LabelSelector }[];
+  /** The topology keys of those terms, in the same order. */
+  readonly keys: readonly string[];
+  /** It has spread constraints, pod affinity or pod anti-affinity (even without terms). */
+  readonly topology: boolean;
+  /** It has required anti-affinity: the solver must see it wherever it is bound. */
+  readonly antiAffinity: boolean;
+  /** It claims host ports: the solver must see it wherever it is bound. */
+  readonly hostPorts: boolean;
+}
+
+function computeTerms(pod: Pod): PodTerms {
+  const selectors: { text: string; selector: LabelSelector }[] = [];
+  const keys: string[] = [];
+  const add = (key: string, selector: LabelSelector | undefined): void => {
+    keys.push(key);
+    if (selector !== undefined) selectors.push({ text: JSON.stringify(selector), selector }); // absent: matches nothing
+  };
+  for (const c of pod.spec.topologySpreadConstraints ?? []) add(c.topologyKey, c.labelSelector);
+  const a = pod.spec.affinity;
+  for (const t of a?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) add(t.topologyKey, t.labelSelector);
+  for (const t of a?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) add(t.podAffinityTerm.topologyKey, t.podAffinityTerm.labelSelector);
+  for (const t of a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) add(t.topologyKey, t.labelSelector);
+  for (const t of a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) add(t.podAffinityTerm.topologyKey, t.podAffinityTerm.labelSelector);
+  return {
+    selectors,
+    keys,
+    topology: (pod.spec.topologySpreadConstraints?.length ?? 0) > 0 || a?.podAffinity !== undefined || a?.podAntiAffinity !== undefined,
+    antiAffinity: (a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0,
+    hostPorts: podHostPorts(pod).length > 0,
+  };
+}
+
+const termsByPod = new WeakMap<Pod, PodTerms>();
+
+/** Distinct terms by their text; cleared when it grows past INTERNED (sharing is only an economy). */
+const interned = new Map<string, PodTerms>();
+const INTERNED = 4096;
+
+/** The pod's terms, worked out once per pod object, and the same object for pods with equal terms. Never mutate it. */
+export function podTerms(pod: Pod): PodTerms {
+  let t = termsByPod.get(pod);
+  if (t === undefined) {
+    const own = computeTerms(pod);
+    const text = JSON.stringify([own.selectors.map((s) => s.text), own.keys, own.topology, own.antiAffinity, own.hostPorts]);
+    t = interned.get(text);
+    if (t === undefined) {
+      if (interned.size >= INTERNED) interned.clear();
+      interned.set(text, (t = own));
+    }
+    termsByPod.set(pod, t);
+  }
+  return t;
+}
+
+/** What the pods a pass may place bring to its base, together. */
+export interface MovableTerms {
+  /** Every distinct label selector of their terms, indexed (see selectorIndexOf). */
+  readonly selectors: SelectorIndex<true>;
+  /** Their topology keys, first-seen order. */
+  readonly keys: readonly string[];
+  /** Whether any of them has spread constraints, pod affinity or pod anti-affinity. */
+  readonly topology: boolean;
+}
+
+/** The last selector index made, and the canonical text of its selector set. */
+let lastIndex: { readonly text: string; readonly index: SelectorIndex<true> } | undefined;
+
+/**
+ * An index of these selectors (JSON text → selector): the last one made when the set of texts is
+ * the same, so what is kept per node over it carries over.
+ */
+function selectorIndexOf(selectors: ReadonlyMap<string, LabelSelector>): SelectorIndex<true> {
+  const text = [...selectors.keys()].sort().join('\n'); // JSON text holds no raw newline
+  if (lastIndex?.text === text) return lastIndex.index;
+  const index = new SelectorIndex<true>();
+  for (const selector of selectors.values()) index.add(selector, true);
+  lastIndex = { text, index };
+  return index;
+}
+
+/** The terms of the pods a pass may place, read once per distinct set of terms. */
+export function movableTerms(pods: readonly Pod[]): MovableTerms {
+  const distinct = new Set<PodTerms>();
+  let previous: PodTerms | undefined;
+  for (const pod of pods) {
+    const t = podTerms(pod);
+    if (t === previous) continue;
+    previous = t;
+    distinct.add(t);
+  }
+  const selectors = new Map<string, LabelSelector>();
+  const keys = new Set<string>();
+  let topology = false;
+  for (const t of distinct) {
+    for (const s of t.selectors) if (!selectors.has(s.text)) selectors.set(s.text, s.selector);
+    for (const k of t.keys) keys.add(k);
+    topology ||= t.topology;
+  }
+  return { selectors: selectorIndexOf(selectors), keys: [...keys], topology };
+}
 
 /** Per pod list of a solver node, the list of its pods the last pass kept. */
 const lastKept = new WeakMap<readonly Pod[], Pod[]>();
@@ -25,10 +145,8 @@ export function keptList(pods: readonly Pod[], kept: Pod[]): Pod[] {
   return kept;
 }
 
-/** Per solver node of the snapshot, the reduced node the last pass made of it. */
-const lastReduced = new WeakMap<SolverNode, SolverNode>();
-
-function sameResources(a: ResourceList, b: ResourceList): boolean {
+/** Whether two resource lists hold the same amounts of the same resources. */
+export function sameResources(a: ResourceList, b: ResourceList): boolean {
   let n = 0;
   for (const k in a) {
     if (a[k] !== b[k]) return false;
@@ -38,13 +156,91 @@ function sameResources(a: ResourceList, b: ResourceList): boolean {
   return n === 0;
 }
 
-/** The node with only `kept` pods and `allocatable` room: the last pass's object when they are the same. */
-export function reducedNode(node: SolverNode, kept: Pod[], allocatable: ResourceList): SolverNode {
-  const last = lastReduced.get(node);
-  if (last?.pods === kept && sameResources(last.allocatable, allocatable)) return last;
-  const reduced = { ...node, allocatable, pods: kept };
-  lastReduced.set(node, reduced);
-  return reduced;
+/** One solver node as a pass's SimulationBase holds it, made by nodeEntry. */
+export class NodeEntry {
+  /** Free cpu, memory and pod slots as numbers (-Infinity when the node accepts no pods), read per simulation. */
+  readonly freeCpu: number;
+  readonly freeMemory: number;
+  readonly freePods: number;
+  /** The last signature made (see signature). */
+  #signature: { readonly keyText: string; readonly signature: string } | undefined;
+
+  constructor(
+    /** The node the solver sees: the snapshot's, or a copy with only the kept pods and the room left for them. */
+    readonly node: SolverNode,
+    /** Allocatable minus every pod's requests. */
+    readonly free: ResourceList,
+    /** It keeps pods the solver must see, so it is never left out of a simulation. */
+    readonly pinned: boolean,
+    /** The topology keys of its pods with required anti-affinity (they count for topology wherever they are). */
+    readonly antiKeys: readonly string[],
+    /** The selector index it was made over. */
+    readonly selectors: SelectorIndex<true>,
+    /** The requests it was made with (a later pass's equal list may take its place). */
+    public requested: ResourceList | undefined,
+  ) {
+    const accepts = node.unschedulable !== true;
+    this.freeCpu = accepts ? (free[CPU] ?? 0) : -Infinity;
+    this.freeMemory = accepts ? (free[MEMORY] ?? 0) : -Infinity;
+    this.freePods = accepts ? (free[PODS] ?? 0) : -Infinity;
+  }
+
+  /** The node's values for the keys (JSON text `keyText`) and its taints, as text. */
+  signature(keys: readonly string[], keyText: string): string {
+    if (this.#signature?.keyText !== keyText) this.#signature = { keyText, signature: signatureOf(this.node, keys, keyText) };
+    return this.#signature.signature;
+  }
+}
+
+/** Per solver node of a snapshot, the entry the last pass made of it. */
+const lastEntry = new WeakMap<SolverNode, NodeEntry>();
+
+/** Whether a pod bound to a node must stay in the solver's view of it. */
+function relevant(pod: Pod, selectors: SelectorIndex<true>): boolean {
+  const t = podTerms(pod);
+  return t.antiAffinity || t.hostPorts || selectors.matchesAny(pod.metadata.labels);
+}
+
+function makeEntry(node: SolverNode, requested: ResourceList | undefined, selectors: SelectorIndex<true>, last: NodeEntry | undefined): NodeEntry {
+  const kept = keptList(node.pods, node.pods.filter((p) => relevant(p, selectors)));
+  const antiKeys: string[] = [];
+  for (const p of kept) {
+    const t = podTerms(p);
+    if (t.antiAffinity) for (const k of t.keys) antiKeys.push(k);
+  }
+  const pinned = kept.length > 0;
+  if (requested === undefined) {
+    // No machine view: the pods' requests stand in for its requested resources, and the node is not reduced.
+    const free = subtractResources(node.allocatable, addResources(...node.pods.map(safePodRequests)));
+    return new NodeEntry(node, free, pinned, antiKeys, selectors, requested);
+  }
+  const free = subtractResources(node.allocatable, requested);
+  if (kept.length === node.pods.length) return new NodeEntry(node, free, pinned, antiKeys, selectors, requested);
+  const allocatable = kept.length === 0 ? free : addResources(free, ...kept.map(safePodRequests));
+  // The last pass's reduced node when it holds the same pods and room, so the solver's facts of it carry over.
+  const reduced = last !== undefined && last.node !== node && last.node.pods === kept && sameResources(last.node.allocatable, allocatable)
+    ? last.node
+    : { ...node, allocatable, pods: kept };
+  return new NodeEntry(reduced, free, pinned, antiKeys, selectors, requested);
+}
+
+/**
+ * The node as a SimulationBase over `selectors` (the movable pods' selector index) holds it, with
+ * `requested` the requests of its machine view (undefined when it has none): the last pass's entry
+ * when the node, the index and the requests (by value) are the same.
+ */
+export function nodeEntry(node: SolverNode, requested: ResourceList | undefined, selectors: SelectorIndex<true>): NodeEntry {
+  const last = lastEntry.get(node);
+  if (last !== undefined && last.selectors === selectors) {
+    if (last.requested === requested) return last;
+    if (last.requested !== undefined && requested !== undefined && sameResources(last.requested, requested)) {
+      last.requested = requested; // equal: the next pass compares by identity again
+      return last;
+    }
+  }
+  const entry = makeEntry(node, requested, selectors, last);
+  lastEntry.set(node, entry);
+  return entry;
 }
 
 /** Per label map, the last signature made of it, with the taints and key list it was made with. */

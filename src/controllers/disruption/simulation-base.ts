@@ -11,59 +11,17 @@
  * cheaper. When no pod involved has topology terms at all, nodes that cannot host even the smallest
  * pod being placed (or accept none) are also left out of each simulation.
  */
-import type { LabelSelector, Pod } from '../../apis/core.js';
+import type { Pod } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
 import { HOSTNAME_LABEL } from '../../apis/labels.js';
-import { podHostPorts } from '../../scheduling/host-ports.js';
 import { NodeBase, type NodeSubset } from '../../scheduling/node-base.js';
 import { safePodRequests } from '../../scheduling/object-facts.js';
 import type { SolverNode, SolverNodePool, SolverOptions } from '../../scheduling/types.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
-import type { ResourceList } from '../../utils/resources.js';
-import { addResources, CPU, MEMORY, PODS, subtractResources } from '../../utils/resources.js';
-import { keptList, reducedNode, signatureOf } from './simulation-base-reuse.js';
-import { SelectorIndex } from './selector-index.js';
+import type { StateNode } from '../../state/state-node.js';
+import { CPU, MEMORY, PODS, subtractResources } from '../../utils/resources.js';
+import { movableTerms, nodeEntry, type NodeEntry } from './simulation-base-reuse.js';
 import type { LeavingNode, PoolInfo } from './types.js';
-
-const hasRequiredAntiAffinity = (pod: Pod): boolean =>
-  (pod.spec.affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.length ?? 0) > 0;
-
-/** Every label selector of the pods' spread constraints and pod (anti-)affinity terms, indexed. */
-function topologySelectors(pods: readonly Pod[]): SelectorIndex<true> {
-  const index = new SelectorIndex<true>();
-  const seen = new Set<string>();
-  const add = (selector: LabelSelector | undefined): void => {
-    if (selector === undefined) return; // matches nothing
-    const key = JSON.stringify(selector);
-    if (seen.has(key)) return;
-    seen.add(key);
-    index.add(selector, true);
-  };
-  for (const pod of pods) {
-    for (const c of pod.spec.topologySpreadConstraints ?? []) add(c.labelSelector);
-    const a = pod.spec.affinity;
-    for (const t of a?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) add(t.labelSelector);
-    for (const t of a?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) add(t.podAffinityTerm.labelSelector);
-    for (const t of a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) add(t.labelSelector);
-    for (const t of a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) add(t.podAffinityTerm.labelSelector);
-  }
-  return index;
-}
-
-/** Adds the topology keys of the pod's spread constraints and pod (anti-)affinity terms. */
-function topologyKeys(pod: Pod, into: Set<string>): void {
-  for (const c of pod.spec.topologySpreadConstraints ?? []) into.add(c.topologyKey);
-  const a = pod.spec.affinity;
-  for (const t of a?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) into.add(t.topologyKey);
-  for (const t of a?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) into.add(t.podAffinityTerm.topologyKey);
-  for (const t of a?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []) into.add(t.topologyKey);
-  for (const t of a?.podAntiAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []) into.add(t.podAffinityTerm.topologyKey);
-}
-
-const hasTopologyTerms = (pod: Pod): boolean => {
-  const a = pod.spec.affinity;
-  return (pod.spec.topologySpreadConstraints?.length ?? 0) > 0 || a?.podAffinity !== undefined || a?.podAntiAffinity !== undefined;
-};
 
 export interface SimulationBaseInput {
   readonly snapshot: ClusterSnapshot;
@@ -81,19 +39,16 @@ export class SimulationBase {
   readonly pending: readonly Pod[];
   readonly options: SolverOptions;
   readonly #nodes: SolverNode[] = [];
-  /** Per node of #nodes: allocatable minus every pod's requests. */
-  readonly #free: ResourceList[] = [];
-  /** Per node: it keeps pods the solver must see, so it is never left out. */
-  readonly #pinned: boolean[] = [];
+  /** Per node of #nodes: what the pass holds of it (free room, whether it is pinned, ...). */
+  readonly #entries: NodeEntry[] = [];
+  /** Per node: 1 when it keeps pods the solver must see, so it is never left out. */
+  readonly #pinned: Uint8Array;
   /**
-   * Per node, when topology is involved: its values for the topology keys in play (hostname aside)
-   * and its taints. A node left out must have a kept twin, so every domain stays registered with
-   * the same taints; hostname domains need none (a hostname domain's minimum is always 0).
-   */
-  readonly #signature: (string | undefined)[] = [];
-  /**
-   * The same, read per simulation as numbers: the free cpu, memory and pod slots of each node
-   * (-Infinity when it accepts no pods), and its signature as a small id (-1 without topology).
+   * Read per simulation as numbers: the free cpu, memory and pod slots of each node (-Infinity
+   * when it accepts no pods), and, when topology is involved, its signature as a small id (else
+   * -1): its values for the topology keys in play (hostname aside) and its taints. A node left out
+   * must have a kept twin, so every domain stays registered with the same taints; hostname domains
+   * need none (a hostname domain's minimum is always 0).
    */
   readonly #freeCpu: Float64Array;
   readonly #freeMemory: Float64Array;
@@ -132,55 +87,36 @@ export class SimulationBase {
     this.options = input.options ?? {};
     // Every pod any simulation of the pass may place; bound pods elsewhere get no topology terms.
     const movable = [...input.candidatePods, ...snapshot.reschedulablePods, ...input.pending];
-    const selectors = topologySelectors(movable);
-    const keys = new Set<string>();
-    for (const p of movable) topologyKeys(p, keys);
-    const relevant = (pod: Pod): boolean => {
-      if (hasRequiredAntiAffinity(pod)) {
-        topologyKeys(pod, keys);
-        return true;
-      }
-      if (podHostPorts(pod).length > 0) return true;
-      return selectors.matchesAny(pod.metadata.labels);
-    };
-    const views = new Map(snapshot.stateNodes.map((v) => [v.name, v]));
+    const { selectors, keys: movableKeys, topology: terms } = movableTerms(movable);
+    const keys = new Set(movableKeys);
+    const views = new Map<string, StateNode>();
+    for (const v of snapshot.stateNodes) views.set(v.name, v);
     for (const node of snapshot.solverNodes) {
-      const view = views.get(node.name);
-      const kept = keptList(node.pods, node.pods.filter(relevant));
-      this.#pinned.push(kept.length > 0);
-      if (!view) {
-        this.#nodes.push(node);
-        this.#free.push(subtractResources(node.allocatable, addResources(...node.pods.map(safePodRequests))));
-        continue;
-      }
-      const free = subtractResources(node.allocatable, view.requested);
-      this.#free.push(free);
-      if (kept.length === node.pods.length) this.#nodes.push(node);
-      else {
-        const allocatable = kept.length === 0 ? free : addResources(free, ...kept.map(safePodRequests));
-        this.#nodes.push(reducedNode(node, kept, allocatable));
-      }
+      const entry = nodeEntry(node, views.get(node.name)?.requested, selectors);
+      this.#entries.push(entry);
+      this.#nodes.push(entry.node);
+      for (const k of entry.antiKeys) keys.add(k);
     }
     keys.delete(HOSTNAME_LABEL);
-    const topology = keys.size > 0 || movable.some(hasTopologyTerms);
+    const topology = keys.size > 0 || terms;
     const keyList = [...keys];
     const keyText = JSON.stringify(keyList);
-    for (const n of this.#nodes) this.#signature.push(topology ? signatureOf(n, keyList, keyText) : undefined);
     const count = this.#nodes.length;
+    this.#pinned = new Uint8Array(count);
     this.#freeCpu = new Float64Array(count);
     this.#freeMemory = new Float64Array(count);
     this.#freePods = new Float64Array(count);
     this.#signatureId = new Int32Array(count);
     const ids = new Map<string, number>();
     for (let i = 0; i < count; i++) {
-      const free = this.#free[i]!;
-      const accepts = this.#nodes[i]!.unschedulable !== true;
-      this.#freeCpu[i] = accepts ? (free[CPU] ?? 0) : -Infinity;
-      this.#freeMemory[i] = accepts ? (free[MEMORY] ?? 0) : -Infinity;
-      this.#freePods[i] = accepts ? (free[PODS] ?? 0) : -Infinity;
-      const sig = this.#signature[i];
+      const e = this.#entries[i]!;
+      this.#pinned[i] = e.pinned ? 1 : 0;
+      this.#freeCpu[i] = e.freeCpu;
+      this.#freeMemory[i] = e.freeMemory;
+      this.#freePods[i] = e.freePods;
       let id = -1;
-      if (sig !== undefined) {
+      if (topology) {
+        const sig = e.signature(keyList, keyText);
         id = ids.get(sig) ?? ids.size;
         ids.set(sig, id);
       }
@@ -214,7 +150,7 @@ export class SimulationBase {
     const droppable: number[] = [];
     for (let i = 0; i < count; i++) {
       if (excluded[i] === 1) continue;
-      const useless = !this.#pinned[i] && (this.#freePods[i]! < 1 || this.#freeCpu[i]! < minCpu || this.#freeMemory[i]! < minMemory);
+      const useless = this.#pinned[i] === 0 && (this.#freePods[i]! < 1 || this.#freeCpu[i]! < minCpu || this.#freeMemory[i]! < minMemory);
       const sig = this.#signatureId[i]!;
       if (!useless) {
         keep[i] = 1;
@@ -248,9 +184,9 @@ export class SimulationBase {
   maxFree(exclude: ReadonlySet<string>): { cpu: number; memory: number; pods: number } {
     const order = (this.#byFree ??= [CPU, MEMORY, PODS].map((r) => this.#nodes.map((_, i) => i)
       .filter((i) => this.#nodes[i]!.unschedulable !== true && this.#nodes[i]!.inFlight !== true)
-      .sort((a, b) => (this.#free[b]![r] ?? 0) - (this.#free[a]![r] ?? 0))));
+      .sort((a, b) => (this.#entries[b]!.free[r] ?? 0) - (this.#entries[a]!.free[r] ?? 0))));
     const best = (k: number, r: string): number => {
-      for (const i of order[k]!) if (!exclude.has(this.#nodes[i]!.name)) return this.#free[i]![r] ?? 0;
+      for (const i of order[k]!) if (!exclude.has(this.#nodes[i]!.name)) return this.#entries[i]!.free[r] ?? 0;
       return -Infinity;
     };
     return { cpu: best(0, CPU), memory: best(1, MEMORY), pods: best(2, PODS) };
