@@ -43,7 +43,8 @@ function setup(opts: Partial<InformerOptions<Pod>> = {}): {
   clock: VirtualClock; client: MemoryKubeClient; informer: Informer<'Pod'>; rec: Recorder; errors: InformerError[];
 } {
   const clock = new VirtualClock();
-  const client = new MemoryKubeClient({ clock, freezeStored: true, bookmarkIntervalMs: 5_000 });
+  // Shared, frozen watch objects (as the simulator runs): an informer that modified one would throw.
+  const client = new MemoryKubeClient({ clock, freezeStored: true, shareWatchObjects: true, bookmarkIntervalMs: 5_000 });
   const errors: InformerError[] = [];
   const informer = new Informer(client, 'Pod', {
     clock, indexers: { [POD_NODE_NAME_INDEX]: podNodeNameIndex }, onError: (e) => errors.push(e), ...opts,

@@ -47,6 +47,12 @@ export interface MemoryKubeClientOptions {
   eventTtlMs?: number;
   /** Deep-freeze stored objects so an internal in-place mutation throws (for tests; default false). */
   freezeStored?: boolean;
+  /**
+   * Watchers that take the same change one after the other share one copy of the object instead
+   * of a copy each (default false). Only for a process whose watchers never modify what they
+   * receive, as informers promise: a change made by one would be seen by the others.
+   */
+  shareWatchObjects?: boolean;
 }
 
 /** Chaos hooks. */
@@ -79,6 +85,7 @@ export class MemoryKubeClient implements KubeClient {
     this.#hub = new WatchHub(this.#store, this.clock, {
       bookmarkIntervalMs: options.bookmarkIntervalMs ?? 60_000,
       maxQueue: options.maxWatchQueue ?? 1_000_000,
+      shareObjects: options.shareWatchObjects ?? false,
     });
     const pdbs = new PdbTracker(this.#store, this.clock);
     this.#pods = new PodSubresources(this.#writer, pdbs);

@@ -9,7 +9,8 @@ import type { Kind } from '../kinds.js';
 import type { WatchOptions } from '../types.js';
 import type { CompiledFilter } from './filters.js';
 import { compileFilter } from './filters.js';
-import type { Change, ObjectStore } from './object-store.js';
+import { copyJson, deepFreeze } from './json.js';
+import type { Change, ObjectStore, StoredObject } from './object-store.js';
 import { MemoryWatchStream } from './watch-stream.js';
 
 export interface WatchHubOptions {
@@ -17,6 +18,8 @@ export interface WatchHubOptions {
   bookmarkIntervalMs: number;
   /** A consumer this many events behind is dropped, as the API server drops slow watchers. */
   maxQueue: number;
+  /** Watchers share one copy of each object: see MemoryKubeClientOptions.shareWatchObjects. */
+  shareObjects: boolean;
 }
 
 /** As the API server does: the last bookmark comes 2 s before a watch's timeout. */
@@ -30,12 +33,34 @@ interface Watcher {
   readonly nodeName: string | undefined;
 }
 
+/**
+ * A copy function whose copies are shared: the last stored object copied and its copy are kept,
+ * so the watchers that take one change back to back (every informer of the kind, woken by it)
+ * get the same copy. Copies, not the stored object itself, because copies all have the object
+ * shapes copyJson builds, which keeps the consumers' property lookups fast; stored objects are
+ * made by spreads and merge patches, in many shapes. Copies are frozen when the store freezes.
+ */
+function sharedCopies(freeze: boolean): (obj: StoredObject) => unknown {
+  let last: StoredObject | undefined;
+  let lastCopy: unknown;
+  return (obj) => {
+    if (obj !== last) {
+      last = obj;
+      lastCopy = copyJson(obj);
+      if (freeze) deepFreeze(lastCopy);
+    }
+    return lastCopy;
+  };
+}
+
 export class WatchHub {
   readonly #byKind = new Map<Kind, Set<Watcher>>();
   readonly #podsByNode = new Map<string, Set<Watcher>>();
+  readonly #copy: ((obj: StoredObject) => unknown) | undefined;
 
   constructor(readonly store: ObjectStore, readonly clock: Clock, readonly options: WatchHubOptions) {
     store.subscribe((c) => this.#publish(c));
+    this.#copy = options.shareObjects ? sharedCopies(store.options.freeze) : undefined;
   }
 
   /** Open watches, optionally of one kind. */
@@ -54,7 +79,7 @@ export class WatchHub {
 
   /** Opens a watch; problems (bad selector, Gone) surface from the stream's first next(). */
   open<T>(kind: Kind, opts: WatchOptions = {}): MemoryWatchStream<T> {
-    const stream = new MemoryWatchStream<T>(this.options.maxQueue);
+    const stream = new MemoryWatchStream<T>(this.options.maxQueue, this.#copy);
     try {
       this.#start(kind, opts, stream as MemoryWatchStream<unknown>);
     } catch (e) {

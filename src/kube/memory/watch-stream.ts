@@ -25,7 +25,8 @@ export class MemoryWatchStream<T> implements AsyncIterableIterator<WatchEvent<T>
   #error: Error | undefined;
   #onClose: (() => void) | undefined;
 
-  constructor(readonly maxQueue: number) {}
+  /** @param copy makes what the consumer is handed from a stored object (a private deep copy by default). */
+  constructor(readonly maxQueue: number, readonly copy: (obj: StoredObject) => unknown = copyJson) {}
 
   /** Runs once when the stream ends or fails (unregister, cancel timers). */
   setOnClose(fn: () => void): void {
@@ -47,7 +48,7 @@ export class MemoryWatchStream<T> implements AsyncIterableIterator<WatchEvent<T>
     const w = this.#waiter;
     if (w) {
       this.#waiter = undefined;
-      w.resolve({ done: false, value: toEvent<T>(ev) });
+      w.resolve({ done: false, value: toEvent<T>(ev, this.copy) });
       return;
     }
     if (this.backlog >= this.maxQueue) {
@@ -87,7 +88,7 @@ export class MemoryWatchStream<T> implements AsyncIterableIterator<WatchEvent<T>
         this.#queue = this.#queue.slice(this.#head);
         this.#head = 0;
       }
-      return Promise.resolve({ done: false, value: toEvent<T>(ev) });
+      return Promise.resolve({ done: false, value: toEvent<T>(ev, this.copy) });
     }
     if (this.#error) return Promise.reject(this.#error);
     if (this.#state === 'ended') return Promise.resolve({ done: true, value: undefined });
@@ -110,7 +111,7 @@ export class MemoryWatchStream<T> implements AsyncIterableIterator<WatchEvent<T>
   }
 }
 
-function toEvent<T>(ev: QueuedEvent): WatchEvent<T> {
+function toEvent<T>(ev: QueuedEvent, copy: (obj: StoredObject) => unknown): WatchEvent<T> {
   if (ev.type === 'BOOKMARK') return { type: 'BOOKMARK', resourceVersion: ev.resourceVersion };
-  return { type: ev.type, object: copyJson(ev.object) as T };
+  return { type: ev.type, object: copy(ev.object) as T };
 }

@@ -160,6 +160,22 @@ describe('memory watch', () => {
     assert.ok(Number(deleted.object.metadata.resourceVersion) > Number(added.object.metadata.resourceVersion));
   });
 
+  it('shares the stored objects when asked: every watcher gets the same frozen object', async () => {
+    const { client } = setup({ shareWatchObjects: true });
+    const a = client.watch<'Pod'>('Pod', { resourceVersion: '0' });
+    const b = client.watch<'Pod'>('Pod', { resourceVersion: '0' });
+    await client.create('Pod', pod('p'));
+    const [fromA] = await queued(a, 1);
+    const [fromB] = await queued(b, 1);
+    assert.ok(fromA && fromA.type === 'ADDED' && fromB && fromB.type === 'ADDED');
+    assert.equal(fromA.object, fromB.object);
+    assert.ok(Object.isFrozen(fromA.object.metadata));
+    assert.throws(() => {
+      fromA.object.metadata.name = 'mutated';
+    }, TypeError);
+    client.close();
+  });
+
   it('refuses a second concurrent next() on one stream', async () => {
     const { client } = setup();
     const it = client.watch('Pod')[Symbol.asyncIterator]();

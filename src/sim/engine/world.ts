@@ -97,7 +97,11 @@ export function cloudOptions(scenario: Scenario, clock: VirtualClock, kube: Kube
 export function makeWorld(scenario: Scenario): World {
   const t0 = scenario.startEpochMs;
   const clock = new VirtualClock(t0 - WARMUP_MS);
-  const memory = new MemoryKubeClient({ clock, seed: typeof scenario.seed === 'number' ? scenario.seed : stableHash32(scenario.seed) });
+  // Every watcher here is an informer, whose handlers must not modify what it hands them (its own
+  // cache), so informers of one kind may share a copy of each change.
+  const memory = new MemoryKubeClient({
+    clock, shareWatchObjects: true, seed: typeof scenario.seed === 'number' ? scenario.seed : stableHash32(scenario.seed),
+  });
   const kube = counting(memory);
   const cloud = new SimCloudProvider(cloudOptions(scenario, clock, memory, t0));
   return { scenario, clock, kube, cloud, t0, end: t0 + scenario.horizonMs };
