@@ -4,7 +4,6 @@
  * a candidate's pods are exactly the pods the simulation moves), budgets, and the simulation base,
  * built on first use.
  */
-import type { Pod } from '../../apis/core.js';
 import type { DisruptionReason } from '../../apis/v1/types.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
 import type { ControllerContext } from '../context.js';
@@ -15,7 +14,7 @@ import type { CandidateScan } from './candidates.js';
 import { scanCandidates } from './candidates.js';
 import { loadPools } from './pools.js';
 import { SimulationBase } from './simulation-base.js';
-import type { Candidate, PoolInfo } from './types.js';
+import type { PoolInfo } from './types.js';
 
 export interface PassState {
   readonly now: number;
@@ -28,13 +27,6 @@ export interface PassState {
   budgets(reason: DisruptionReason): Map<string, BudgetState>;
   /** The simulation base (built once, on first call). */
   base(): SimulationBase;
-}
-
-/** The candidates' reschedulable pods, in order. */
-function podsOf(candidates: readonly Candidate[]): Pod[] {
-  const pods: Pod[] = [];
-  for (const c of candidates) for (const p of c.reschedulablePods) pods.push(p);
-  return pods;
 }
 
 /** Loads pools, then snapshots and scans in one synchronous step. Never throws for cluster content. */
@@ -58,7 +50,7 @@ export async function preparePass(ctx: ControllerContext): Promise<PassState> {
       snapshot,
       pools,
       pending: ctx.options.binding === 'direct' ? snapshot.unboundPods : snapshot.pendingPods,
-      candidatePods: podsOf(scan.candidates),
+      candidatePods: scan.candidates.map((c) => c.reschedulablePods),
       options: { ignorePreferences: ctx.options.ignorePreferences },
     })),
   };

@@ -135,9 +135,18 @@ function change(w: World, state: ClusterState, c: Change, seq: number): World {
   }
 }
 
+/** Per pod list of the cache, its reschedulable pods (one list object per pod list, as the candidate scan keeps them). */
+const reschedulableOf = new WeakMap<readonly Pod[], Pod[]>();
+function reschedulable(pods: readonly Pod[]): Pod[] {
+  let r = reschedulableOf.get(pods);
+  if (r === undefined) reschedulableOf.set(pods, (r = pods.filter(isReschedulable)));
+  return r;
+}
+
 function baseOf(state: ClusterState, w: World): SimulationBase {
   const snapshot = state.snapshot();
-  const candidatePods = w.nodes.slice(0, w.candidates).flatMap((_, i) => state.node(`n${i}`)!.pods.filter(isReschedulable));
+  // Per machine, as a pass hands them over; the lists are new objects whenever the machine's pods changed.
+  const candidatePods = w.nodes.slice(0, w.candidates).map((_, i) => reschedulable(state.node(`n${i}`)!.pods));
   return new SimulationBase({ snapshot, pools: new Map(), pending: snapshot.pendingPods, candidatePods });
 }
 

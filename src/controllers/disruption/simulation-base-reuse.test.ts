@@ -34,26 +34,37 @@ describe('simulation base reuse', () => {
   it('gives the same selector index for the same selector set in any order, a new one when it changes', () => {
     const a = pod({ spread: zoneSpread('a') });
     const b = pod({ spread: zoneSpread('b') });
-    const first = movableTerms([a, pod(), b]);
+    const first = movableTerms([[a, pod()], [b]]);
     assert.equal(first.selectors.matchesAny({ app: 'b' }), true);
-    assert.equal(movableTerms([b, a]).selectors, first.selectors);
-    const fewer = movableTerms([a]);
+    assert.equal(movableTerms([], [b, a]).selectors, first.selectors);
+    const fewer = movableTerms([[a]]);
     assert.notEqual(fewer.selectors, first.selectors);
     assert.equal(fewer.selectors.matchesAny({ app: 'b' }), false);
-    assert.deepEqual([movableTerms([pod()]).topology, movableTerms([pod()]).keys], [false, []]);
+    assert.deepEqual([movableTerms([[pod()]]).topology, movableTerms([], [pod()]).keys], [false, []]);
+  });
+
+  it('reads the topology keys of lasting lists, then of fresh ones, in the order the pods carry them', () => {
+    const host = pod({ affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'kubernetes.io/hostname', labelSelector: { matchLabels: { app: 'h' } } }] } } });
+    const custom = pod({ spread: [{ ...zoneSpread('c')[0]!, topologyKey: 'custom' }] });
+    const lasting = [pod({ spread: zoneSpread('a') }), host];
+    assert.deepEqual(movableTerms([lasting, [custom]], [host]).keys, ['topology.kubernetes.io/zone', 'kubernetes.io/hostname', 'custom']);
+    assert.deepEqual(movableTerms([[custom]], lasting).keys, ['custom', 'topology.kubernetes.io/zone', 'kubernetes.io/hostname']);
+    const withFresh = movableTerms([lasting], [pod({ spread: zoneSpread('fresh') })]);
+    assert.equal(withFresh.selectors.matchesAny({ app: 'fresh' }), true);
+    assert.equal(movableTerms([lasting]).selectors.matchesAny({ app: 'fresh' }), false);
   });
 
   it('keeps an entry per node while the node, the selector index and the requests are the same', () => {
     const bound = [pod({ name: 'web', cpu: '1', labels: { app: 'web' } }), pod({ name: 'api', cpu: '1', labels: { app: 'api' } })];
     const node = solverNode('m', { zone: 'zone-a', cpu: '4', bound });
-    const api = movableTerms([pod({ spread: zoneSpread('api') })]).selectors;
+    const api = movableTerms([], [pod({ spread: zoneSpread('api') })]).selectors;
     const first = nodeEntry(node, { cpu: 2000, pods: 2 }, api);
     assert.deepEqual([first.node.pods, first.node.allocatable.cpu, first.free.cpu, first.freeCpu, first.pinned], [[node.pods[1]], 3000, 2000, 2000, true]);
     assert.equal(nodeEntry(node, { cpu: 2000, pods: 2 }, api), first);
     const busier = nodeEntry(node, { cpu: 3000, pods: 2 }, api);
     assert.deepEqual([busier.free.cpu, busier.node.allocatable.cpu], [1000, 2000]);
     assert.notEqual(busier.node, first.node);
-    const web = movableTerms([pod({ spread: zoneSpread('web') })]).selectors;
+    const web = movableTerms([], [pod({ spread: zoneSpread('web') })]).selectors;
     assert.deepEqual(nodeEntry(node, { cpu: 3000, pods: 2 }, web).node.pods, [node.pods[0]]);
     const none = movableTerms([]).selectors;
     assert.deepEqual([nodeEntry(node, { cpu: 3000, pods: 2 }, none).node.pods, nodeEntry(node, { cpu: 3000, pods: 2 }, none).pinned], [[], false]);

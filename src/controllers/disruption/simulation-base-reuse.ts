@@ -107,16 +107,39 @@ function selectorIndexOf(selectors: ReadonlyMap<string, LabelSelector>): Selecto
   return index;
 }
 
-/** The terms of the pods a pass may place, read once per distinct set of terms. */
-export function movableTerms(pods: readonly Pod[]): MovableTerms {
-  const distinct = new Set<PodTerms>();
+/** Adds the distinct terms of the pods to `into`, first-seen order. */
+function addTerms(pods: readonly Pod[], into: Set<PodTerms>): void {
   let previous: PodTerms | undefined;
   for (const pod of pods) {
     const t = podTerms(pod);
     if (t === previous) continue;
     previous = t;
-    distinct.add(t);
+    into.add(t);
   }
+}
+
+/** Per lasting pod list (a machine's reschedulable pods), its pods' distinct terms, first-seen order. */
+const termsByList = new WeakMap<readonly Pod[], readonly PodTerms[]>();
+
+function listTerms(pods: readonly Pod[]): readonly PodTerms[] {
+  let terms = termsByList.get(pods);
+  if (terms === undefined) {
+    const distinct = new Set<PodTerms>();
+    addTerms(pods, distinct);
+    termsByList.set(pods, (terms = [...distinct]));
+  }
+  return terms;
+}
+
+/**
+ * The terms of the pods a pass may place, read once per distinct set of terms: those of `lasting`
+ * (lists the cache hands out again while their pods are the same, such as a machine's
+ * reschedulable pods) kept per list, then those of `fresh` (lists made for this pass).
+ */
+export function movableTerms(lasting: readonly (readonly Pod[])[], ...fresh: (readonly Pod[])[]): MovableTerms {
+  const distinct = new Set<PodTerms>();
+  for (const pods of lasting) for (const t of listTerms(pods)) distinct.add(t);
+  for (const pods of fresh) addTerms(pods, distinct);
   const selectors = new Map<string, LabelSelector>();
   const keys = new Set<string>();
   let topology = false;

@@ -28,10 +28,18 @@ export interface SimulationBaseInput {
   readonly pools: ReadonlyMap<string, PoolInfo>;
   /** Pods waiting for capacity (pending, or unbound with direct binding): simulations place them too. */
   readonly pending: readonly Pod[];
-  /** Pods of the machines this pass may simulate away (every candidate's reschedulable pods). */
-  readonly candidatePods: readonly Pod[];
+  /**
+   * Pods of the machines this pass may simulate away (every candidate's reschedulable pods): in
+   * one list, or one list per machine, as the cache hands them out (what the base reads from such
+   * a list is kept per list, so a pass reads only the lists that changed).
+   */
+  readonly candidatePods: readonly Pod[] | readonly (readonly Pod[])[];
   readonly options?: SolverOptions;
 }
+
+/** The candidates' pods as lists: the lists given, or the one list given. */
+const perMachine = (pods: SimulationBaseInput['candidatePods']): readonly (readonly Pod[])[] =>
+  pods.length > 0 && Array.isArray(pods[0]) ? pods as readonly (readonly Pod[])[] : [pods as readonly Pod[]];
 
 export class SimulationBase {
   readonly snapshot: ClusterSnapshot;
@@ -86,8 +94,7 @@ export class SimulationBase {
     this.pending = input.pending;
     this.options = input.options ?? {};
     // Every pod any simulation of the pass may place; bound pods elsewhere get no topology terms.
-    const movable = [...input.candidatePods, ...snapshot.reschedulablePods, ...input.pending];
-    const { selectors, keys: movableKeys, topology: terms } = movableTerms(movable);
+    const { selectors, keys: movableKeys, topology: terms } = movableTerms(perMachine(input.candidatePods), snapshot.reschedulablePods, input.pending);
     const keys = new Set(movableKeys);
     const views = new Map<string, StateNode>();
     for (const v of snapshot.stateNodes) views.set(v.name, v);
