@@ -60,18 +60,17 @@ function makeNode(name: string, g: NodeGen): Node {
   };
 }
 
-/** pod name → node name (or "-" when unschedulable). */
-function placements(result: ReturnType<typeof solve>): Map<string, string> {
-  const out = new Map<string, string>();
-  for (const e of result.existingNodes) for (const p of e.pods) out.set(p.metadata.name ?? '', e.node);
-  for (const u of result.unschedulable) out.set(u.pod.metadata.name ?? '', '-');
-  return out;
+/** Pod name → node name, and the pods that fit nowhere in the solver's order (what the scheduler marks in turn). */
+function placements(result: ReturnType<typeof solve>): { placed: Map<string, string>; unschedulable: string[] } {
+  const placed = new Map<string, string>();
+  for (const e of result.existingNodes) for (const p of e.pods) placed.set(p.metadata.name ?? '', e.node);
+  return { placed, unschedulable: result.unschedulable.map((u) => u.pod.metadata.name ?? '') };
 }
 
 describe('solverNodes', () => {
-  const sameAsFull = (pendingGen: fc.Arbitrary<PodGen>): void => {
+  const sameAsFull = (pendingGen: fc.Arbitrary<PodGen>, nodesGen: fc.Arbitrary<NodeGen> = nodeGen): void => {
     fc.assert(fc.property(
-      fc.array(nodeGen, { minLength: 1, maxLength: 7 }),
+      fc.array(nodesGen, { minLength: 1, maxLength: 7 }),
       fc.array(fc.tuple(podGen, fc.nat()), { maxLength: 25 }),
       fc.array(pendingGen, { minLength: 1, maxLength: 8 }),
       fc.array(fc.tuple(podGen, fc.nat()), { maxLength: 4 }),
@@ -102,6 +101,9 @@ describe('solverNodes', () => {
 
   it('... also when no pending pod has inter-pod constraints (only nodes with room are shown)', () =>
     sameAsFull(podGen.map((g) => ({ ...g, kind: 'plain' as const }))));
+
+  it('... also when the pending pods are too big for most nodes (often no room anywhere)', () =>
+    sameAsFull(podGen.map((g) => ({ ...g, milli: 1500 + (g.milli % 600) })), nodeGen.map((g) => ({ ...g, cpu: 1 + (g.cpu % 2) }))));
 
   it('gives the same nodes with a memo kept across ledger changes as without one', () => {
     type Op = { kind: 'bind'; g: PodGen; at: number } | { kind: 'unbind'; i: number } | { kind: 'node'; i: number; g: NodeGen } | { kind: 'run'; i: number };
@@ -173,5 +175,21 @@ describe('solverNodes', () => {
     const all = solverNodes({ ledger, pods: [{ pod: spread, requests: podRequests(spread) }], placed: new Map() });
     assert.equal(all.topology, true);
     assert.deepEqual(all.nodes.map((n) => [n.name, n.pods.length, n.unschedulable]), [['roomy', 1, false], ['full', 20, false], ['down', 0, true]]);
+  });
+
+  it('shows pods with inter-pod constraints only the nodes with anti-affinity pods when no node has room for them', () => {
+    const ledger = new NodeLedger();
+    ledger.setNode(node('a', { cpu: '2', labels: { [ZONE]: 'a' } }));
+    ledger.setNode(node('b', { cpu: '2', labels: { [ZONE]: 'b' } }));
+    ledger.setPod(pod({ name: 'x', cpu: '1500m', nodeName: 'a', labels: { app: 'x' } }));
+    ledger.setPod(pod({ name: 'y', cpu: '1500m', nodeName: 'b', labels: { app: 'y' }, ...constraints('anti') }));
+    const spread = pod({ name: 'spread', cpu: '1', labels: { app: 'x' }, ...constraints('spread') });
+    const full = solverNodes({ ledger, pods: [{ pod: spread, requests: podRequests(spread) }], placed: new Map() });
+    assert.equal(full.topology, false);
+    assert.deepEqual(full.nodes.map((n) => [n.name, n.pods.length]), [['b', 1]]);
+    const small = pod({ name: 'small', cpu: '500m', labels: { app: 'x' }, ...constraints('spread') });
+    const room = solverNodes({ ledger, pods: [{ pod: small, requests: podRequests(small) }], placed: new Map() });
+    assert.equal(room.topology, true);
+    assert.deepEqual(room.nodes.map((n) => n.name).sort(), ['a', 'b']);
   });
 });

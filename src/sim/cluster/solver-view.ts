@@ -49,32 +49,10 @@ export interface SolverNodesResult {
 export function solverNodes(input: SolverNodesInput): SolverNodesResult {
   const { ledger, pods, placed } = input;
   const all = input.showAll === true;
-  const topology = all || pods.some((p) => hasInterPodTerms(p.pod));
-  const shown = new Map<string, LedgerPod[]>();
-  if (all) {
-    for (const node of ledger.nodes()) shown.set(node.name, [...node.pods.values()]);
-  } else if (topology) {
-    const seen = new Set<string>();
-    const selectors = new Set<string>();
-    for (const p of pods) {
-      for (const selector of interPodSelectors(p.pod)) {
-        // The pending pods of one workload carry the same selectors: each is looked up once (a
-        // repeat would select only pods already seen).
-        const id = JSON.stringify(selector);
-        if (selectors.has(id)) continue;
-        selectors.add(id);
-        for (const lp of ledger.podsSelectedBy(selector)) {
-          if (seen.has(lp.key)) continue;
-          seen.add(lp.key);
-          let list = shown.get(lp.nodeName);
-          if (!list) shown.set(lp.nodeName, (list = []));
-          list.push(lp);
-        }
-      }
-    }
-  }
-  const vectors = topology ? [] : distinctRequests(pods);
-  const candidates: { node: LedgerNode; free: Readonly<Record<string, number>>; score: number; memo: MemoEntry | undefined }[] = [];
+  const vectors = distinctRequests(pods);
+  const interPod = all || pods.some((p) => hasInterPodTerms(p.pod));
+  const candidates: Candidate[] = [];
+  let room = false;
   for (const node of ledger.nodes()) {
     if (node.node === undefined) continue;
     const earlier = placed.size === 0 ? undefined : placed.get(node.name);
@@ -83,25 +61,74 @@ export function solverNodes(input: SolverNodesInput): SolverNodesResult {
     const memo = earlier === undefined ? input.memo?.entry(node, usable) : undefined;
     const free = memo ? memo.free : freeRoom(node, earlier);
     const repels = node.antiAffinityPods > 0 || (earlier?.some((p) => hasRequiredAntiAffinity(p.pod)) ?? false);
-    if (!topology && !repels && !(usable && fitsAny(vectors, free))) continue;
-    candidates.push({ node, free, score: memo ? memo.score : usable ? freeScore(node, free) : -1, memo });
+    if (interPod) room ||= usable && fitsAny(vectors, free);
+    else if (!repels && !(usable && fitsAny(vectors, free))) continue;
+    candidates.push({ node, score: memo ? memo.score : usable ? freeScore(node, free) : -1, memo, repels });
   }
-  candidates.sort((a, b) => b.score - a.score || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0));
-  const nodes = candidates.map(({ node, memo }) => {
+  // With no room for any pending pod nothing is placed, whatever topology counts: the solver is
+  // shown what it is for pods without inter-pod constraints, which places none of them alike.
+  const topology = all || (interPod && room);
+  const shown = topology ? shownPods(ledger, pods, all) : NO_SHOWN;
+  const kept = topology || !interPod ? candidates : candidates.filter((c) => c.repels);
+  kept.sort((a, b) => b.score - a.score || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0));
+  const nodes = kept.map(({ node, memo }) => {
     const selected = shown.get(node.name) ?? NO_LEDGER_PODS;
     return memo ? memo.solverNode(node, selected) : toSolverNode(node, selected, placed.get(node.name) ?? []);
   });
   return { nodes, topology };
 }
 
+interface Candidate {
+  readonly node: LedgerNode;
+  readonly score: number;
+  readonly memo: MemoEntry | undefined;
+  /** The node holds (or was given this pass) a pod with required anti-affinity. */
+  readonly repels: boolean;
+}
+
+const NO_SHOWN: ReadonlyMap<string, readonly LedgerPod[]> = new Map();
+
+/** Node name → the pods the pending pods' inter-pod constraints select there (every pod with `all`). */
+function shownPods(ledger: NodeLedger, pods: readonly PlacedPod[], all: boolean): Map<string, LedgerPod[]> {
+  const shown = new Map<string, LedgerPod[]>();
+  if (all) {
+    for (const node of ledger.nodes()) shown.set(node.name, [...node.pods.values()]);
+    return shown;
+  }
+  const seen = new Set<string>();
+  const selectors = new Set<string>();
+  for (const p of pods) {
+    for (const selector of interPodSelectors(p.pod)) {
+      // The pending pods of one workload carry the same selectors: each is looked up once (a
+      // repeat would select only pods already seen).
+      const id = JSON.stringify(selector);
+      if (selectors.has(id)) continue;
+      selectors.add(id);
+      for (const lp of ledger.podsSelectedBy(selector)) {
+        if (seen.has(lp.key)) continue;
+        seen.add(lp.key);
+        let list = shown.get(lp.nodeName);
+        if (!list) shown.set(lp.nodeName, (list = []));
+        list.push(lp);
+      }
+    }
+  }
+  return shown;
+}
+
 const NO_LEDGER_PODS: readonly LedgerPod[] = Object.freeze([]);
 
-/** One node's free room, score and last solver node, valid for one version of its ledger entry. */
+/**
+ * One node's free room, score and solver nodes, valid for one version of its ledger entry. A pass
+ * often alternates a group whose constraints select pods on the node with one that selects none:
+ * the node without selected pods is kept apart from the last one with, so neither replaces the other.
+ */
 class MemoEntry {
   readonly free: Readonly<Record<string, number>>;
   readonly score: number;
-  #selected: readonly LedgerPod[] | undefined;
-  #node: SolverNode | undefined;
+  #bare: SolverNode | undefined;
+  #selected: readonly LedgerPod[] = NO_LEDGER_PODS;
+  #shown: SolverNode | undefined;
 
   constructor(readonly version: number, node: LedgerNode, usable: boolean) {
     this.free = freeRoom(node, undefined);
@@ -110,11 +137,12 @@ class MemoEntry {
 
   /** The node as toSolverNode makes it with nothing placed, the same object while `selected` is the same pods. */
   solverNode(node: LedgerNode, selected: readonly LedgerPod[]): SolverNode {
-    if (this.#node === undefined || !samePods(this.#selected!, selected)) {
-      this.#node = toSolverNode(node, selected, []);
+    if (selected.length === 0) return (this.#bare ??= toSolverNode(node, NO_LEDGER_PODS, []));
+    if (this.#shown === undefined || !samePods(this.#selected, selected)) {
+      this.#shown = toSolverNode(node, selected, []);
       this.#selected = selected;
     }
-    return this.#node;
+    return this.#shown;
   }
 }
 
@@ -195,10 +223,12 @@ function fits(request: ResourceList, free: Readonly<Record<string, number>>): bo
   return true;
 }
 
+/** The pods' request lists, each content once (or a few times, when listed in another key order). */
 function distinctRequests(pods: readonly PlacedPod[]): ResourceList[] {
   const byKey = new Map<string, ResourceList>();
   for (const p of pods) {
-    const key = Object.keys(p.requests).sort().map((k) => `${k}=${p.requests[k]}`).join(',');
+    let key = '';
+    for (const name in p.requests) key += `${name}=${p.requests[name]},`;
     if (!byKey.has(key)) byKey.set(key, p.requests);
   }
   return [...byKey.values()];
