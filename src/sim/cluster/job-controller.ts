@@ -15,7 +15,7 @@ import { RUN_DURATION_ANNOTATION } from './annotations.js';
 import type { ClusterView } from './cluster-view.js';
 import { CoalescedTask } from './coalesced-task.js';
 import type { ErrorLog } from './errors.js';
-import { controllerRef, Expectations, isActivePod, leftActiveSet } from './owned-pods.js';
+import { ActivePods, controllerRef, Expectations, leftActiveSet } from './owned-pods.js';
 import type { PodEventKind } from './owned-pods.js';
 
 export const JOB_NAME_LABEL = 'batch.kubernetes.io/job-name';
@@ -27,6 +27,7 @@ export class JobStandIn {
   readonly #view: ClusterView;
   readonly #random: Random;
   readonly #expect: Expectations;
+  readonly #active = new ActivePods();
   readonly #task: CoalescedTask;
   readonly #succeeded = new Set<string>();
   #uid: string | undefined;
@@ -70,6 +71,7 @@ export class JobStandIn {
   /** Told about every event of a pod this Job controls (`old`: the state before an update). */
   onPod(old: Pod | undefined, pod: Pod, kind: PodEventKind): void {
     this.#expect.observe(pod, kind);
+    this.#active.observe(pod, kind);
     if (kind !== 'delete' && pod.status?.phase === 'Succeeded') this.#succeeded.add(pod.metadata.uid ?? '');
     if (leftActiveSet(old, pod, kind)) this.#task.request();
   }
@@ -90,7 +92,7 @@ export class JobStandIn {
       await this.#complete();
       return;
     }
-    const active = this.#view.podsOwnedBy(uid).filter((p) => isActivePod(p) && !this.#expect.deleting(p.metadata.uid ?? '')).length;
+    const active = this.#active.size - this.#expect.deletingAmong(this.#active);
     const want = Math.min(parallelism, completions - this.#succeeded.size);
     for (let i = active + this.#expect.pendingAdds; i < want; i++) {
       const pod = await this.#view.kube.create('Pod', this.#newPod(uid));

@@ -68,10 +68,42 @@ export class Expectations {
     return this.#deletes.has(uid);
   }
 
+  /** How many of the pods `active` holds are being deleted (see deleting). */
+  deletingAmong(active: ActivePods): number {
+    let n = 0;
+    for (const uid of this.#deletes) if (active.has(uid)) n++;
+    return n;
+  }
+
   /** The informer saw the pod: settle what was expected of it. */
   observe(pod: Pod, kind: PodEventKind): void {
     const uid = pod.metadata.uid ?? '';
     this.#adds.delete(uid);
     if (kind === 'delete' || !isActivePod(pod)) this.#deletes.delete(uid);
+  }
+}
+
+/**
+ * The uids of a controller's active pods (isActivePod), kept from the events it is told about, so a
+ * reconcile counts them without listing every pod it owns. Exact when the controller is told about
+ * every event of its pods from their creation on (the informer updates its store and tells its
+ * handlers in one step, so this agrees with a listing at any time).
+ */
+export class ActivePods {
+  readonly #uids = new Set<string>();
+
+  /** Records what the event says of the pod. */
+  observe(pod: Pod, kind: PodEventKind): void {
+    const uid = pod.metadata.uid ?? '';
+    if (kind !== 'delete' && isActivePod(pod)) this.#uids.add(uid);
+    else this.#uids.delete(uid);
+  }
+
+  get size(): number {
+    return this.#uids.size;
+  }
+
+  has(uid: string): boolean {
+    return this.#uids.has(uid);
   }
 }

@@ -12,7 +12,7 @@ import type { DeploymentSpec } from '../scenario/types.js';
 import type { ClusterView } from './cluster-view.js';
 import { CoalescedTask } from './coalesced-task.js';
 import type { ErrorLog } from './errors.js';
-import { controllerRef, Expectations, isActivePod, leftActiveSet } from './owned-pods.js';
+import { ActivePods, controllerRef, Expectations, isActivePod, leftActiveSet } from './owned-pods.js';
 import type { PodEventKind } from './owned-pods.js';
 import { isPodReady, podStage } from './pod-facts.js';
 
@@ -25,6 +25,7 @@ export class ReplicaSetStandIn {
   readonly #view: ClusterView;
   readonly #errors: ErrorLog;
   readonly #expect: Expectations;
+  readonly #active = new ActivePods();
   readonly #task: CoalescedTask;
   /** uid → creation order of the pods this controller made (newer = larger). */
   readonly #order = new Map<string, number>();
@@ -95,6 +96,7 @@ export class ReplicaSetStandIn {
   /** Told about every event of a pod this ReplicaSet controls (`old`: the state before an update). */
   onPod(old: Pod | undefined, pod: Pod, kind: PodEventKind): void {
     this.#expect.observe(pod, kind);
+    this.#active.observe(pod, kind);
     // Only a pod leaving the active set, or one this controller did not make, changes the count.
     const unknown = kind === 'add' && !this.#order.has(pod.metadata.uid ?? '');
     if (unknown || leftActiveSet(old, pod, kind)) this.#task.request();
@@ -111,8 +113,7 @@ export class ReplicaSetStandIn {
   async #reconcile(): Promise<void> {
     const uid = this.#uid;
     if (uid === undefined) return;
-    const active = this.#view.podsOwnedBy(uid).filter((p) => isActivePod(p) && !this.#expect.deleting(p.metadata.uid ?? ''));
-    const diff = this.#wanted - active.length - this.#expect.pendingAdds;
+    const diff = this.#wanted - (this.#active.size - this.#expect.deletingAmong(this.#active)) - this.#expect.pendingAdds;
     for (let i = 0; i < diff; i++) {
       const pod = await this.#view.kube.create('Pod', this.#newPod(uid));
       this.#order.set(pod.metadata.uid ?? '', this.#seq++);
@@ -120,6 +121,7 @@ export class ReplicaSetStandIn {
       this.stats.created++;
     }
     if (diff >= 0) return;
+    const active = this.#view.podsOwnedBy(uid).filter((p) => isActivePod(p) && !this.#expect.deleting(p.metadata.uid ?? ''));
     const victims = active
       .map((pod) => ({ pod, rank: this.#rank(pod), age: this.#age(pod) }))
       .sort((a, b) => a.rank - b.rank || b.age - a.age)
