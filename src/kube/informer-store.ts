@@ -30,8 +30,8 @@ export const namespaceIndex: IndexFunc<KubeObject> = (obj) => (obj.metadata.name
 export class IndexedStore<T> {
   readonly #items = new Map<string, T>();
   readonly #indexers: ReadonlyMap<string, IndexFunc<T>>;
-  /** index name → index value → keys. */
-  readonly #indices = new Map<string, Map<string, Set<string>>>();
+  /** index name → index value → the objects under it by key (objects, not keys: a lookup then reads no other map). */
+  readonly #indices = new Map<string, Map<string, Map<string, T>>>();
 
   constructor(indexers: Readonly<Record<string, IndexFunc<T>>> = {}) {
     this.#indexers = new Map(Object.entries(indexers));
@@ -85,11 +85,8 @@ export class IndexedStore<T> {
    * @throws UnknownIndexError when the store has no such index.
    */
   byIndex(index: string, value: string): T[] {
-    const keys = this.#keysFor(index).get(value);
-    if (!keys) return [];
-    const out: T[] = [];
-    for (const k of keys) out.push(this.#items.get(k)!);
-    return out;
+    const objects = this.#lookup(index).get(value);
+    return objects ? [...objects.values()] : [];
   }
 
   /**
@@ -97,10 +94,10 @@ export class IndexedStore<T> {
    * @throws UnknownIndexError when the store has no such index.
    */
   indexValues(index: string): string[] {
-    return [...this.#keysFor(index).keys()];
+    return [...this.#lookup(index).keys()];
   }
 
-  #keysFor(index: string): Map<string, Set<string>> {
+  #lookup(index: string): Map<string, Map<string, T>> {
     const m = this.#indices.get(index);
     if (!m) throw new UnknownIndexError(index, [...this.#indexers.keys()]);
     return m;
@@ -110,9 +107,9 @@ export class IndexedStore<T> {
     for (const [name, fn] of this.#indexers) {
       const m = this.#indices.get(name)!;
       for (const v of fn(obj)) {
-        let set = m.get(v);
-        if (!set) m.set(v, (set = new Set()));
-        set.add(key);
+        let objects = m.get(v);
+        if (!objects) m.set(v, (objects = new Map<string, T>()));
+        objects.set(key, obj);
       }
     }
   }
@@ -121,10 +118,10 @@ export class IndexedStore<T> {
     for (const [name, fn] of this.#indexers) {
       const m = this.#indices.get(name)!;
       for (const v of fn(obj)) {
-        const set = m.get(v);
-        if (!set) continue;
-        set.delete(key);
-        if (set.size === 0) m.delete(v);
+        const objects = m.get(v);
+        if (!objects) continue;
+        objects.delete(key);
+        if (objects.size === 0) m.delete(v);
       }
     }
   }
