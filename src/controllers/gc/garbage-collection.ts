@@ -79,14 +79,25 @@ export class GarbageCollection implements SingletonReconciler {
       for (const m of listed) await attempt(`deleting leaked machine ${m.status?.providerID ?? ''}`, () => this.#leaked(m));
       this.#forgetOthers(listed);
       const live = new Set(listed.map((m) => m.status?.providerID).filter((p): p is string => p !== undefined));
-      for (const sn of this.#ctx.state.nodes()) {
-        if (sn.nodeClaim) await attempt(`checking nodeclaim ${sn.nodeClaimName ?? ''}`, () => this.#vanished(sn.nodeClaim!, live));
+      for (const { nodeClaim } of this.#machines()) {
+        if (nodeClaim) await attempt(`checking nodeclaim ${nodeClaim.metadata.name ?? ''}`, () => this.#vanished(nodeClaim, live));
       }
     }
-    for (const sn of this.#ctx.state.nodes()) {
-      if (sn.node && !sn.nodeClaim) await attempt(`deleting node ${sn.nodeName ?? ''}`, () => this.#orphan(sn.node!));
+    for (const { node, nodeClaim } of this.#machines()) {
+      if (node && !nodeClaim) await attempt(`deleting node ${node.metadata.name ?? ''}`, () => this.#orphan(node));
     }
     if (failures.length > 0) throw new GarbageCollectionError(failures);
+  }
+
+  /**
+   * Each machine's Node and NodeClaim as the cache holds them now (a copy of the list: the sweep
+   * awaits between machines, and the cache changes meanwhile). Reads no views: a sweep needs
+   * only these two objects of every machine.
+   */
+  #machines(): { readonly node: Node | undefined; readonly nodeClaim: NodeClaim | undefined }[] {
+    const out: { node: Node | undefined; nodeClaim: NodeClaim | undefined }[] = [];
+    for (const r of this.#ctx.state.machineRecords()) out.push({ node: r.node, nodeClaim: r.nodeClaim });
+    return out;
   }
 
   async #leaked(machine: NodeClaim): Promise<void> {
