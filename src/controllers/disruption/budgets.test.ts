@@ -6,7 +6,7 @@ import type { Budget } from '../../apis/v1/types.js';
 import type { StateNode } from '../../state/state-node.js';
 import { nodePool } from '../../test/builders.js';
 import type { BudgetState } from './budgets.js';
-import { budgetLimit, budgetMapping, budgetNodes, describeBudget, isBudgetActive } from './budgets.js';
+import { budgetLimit, budgetMapping, budgetNodes, describeBudget, isBudgetActive, poolNodeCounts } from './budgets.js';
 import { BudgetGate } from './method-context.js';
 import type { Candidate, PoolInfo } from './types.js';
 
@@ -93,6 +93,20 @@ describe('budgetMapping', () => {
     assert.equal(b.allowed, 1);
     assert.match(describeBudget(b), /nodes=30% allows 3 of 10 nodes at a time for Underutilized, and 2 are being disrupted now/);
     assert.equal(budgetMapping(nodes, pools([{ nodes: '1' }]), 'Empty', 0).get('default')!.allowed, 0);
+  });
+
+  it('counts a list from the last one it counted as it would from scratch', () => {
+    const first = [view('a'), view('b', { ready: false }), view('c'), view('d', { nodePool: 'other' })];
+    const second = [view('a2', { markedForDeletion: true }), first[1]!, view('c2', { initialized: false }), first[3]!];
+    const counted = (nodes: StateNode[]): unknown => {
+      const c = poolNodeCounts(nodes);
+      return [[...c.total].sort(), [...c.disrupting].sort()];
+    };
+    counted(first);
+    const carried = counted(second);
+    counted([]);
+    assert.deepEqual(carried, counted(second));
+    assert.deepEqual(carried, [[['default', 2], ['other', 1]], [['default', 2]]]);
   });
 
   it('gives pools with no node a budget too', () => {

@@ -74,16 +74,49 @@ export interface PoolNodeCounts {
   readonly disrupting: ReadonlyMap<string, number>;
 }
 
-/** Counts every machine in the cache once; the same for every reason (see budgetsFor). */
+/** How a machine counts for its pool's budgets: not at all, as a node, or as a node being disrupted. */
+function countOf(n: StateNode): 'none' | 'node' | 'disrupting' {
+  if (!n.managed || !n.initialized || n.nodePool === undefined) return 'none';
+  return n.markedForDeletion || !isNodeReady(n) ? 'disrupting' : 'node';
+}
+
+function bump(counts: Map<string, number>, pool: string, by: 1 | -1): void {
+  const v = (counts.get(pool) ?? 0) + by;
+  if (v === 0) counts.delete(pool);
+  else counts.set(pool, v);
+}
+
+function count(total: Map<string, number>, disrupting: Map<string, number>, n: StateNode, by: 1 | -1): void {
+  const c = countOf(n);
+  if (c === 'none') return;
+  bump(total, n.nodePool!, by);
+  if (c === 'disrupting') bump(disrupting, n.nodePool!, by);
+}
+
+/**
+ * The last machines counted and their counts. The cluster cache hands out the same view of a
+ * machine until it changes, so the next pass's list differs from the last in a few places only.
+ */
+let lastCounted: { readonly nodes: readonly StateNode[]; readonly counts: PoolNodeCounts } | undefined;
+
+/**
+ * Counts every machine in the cache once; the same for every reason (see budgetsFor). A list as
+ * long as the last one counted is counted from it, by the machines that differ at each place.
+ */
 export function poolNodeCounts(nodes: readonly StateNode[]): PoolNodeCounts {
-  const total = new Map<string, number>();
-  const disrupting = new Map<string, number>();
-  for (const n of nodes) {
-    if (!n.managed || !n.initialized || n.nodePool === undefined) continue;
-    total.set(n.nodePool, (total.get(n.nodePool) ?? 0) + 1);
-    if (n.markedForDeletion || !isNodeReady(n)) disrupting.set(n.nodePool, (disrupting.get(n.nodePool) ?? 0) + 1);
+  const from = lastCounted?.nodes.length === nodes.length ? lastCounted : undefined;
+  const total = new Map(from?.counts.total);
+  const disrupting = new Map(from?.counts.disrupting);
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    const was = from?.nodes[i];
+    if (was === n) continue;
+    if (was !== undefined) count(total, disrupting, was, -1);
+    count(total, disrupting, n, 1);
   }
-  return { total, disrupting };
+  const counts = { total, disrupting };
+  lastCounted = { nodes: nodes.slice(), counts };
+  return counts;
 }
 
 /** Budget state per pool for one reason, from counts of the machines (poolNodeCounts). */

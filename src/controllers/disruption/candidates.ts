@@ -36,17 +36,63 @@ const time = (text: string | undefined): number | undefined => {
 };
 
 /**
+ * What a scan reads from one machine view, worked out once per view (the cache hands out the same
+ * view until the machine, its pods or its notes change), so a pass over 1,000 machines does not
+ * read their labels, filter and price their pods and parse their times again.
+ */
+interface ViewFacts {
+  readonly instanceType: string | undefined;
+  readonly zone: string | undefined;
+  readonly capacityType: string | undefined;
+  /** Its pods that must find a place, and what evicting them costs. */
+  readonly reschedulable: Pod[];
+  readonly cost: number;
+  readonly stableSince: number;
+  /** The pool its price was looked up in (pools are the same objects while unchanged), and the price. */
+  pricedIn: PoolInfo | undefined;
+  price: number | undefined;
+}
+
+const viewFacts = new WeakMap<StateNode, ViewFacts>();
+
+/**
+ * Per pod list (a view's pods are the same list until the machine's pods change, through view
+ * changes for other reasons): the pods that must move, one array per list for the simulations.
+ */
+const podListFacts = new WeakMap<readonly Pod[], Pick<ViewFacts, 'reschedulable' | 'cost'>>();
+
+function factsOf(node: StateNode): ViewFacts {
+  let f = viewFacts.get(node);
+  if (f === undefined) {
+    let pods = podListFacts.get(node.pods);
+    if (pods === undefined) {
+      const reschedulable = node.pods.filter(isReschedulable);
+      podListFacts.set(node.pods, (pods = { reschedulable, cost: reschedulingCost(reschedulable) }));
+    }
+    viewFacts.set(node, (f = {
+      instanceType: node.labels[INSTANCE_TYPE_LABEL], zone: node.labels[ZONE_LABEL], capacityType: node.labels[CAPACITY_TYPE_LABEL],
+      reschedulable: pods.reschedulable, cost: pods.cost, stableSince: computeStableSince(node), pricedIn: undefined, price: undefined,
+    }));
+  }
+  return f;
+}
+
+/** The price of the machine's offering in the pool's catalogue (USD/h), if it has it. */
+function priceIn(f: ViewFacts, pool: PoolInfo): number | undefined {
+  if (f.pricedIn !== pool) {
+    f.price = findOffering(pool, f.instanceType, f.zone, f.capacityType)?.price;
+    f.pricedIn = pool;
+  }
+  return f.price;
+}
+
+/**
  * Since when the node has been stable: its last pod event as the cache or the NodeClaim saw it,
  * else its initialisation (the Initialized condition's transition, else the Node's creation).
  */
 export function stableSince(node: StateNode): number {
-  let t = stable.get(node);
-  if (t === undefined) stable.set(node, (t = computeStableSince(node)));
-  return t;
+  return factsOf(node).stableSince;
 }
-
-/** Per view (the cache hands out one object per machine until it changes): parsing times each pass added up. */
-const stable = new WeakMap<StateNode, number>();
 
 function computeStableSince(node: StateNode): number {
   const claim = node.nodeClaim;
@@ -63,8 +109,8 @@ function computeStableSince(node: StateNode): number {
 /** consolidateAfter in ms per text (Infinity for "Never" and for what does not parse): a handful of distinct values. */
 const consolidateAfterMs = new Map<string, number>();
 
-/** Whether consolidateAfter has elapsed for the node ("Never": never; unparsable: never). */
-export function isConsolidatable(node: StateNode, consolidateAfter: string, now: number): boolean {
+/** Whether consolidateAfter has elapsed since `stable` ("Never": never; unparsable: never). */
+function elapsedSince(stable: number, consolidateAfter: string, now: number): boolean {
   let after = consolidateAfterMs.get(consolidateAfter);
   if (after === undefined) {
     try {
@@ -74,35 +120,11 @@ export function isConsolidatable(node: StateNode, consolidateAfter: string, now:
     }
     consolidateAfterMs.set(consolidateAfter, after);
   }
-  return after !== Infinity && now >= stableSince(node) + after;
-}
-
-/**
- * What a scan learns from a machine's pod list alone, kept per list (the cache hands out the same
- * list until the machine's pods change), so a pass over 1,000 machines does not filter and price
- * every pod again.
- */
-interface PodListFacts {
-  readonly reschedulable: Pod[];
-  readonly cost: number;
-}
-
-const podListFacts = new WeakMap<readonly Pod[], PodListFacts>();
-
-function factsOf(pods: readonly Pod[]): PodListFacts {
-  let f = podListFacts.get(pods);
-  if (!f) {
-    const reschedulable = pods.filter(isReschedulable);
-    podListFacts.set(pods, (f = { reschedulable, cost: reschedulingCost(reschedulable) }));
-  }
-  return f;
+  return after !== Infinity && now >= stable + after;
 }
 
 function blockedNode(node: StateNode, pool: PoolInfo | undefined, reason: string): BlockedNode {
-  return {
-    node: node.nodeName!, nodePool: node.nodePool, reason,
-    price: pool && findOffering(pool, node.labels[INSTANCE_TYPE_LABEL], node.labels[ZONE_LABEL], node.labels[CAPACITY_TYPE_LABEL])?.price,
-  };
+  return { node: node.nodeName!, nodePool: node.nodePool, reason, price: pool && priceIn(factsOf(node), pool) };
 }
 
 /**
@@ -136,25 +158,21 @@ export function scanCandidates(
       blocked.push(blockedNode(node, pool, pdb));
       continue;
     }
-    const facts = factsOf(node.pods);
-    const reschedulablePods = facts.reschedulable;
-    const instanceType = node.labels[INSTANCE_TYPE_LABEL];
-    const zone = node.labels[ZONE_LABEL];
-    const capacityType = node.labels[CAPACITY_TYPE_LABEL];
+    const facts = factsOf(node);
     candidates.push({
       nodeName: node.nodeName,
       claimName: node.nodeClaimName,
       nodePoolName: pool.name,
       capacity: node.capacity,
-      reschedulablePods,
+      reschedulablePods: facts.reschedulable,
       stateNode: node,
       pool,
-      instanceType,
-      zone,
-      capacityType,
-      price: findOffering(pool, instanceType, zone, capacityType)?.price,
+      instanceType: facts.instanceType,
+      zone: facts.zone,
+      capacityType: facts.capacityType,
+      price: priceIn(facts, pool),
       disruptionCost: facts.cost * lifetimeRemaining(node.nodeClaim, now),
-      consolidatable: isConsolidatable(node, pool.nodePool.spec.disruption.consolidateAfter, now),
+      consolidatable: elapsedSince(facts.stableSince, pool.nodePool.spec.disruption.consolidateAfter, now),
     });
   }
   return { candidates, blocked };
