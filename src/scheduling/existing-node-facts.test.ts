@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { Pod } from '../apis/core.js';
 import { pod, solverNode } from '../test/builders.js';
 import { existingNodeFacts } from './existing-node-facts.js';
+import { NodeBase, registerNodeResources } from './node-base.js';
 import { requiredAntiAffinityTerms } from './pod-constraints.js';
 import { podListTopology } from './pod-list-topology.js';
 import { Requirements } from './requirements.js';
@@ -69,6 +70,21 @@ describe('existingNodeFacts', () => {
     const want = sub(space.vector(n.allocatable), used);
     assert.deepEqual(f.remaining(space, layout), want);
     assert.equal(f.remaining(space, layout), f.remaining(space, layout));
+  });
+
+  it('shares one names record between nodes with the same names in the same order, and only those', () => {
+    const gpuPod = { ...pod({ name: 'g' }), spec: { containers: [{ name: 'c', resources: { requests: { 'example.com/gpu': '1' } } }] } };
+    const a = existingNodeFacts(solverNode('a', { cpu: '4', bound }));
+    const b = existingNodeFacts(solverNode('b', { cpu: '8', bound: bound.slice(0, 1) }));
+    const gpu = existingNodeFacts(solverNode('c', { cpu: '4', bound: [gpuPod] }));
+    assert.equal(a.names, b.names);
+    assert.notEqual(gpu.names, a.names);
+    assert.deepEqual(Object.keys(a.names), ['cpu', 'memory', 'pods']);
+    assert.deepEqual(Object.keys(gpu.names), ['cpu', 'memory', 'pods', 'example.com/gpu']);
+    // A base registers every node's names in first-seen order, whether or not records repeat.
+    const space = new ResourceSpace();
+    registerNodeResources(space, new NodeBase([solverNode('d', { cpu: '2' }), solverNode('e', { cpu: '4', bound: [gpuPod] }), solverNode('f', { cpu: '2' })]).all());
+    assert.deepEqual(space.names, ['cpu', 'memory', 'pods', 'ephemeral-storage', 'example.com/gpu']);
   });
 
   it('starts over when the node object is reused with other labels, allocatable or pods', () => {

@@ -28,7 +28,10 @@ export class ExistingNodeFacts {
     readonly labels: NodeLabelFacts,
     readonly pods: PodListTopology,
     readonly hostPorts: readonly HostPort[],
-    /** Every resource name of the allocatable and the pods' requests, in that order (register this once). */
+    /**
+     * Every resource name of the allocatable and the pods' requests, in that order (register this
+     * once); one record shared by every node with the same names in the same order.
+     */
     readonly names: ResourceList,
   ) {
     this.placement = { pods, nodeRequirements: labels.requirements, taints: node.taints };
@@ -63,6 +66,21 @@ export class ExistingNodeFacts {
 }
 
 const byNode = new WeakMap<SolverNode, ExistingNodeFacts>();
+
+/** Names records seen, one object per order of names (a cluster's nodes have a handful). */
+const namesByOrder = new Map<string, ResourceList>();
+/** Distinct orders kept before the table starts over (sharing is only a saving, never needed). */
+const NAME_ORDERS = 64;
+
+/** The one shared record with these names in this order (never mutate it). */
+function internNames(names: ResourceList): ResourceList {
+  const order = Object.keys(names).join(',');
+  const known = namesByOrder.get(order);
+  if (known !== undefined) return known;
+  if (namesByOrder.size >= NAME_ORDERS) namesByOrder.clear();
+  namesByOrder.set(order, names);
+  return names;
+}
 /** Layouts remembered per node: one pass's solves share one or two. */
 const LAYOUTS_PER_NODE = 4;
 
@@ -81,7 +99,7 @@ export function existingNodeFacts(n: SolverNode): ExistingNodeFacts {
     nodeLabelFacts(n.name, n.labels),
     podListTopology(n.pods),
     podListHostPorts(n.pods),
-    names,
+    internNames(names),
   );
   byNode.set(n, f);
   return f;

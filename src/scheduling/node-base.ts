@@ -55,6 +55,8 @@ export class NodeBase {
   #free = new Float64Array(0);
   /** Per node, 1 when it accepts new pods (it is not unschedulable). */
   readonly accepting: Uint8Array;
+  /** The nodes that hold pods, in order (the only ones a term can count). */
+  readonly #withPods: Int32Array;
   readonly #domains = new Map<string, KeyDomains>();
   #taintClass: Int32Array | undefined;
   #anti: readonly NodeAnti[] | undefined;
@@ -63,10 +65,28 @@ export class NodeBase {
 
   constructor(nodes: readonly SolverNode[]) {
     this.nodes = nodes;
-    this.facts = nodes.map(existingNodeFacts);
-    this.accepting = Uint8Array.from(nodes, (n) => (n.unschedulable === true ? 0 : 1));
+    // One pass over the nodes, each node read once: a base is built per plain solve and per disruption pass.
+    const facts: ExistingNodeFacts[] = [];
+    const accepting = new Uint8Array(nodes.length);
+    const withPods: number[] = [];
     const names = new Set<string>();
-    for (let i = 0; i < this.facts.length; i++) for (const k in this.facts[i]!.names) names.add(k);
+    let lastNames: ExistingNodeFacts['names'] | undefined;
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i]!;
+      const f = existingNodeFacts(n);
+      facts.push(f);
+      accepting[i] = n.unschedulable === true ? 0 : 1;
+      if (n.pods.length > 0) withPods.push(i);
+      // Nodes with the same resource names share one names record (see existingNodeFacts): a run of
+      // them adds nothing new to the first-seen order.
+      if (f.names !== lastNames) {
+        lastNames = f.names;
+        for (const k in f.names) names.add(k);
+      }
+    }
+    this.facts = facts;
+    this.accepting = accepting;
+    this.#withPods = Int32Array.from(withPods);
     this.#names = [...names];
   }
 
@@ -184,8 +204,9 @@ export class NodeBase {
     const nodes: number[] = [];
     const domains: string[] = [];
     const counts: number[] = [];
-    for (let i = 0; i < this.nodes.length; i++) {
-      if (this.nodes[i]!.pods.length === 0) continue;
+    const withPods = this.#withPods;
+    for (let k = 0; k < withPods.length; k++) {
+      const i = withPods[k]!;
       const p = this.facts[i]!.placement;
       const n = p.pods.selected(g);
       if (n === 0) continue;
