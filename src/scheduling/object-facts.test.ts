@@ -73,4 +73,17 @@ describe('nodeLabelFacts', () => {
     assert.equal(nodeLabelFacts('n1', labels), f);
     assert.equal(nodeLabelFacts('n2', labels).labels['metadata.name'], 'n2');
   });
+
+  it('names the one value of each key it is asked about, whichever key was asked last', () => {
+    const f = nodeLabelFacts('n1', { zone: 'a', 'kubernetes.io/hostname': 'n1' });
+    for (let round = 0; round < 2; round++) {
+      assert.equal(f.domainOf('zone'), 'a');
+      assert.equal(f.domainOf('kubernetes.io/hostname'), 'n1');
+      assert.equal(f.domainOf('metadata.name'), 'n1');
+      assert.equal(f.domainOf('missing'), undefined);
+    }
+    // Another label map with the same keys answers from its own labels, not the last facts asked.
+    assert.equal(nodeLabelFacts('n2', { zone: 'b', 'kubernetes.io/hostname': 'n2' }).domainOf('zone'), 'b');
+    assert.equal(f.domainOf('zone'), 'a');
+  });
 });

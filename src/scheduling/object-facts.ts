@@ -14,7 +14,7 @@ import type { Pod } from '../apis/core.js';
 import type { ResourceList } from '../utils/resources.js';
 import { podHostPorts, type HostPort } from './host-ports.js';
 import { podRequests } from './pod-requests.js';
-import { Requirements } from './requirements.js';
+import { Requirements, type Requirement } from './requirements.js';
 import { addInto, type ResourceSpace, type Vec } from './resource-space.js';
 
 const requestsByPod = new WeakMap<Pod, ResourceList | Error>();
@@ -52,9 +52,35 @@ export function safePodRequests(pod: Pod): ResourceList {
 }
 
 /** A node's labels as the solver matches them (with `metadata.name`, for field selectors) and as requirements. */
-export interface NodeLabelFacts {
-  readonly labels: Readonly<Record<string, string>>;
-  readonly requirements: Requirements;
+export class NodeLabelFacts {
+  /** domainOf's last key and answer: kept across solves, as the facts are. */
+  #domainKey: string | undefined;
+  #domain: string | undefined;
+
+  constructor(
+    readonly labels: Readonly<Record<string, string>>,
+    readonly requirements: Requirements,
+  ) {}
+
+  /**
+   * The one value the node's requirement on the key allows (undefined when it has none, or allows
+   * none, several, or all but some). A solve's topology scans ask it of hundreds of nodes for one
+   * key, solve after solve: the last key's answer is kept (the requirements never change).
+   */
+  domainOf(key: string): string | undefined {
+    if (key !== this.#domainKey) {
+      const r = this.requirements.get(key);
+      this.#domainKey = key;
+      this.#domain = r === undefined ? undefined : singleValue(r);
+    }
+    return this.#domain;
+  }
+}
+
+function singleValue(r: Requirement): string | undefined {
+  if (r.complement || r.values.size !== 1 || r.gt !== undefined || r.lt !== undefined) return undefined;
+  for (const only of r.values) return only;
+  return undefined;
 }
 
 const labelFacts = new WeakMap<Readonly<Record<string, string>>, { name: string; facts: NodeLabelFacts }>();
@@ -64,7 +90,7 @@ export function nodeLabelFacts(name: string, labels: Readonly<Record<string, str
   const hit = labelFacts.get(labels);
   if (hit && hit.name === name) return hit.facts;
   const withName = { ...labels, 'metadata.name': name };
-  const facts = { labels: withName, requirements: Requirements.fromLabels(withName) };
+  const facts = new NodeLabelFacts(withName, Requirements.fromLabels(withName));
   labelFacts.set(labels, { name, facts });
   return facts;
 }

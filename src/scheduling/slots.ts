@@ -94,23 +94,6 @@ export class TopologyRejections {
   }
 }
 
-/**
- * singleValue's answers per requirement: a node's label requirements are kept across solves (see
- * nodeLabelFacts), and each solve's scans ask for hundreds of them.
- */
-const singleValues = new WeakMap<Requirement, string | null>();
-
-/** The one value a requirement allows (undefined when it allows none, several, or all but some). */
-function singleValue(r: Requirement): string | undefined {
-  let v = singleValues.get(r);
-  if (v === undefined) {
-    v = null;
-    if (!r.complement && r.values.size === 1 && r.gt === undefined && r.lt === undefined) for (const only of r.values) v = only;
-    singleValues.set(r, v);
-  }
-  return v ?? undefined;
-}
-
 /** The key every owned and inverse group of the pod reads, or null when several or the hostname. */
 function sharedKey(ctx: SlotContext, pod: PodInfo): string | null {
   const { owned, inverse } = ctx.groupsOf(pod);
@@ -130,9 +113,7 @@ export class NodeSlot {
   #ownRemaining = false;
   #hostPorts: readonly HostPort[];
   #placed: PodInfo[] | undefined;
-  /** domainOf's last key and answer (the requirements never change). */
-  #domainKey: string | undefined;
-  #domain: string | undefined;
+  readonly #facts: NodeLabelFacts;
 
   readonly labels: Readonly<Record<string, string>>;
 
@@ -150,6 +131,7 @@ export class NodeSlot {
     readonly unschedulable: boolean,
     hostPorts: readonly HostPort[] = [],
   ) {
+    this.#facts = facts;
     this.labels = facts.labels;
     this.requirements = facts.requirements;
     this.remaining = allocatableMinusUsed;
@@ -171,12 +153,7 @@ export class NodeSlot {
    * anything else (no label: TopologyRejections then asks the groups for the node every time).
    */
   domainOf(key: string): string | undefined {
-    if (key !== this.#domainKey) {
-      const r = this.requirements.get(key);
-      this.#domainKey = key;
-      this.#domain = r && singleValue(r);
-    }
-    return this.#domain;
+    return this.#facts.domainOf(key);
   }
 
   /**
