@@ -25,7 +25,7 @@ import { podStage, usesDefaultScheduler } from './pod-facts.js';
 import type { SchedulingQueueOptions } from './scheduling-queue.js';
 import { SchedulingQueue } from './scheduling-queue.js';
 import type { PlacedPod } from './solver-view.js';
-import { SolverNodeMemo, solverNodes } from './solver-view.js';
+import { SolverNodeBase, SolverNodeMemo, solverNodes } from './solver-view.js';
 import { TimerSlot } from './timer-slot.js';
 import { unschedulableMessage } from './unschedulable-message.js';
 
@@ -64,6 +64,7 @@ export class KubeSchedulerStandIn {
   readonly #timer: TimerSlot;
   readonly #unsubscribe: (() => void)[] = [];
   readonly #nodeMemo = new SolverNodeMemo();
+  readonly #nodeBase = new SolverNodeBase();
   #lastPassAt = -Infinity;
   /** #nextDue's last answer and what it depended on (it scans every waiting pod). */
   #due: { key: string; at: number } | undefined;
@@ -198,7 +199,7 @@ export class KubeSchedulerStandIn {
       const group = order.slice(start, end).map(({ pod }) => ({ pod, requests: safeRequests(pod) }));
       start = end;
       const { nodes } = solverNodes({ ledger: this.#view.ledger, pods: group, placed, memo: this.#nodeMemo });
-      const result = solve({ pods: group.map((g) => g.pod), nodePools: [], nodes, volumes: this.#volumesFor(group) });
+      const result = solve({ pods: group.map((g) => g.pod), nodePools: [], nodeSubset: this.#nodeBase.subset(nodes), volumes: this.#volumesFor(group) });
       const requestsOf = new Map(group.map((g) => [g.pod, g.requests]));
       for (const placement of result.existingNodes) {
         let list = placed.get(placement.node);

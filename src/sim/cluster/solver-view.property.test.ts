@@ -6,7 +6,7 @@ import { solve } from '../../scheduling/solver.js';
 import { podRequests } from '../../scheduling/pod-requests.js';
 import { node, pod } from '../../test/builders.js';
 import { NodeLedger } from './node-ledger.js';
-import { SolverNodeMemo, solverNodes } from './solver-view.js';
+import { SolverNodeBase, SolverNodeMemo, solverNodes } from './solver-view.js';
 import type { PlacedPod } from './solver-view.js';
 
 const ZONE = 'topology.kubernetes.io/zone';
@@ -105,7 +105,7 @@ describe('solverNodes', () => {
   it('... also when the pending pods are too big for most nodes (often no room anywhere)', () =>
     sameAsFull(podGen.map((g) => ({ ...g, milli: 1500 + (g.milli % 600) })), nodeGen.map((g) => ({ ...g, cpu: 1 + (g.cpu % 2) }))));
 
-  it('gives the same nodes with a memo kept across ledger changes as without one', () => {
+  it('gives the same nodes with a memo kept across ledger changes as without one, and the same solves over a kept base', () => {
     type Op = { kind: 'bind'; g: PodGen; at: number } | { kind: 'unbind'; i: number } | { kind: 'node'; i: number; g: NodeGen } | { kind: 'run'; i: number };
     const opGen: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ kind: fc.constant('bind' as const), g: podGen, at: fc.nat() }),
@@ -123,16 +123,23 @@ describe('solverNodes', () => {
         nodes.forEach((g, i) => ledger.setNode(makeNode(`n${i}`, g)));
         const bound: Pod[] = [];
         const memo = new SolverNodeMemo();
+        const nodeBase = new SolverNodeBase();
         const group = pending.map((g, i) => {
           const p = makePod(`pending-${i}`, g);
           return { pod: p, requests: podRequests(p) };
         });
         const placed = new Map<string, PlacedPod[]>();
         if (withPlaced) placed.set('n0', [group[0]!]);
+        const pods = group.map((g) => g.pod);
         const check = (): void => {
           const fresh = solverNodes({ ledger, pods: group, placed }).nodes;
           const kept = solverNodes({ ledger, pods: group, placed, memo }).nodes;
           assert.deepEqual(kept, fresh);
+          // Solving over the kept base, when the nodes are some of its nodes, is solving over them.
+          const hand = [...kept].reverse().filter((_, i) => i % 2 === 0).reverse();
+          for (const nodes of [kept, hand]) {
+            assert.deepEqual(placements(solve({ pods, nodePools: [], nodeSubset: nodeBase.subset(nodes) })), placements(solve({ pods, nodePools: [], nodes })));
+          }
         };
         check();
         ops.forEach((op, k) => {

@@ -11,7 +11,8 @@
  * their pods still count for topology. Nodes come least allocated first, so a lone pod lands
  * where kube-scheduler's default LeastAllocated scoring would put it.
  */
-import type { Pod } from '../../apis/core.js';
+import type { LabelSelector, Pod } from '../../apis/core.js';
+import { NodeBase, type NodeSubset } from '../../scheduling/node-base.js';
 import type { SolverNode } from '../../scheduling/types.js';
 import type { ResourceList } from '../../utils/resources.js';
 import type { LedgerNode, LedgerPod, NodeLedger } from './node-ledger.js';
@@ -50,7 +51,7 @@ export function solverNodes(input: SolverNodesInput): SolverNodesResult {
   const { ledger, pods, placed } = input;
   const all = input.showAll === true;
   const vectors = distinctRequests(pods);
-  const interPod = all || pods.some((p) => hasInterPodTerms(p.pod));
+  const interPod = all || pods.some((p) => pendingFacts(p).interPod);
   const candidates: Candidate[] = [];
   let room = false;
   for (const node of ledger.nodes()) {
@@ -98,10 +99,9 @@ function shownPods(ledger: NodeLedger, pods: readonly PlacedPod[], all: boolean)
   const seen = new Set<string>();
   const selectors = new Set<string>();
   for (const p of pods) {
-    for (const selector of interPodSelectors(p.pod)) {
+    for (const { id, selector } of pendingFacts(p).selectors) {
       // The pending pods of one workload carry the same selectors: each is looked up once (a
       // repeat would select only pods already seen).
-      const id = JSON.stringify(selector);
       if (selectors.has(id)) continue;
       selectors.add(id);
       for (const lp of ledger.podsSelectedBy(selector)) {
@@ -227,9 +227,64 @@ function fits(request: ResourceList, free: Readonly<Record<string, number>>): bo
 function distinctRequests(pods: readonly PlacedPod[]): ResourceList[] {
   const byKey = new Map<string, ResourceList>();
   for (const p of pods) {
-    let key = '';
-    for (const name in p.requests) key += `${name}=${p.requests[name]},`;
+    const key = pendingFacts(p).requestsKey;
     if (!byKey.has(key)) byKey.set(key, p.requests);
   }
   return [...byKey.values()];
 }
+
+/** What solverNodes reads of a pending pod, derived once per pod object: a pod waits through many passes. */
+interface PendingFacts {
+  readonly interPod: boolean;
+  /** interPodSelectors, each with its JSON (equal selectors, equal ids). */
+  readonly selectors: readonly { readonly id: string; readonly selector: LabelSelector }[];
+  /** The requests' names and amounts, in their order. */
+  readonly requestsKey: string;
+}
+
+const pendingByPod = new WeakMap<Pod, PendingFacts>();
+
+/** The pending pod's facts (its requests are taken to be what they always are for this pod object). */
+function pendingFacts(p: PlacedPod): PendingFacts {
+  let f = pendingByPod.get(p.pod);
+  if (f === undefined) {
+    let requestsKey = '';
+    for (const name in p.requests) requestsKey += `${name}=${p.requests[name]},`;
+    const selectors = interPodSelectors(p.pod).map((selector) => ({ id: JSON.stringify(selector), selector }));
+    pendingByPod.set(p.pod, (f = { interPod: hasInterPodTerms(p.pod), selectors, requestsKey }));
+  }
+  return f;
+}
+
+/**
+ * The last NodeBase made for a scheduler's solves, reused while the nodes it is asked for are
+ * some of its nodes, in its order (the same node objects): what the solver derives from the nodes
+ * is then derived once for several solves. Passes that bind nothing, and the groups of a pass
+ * that come after one that placed nothing, solve over the same nodes again.
+ */
+export class SolverNodeBase {
+  #base: NodeBase | undefined;
+
+  /** The nodes as a subset of the kept base, or of a new base made of them (then kept). */
+  subset(nodes: readonly SolverNode[]): NodeSubset {
+    const base = this.#base;
+    const keep = base && subsequence(base.nodes, nodes);
+    if (base && keep) return { base, keep };
+    this.#base = new NodeBase(nodes);
+    return this.#base.all();
+  }
+}
+
+/** Which of `all` make up `some` when `some` is `all` with some left out (same objects, same order). */
+function subsequence(all: readonly SolverNode[], some: readonly SolverNode[]): Uint8Array | undefined {
+  if (some.length > all.length) return undefined;
+  const keep = new Uint8Array(all.length);
+  let j = 0;
+  for (let i = 0; i < all.length && j < some.length; i++) {
+    if (all[i] !== some[j]) continue;
+    keep[i] = 1;
+    j++;
+  }
+  return j === some.length ? keep : undefined;
+}
+
