@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { TopologySpreadConstraint } from '../../apis/core.js';
 import { pod, solverNode } from '../../test/builders.js';
-import { keptList, movableTerms, nodeEntry, podTerms, signatureOf } from './simulation-base-reuse.js';
+import type { StateNode } from '../../state/state-node.js';
+import { keptList, movableTerms, nodeEntries, nodeEntry, podTerms, positionsByName, signatureOf } from './simulation-base-reuse.js';
 
 const zoneSpread = (app: string): TopologySpreadConstraint[] =>
   [{ maxSkew: 1, topologyKey: 'topology.kubernetes.io/zone', whenUnsatisfiable: 'DoNotSchedule', labelSelector: { matchLabels: { app } } }];
@@ -93,6 +94,44 @@ describe('simulation base reuse', () => {
     const e = nodeEntry(node, undefined, movableTerms([]).selectors);
     assert.equal(e.node, node);
     assert.equal(e.free.cpu, 3000);
+  });
+
+  it('finds machines by name in the list it is given, the last of a name, whatever list came before', () => {
+    const machine = (name: string, n: number): StateNode => ({ name, requested: { cpu: n } }) as unknown as StateNode;
+    const find = (machines: StateNode[], name: string): StateNode | undefined => machines[positionsByName(machines)(name)];
+    const first = [machine('a', 1), machine('b', 2), machine('a', 3)];
+    assert.equal(find(first, 'a'), first[2]);
+    const again = [machine('a', 4), machine('b', 5), machine('a', 6)];
+    assert.deepEqual([find(again, 'a'), find(again, 'b'), positionsByName(again)('c')], [again[2], again[1], -1]);
+    const prefix = [machine('a', 12), machine('b', 13)];
+    assert.equal(find(prefix, 'a'), prefix[0]);
+    const renamed = [machine('a', 7), machine('c', 8), machine('b', 9)];
+    assert.deepEqual([find(renamed, 'a'), find(renamed, 'b'), find(renamed, 'c')], [renamed[0], renamed[2], renamed[1]]);
+    const longer = [...renamed, machine('d', 11)];
+    assert.equal(find(longer, 'd'), longer[3]);
+    const shorter = [machine('b', 10)];
+    assert.deepEqual([positionsByName(shorter)('a'), find(shorter, 'b')], [-1, shorter[0]]);
+  });
+
+  it('takes the last entries of nodes at the same place over the same machines, and looks up the others', () => {
+    const view = (name: string, cpu: number): StateNode => ({ name, requested: { cpu } }) as unknown as StateNode;
+    const nodes = ['x', 'y', 'z'].map((name) => solverNode(name, { bound: [pod({ cpu: '1' })] }));
+    const selectors = movableTerms([]).selectors;
+    const machines = [view('z', 1000), view('x', 1000), view('y', 1000)];
+    const first = nodeEntries(machines, nodes, selectors);
+    assert.deepEqual(first.map((e) => e.free.cpu), [3000, 3000, 3000]);
+    // y's view changed (more requested), z moved after a new machine of x's name: x is now that one.
+    const next = [view('z', 1000), machines[1]!, view('y', 2000), view('x', 3000)];
+    const second = nodeEntries(next, nodes, selectors);
+    assert.deepEqual(second.map((e) => e.free.cpu), [1000, 2000, 3000]);
+    const same = nodeEntries(next, nodes, selectors);
+    assert.deepEqual(same, second);
+    same.forEach((e, i) => assert.equal(e, second[i]));
+    // The same names in the same order, but the two machines named x swapped: x's is the first one again.
+    const swapped = nodeEntries([next[0]!, next[3]!, next[2]!, next[1]!], nodes, selectors);
+    assert.deepEqual(swapped.map((e) => e.free.cpu), [3000, 2000, 3000]);
+    assert.deepEqual(nodeEntries(next, [nodes[1]!, nodes[0]!], selectors).map((e) => e.free.cpu), [2000, 1000]);
+    assert.equal(nodeEntries([], nodes, selectors)[0]!.free.cpu, 3000);
   });
 
   it('makes the signature of the node\'s values for the keys and its taints, again for other keys or taints', () => {

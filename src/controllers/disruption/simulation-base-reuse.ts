@@ -16,6 +16,7 @@ import type { LabelSelector, Pod } from '../../apis/core.js';
 import { podHostPorts } from '../../scheduling/host-ports.js';
 import { safePodRequests } from '../../scheduling/object-facts.js';
 import type { SolverNode } from '../../scheduling/types.js';
+import type { StateNode } from '../../state/state-node.js';
 import type { ResourceList } from '../../utils/resources.js';
 import { addResources, CPU, MEMORY, PODS, subtractResources } from '../../utils/resources.js';
 import { SelectorIndex } from './selector-index.js';
@@ -264,6 +265,76 @@ export function nodeEntry(node: SolverNode, requested: ResourceList | undefined,
   const entry = makeEntry(node, requested, selectors, last);
   lastEntry.set(node, entry);
   return entry;
+}
+
+/** The names of the last machine list looked up by name, and each name's position (the last machine of that name). */
+let lastNames: readonly string[] = [];
+let lastPositions: ReadonlyMap<string, number> = new Map();
+
+/**
+ * Each machine's position by name (the last one of a name, as a map made from the list would
+ * give; -1 for none): made again only when the list's names are not those of the last list, in order.
+ */
+export function positionsByName(machines: readonly StateNode[]): (name: string) => number {
+  let same = machines.length === lastNames.length;
+  for (let i = 0; same && i < machines.length; i++) same = machines[i]!.name === lastNames[i];
+  if (!same) {
+    const positions = new Map<string, number>();
+    for (let i = 0; i < machines.length; i++) positions.set(machines[i]!.name, i);
+    lastNames = machines.map((m) => m.name);
+    lastPositions = positions;
+  }
+  const positions = lastPositions;
+  return (name) => positions.get(name) ?? -1;
+}
+
+/** What the last call of nodeEntries was given and made, position by position. */
+interface Layout {
+  readonly machines: readonly StateNode[];
+  readonly nodes: readonly SolverNode[];
+  readonly selectors: SelectorIndex<true>;
+  /** Per node, the position of its machine view (-1: none). */
+  readonly at: Int32Array;
+  readonly entries: readonly NodeEntry[];
+}
+
+let lastLayout: Layout | undefined;
+
+/** Whether the machines have the names of the last layout's, in order (compared by view first: a view keeps its name). */
+function sameNames(machines: readonly StateNode[], last: readonly StateNode[]): boolean {
+  if (machines.length !== last.length) return false;
+  for (let i = 0; i < machines.length; i++) if (machines[i] !== last[i] && machines[i]!.name !== last[i]!.name) return false;
+  return true;
+}
+
+/**
+ * nodeEntry for each solver node, with the requests of its machine view (the last of its name
+ * among `machines`). A node at the same position as in the last call, over machines of the same
+ * names, whose view is the same object, takes the last call's entry without a look-up: at 1,000
+ * nodes, looking each one up again cost more than everything else a base does with it.
+ */
+export function nodeEntries(machines: readonly StateNode[], nodes: readonly SolverNode[], selectors: SelectorIndex<true>): NodeEntry[] {
+  const last = lastLayout?.selectors === selectors && sameNames(machines, lastLayout.machines) ? lastLayout : undefined;
+  const at = new Int32Array(nodes.length);
+  const entries: NodeEntry[] = new Array<NodeEntry>(nodes.length);
+  let position: ((name: string) => number) | undefined;
+  for (let i = 0; i < nodes.length; i++) {
+    const node = nodes[i]!;
+    if (last !== undefined && last.nodes[i] === node) {
+      const j = last.at[i]!;
+      const entry = last.entries[i]!;
+      if (j < 0 ? entry.requested === undefined : machines[j]!.requested === entry.requested) {
+        at[i] = j;
+        entries[i] = entry;
+        continue;
+      }
+    }
+    const j = (position ??= positionsByName(machines))(node.name);
+    at[i] = j;
+    entries[i] = nodeEntry(node, j < 0 ? undefined : machines[j]!.requested, selectors);
+  }
+  lastLayout = { machines, nodes, selectors, at, entries };
+  return entries;
 }
 
 /** Per label map, the last signature made of it, with the taints and key list it was made with. */

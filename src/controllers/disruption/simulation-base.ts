@@ -18,9 +18,8 @@ import { NodeBase, type NodeSubset } from '../../scheduling/node-base.js';
 import { safePodRequests } from '../../scheduling/object-facts.js';
 import type { SolverNode, SolverNodePool, SolverOptions } from '../../scheduling/types.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
-import type { StateNode } from '../../state/state-node.js';
 import { CPU, MEMORY, PODS, subtractResources } from '../../utils/resources.js';
-import { movableTerms, nodeEntry, type NodeEntry } from './simulation-base-reuse.js';
+import { movableTerms, nodeEntries, type NodeEntry } from './simulation-base-reuse.js';
 import type { LeavingNode, PoolInfo } from './types.js';
 
 export interface SimulationBaseInput {
@@ -96,10 +95,7 @@ export class SimulationBase {
     // Every pod any simulation of the pass may place; bound pods elsewhere get no topology terms.
     const { selectors, keys: movableKeys, topology: terms } = movableTerms(perMachine(input.candidatePods), snapshot.reschedulablePods, input.pending);
     const keys = new Set(movableKeys);
-    const views = new Map<string, StateNode>();
-    for (const v of snapshot.stateNodes) views.set(v.name, v);
-    for (const node of snapshot.solverNodes) {
-      const entry = nodeEntry(node, views.get(node.name)?.requested, selectors);
+    for (const entry of nodeEntries(snapshot.stateNodes, snapshot.solverNodes, selectors)) {
       this.#entries.push(entry);
       this.#nodes.push(entry.node);
       for (const k of entry.antiKeys) keys.add(k);
@@ -124,8 +120,8 @@ export class SimulationBase {
       let id = -1;
       if (topology) {
         const sig = e.signature(keyList, keyText);
-        id = ids.get(sig) ?? ids.size;
-        ids.set(sig, id);
+        id = ids.get(sig) ?? -1;
+        if (id < 0) ids.set(sig, (id = ids.size));
       }
       this.#signatureId[i] = id;
     }
