@@ -126,6 +126,7 @@ export class GarbageCollection implements SingletonReconciler {
   }
 
   #forgetOthers(listed: readonly NodeClaim[]): void {
+    if (this.#firstSeen.size === 0) return; // the usual case: no set of every machine's id to build
     const ids = new Set(listed.map((m) => m.status?.providerID ?? ''));
     for (const id of this.#firstSeen.keys()) if (!ids.has(id)) this.#firstSeen.delete(id);
   }
