@@ -149,6 +149,17 @@ describe('solve: node affinity', () => {
     assert.deepEqual(zonesOf(only(r.newNodeClaims)), ['zone-a', 'zone-b']);
   });
 
+  it('compiles a pod once across solves, keeping neither one solve\'s preference option nor its relaxation for the next', () => {
+    const p = pod({ name: 'p', cpu: '1', affinity: { nodeAffinity: { preferredDuringSchedulingIgnoredDuringExecution: preferred(10, zoneIn('zone-b')) } } });
+    const nodes = [solverNode('n1', { zone: 'zone-a' })];
+    const run = (nodePools: SolverNodePool[], ignorePreferences: boolean): SolverResult => solve({ pods: [p], nodePools, nodes, options: { ignorePreferences } });
+    assert.deepEqual(zonesOf(claimFor(run([pool()], false), 'p')), ['zone-b']);
+    assert.equal(placements(run([pool()], true)).get('p'), 'n1');
+    // No pool: the preference is relaxed and the pod takes n1; with the pool back it is preferred again.
+    assert.equal(placements(run([], false)).get('p'), 'n1');
+    assert.deepEqual(zonesOf(claimFor(run([pool()], false), 'p')), ['zone-b']);
+  });
+
   it('normalises deprecated keys in affinity terms', () => {
     const term = { matchExpressions: [{ key: 'failure-domain.beta.kubernetes.io/zone', operator: 'In', values: ['zone-b'] }] };
     assert.deepEqual(zonesOf(only(solveOne({ affinity: required(term) }).newNodeClaims)), ['zone-b']);

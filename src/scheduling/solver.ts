@@ -99,17 +99,19 @@ export function solve(input: SolverInput): SolverResult {
   const topology = new Topology();
   const pods: PodInfo[] = [];
   // Pods of one Deployment differ only in name: compile each shape once.
-  const shapes = new Map<string, PodShape | Error>();
+  const ignorePreferences = opts.ignorePreferences ?? false;
+  const shapes = shapesFor(layout, ignorePreferences);
   for (let i = 0; i < pending.length; i++) {
     const { pod, requests, volumeReqs } = pending[i]!;
     const key = podShapeKey(pod, requests, volumeReqs);
     let shape = shapes.get(key);
     if (!shape) {
       try {
-        shape = compilePodShape(pod, { space, requestList: requests, ignorePreferences: opts.ignorePreferences ?? false, volumeRequirements: volumeReqs, normalizeKey: normalizeLabelKey });
+        shape = compilePodShape(pod, { space, requestList: requests, ignorePreferences, volumeRequirements: volumeReqs, normalizeKey: normalizeLabelKey });
       } catch (err) {
         shape = err instanceof Error ? err : new Error(String(err));
       }
+      if (shapes.size >= SHAPES_PER_LAYOUT) shapes.clear();
       shapes.set(key, shape);
     }
     if (shape instanceof Error) unschedulable.push({ pod, reason: shape.message });
@@ -224,6 +226,27 @@ function internLayout(layout: string): string {
   if (layouts.size >= 64) layouts.clear();
   layouts.set(layout, layout);
   return layout;
+}
+
+/**
+ * Compiled pod shapes (or what compiling threw) by podShapeKey, per layout and preference option:
+ * a disruption pass solves the same Deployments' pods thousands of times. A shape depends only on
+ * what its key holds (the pod's namespace, labels, scheduling fields, requests, host ports and
+ * volume requirements), the layout its requests vector is in and the option; it is never changed
+ * once compiled (its relaxation rungs are built in a fixed order, each pod keeps its own rung).
+ */
+const shapesByLayout = new Map<string, Map<string, PodShape | Error>>();
+/** Shapes kept per layout before it starts over (a cluster runs a few hundred workloads). */
+const SHAPES_PER_LAYOUT = 2048;
+
+function shapesFor(layout: string, ignorePreferences: boolean): Map<string, PodShape | Error> {
+  const at = ignorePreferences ? `${layout}|ignore` : layout;
+  let shapes = shapesByLayout.get(at);
+  if (!shapes) {
+    if (shapesByLayout.size >= 16) shapesByLayout.clear();
+    shapesByLayout.set(at, (shapes = new Map<string, PodShape | Error>()));
+  }
+  return shapes;
 }
 
 /** Per resource, the least any of the pods requests (Infinity without pods). */
