@@ -18,7 +18,7 @@ import { NodeBase, type NodeSubset } from '../../scheduling/node-base.js';
 import { safePodRequests } from '../../scheduling/object-facts.js';
 import type { SolverNode, SolverNodePool, SolverOptions } from '../../scheduling/types.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
-import { CPU, MEMORY, PODS, subtractResources } from '../../utils/resources.js';
+import { CPU, MEMORY, subtractResources } from '../../utils/resources.js';
 import { movableTerms, nodeEntries, type NodeEntry } from './simulation-base-reuse.js';
 import type { LeavingNode, PoolInfo } from './types.js';
 
@@ -185,14 +185,17 @@ export class SimulationBase {
    * machine in flight does not count for a candidate's pods; see simulate).
    */
   maxFree(exclude: ReadonlySet<string>): { cpu: number; memory: number; pods: number } {
-    const order = (this.#byFree ??= [CPU, MEMORY, PODS].map((r) => this.#nodes.map((_, i) => i)
-      .filter((i) => this.#nodes[i]!.unschedulable !== true && this.#nodes[i]!.inFlight !== true)
-      .sort((a, b) => (this.#entries[b]!.free[r] ?? 0) - (this.#entries[a]!.free[r] ?? 0))));
-    const best = (k: number, r: string): number => {
-      for (const i of order[k]!) if (!exclude.has(this.#nodes[i]!.name)) return this.#entries[i]!.free[r] ?? 0;
+    // The free-room arrays hold free[r] ?? 0 for every node that accepts pods (the only ones kept here).
+    const free = [this.#freeCpu, this.#freeMemory, this.#freePods];
+    const order = (this.#byFree ??= ((): number[][] => {
+      const usable = this.#nodes.map((_, i) => i).filter((i) => this.#nodes[i]!.unschedulable !== true && this.#nodes[i]!.inFlight !== true);
+      return free.map((room) => [...usable].sort((a, b) => room[b]! - room[a]!));
+    })());
+    const best = (k: number): number => {
+      for (const i of order[k]!) if (!exclude.has(this.#nodes[i]!.name)) return free[k]![i]!;
       return -Infinity;
     };
-    return { cpu: best(0, CPU), memory: best(1, MEMORY), pods: best(2, PODS) };
+    return { cpu: best(0), memory: best(1), pods: best(2) };
   }
 
   /** The pools for a simulation, their usage relieved of the leaving machines (they are going away). */
