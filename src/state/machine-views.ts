@@ -17,6 +17,13 @@ export interface MachineLists {
   readonly reschedulablePods: Pod[];
 }
 
+/** Marked for deletion, deleting, tainted disrupted or named in `exclude`: its reschedulable pods must move. */
+function isLeaving(view: StateNode, exclude?: ReadonlySet<string>): boolean {
+  return view.markedForDeletion || view.disrupted
+    || (exclude !== undefined && ((view.nodeName !== undefined && exclude.has(view.nodeName))
+      || (view.nodeClaimName !== undefined && exclude.has(view.nodeClaimName))));
+}
+
 /**
  * Sorts machines as a snapshot does: a machine marked for deletion, deleting, tainted disrupted or
  * named in `exclude` is leaving (its reschedulable pods must move); the others are solver nodes.
@@ -28,10 +35,7 @@ export function listMachines(records: Iterable<StateNodeRecord>, exclude?: Reado
   for (const rec of records) {
     const view = rec.view();
     stateNodes.push(view);
-    const leaving = view.markedForDeletion || view.disrupted
-      || (exclude !== undefined && ((view.nodeName !== undefined && exclude.has(view.nodeName))
-        || (view.nodeClaimName !== undefined && exclude.has(view.nodeClaimName))));
-    if (!leaving) {
+    if (!isLeaving(view, exclude)) {
       solverNodes.push(rec.solverNode(view));
       continue;
     }
@@ -143,7 +147,7 @@ export class MachineViews {
     const view = rec.view();
     this.#views[i] = view;
     this.#seen[i] = rec.version;
-    this.#solver[i] = view.markedForDeletion || view.disrupted ? undefined : rec.solverNode(view);
+    this.#solver[i] = isLeaving(view) ? undefined : rec.solverNode(view);
     if (view.nominatedUntil !== undefined) this.#nominated.add(rec);
     else this.#nominated.delete(rec);
     this.#indexNames(rec);
