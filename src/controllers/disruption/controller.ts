@@ -6,7 +6,6 @@
  * reason a node is not disrupted (once per node and reason; see BlockedLog). Expiration runs beside
  * it in a loop of its own (ExpirationController), started and stopped with it.
  */
-import type { StateNode } from '../../state/state-node.js';
 import type { ControllerContext } from '../context.js';
 import type { Quiescent } from '../runtime/reconciler.js';
 import { Singleton } from '../runtime/singleton.js';
@@ -25,7 +24,8 @@ import { untaintDisrupted } from './node-taints.js';
 import { preparePass } from './pass-state.js';
 import type { PassState } from './pass-state.js';
 import { PassRecorder } from './pass-recorder.js';
-import { candidateSignature, RoomEpoch, someFits } from './room-epoch.js';
+import type { CandidateMark, FreedRoom } from './room-epoch.js';
+import { hasMark, markOf, RoomEpoch } from './room-epoch.js';
 import type { Candidate, Command, MethodName, PoolInfo } from './types.js';
 import { validateCommand } from './validation.js';
 
@@ -61,7 +61,7 @@ export interface PassReport {
 
 /** Why a candidate could not be consolidated, and against what it was decided. */
 interface Verdict {
-  readonly sig: string;
+  readonly mark: CandidateMark;
   readonly reason: string;
   readonly at: number;
   /** The RoomEpoch value it was last checked at. */
@@ -88,7 +88,7 @@ export class DisruptionController implements Quiescent {
   #multiMemo: { key: string; at: number; epoch: number } | undefined;
   /**
    * Why single-node consolidation turned candidates down, kept while the offerings and pools are the
-   * same, the candidate's own pods are (candidateSignature), nothing made room anywhere, none of its
+   * same, the candidate's own pods are (CandidateMark), nothing made room anywhere, none of its
    * pods fits where room was made (RoomEpoch) or the verdict is younger than verdictRecheckMs, and
    * the verdict is younger than consolidatedTtlMs.
    */
@@ -276,15 +276,13 @@ export class DisruptionController implements Quiescent {
       else oldest = Math.min(oldest, e.epoch);
     }
     room.forgetUpTo(oldest);
-    let byName: Map<string, StateNode> | undefined;
+    // Built on first need: the walk runs without yielding, so no change arrives while it is in use.
+    let freed: FreedRoom | undefined;
     const stillHolds = (c: Candidate, e: Verdict): boolean => {
-      if (e.sig !== candidateSignature(c)) return false;
+      if (!hasMark(c, e.mark)) return false;
       if (now - e.at < this.#o.verdictRecheckMs) return true;
-      byName ??= new Map(pass.snapshot.stateNodes.map((n) => [n.nodeName ?? n.name, n]));
-      for (const name of room.freedSince(e.epoch)) {
-        const n = name === c.nodeName ? undefined : byName.get(name);
-        if (n && someFits(c.reschedulablePods, n)) return false;
-      }
+      freed ??= room.freedRoom(pass.snapshot.stateNodes);
+      if (freed.fitsSince(e.epoch, c.reschedulablePods, c.nodeName)) return false;
       e.epoch = room.value; // checked against all room made so far
       return true;
     };
@@ -293,7 +291,7 @@ export class DisruptionController implements Quiescent {
         const e = verdicts.get(c.claimName);
         return e && stillHolds(c, e) ? e.reason : undefined;
       },
-      set: (c, reason) => void verdicts.set(c.claimName, { sig: candidateSignature(c), reason, at: now, epoch: room.value }),
+      set: (c, reason) => void verdicts.set(c.claimName, { mark: markOf(c), reason, at: now, epoch: room.value }),
     };
   }
 

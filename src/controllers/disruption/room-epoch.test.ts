@@ -5,7 +5,7 @@ import type { NodeClaim } from '../../apis/v1/types.js';
 import { ClusterState } from '../../state/cluster-state.js';
 import { nodePool, pod } from '../../test/builders.js';
 import { VirtualClock } from '../../utils/clock.js';
-import { RoomEpoch, someFits } from './room-epoch.js';
+import { RoomEpoch } from './room-epoch.js';
 
 function machine(name: string, ready: boolean): { claim: NodeClaim; node: Node } {
   const labels = { 'karpenter.sh/nodepool': 'default', 'kubernetes.io/hostname': name, ...(ready ? { 'karpenter.sh/initialized': 'true' } : {}) };
@@ -87,10 +87,12 @@ describe('RoomEpoch', () => {
     const p = pod({ name: 'p', cpu: '1', nodeName: 'b' });
     state.apply('Pod', p);
     state.remove('Pod', p);
-    assert.deepEqual([...room.freedSince(before)], ['b']);
+    const small = [pod({ name: 'small', cpu: '1' })];
+    assert.equal(room.freedRoom(state.snapshot().stateNodes).fitsSince(before, small, 'a'), true, 'room made on b');
+    assert.equal(room.freedRoom(state.snapshot().stateNodes).fitsSince(before, small, 'b'), false, 'a machine\'s own room does not count');
     assert.equal(room.globalSince(before), false);
     room.forgetUpTo(room.value);
-    assert.deepEqual([...room.freedSince(before)], []);
+    assert.equal(room.freedRoom(state.snapshot().stateNodes).fitsSince(before, small, 'a'), false, 'forgotten');
     state.apply('PodDisruptionBudget', { metadata: { name: 'x', namespace: 'default' }, spec: {} });
     assert.equal(room.globalSince(before), false, 'a PodDisruptionBudget makes no room');
     const pool = nodePool({ name: 'default' });
@@ -102,15 +104,56 @@ describe('RoomEpoch', () => {
   });
 });
 
-describe('someFits', () => {
-  it('is true when one of the pods fits in the machine\'s free cpu and memory now', () => {
+describe('FreedRoom', () => {
+  /** Machines a, b and c, initialised; `x` (3 of 4 cpu) bound to a; returns the state, its room and the epoch before any pod left. */
+  const setup = (): { state: ClusterState; room: RoomEpoch; start: number } => {
     const state = new ClusterState({ clock: new VirtualClock() });
-    const m = machine('a', true);
-    state.apply('NodeClaim', m.claim);
-    state.apply('Node', m.node);
+    const room = new RoomEpoch();
+    state.subscribe((c) => room.observe(c));
+    for (const n of ['a', 'b', 'c']) {
+      const m = machine(n, true);
+      state.apply('NodeClaim', m.claim);
+      state.apply('Node', m.node);
+    }
     state.apply('Pod', pod({ name: 'x', cpu: '3', nodeName: 'a' }));
-    const node = state.snapshot().stateNodes.find((n) => n.name === 'a')!;
-    assert.equal(someFits([pod({ name: 'big', cpu: '2' })], node), false);
-    assert.equal(someFits([pod({ name: 'big', cpu: '2' }), pod({ name: 'small', cpu: '500m' })], node), true);
+    return { state, room, start: room.value };
+  };
+  const leave = (state: ClusterState, node: string, name: string): void => {
+    const p = pod({ name, cpu: '100m', nodeName: node });
+    state.apply('Pod', p);
+    state.remove('Pod', p);
+  };
+
+  it('is true when one of the pods fits in the free cpu and memory a machine that gained room has now', () => {
+    const { state, room, start } = setup();
+    leave(state, 'a', 'y');
+    const freed = room.freedRoom(state.snapshot().stateNodes);
+    assert.equal(freed.fitsSince(start, [pod({ name: 'big', cpu: '2' })], 'b'), false, '1 cpu is free on a');
+    assert.equal(freed.fitsSince(start, [pod({ name: 'big', cpu: '2' }), pod({ name: 'small', cpu: '500m' })], 'b'), true);
+  });
+
+  it('counts a machine by the last time it gained room, and each machine once', () => {
+    const { state, room, start } = setup();
+    leave(state, 'b', 'y');
+    const between = room.value;
+    leave(state, 'c', 'z');
+    leave(state, 'b', 'w');
+    const small = [pod({ name: 's', cpu: '1' })];
+    const freed = room.freedRoom(state.snapshot().stateNodes);
+    assert.equal(freed.fitsSince(between, small, 'c'), true, 'b gained room again after the reading');
+    assert.equal(freed.fitsSince(room.value, small, 'c'), false, 'nothing since now');
+    assert.equal(freed.fitsSince(start, small, 'b'), true, 'c, for b');
+    leave(state, 'a', 'v');
+    assert.equal(room.freedRoom(state.snapshot().stateNodes).fitsSince(room.value - 1, small, 'b'), true, 'a has 1 cpu free');
+    assert.equal(room.freedRoom(state.snapshot().stateNodes).fitsSince(room.value - 1, [pod({ name: 'l', cpu: '1500m' })], 'b'), false);
+  });
+
+  it('leaves out machines that accept no pods now', () => {
+    const { state, room, start } = setup();
+    leave(state, 'b', 'y');
+    state.markForDeletion('b');
+    const small = [pod({ name: 's', cpu: '1' })];
+    assert.equal(room.freedRoom(state.snapshot().stateNodes).fitsSince(start, small, 'c'), false, 'b is marked for deletion');
+    assert.equal(room.freedRoom([]).fitsSince(start, small, 'c'), false, 'b is not in the snapshot');
   });
 });

@@ -48,17 +48,12 @@ export class RoomEpoch {
     return this.#global > epoch;
   }
 
-  /** The machines that gained room after `epoch` (a name may repeat). */
-  *freedSince(epoch: number): Iterable<string> {
-    const log = this.#freed;
-    let lo = 0;
-    let hi = log.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (log[mid]!.epoch <= epoch) lo = mid + 1;
-      else hi = mid;
-    }
-    for (let i = lo; i < log.length; i++) yield log[i]!.node;
+  /**
+   * The machines that gained room, as a pass sees them in its snapshot's `nodes` (see FreedRoom).
+   * The answer holds until the next change is observed.
+   */
+  freedRoom(nodes: readonly StateNode[]): FreedRoom {
+    return new FreedRoom(this.#freed, nodes);
   }
 
   /** Drops what happened up to `epoch` (nothing will ask about it any more). */
@@ -130,23 +125,87 @@ export class RoomEpoch {
 const accepts = (n: StateNode): boolean => n.initialized && !n.markedForDeletion && !n.cordoned;
 
 /**
- * What a single-node verdict about the candidate depends on of the candidate itself: the machine,
- * its offering's price and the last time a pod arrived or left (its pods).
+ * What a single-node verdict about the candidate depends on of the candidate itself (verdicts are
+ * kept per machine): its offering's price and the last time a pod arrived or left (its pods).
  */
-export function candidateSignature(c: Candidate): string {
-  return `${c.claimName}|${c.price ?? '?'}|${stableSince(c.stateNode)}|${c.reschedulablePods.length}`;
+export interface CandidateMark {
+  readonly price: number | undefined;
+  readonly stableSince: number;
+  readonly pods: number;
 }
 
-/** Whether some of the pods fits in the machine's free cpu, memory and pod slots now. */
-export function someFits(pods: readonly Pod[], node: StateNode): boolean {
-  if (!accepts(node)) return false;
-  const free = (r: string): number => (node.allocatable[r] ?? 0) - (node.requested[r] ?? 0);
-  if (free(PODS) < 1) return false;
-  const cpu = free(CPU);
-  const memory = free(MEMORY);
-  for (const p of pods) {
-    const r = safePodRequests(p);
-    if ((r[CPU] ?? 0) <= cpu && (r[MEMORY] ?? 0) <= memory) return true;
+/** The candidate's mark now. */
+export function markOf(c: Candidate): CandidateMark {
+  return { price: c.price, stableSince: stableSince(c.stateNode), pods: c.reschedulablePods.length };
+}
+
+/** Equal numbers, NaN counting as equal to NaN (what comparing their text would say). */
+const same = (a: number | undefined, b: number | undefined): boolean => a === b || (a !== a && b !== b);
+
+/** Whether the candidate still has the mark. */
+export function hasMark(c: Candidate, m: CandidateMark): boolean {
+  return m.pods === c.reschedulablePods.length && same(m.price, c.price) && same(m.stableSince, stableSince(c.stateNode));
+}
+
+/**
+ * The machines that gained room after some epoch, for one pass: each machine once, at the last
+ * epoch it gained room, with its free cpu and memory in the pass's snapshot. A machine where no pod
+ * can go now (not in the snapshot, not accepting pods, no pod slot free) is left out: nothing fits
+ * on it. Built once per pass, asked once per kept verdict.
+ */
+export class FreedRoom {
+  /** Ascending epochs, one per machine kept, with its name and free cpu and memory. */
+  readonly #epochs: number[] = [];
+  readonly #names: string[] = [];
+  readonly #cpu: number[] = [];
+  readonly #memory: number[] = [];
+
+  constructor(log: readonly { readonly epoch: number; readonly node: string }[], nodes: readonly StateNode[]) {
+    // Latest epoch per machine: a machine gained room after `epoch` exactly when its latest did.
+    const latest = new Map<string, number>();
+    for (let i = log.length - 1; i >= 0; i--) if (!latest.has(log[i]!.node)) latest.set(log[i]!.node, log[i]!.epoch);
+    if (latest.size === 0) return;
+    const byName = new Map<string, StateNode>();
+    for (const n of nodes) {
+      const name = n.nodeName ?? n.name;
+      if (latest.has(name)) byName.set(name, n); // the last of one name wins, as a lookup map would have it
+    }
+    const kept: { epoch: number; name: string; cpu: number; memory: number }[] = [];
+    for (const [name, epoch] of latest) {
+      const n = byName.get(name);
+      if (n === undefined || !accepts(n)) continue;
+      const free = (r: string): number => (n.allocatable[r] ?? 0) - (n.requested[r] ?? 0);
+      if (free(PODS) < 1) continue;
+      kept.push({ epoch, name, cpu: free(CPU), memory: free(MEMORY) });
+    }
+    kept.sort((a, b) => a.epoch - b.epoch);
+    for (const k of kept) {
+      this.#epochs.push(k.epoch);
+      this.#names.push(k.name);
+      this.#cpu.push(k.cpu);
+      this.#memory.push(k.memory);
+    }
   }
-  return false;
+
+  /** Whether some of the pods fits in the free cpu and memory of a machine other than `self` that gained room after `epoch`. */
+  fitsSince(epoch: number, pods: readonly Pod[], self: string): boolean {
+    const epochs = this.#epochs;
+    let lo = 0;
+    let hi = epochs.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (epochs[mid]! <= epoch) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < epochs.length; i++) {
+      if (this.#names[i] === self) continue;
+      const cpu = this.#cpu[i]!;
+      const memory = this.#memory[i]!;
+      for (const p of pods) {
+        const r = safePodRequests(p);
+        if ((r[CPU] ?? 0) <= cpu && (r[MEMORY] ?? 0) <= memory) return true;
+      }
+    }
+    return false;
+  }
 }
