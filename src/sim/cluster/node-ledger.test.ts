@@ -57,6 +57,27 @@ describe('NodeLedger', () => {
     l.setPod(pod({ name: 'db', nodeName: 'a', labels: { app: 'web', tier: 'back' } }));
     assert.deepEqual(names(l.podsSelectedBy({ matchLabels: { tier: 'back' } })), ['default/db', 'default/web-2']);
   });
+
+  it('moves a node\'s version when a pod joins, leaves or is relabelled, not on its status updates', () => {
+    const l = new NodeLedger();
+    l.setNode(node('a'));
+    const version = (): number => l.node('a')!.version;
+    const p = pod({ name: 'p', nodeName: 'a', labels: { app: 'web' } });
+    let v = version();
+    l.setPod(p);
+    assert.ok(version() > v, 'joined');
+    v = version();
+    const running: Pod = { ...p, status: { phase: 'Running' } };
+    l.setPod(running);
+    assert.equal(version(), v, 'status update');
+    assert.equal(l.node('a')!.pods.get('default/p')!.pod, running, 'the entry holds the latest object');
+    l.setPod({ ...running, metadata: { ...running.metadata, labels: { app: 'db' } } });
+    assert.ok(version() > v, 'relabelled');
+    assert.deepEqual(names(l.podsSelectedBy({ matchLabels: { app: 'db' } })), ['default/p']);
+    v = version();
+    l.removePod(p);
+    assert.ok(version() > v, 'left');
+  });
 });
 
 describe('SchedulingQueue', () => {

@@ -44,7 +44,10 @@ export interface LedgerNode {
   antiAffinityPods: number;
   /** How many of `pods` constrain their neighbours (required anti-affinity or host ports). */
   constrainingPods: number;
-  /** Moves on every change to the entry (the node, or a pod joining, leaving or being updated). */
+  /**
+   * Moves on every change to the entry that its readers see: the node, or a pod joining, leaving
+   * or being relabelled (not a pod's status updates).
+   */
   version: number;
 }
 
@@ -133,10 +136,15 @@ export class NodeLedger {
     if (old && (!holds || old.uid !== (pod.metadata.uid ?? '') || old.nodeName !== pod.spec.nodeName)) {
       this.#drop(old);
     } else if (old && holds) {
-      const relabel = !sameLabels(old.pod.metadata.labels, pod.metadata.labels);
-      if (relabel) this.#unlabel(old);
+      // What else an update may change (status, annotations) is nothing the entry's readers use:
+      // a pod's requests and constraints are taken when it joins, and its spec does not change after.
+      if (sameLabels(old.pod.metadata.labels, pod.metadata.labels)) {
+        old.pod = pod;
+        return;
+      }
+      this.#unlabel(old);
       old.pod = pod;
-      if (relabel) this.#label(old);
+      this.#label(old);
       const at = this.#nodes.get(old.nodeName);
       if (at) at.version++;
       return;
