@@ -49,25 +49,37 @@ export function doNotDisruptReason(node: StateNode, now: number): string | undef
   return undefined;
 }
 
-/** Per machine view: its do-not-disrupt answer, from `at` until `until` (the next protection to lapse). */
-const dndOfView = new WeakMap<StateNode, { readonly at: number; readonly until: number; readonly reason: string | undefined }>();
-
 /**
- * doNotDisruptReason, kept per machine view (immutable: a new one when its node, claim or pods
- * change) while `now` is before the first time-limited protection of its pods that lapses: only
- * then can the answer change.
+ * A machine view's do-not-disrupt answer and the times it holds for: from `at` until `until`, the
+ * first time-limited protection of its pods to lapse (a view is immutable, so only then can the
+ * answer change).
  */
-export function doNotDisruptReasonOf(node: StateNode, now: number): string | undefined {
-  const memo = dndOfView.get(node);
-  if (memo && now >= memo.at && now < memo.until) return memo.reason;
+export interface DoNotDisruptWindow {
+  readonly at: number;
+  readonly until: number;
+  readonly reason: string | undefined;
+}
+
+/** doNotDisruptReason at `now`, with how long it holds. */
+export function doNotDisruptWindow(node: StateNode, now: number): DoNotDisruptWindow {
   let until = Infinity;
   for (const pod of node.pods) {
     const u = podProtectedUntil(pod, now);
     if (u !== undefined && u < until) until = u;
   }
-  const reason = doNotDisruptReason(node, now);
-  dndOfView.set(node, { at: now, until, reason });
-  return reason;
+  return { at: now, until, reason: doNotDisruptReason(node, now) };
+}
+
+/** Whether the window's answer holds at `now`. */
+export const holdsAt = (w: DoNotDisruptWindow, now: number): boolean => now >= w.at && now < w.until;
+
+const dndOfView = new WeakMap<StateNode, DoNotDisruptWindow>();
+
+/** doNotDisruptReason, kept per machine view while its window holds. */
+export function doNotDisruptReasonOf(node: StateNode, now: number): string | undefined {
+  let w = dndOfView.get(node);
+  if (w === undefined || !holdsAt(w, now)) dndOfView.set(node, (w = doNotDisruptWindow(node, now)));
+  return w.reason;
 }
 
 /** Whether eviction would touch the pod (finished, terminating and static pods are skipped, as Karpenter does). */
@@ -128,6 +140,20 @@ export class PdbLookup {
 interface PdbHit {
   readonly pod: Pod;
   readonly positions: readonly number[];
+  /**
+   * Its blocking reason once worked out: the same text whatever the statuses, since it names
+   * budgets only by namespace and name, which the selectors' signature fixes.
+   */
+  reason?: string;
+}
+
+/**
+ * A pod list's budget hits under one set of selectors: what a caller keeps to skip the lookup by
+ * pod list next pass (PdbVerdicts.hitsOf tells whether it still holds).
+ */
+export interface PdbHitList {
+  readonly selectors: object;
+  readonly hits: readonly PdbHit[];
 }
 
 /** What a budget list's selectors are: namespace, name and selector of each budget, in order. */
@@ -144,7 +170,7 @@ class PdbSelectors {
   readonly signature: string;
   readonly #lookup: PdbLookup;
   readonly #position: ReadonlyMap<PodDisruptionBudget, number>;
-  readonly #hits = new WeakMap<readonly Pod[], readonly PdbHit[]>();
+  readonly #hits = new WeakMap<readonly Pod[], PdbHitList>();
 
   constructor(pdbs: readonly PodDisruptionBudget[], signature: string) {
     this.signature = signature;
@@ -152,9 +178,9 @@ class PdbSelectors {
     this.#position = new Map(pdbs.map((p, i) => [p, i]));
   }
 
-  hitsOf(pods: readonly Pod[]): readonly PdbHit[] {
+  hitsOf(pods: readonly Pod[]): PdbHitList {
     let hits = this.#hits.get(pods);
-    if (!hits) this.#hits.set(pods, (hits = this.#find(pods)));
+    if (!hits) this.#hits.set(pods, (hits = { selectors: this, hits: this.#find(pods) }));
     return hits;
   }
 
@@ -189,10 +215,13 @@ let last: { readonly pdbs: readonly PodDisruptionBudget[]; readonly selectors: P
 export class PdbVerdicts {
   readonly #pdbs: readonly PodDisruptionBudget[];
   readonly #selectors: PdbSelectors;
+  /** Per budget position: whether it allows no disruption now. */
+  readonly #none: readonly boolean[];
 
   private constructor(pdbs: readonly PodDisruptionBudget[], selectors: PdbSelectors) {
     this.#pdbs = pdbs;
     this.#selectors = selectors;
+    this.#none = pdbs.map(allowsNone);
   }
 
   /** Verdicts over this budget list, reusing the last list's selector index when its selectors are the same. */
@@ -206,10 +235,20 @@ export class PdbVerdicts {
 
   /** What pdbBlockReason says of the pods under this pass's budgets. */
   reasonFor(pods: readonly Pod[]): string | undefined {
-    for (const { pod, positions } of this.#selectors.hitsOf(pods)) {
-      if (positions.length > 1) return multipleBudgets(pod, positions.map((i) => this.#pdbs[i]!));
-      const pdb = this.#pdbs[positions[0]!]!;
-      if (allowsNone(pdb)) return noDisruption(pod, pdb);
+    return this.reasonIn(this.hitsOf(pods));
+  }
+
+  /** The budget hits of a pod list: `known` when it was found under these selectors, else looked up. */
+  hitsOf(pods: readonly Pod[], known?: PdbHitList): PdbHitList {
+    return known?.selectors === this.#selectors ? known : this.#selectors.hitsOf(pods);
+  }
+
+  /** reasonFor of the pod list whose hits these are (hitsOf under these verdicts). */
+  reasonIn(list: PdbHitList): string | undefined {
+    for (const hit of list.hits) {
+      const positions = hit.positions;
+      if (positions.length > 1) return (hit.reason ??= multipleBudgets(hit.pod, positions.map((i) => this.#pdbs[i]!)));
+      if (this.#none[positions[0]!]) return (hit.reason ??= noDisruption(hit.pod, this.#pdbs[positions[0]!]!));
     }
     return undefined;
   }

@@ -10,9 +10,10 @@ import { ConditionTypes } from '../../apis/v1/types.js';
 import { isReschedulable } from '../../state/pod-predicates.js';
 import type { StateNode } from '../../state/state-node.js';
 import { parseDuration } from '../../utils/duration.js';
-import type { PdbVerdicts } from './blockers.js';
-import { doNotDisruptReasonOf } from './blockers.js';
-import { lifetimeRemaining, reschedulingCost } from './disruption-cost.js';
+import type { DoNotDisruptWindow, PdbHitList, PdbVerdicts } from './blockers.js';
+import { doNotDisruptWindow, holdsAt } from './blockers.js';
+import type { Lifetime } from './disruption-cost.js';
+import { fractionLeft, lifetimeOf, reschedulingCost } from './disruption-cost.js';
 import { findOffering } from './pools.js';
 import type { Candidate, PoolInfo } from './types.js';
 
@@ -38,9 +39,13 @@ const time = (text: string | undefined): number | undefined => {
 /**
  * What a scan reads from one machine view, worked out once per view (the cache hands out the same
  * view until the machine, its pods or its notes change), so a pass over 1,000 machines does not
- * read their labels, filter and price their pods and parse their times again.
+ * read their labels, filter and price their pods and parse their times again; and what follows
+ * from the view and the pass's pools, budgets and time, kept while those hold.
  */
 interface ViewFacts {
+  readonly node: StateNode;
+  /** Left out of both lists for a transient reason: unmanaged, not initialised, leaving, nominated. */
+  readonly skipped: boolean;
   readonly instanceType: string | undefined;
   readonly zone: string | undefined;
   readonly capacityType: string | undefined;
@@ -48,9 +53,19 @@ interface ViewFacts {
   readonly reschedulable: Pod[];
   readonly cost: number;
   readonly stableSince: number;
-  /** The pool its price was looked up in (pools are the same objects while unchanged), and the price. */
+  readonly life: Lifetime | undefined;
+  /** The pools epoch `pool` was looked up in (see poolsEpochOf); 0 for never. */
+  poolsEpoch: number;
+  pool: PoolInfo | undefined;
+  /**
+   * What follows from the pool it was last priced in (pools are the same objects while
+   * unchanged): its price, and when its consolidateAfter has elapsed (Infinity: never).
+   */
   pricedIn: PoolInfo | undefined;
   price: number | undefined;
+  consolidatableAt: number;
+  dnd: DoNotDisruptWindow | undefined;
+  pdbHits: PdbHitList | undefined;
 }
 
 const viewFacts = new WeakMap<StateNode, ViewFacts>();
@@ -61,6 +76,10 @@ const viewFacts = new WeakMap<StateNode, ViewFacts>();
  */
 const podListFacts = new WeakMap<readonly Pod[], Pick<ViewFacts, 'reschedulable' | 'cost'>>();
 
+const isSkipped = (node: StateNode): boolean =>
+  !node.managed || !node.initialized || node.markedForDeletion || node.disrupted
+  || node.nodeName === undefined || node.nodeClaimName === undefined || node.nominatedUntil !== undefined;
+
 function factsOf(node: StateNode): ViewFacts {
   let f = viewFacts.get(node);
   if (f === undefined) {
@@ -70,8 +89,11 @@ function factsOf(node: StateNode): ViewFacts {
       podListFacts.set(node.pods, (pods = { reschedulable, cost: reschedulingCost(reschedulable) }));
     }
     viewFacts.set(node, (f = {
+      node, skipped: isSkipped(node),
       instanceType: node.labels[INSTANCE_TYPE_LABEL], zone: node.labels[ZONE_LABEL], capacityType: node.labels[CAPACITY_TYPE_LABEL],
-      reschedulable: pods.reschedulable, cost: pods.cost, stableSince: computeStableSince(node), pricedIn: undefined, price: undefined,
+      reschedulable: pods.reschedulable, cost: pods.cost, stableSince: computeStableSince(node),
+      life: node.nodeClaim && lifetimeOf(node.nodeClaim), poolsEpoch: 0, pool: undefined,
+      pricedIn: undefined, price: undefined, consolidatableAt: Infinity, dnd: undefined, pdbHits: undefined,
     }));
   }
   return f;
@@ -81,6 +103,7 @@ function factsOf(node: StateNode): ViewFacts {
 function priceIn(f: ViewFacts, pool: PoolInfo): number | undefined {
   if (f.pricedIn !== pool) {
     f.price = findOffering(pool, f.instanceType, f.zone, f.capacityType)?.price;
+    f.consolidatableAt = f.stableSince + consolidateAfterOf(pool);
     f.pricedIn = pool;
   }
   return f.price;
@@ -109,27 +132,124 @@ function computeStableSince(node: StateNode): number {
 /** consolidateAfter in ms per text (Infinity for "Never" and for what does not parse): a handful of distinct values. */
 const consolidateAfterMs = new Map<string, number>();
 
-/** Whether consolidateAfter has elapsed since `stable` ("Never": never; unparsable: never). */
-function elapsedSince(stable: number, consolidateAfter: string, now: number): boolean {
-  let after = consolidateAfterMs.get(consolidateAfter);
+/** The pool's consolidateAfter in ms ("Never" and unparsable: Infinity). */
+function consolidateAfterOf(pool: PoolInfo): number {
+  const text = pool.nodePool.spec.disruption.consolidateAfter;
+  let after = consolidateAfterMs.get(text);
   if (after === undefined) {
     try {
-      after = parseDuration(consolidateAfter, { allowNever: true });
+      after = parseDuration(text, { allowNever: true });
     } catch {
       after = Infinity;
     }
-    consolidateAfterMs.set(consolidateAfter, after);
+    consolidateAfterMs.set(text, after);
   }
-  return after !== Infinity && now >= stable + after;
+  return after;
 }
 
-function blockedNode(node: StateNode, pool: PoolInfo | undefined, reason: string): BlockedNode {
-  return { node: node.nodeName!, nodePool: node.nodePool, reason, price: pool && priceIn(factsOf(node), pool) };
+function blockedNode(f: ViewFacts, pool: PoolInfo | undefined, reason: string): BlockedNode {
+  return { node: f.node.nodeName!, nodePool: f.node.nodePool, reason, price: pool && priceIn(f, pool) };
+}
+
+/** Pools epochs handed out so far: an epoch names one set of pools entries, whichever scanner saw it. */
+let epochs = 0;
+
+function sameEntries(a: ReadonlyMap<string, PoolInfo>, b: ReadonlyMap<string, PoolInfo>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [name, pool] of b) if (a.get(name) !== pool) return false;
+  return true;
+}
+
+/** The machine's pool in the pass's pools (epoch `epoch`), looked up once per epoch. */
+function poolOf(f: ViewFacts, pools: ReadonlyMap<string, PoolInfo>, epoch: number): PoolInfo | undefined {
+  if (f.poolsEpoch !== epoch) {
+    const name = f.node.nodePool;
+    f.pool = name === undefined ? undefined : pools.get(name);
+    f.poolsEpoch = epoch;
+  }
+  return f.pool;
+}
+
+/** Why do-not-disrupt blocks the machine at `now`, worked out again only when its window has passed. */
+function dndReason(f: ViewFacts, now: number): string | undefined {
+  let w = f.dnd;
+  if (w === undefined || !holdsAt(w, now)) f.dnd = w = doNotDisruptWindow(f.node, now);
+  return w.reason;
 }
 
 /**
+ * Sorts machines into candidates and blocked ones, pass after pass, carrying what it learnt: the
+ * last scan's facts by position (the next list has the same view at most positions, so it finds
+ * them without a lookup by view) and the last pools' epoch.
+ */
+export class CandidateScanner {
+  #lastFacts: readonly ViewFacts[] = [];
+  /** The entries of the last pools map scanned with (a copy) and their epoch. */
+  #lastPools: { readonly pools: ReadonlyMap<string, PoolInfo>; readonly epoch: number } | undefined;
+
+  /** See scanCandidates. */
+  scan(nodes: readonly StateNode[], pools: ReadonlyMap<string, PoolInfo>, pdbs: PdbVerdicts, now: number): CandidateScan {
+    const candidates: Candidate[] = [];
+    const blocked: BlockedNode[] = [];
+    const epoch = this.#poolsEpoch(pools);
+    const carried = this.#lastFacts;
+    const facts = new Array<ViewFacts>(nodes.length);
+    for (let i = 0; i < nodes.length; i++) {
+      const node = nodes[i]!;
+      const was = carried[i];
+      const f = was !== undefined && was.node === node ? was : factsOf(node);
+      facts[i] = f;
+      if (f.skipped) continue;
+      const pool = poolOf(f, pools, epoch);
+      if (!pool) {
+        blocked.push(blockedNode(f, pool, node.nodePool === undefined ? 'it has no karpenter.sh/nodepool label' : `its NodePool ${node.nodePool} does not exist or is invalid`));
+        continue;
+      }
+      const dnd = dndReason(f, now);
+      if (dnd) {
+        blocked.push(blockedNode(f, pool, dnd));
+        continue;
+      }
+      const hits = (f.pdbHits = pdbs.hitsOf(node.pods, f.pdbHits));
+      const pdb = pdbs.reasonIn(hits);
+      if (pdb) {
+        blocked.push(blockedNode(f, pool, pdb));
+        continue;
+      }
+      const price = priceIn(f, pool);
+      candidates.push({
+        nodeName: node.nodeName!,
+        claimName: node.nodeClaimName!,
+        nodePoolName: pool.name,
+        capacity: node.capacity,
+        reschedulablePods: f.reschedulable,
+        stateNode: node,
+        pool,
+        instanceType: f.instanceType,
+        zone: f.zone,
+        capacityType: f.capacityType,
+        price,
+        disruptionCost: f.cost * (f.life === undefined ? 1 : fractionLeft(f.life, now)),
+        consolidatable: now >= f.consolidatableAt,
+      });
+    }
+    this.#lastFacts = facts;
+    return { candidates, blocked };
+  }
+
+  /** The epoch of the pools' entries: the last one while they are the same, else a new one. */
+  #poolsEpoch(pools: ReadonlyMap<string, PoolInfo>): number {
+    if (this.#lastPools === undefined || !sameEntries(this.#lastPools.pools, pools)) this.#lastPools = { pools: new Map(pools), epoch: ++epochs };
+    return this.#lastPools.epoch;
+  }
+}
+
+const scanner = new CandidateScanner();
+
+/**
  * Sorts every machine into candidates and blocked ones. Machines skipped for transient reasons
- * (not initialised, deleting, nominated, unmanaged) are in neither list.
+ * (not initialised, deleting, nominated, unmanaged) are in neither list. Passes share one
+ * CandidateScanner, so what a pass learnt of a view serves the next.
  */
 export function scanCandidates(
   nodes: readonly StateNode[],
@@ -137,43 +257,5 @@ export function scanCandidates(
   pdbs: PdbVerdicts,
   now: number,
 ): CandidateScan {
-  const candidates: Candidate[] = [];
-  const blocked: BlockedNode[] = [];
-  for (const node of nodes) {
-    if (!node.managed || !node.initialized || node.markedForDeletion || node.disrupted) continue;
-    if (node.nodeName === undefined || node.nodeClaimName === undefined) continue;
-    if (node.nominatedUntil !== undefined) continue;
-    const pool = node.nodePool === undefined ? undefined : pools.get(node.nodePool);
-    if (!pool) {
-      blocked.push(blockedNode(node, pool, node.nodePool === undefined ? 'it has no karpenter.sh/nodepool label' : `its NodePool ${node.nodePool} does not exist or is invalid`));
-      continue;
-    }
-    const dnd = doNotDisruptReasonOf(node, now);
-    if (dnd) {
-      blocked.push(blockedNode(node, pool, dnd));
-      continue;
-    }
-    const pdb = pdbs.reasonFor(node.pods);
-    if (pdb) {
-      blocked.push(blockedNode(node, pool, pdb));
-      continue;
-    }
-    const facts = factsOf(node);
-    candidates.push({
-      nodeName: node.nodeName,
-      claimName: node.nodeClaimName,
-      nodePoolName: pool.name,
-      capacity: node.capacity,
-      reschedulablePods: facts.reschedulable,
-      stateNode: node,
-      pool,
-      instanceType: facts.instanceType,
-      zone: facts.zone,
-      capacityType: facts.capacityType,
-      price: priceIn(facts, pool),
-      disruptionCost: facts.cost * lifetimeRemaining(node.nodeClaim, now),
-      consolidatable: elapsedSince(facts.stableSince, pool.nodePool.spec.disruption.consolidateAfter, now),
-    });
-  }
-  return { candidates, blocked };
+  return scanner.scan(nodes, pools, pdbs, now);
 }

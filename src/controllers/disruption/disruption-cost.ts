@@ -34,23 +34,37 @@ export function reschedulingCost(pods: readonly Pod[]): number {
   return cost;
 }
 
+/** A claim's expireAfter in ms (Infinity for "Never" or unparsable) and its creation time, as parsed. */
+export interface Lifetime {
+  readonly lifetime: number;
+  readonly created: number;
+}
+
 /**
  * The fraction of the claim's lifetime (expireAfter, default 720h) still ahead at `now`, in [0, 1];
  * 1 when it never expires or its age is unknown.
  */
 export function lifetimeRemaining(claim: NodeClaim | undefined, now: number): number {
-  if (!claim) return 1;
-  let life = lifetimes.get(claim);
-  if (!life) lifetimes.set(claim, (life = lifetimeOf(claim)));
-  const { lifetime, created } = life;
+  return claim ? fractionLeft(lifetimeOf(claim), now) : 1;
+}
+
+/** lifetimeRemaining of the claim whose Lifetime this is (see lifetimeOf). */
+export function fractionLeft({ lifetime, created }: Lifetime, now: number): number {
   if (lifetime === Infinity || !(lifetime > 0) || !Number.isFinite(created)) return 1;
   return clamp(0, (lifetime - (now - created)) / lifetime, 1);
 }
 
-/** Per NodeClaim object (a new one on every update): its expireAfter in ms and creation time, parsed once. */
-const lifetimes = new WeakMap<NodeClaim, { readonly lifetime: number; readonly created: number }>();
+/** Per NodeClaim object (a new one on every update): its Lifetime, parsed once. */
+const lifetimes = new WeakMap<NodeClaim, Lifetime>();
 
-function lifetimeOf(claim: NodeClaim): { readonly lifetime: number; readonly created: number } {
+/** The claim's expireAfter and creation time (parsed once per claim object). */
+export function lifetimeOf(claim: NodeClaim): Lifetime {
+  let life = lifetimes.get(claim);
+  if (!life) lifetimes.set(claim, (life = parseLifetime(claim)));
+  return life;
+}
+
+function parseLifetime(claim: NodeClaim): Lifetime {
   let lifetime: number;
   try {
     lifetime = parseDuration(claim.spec.expireAfter ?? DEFAULT_EXPIRE_AFTER, { allowNever: true });

@@ -1,0 +1,140 @@
+/**
+ * The scan carries what it learnt of each machine view from pass to pass (pool, price, when
+ * consolidateAfter elapses, do-not-disrupt windows, budget hits). Over random sequences of passes,
+ * where views, their order, the pools, the budgets and the time change, every carried scan must
+ * say what a scan of fresh copies of the same views (nothing known of them) says.
+ */
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Pod, PodDisruptionBudget } from '../../apis/core.js';
+import { withDefaults } from '../../apis/v1/defaults.js';
+import type { NodeClaim } from '../../apis/v1/types.js';
+import type { StateNode } from '../../state/state-node.js';
+import { instanceType, nodePool, pod } from '../../test/builders.js';
+import { PdbVerdicts } from './blockers.js';
+import type { CandidateScan } from './candidates.js';
+import { CandidateScanner } from './candidates.js';
+import type { PoolInfo } from './types.js';
+
+const T0 = Date.parse('2025-01-06T00:00:00Z');
+const MIN = 60_000;
+
+/** A small seeded generator (mulberry32), so a failure names its seed. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+type Rand = () => number;
+const pick = <T>(r: Rand, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+
+function randomPod(r: Rand, now: number): Pod {
+  const dnd = pick(r, [undefined, undefined, undefined, 'true', '10m', '45m']);
+  const p = pod({
+    labels: { app: pick(r, ['web', 'api', 'batch']) },
+    annotations: dnd === undefined ? undefined : { 'karpenter.sh/do-not-disrupt': dnd },
+    priority: pick(r, [undefined, 0, 1000]),
+    ownerKind: pick(r, ['ReplicaSet', 'ReplicaSet', 'DaemonSet']),
+  });
+  const started = now - Math.floor(r() * 60) * MIN;
+  p.metadata.creationTimestamp = new Date(started).toISOString();
+  p.status = { phase: 'Running', startTime: new Date(started).toISOString() };
+  return p;
+}
+
+function claim(r: Rand, name: string, now: number): NodeClaim {
+  return {
+    apiVersion: 'karpenter.sh/v1', kind: 'NodeClaim',
+    metadata: { name, creationTimestamp: new Date(now - Math.floor(r() * 120) * MIN).toISOString() },
+    spec: { requirements: [], nodeClassRef: { group: 'karpenter.kwok.sh', kind: 'KWOKNodeClass', name: 'default' }, expireAfter: pick(r, [undefined, '3h', 'Never']) },
+  };
+}
+
+/** A machine view with the fields the scan reads (a new object, as the cache hands out on any change). */
+function randomView(r: Rand, i: number, now: number, pods?: readonly Pod[]): StateNode {
+  const name = `n${i}`;
+  const list = pods ?? Array.from({ length: Math.floor(r() * 4) }, () => randomPod(r, now));
+  return {
+    id: name, name, nodeName: name, nodeClaimName: r() < 0.95 ? `c${i}` : undefined, providerID: undefined,
+    node: { apiVersion: 'v1', kind: 'Node', metadata: { name, creationTimestamp: new Date(T0 - 3_600_000).toISOString() } },
+    nodeClaim: claim(r, `c${i}`, now),
+    nodePool: pick(r, ['a', 'a', 'b', 'gone', undefined]),
+    managed: r() < 0.95, registered: true, initialized: r() < 0.9, inFlight: false, deleting: false,
+    markedForDeletion: r() < 0.05, disrupted: r() < 0.05, cordoned: false,
+    nominatedUntil: r() < 0.05 ? now + 5 * MIN : undefined,
+    lastPodEventMs: r() < 0.7 ? now - Math.floor(r() * 20) * MIN : undefined,
+    labels: {
+      'node.kubernetes.io/instance-type': pick(r, ['small', 'large', 'unknown']),
+      'topology.kubernetes.io/zone': pick(r, ['test-zone-1', 'test-zone-2']),
+      'karpenter.sh/capacity-type': 'on-demand',
+    },
+    taints: [], capacity: { cpu: 2000 }, allocatable: { cpu: 2000 }, requested: {}, daemonSetRequested: {},
+    pods: list, daemonSetPods: [],
+  };
+}
+
+function randomPool(r: Rand, name: string): PoolInfo {
+  const np = nodePool({ name });
+  np.spec.disruption = { ...np.spec.disruption, consolidateAfter: pick(r, ['0s', '5m', '15m', 'Never']) };
+  const types = [instanceType('small', { price: pick(r, [0.1, 0.2]) }), instanceType('large', { price: 0.4 })];
+  return { name, nodePool: withDefaults(np), instanceTypes: types, typesByName: new Map(types.map((t) => [t.name, t])) };
+}
+
+function budget(r: Rand, app: string): PodDisruptionBudget {
+  return {
+    apiVersion: 'policy/v1', kind: 'PodDisruptionBudget', metadata: { name: app, namespace: 'default' },
+    spec: { selector: { matchLabels: { app } } },
+    status: { disruptionsAllowed: pick(r, [0, 1, 1]) },
+  };
+}
+
+/** What a scan says, with views named instead of compared by identity. */
+function describeScan(scan: CandidateScan): unknown {
+  return {
+    candidates: scan.candidates.map(({ stateNode, reschedulablePods, pool, ...rest }) => ({
+      ...rest, view: stateNode.name, pods: reschedulablePods.map((p) => p.metadata.name), pool: pool.name,
+    })),
+    blocked: scan.blocked,
+  };
+}
+
+/** A copy of the view and its pod list: nothing carried is known of it. */
+const fresh = (v: StateNode): StateNode => ({ ...v, pods: [...v.pods] });
+
+describe('the carried candidate scan', () => {
+  for (let seed = 1; seed <= 25; seed++) {
+    it(`says what a fresh scan says, pass after pass (seed ${seed})`, () => {
+      const r = rng(seed);
+      let now = T0;
+      let views = Array.from({ length: 30 }, (_, i) => randomView(r, i, now));
+      let next = views.length;
+      let pools = new Map([['a', randomPool(r, 'a')], ['b', randomPool(r, 'b')]]);
+      let pdbs = [budget(r, 'web'), budget(r, 'api')];
+      const scanner = new CandidateScanner();
+      for (let pass = 0; pass < 40; pass++) {
+        now += Math.floor(r() * 8) * MIN + pick(r, [0, 1, 999]);
+        views = views.map((v, i) => (r() < 0.15 ? randomView(r, i, now, r() < 0.5 ? v.pods : undefined) : v));
+        if (r() < 0.2) views.splice(Math.floor(r() * views.length), 1);
+        if (r() < 0.2) views.push(randomView(r, next++, now));
+        if (r() < 0.1) views.reverse();
+        if (r() < 0.2) pools = new Map(pools);
+        if (r() < 0.1) {
+          const name = pick(r, ['a', 'b']);
+          pools.set(name, randomPool(r, name));
+        }
+        if (r() < 0.05) pools.delete(pick(r, ['a', 'b']));
+        if (r() < 0.5) pdbs = pdbs.map((p) => ({ ...p, status: { disruptionsAllowed: pick(r, [0, 1]) } }));
+        if (r() < 0.1) pdbs = r() < 0.5 ? [...pdbs, budget(r, 'batch')] : pdbs.slice(1);
+        const carried = scanner.scan(views, pools, PdbVerdicts.of(pdbs), now);
+        const scratch = new CandidateScanner().scan(views.map(fresh), pools, PdbVerdicts.of(pdbs), now);
+        assert.deepEqual(describeScan(carried), describeScan(scratch), `seed ${seed}, pass ${pass}`);
+      }
+    });
+  }
+});
