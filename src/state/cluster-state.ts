@@ -27,6 +27,12 @@ export const STATE_KINDS: readonly StateKind[] = [
   'Node', 'NodeClaim', 'Pod', 'NodePool', 'DaemonSet', 'PodDisruptionBudget', 'PersistentVolume', 'PersistentVolumeClaim', 'StorageClass',
 ];
 
+/**
+ * A machine's stored Node and NodeClaim objects, the version of the pair (no two machines share
+ * one, and it moves whenever either is set) and its view (see ClusterState.machineRecords).
+ */
+export type MachineRecord = Pick<StateNodeRecord, 'node' | 'nodeClaim' | 'version' | 'view'>;
+
 export interface ClusterStateOptions {
   clock: Clock;
   /** Told when a listener throws (the change is still delivered to the others). */
@@ -105,7 +111,7 @@ export class ClusterState {
    * every machine and need the whole view of only a few (expiration reads each claim's expiry on
    * every pass).
    */
-  machineRecords(): Iterable<Pick<StateNodeRecord, 'node' | 'nodeClaim' | 'view'>> {
+  machineRecords(): Iterable<MachineRecord> {
     return this.#join.values();
   }
 

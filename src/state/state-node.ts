@@ -127,7 +127,7 @@ export class StateNodeRecord {
     this.#version = ++seq;
   }
 
-  /** Moves whenever the Node or NodeClaim is set. */
+  /** Moves whenever the Node or NodeClaim is set; one sequence for every record, so no two records share a version. */
   get version(): number {
     return this.#version;
   }

@@ -40,6 +40,38 @@ describe('expiration', () => {
   });
 });
 
+describe('expiration between passes', () => {
+  it('reads a machine again when its claim changes, or another machine takes its place', async () => {
+    const t = await disruptionEnv({ budgets: [{ nodes: '0' }] });
+    const { env } = t;
+    for (const name of ['a', 'b', 'c']) await addMachine(env, { name, type: 'small', expireAfter: '10h' });
+    await env.settle();
+    const exp = new ExpirationController(env.ctx);
+    const interval = env.ctx.options.disruptionIntervalMs;
+    assert.equal((await exp.reconcile()).requeueAfterMs, interval);
+    // b's claim now expires in 5 s: the same record, written since.
+    const b = await env.kube.get('NodeClaim', 'b');
+    const age = env.clock.now() - Date.parse(b.metadata.creationTimestamp!);
+    await env.kube.patch('NodeClaim', 'b', { spec: { ...b.spec, expireAfter: `${(age + 5_000) / 1000}s` } });
+    await env.settle();
+    assert.equal((await exp.reconcile()).requeueAfterMs, 5_000, 'wakes at b\'s new expiry');
+    await env.clock.step(5_000);
+    await exp.reconcile();
+    await env.settle();
+    assert.deepEqual(await t.claims(), ['a', 'c']);
+    // c's place in the cache's order goes to d, which has expired already.
+    await env.kube.delete('NodeClaim', 'c');
+    await env.settle();
+    await addMachine(env, { name: 'd', type: 'small', expireAfter: '1s' });
+    await env.clock.step(2_000);
+    await env.settle();
+    await exp.reconcile();
+    await env.settle();
+    assert.deepEqual(await t.claims(), ['a']);
+    await t.stop();
+  });
+});
+
 describe('the disruption loop', () => {
   it('runs a pass every disruptionIntervalMs once started, and settles', async () => {
     const t = await disruptionEnv();

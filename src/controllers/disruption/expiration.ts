@@ -9,6 +9,7 @@ import type { NodeClaim } from '../../apis/v1/types.js';
 import { isNotFound } from '../../kube/errors.js';
 import { formatDuration, parseDuration } from '../../utils/duration.js';
 import type { ControllerContext } from '../context.js';
+import type { MachineRecord } from '../../state/cluster-state.js';
 import type { Quiescent, ReconcileResult } from '../runtime/reconciler.js';
 import { Singleton } from '../runtime/singleton.js';
 import { DisruptionError } from './errors.js';
@@ -39,6 +40,14 @@ export class ExpirationController implements Quiescent {
   readonly name = 'disruption.expiration';
   readonly #ctx: ControllerContext;
   readonly #singleton: Singleton;
+  /**
+   * What the last pass read of each machine, by its position in the cache's order: the record's
+   * version then (no two machines share one, and it moves whenever the Node or NodeClaim is set,
+   * all an expiry depends on) and the expiry (NaN: no claim, deleting, or never expires). A pass
+   * reads again only the machines whose version at their position differs.
+   */
+  readonly #versions: number[] = [];
+  readonly #expiries: number[] = [];
 
   constructor(ctx: ControllerContext) {
     this.#ctx = ctx;
@@ -73,16 +82,15 @@ export class ExpirationController implements Quiescent {
     let next = now + interval;
     const failures: string[] = [];
     let cause: unknown;
+    let i = 0;
     for (const rec of ctx.state.machineRecords()) {
-      const claim = rec.nodeClaim;
-      // Only a claim not deleting can expire (a view's `deleting`); most are not due, so no view for them.
-      if (!claim || (rec.node?.metadata.deletionTimestamp ?? claim.metadata.deletionTimestamp)) continue;
-      const at = expiresAt(claim);
-      if (at === undefined) continue;
+      const at = this.#expiryAt(i++, rec);
+      if (Number.isNaN(at)) continue;
       if (at > now) {
         next = Math.min(next, at);
         continue;
       }
+      const claim = rec.nodeClaim!;
       const node = rec.view();
       if (node.nodeClaimName === undefined) continue;
       try {
@@ -100,9 +108,28 @@ export class ExpirationController implements Quiescent {
       });
       ctx.log.info({ nodeclaim: node.nodeClaimName, nodepool: node.nodePool }, 'expiration: deleted expired nodeclaim');
     }
+    this.#forgetFrom(i);
     if (failures.length > 0) {
       throw new DisruptionError(`deleting expired nodeclaims ${failures.join(', ')}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
     return { requeueAfterMs: Math.max(0, next - now) };
+  }
+
+  /** The expiry of the machine at position i (NaN for none), read again only when the record there changed. */
+  #expiryAt(i: number, rec: MachineRecord): number {
+    if (this.#versions[i] === rec.version) return this.#expiries[i]!;
+    const claim = rec.nodeClaim;
+    // Only a claim not deleting can expire (a view's `deleting`); most are not due, so no view for them.
+    const deleting = claim === undefined || !!(rec.node?.metadata.deletionTimestamp ?? claim.metadata.deletionTimestamp);
+    const at = deleting ? NaN : expiresAt(claim) ?? NaN;
+    this.#versions[i] = rec.version;
+    this.#expiries[i] = at;
+    return at;
+  }
+
+  /** Drops what is known of positions from `count` on (machines the cache no longer has). */
+  #forgetFrom(count: number): void {
+    this.#versions.length = Math.min(this.#versions.length, count);
+    this.#expiries.length = this.#versions.length;
   }
 }
