@@ -11,7 +11,9 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Affinity, Pod, Taint, TopologySpreadConstraint } from '../apis/core.js';
 import { instanceType, nodePool, placements, pod, solverNode } from '../test/builders.js';
-import { NodeBase } from './node-base.js';
+import { existingCounts, NodeBase, registerNodeDomains } from './node-base.js';
+import { requiredAntiAffinityTerms } from './pod-constraints.js';
+import { Topology } from './topology.js';
 import { solve } from './solver.js';
 import type { SolverNode, SolverNodePool } from './types.js';
 
@@ -141,9 +143,41 @@ function check(w: World): void {
   }
 }
 
+/**
+ * Domains registered and existing pods counted over a subset, in the order a pass over the subset's
+ * nodes one by one registers and counts them (groups list domains in that order; what Topology
+ * registers depends on which node of a domain comes first).
+ */
+function checkOrder(w: World): void {
+  const nodes = w.nodes.map(makeNode);
+  const base = new NodeBase(nodes);
+  const antiPod: PodGen = { cpu: 100, gpu: false, app: 'x', spread: 'none', honorTaints: false, ignoreAffinity: false, anyway: false, anti: 'zone', near: false, port: false, tolerates: false, zoneA: false };
+  const terms = [...requiredAntiAffinityTerms(makePod(antiPod)), ...requiredAntiAffinityTerms(makePod({ ...antiPod, anti: 'host' }))];
+  for (const t of w.trials) {
+    const keep = Uint8Array.from(t.keep, (k) => (k ? 1 : 0));
+    const kept = nodes.map((n, i) => ({ n, i })).filter(({ i }) => keep[i] === 1);
+    const prepared = new Topology();
+    const plain = new Topology();
+    const groups = terms.map((term) => [prepared.group(term), plain.group(term)] as const);
+    registerNodeDomains(prepared, { base, keep }, [ZONE, HOST]);
+    for (const key of [ZONE, HOST]) for (const { n } of kept) if (n.labels[key] !== undefined) plain.registerDomain(key, n.labels[key], n.taints);
+    for (const [a, b] of groups) assert.deepEqual([...a.counts], [...b.counts]);
+    // Counting into groups that know no domain yet: the order new domains are added in.
+    const countedPrepared = terms.map((term) => new Topology().group(term));
+    const countedPlain = terms.map((term) => new Topology().group(term));
+    for (const g of countedPrepared) existingCounts({ base, keep }).recordInto(g);
+    for (const g of countedPlain) for (const { i } of kept) g.recordNode(base.facts[i]!.placement);
+    countedPrepared.forEach((g, k) => assert.deepEqual([...g.counts], [...countedPlain[k]!.counts]));
+  }
+}
+
 describe('NodeBase', () => {
   it('solves over a subset exactly as over those nodes alone', () => {
     fc.assert(fc.property(worldGen, check), { numRuns: 300 });
+  });
+
+  it('registers domains and counts existing pods over a subset in node order', () => {
+    fc.assert(fc.property(worldGen, checkOrder), { numRuns: 300 });
   });
 
   it('registers an extended resource only a left-out node has as a solve without that node does', () => {

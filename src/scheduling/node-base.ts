@@ -23,12 +23,22 @@ interface KeyDomains {
   readonly values: readonly string[];
 }
 
-/** What a term counts on the nodes: per node holding pods it counts (in order), the domain and how many. */
+/**
+ * What a term counts on the nodes: per node holding pods it counts (in order), its domain (an index
+ * into `values`, the distinct domains) and how many.
+ */
 interface TermCounts {
   readonly nodes: Int32Array;
-  readonly domains: readonly string[];
+  readonly domains: Int32Array;
+  readonly values: readonly string[];
   readonly counts: Int32Array;
 }
+
+/**
+ * A key's distinct pairs of domain and taint class (what Topology registers once), in order of
+ * their first node: per pair, the nodes that have it, in order.
+ */
+type DomainPairs = readonly Int32Array[];
 
 /** Node's required anti-affinity terms, or what deriving them threw. */
 interface NodeAnti {
@@ -39,6 +49,8 @@ interface NodeAnti {
 
 /** Term counts remembered per base; a pass's pods carry few distinct terms. */
 const TERMS_PER_BASE = 64;
+/** Least-requests vectors whose roomy nodes a base remembers (a pass's pods come in a few sizes). */
+const ROOMY_PER_BASE = 16;
 
 /** A list of existing nodes prepared for many solves over subsets of it (see the module comment). */
 export class NodeBase {
@@ -62,6 +74,11 @@ export class NodeBase {
   #anti: readonly NodeAnti[] | undefined;
   /** Per group key (see countKey): what its term counts on the nodes. */
   readonly #termCounts = new Map<string, TermCounts>();
+  readonly #pairs = new Map<string, DomainPairs>();
+  /** Per node, its slot in #layout (made on first use: see slot). */
+  #slots: (NodeSlot | undefined)[] = [];
+  /** By a least-requests vector's text: the nodes roomyNodes answers for it in #layout. */
+  readonly #roomy = new Map<string, Int32Array>();
 
   constructor(nodes: readonly SolverNode[]) {
     this.nodes = nodes;
@@ -102,6 +119,50 @@ export class NodeBase {
     this.#size = space.size;
     this.#remaining = new Array<Vec | undefined>(this.nodes.length);
     this.#free = new Float64Array(this.nodes.length * space.size);
+    this.#slots = new Array<NodeSlot | undefined>(this.nodes.length);
+    this.#roomy.clear();
+  }
+
+  /**
+   * The nodes that accept new pods and have at least `least` of every resource left, in order, for
+   * the layout of useLayout (remembered per vector: a pass's simulations ask for a few vectors, each
+   * many times). Only when the space holds every resource name of the nodes (namesRegistered).
+   */
+  roomyNodes(least: Vec, space: ResourceSpace): Int32Array {
+    const key = least.join(',');
+    let out = this.#roomy.get(key);
+    if (out === undefined) {
+      const list: number[] = [];
+      const size = this.#size;
+      next: for (let i = 0; i < this.nodes.length; i++) {
+        if (this.accepting[i] !== 1) continue;
+        this.remaining(i, space);
+        const free = this.#free;
+        // fits(least, remaining) on the packed copy.
+        for (let d = 0, at = i * size; d < size; d++, at++) if (least[d]! > free[at]!) continue next;
+        list.push(i);
+      }
+      if (this.#roomy.size >= ROOMY_PER_BASE) this.#roomy.clear();
+      this.#roomy.set(key, (out = Int32Array.from(list)));
+    }
+    return out;
+  }
+
+  /**
+   * Node i's slot for a solve in the layout of useLayout: made on first use, reset for every later
+   * solve (a disruption pass would otherwise make hundreds of slots per simulation). A solve holds
+   * its slots only while it runs, and solves do not nest, so no two solves share a slot.
+   */
+  slot(i: number, space: ResourceSpace): NodeSlot {
+    let slot = this.#slots[i];
+    if (slot === undefined) {
+      const n = this.nodes[i]!;
+      const f = this.facts[i]!;
+      slot = this.#slots[i] = new NodeSlot(n.name, f.labels, n.taints, this.remaining(i, space), n.inFlight ?? false, false, f.hostPorts);
+    } else {
+      slot.reset();
+    }
+    return slot;
   }
 
   /**
@@ -153,6 +214,29 @@ export class NodeBase {
     return d;
   }
 
+  /** The key's domain pairs (see DomainPairs; built on first use). */
+  domainPairs(key: string): DomainPairs {
+    let pairs = this.#pairs.get(key);
+    if (!pairs) {
+      const { ids } = this.domains(key);
+      const classes = this.taintClasses();
+      let classCount = 0;
+      for (let i = 0; i < classes.length; i++) if (classes[i]! >= classCount) classCount = classes[i]! + 1;
+      const index = new Map<number, number[]>();
+      for (let i = 0; i < ids.length; i++) {
+        if (ids[i]! < 0) continue;
+        const pair = ids[i]! * classCount + classes[i]!;
+        const list = index.get(pair);
+        if (list) list.push(i);
+        else index.set(pair, [i]);
+      }
+      // A Map iterates in insertion order: pairs by their first node.
+      pairs = [...index.values()].map((list) => Int32Array.from(list));
+      this.#pairs.set(key, pairs);
+    }
+    return pairs;
+  }
+
   /** Per node, an id of its taints' content (as Topology compares taint sets). */
   taintClasses(): Int32Array {
     if (!this.#taintClass) {
@@ -202,7 +286,9 @@ export class NodeBase {
 
   #countTerm(g: TopologyGroup): TermCounts {
     const nodes: number[] = [];
-    const domains: string[] = [];
+    const domains: number[] = [];
+    const values: string[] = [];
+    const index = new Map<string, number>();
     const counts: number[] = [];
     const withPods = this.#withPods;
     for (let k = 0; k < withPods.length; k++) {
@@ -212,11 +298,16 @@ export class NodeBase {
       if (n === 0) continue;
       const d = g.nodeDomain(p);
       if (d === undefined) continue;
+      let id = index.get(d);
+      if (id === undefined) {
+        index.set(d, (id = values.length));
+        values.push(d);
+      }
       nodes.push(i);
-      domains.push(d);
+      domains.push(id);
       counts.push(n);
     }
-    return { nodes: Int32Array.from(nodes), domains, counts: Int32Array.from(counts) };
+    return { nodes: Int32Array.from(nodes), domains: Int32Array.from(domains), values, counts: Int32Array.from(counts) };
   }
 }
 
@@ -241,19 +332,31 @@ export function registerNodeResources(space: ResourceSpace, s: NodeSubset): void
   for (let i = 0; i < s.keep.length; i++) if (s.keep[i] === 1) space.register(s.base.facts[i]!.names);
 }
 
-/** Registers each subset node's domain of each key, with its taints, in node order. */
+/**
+ * Registers each subset node's domain of each key, with its taints, in node order. Registering a
+ * domain again with equal taints does nothing, so only the first subset node of each domain pair
+ * registers: those are found pair by pair (a subset leaves out few nodes) and registered in node order.
+ */
 export function registerNodeDomains(topology: Topology, s: NodeSubset, keys: readonly string[]): void {
-  const classes = s.base.taintClasses();
   const { keep, base } = s;
   for (const key of keys) {
     const { ids, values } = base.domains(key);
-    // Registering a domain again with equal taints does nothing: skip the repeats of the last class.
-    const lastClass = new Int32Array(values.length).fill(-1);
-    for (let i = 0; i < keep.length; i++) {
-      const id = ids[i]!;
-      if (keep[i] !== 1 || id < 0 || lastClass[id] === classes[i]) continue;
-      lastClass[id] = classes[i]!;
-      topology.registerDomain(key, values[id]!, base.nodes[i]!.taints);
+    const pairs = base.domainPairs(key);
+    const firsts = new Int32Array(pairs.length);
+    let found = 0;
+    let sorted = true;
+    for (let p = 0; p < pairs.length; p++) {
+      const nodes = pairs[p]!;
+      let k = 0;
+      while (k < nodes.length && keep[nodes[k]!] !== 1) k++;
+      if (k === nodes.length) continue;
+      if (found > 0 && nodes[k]! < firsts[found - 1]!) sorted = false;
+      firsts[found++] = nodes[k]!;
+    }
+    const order = sorted ? firsts.subarray(0, found) : firsts.subarray(0, found).sort();
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      topology.registerDomain(key, values[ids[i]!]!, base.nodes[i]!.taints);
     }
   }
 }
@@ -278,7 +381,17 @@ export function existingCounts(s: NodeSubset): ExistingCounts {
   return {
     recordInto(g: TopologyGroup): void {
       const c = base.termCounts(g);
-      for (let k = 0; k < c.nodes.length; k++) if (keep[c.nodes[k]!] === 1) g.addNodeCount(c.domains[k]!, c.counts[k]!);
+      // Summed per domain, then added in order of each domain's first node: the same counts, and
+      // the same order of domains new to the group, as adding node by node.
+      const sums = new Int32Array(c.values.length);
+      const order: number[] = [];
+      for (let k = 0; k < c.nodes.length; k++) {
+        if (keep[c.nodes[k]!] !== 1) continue;
+        const d = c.domains[k]!;
+        if (sums[d] === 0) order.push(d);
+        sums[d] = sums[d]! + c.counts[k]!;
+      }
+      for (let k = 0; k < order.length; k++) g.addNodeCount(c.values[order[k]!]!, sums[order[k]!]!);
     },
   };
 }
@@ -290,18 +403,22 @@ export function existingCounts(s: NodeSubset): ExistingCounts {
 export function nodeSlots(s: NodeSubset, space: ResourceSpace, layout: string, least: Vec): NodeSlot[] {
   const { base, keep } = s;
   base.useLayout(space, layout);
+  const out: NodeSlot[] = [];
+  if (base.namesRegistered(space)) {
+    // Every node's remaining vector can be made in this space: the base's list for `least`, filtered.
+    const roomy = base.roomyNodes(least, space);
+    for (let k = 0; k < roomy.length; k++) if (keep[roomy[k]!] === 1) out.push(base.slot(roomy[k]!, space));
+    return out;
+  }
   const free = base.free;
   const accepting = base.accepting;
   const size = space.size;
-  const out: NodeSlot[] = [];
   next: for (let i = 0; i < keep.length; i++) {
     if (keep[i] !== 1 || accepting[i] !== 1) continue;
-    const remaining = base.remaining(i, space);
+    base.remaining(i, space);
     // fits(least, remaining) on the packed copy: no node object read for a node that cannot take a pod.
     for (let d = 0, at = i * size; d < size; d++, at++) if (least[d]! > free[at]!) continue next;
-    const n = base.nodes[i]!;
-    const f = base.facts[i]!;
-    out.push(new NodeSlot(n.name, f.labels, n.taints, remaining, n.inFlight ?? false, false, f.hostPorts));
+    out.push(base.slot(i, space));
   }
   return out;
 }

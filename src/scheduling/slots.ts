@@ -114,6 +114,9 @@ export class NodeSlot {
   #hostPorts: readonly HostPort[];
   #placed: PodInfo[] | undefined;
   readonly #facts: NodeLabelFacts;
+  /** What the node holds before any placement: reset() goes back to it. */
+  readonly #initialRemaining: Vec;
+  readonly #initialHostPorts: readonly HostPort[];
 
   readonly labels: Readonly<Record<string, string>>;
 
@@ -136,6 +139,19 @@ export class NodeSlot {
     this.requirements = facts.requirements;
     this.remaining = allocatableMinusUsed;
     this.#hostPorts = hostPorts;
+    this.#initialRemaining = allocatableMinusUsed;
+    this.#initialHostPorts = hostPorts;
+  }
+
+  /**
+   * Forgets every placement: the slot is again as constructed, so one slot object serves solve after
+   * solve over the same node (see NodeBase.slot). Never call it while a solve holds the slot.
+   */
+  reset(): void {
+    this.remaining = this.#initialRemaining;
+    this.#ownRemaining = false;
+    this.#hostPorts = this.#initialHostPorts;
+    this.#placed = undefined;
   }
 
   /** The host ports taken on the node: its pods' and those placed here. */
