@@ -8,16 +8,20 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Node, Pod, TopologySpreadConstraint } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
+import { HOSTNAME_LABEL } from '../../apis/labels.js';
 import { withDefaults } from '../../apis/v1/defaults.js';
 import type { NodeClaim } from '../../apis/v1/types.js';
 import { solve } from '../../scheduling/solver.js';
 import type { SolverResult } from '../../scheduling/types.js';
 import { ClusterState } from '../../state/cluster-state.js';
 import { isReschedulable } from '../../state/pod-predicates.js';
+import { safePodRequests } from '../../scheduling/object-facts.js';
 import { nodePool, pod } from '../../test/builders.js';
+import { CPU, MEMORY } from '../../utils/resources.js';
 import { VirtualClock } from '../../utils/clock.js';
 import { TEST_TYPES } from './fixtures.js';
 import { SimulationBase } from './simulation-base.js';
+import { movableTerms, nodeEntries } from './simulation-base-reuse.js';
 import { simulate } from './simulation.js';
 import type { LeavingNode, PoolInfo } from './types.js';
 
@@ -118,7 +122,68 @@ function check(c: ClusterGen): void {
   assert.equal(reduced.solverResult.totalPricePerHour, expected.totalPricePerHour);
 }
 
+/**
+ * The nodes a simulation keeps, worked out from scratch over every node: all but the left-out ones
+ * and those useless for `pods` (no room for the smallest, accepting none) that pin nothing, except
+ * that each topology signature keeps its first useless node when no useful one is kept.
+ */
+function keepFromScratch(snapshot: ReturnType<ClusterState['snapshot']>, candidatePods: readonly Pod[], exclude: ReadonlySet<string>, pods: readonly Pod[]): number[] {
+  const { selectors, keys: movableKeys, topology: terms } = movableTerms([candidatePods], snapshot.reschedulablePods, snapshot.pendingPods);
+  const entries = nodeEntries(snapshot.stateNodes, snapshot.solverNodes, selectors);
+  const keys = new Set(movableKeys);
+  for (const e of entries) for (const k of e.antiKeys) keys.add(k);
+  keys.delete(HOSTNAME_LABEL);
+  const keyList = [...keys];
+  const minCpu = Math.min(...pods.map((p) => safePodRequests(p)[CPU] ?? 0));
+  const minMemory = Math.min(...pods.map((p) => safePodRequests(p)[MEMORY] ?? 0));
+  const represented = new Set<string>();
+  const droppable: number[] = [];
+  const keep = entries.map(() => 0);
+  entries.forEach((e, i) => {
+    if (exclude.has(e.node.name)) return;
+    const sig = keys.size > 0 || terms ? e.signature(keyList, JSON.stringify(keyList)) : undefined;
+    if (e.pinned || (e.freePods >= 1 && e.freeCpu >= minCpu && e.freeMemory >= minMemory)) {
+      keep[i] = 1;
+      if (sig !== undefined) represented.add(sig);
+    } else if (sig !== undefined) droppable.push(i);
+  });
+  for (const i of droppable) {
+    const sig = entries[i]!.signature(keyList, JSON.stringify(keyList));
+    if (represented.has(sig)) continue;
+    represented.add(sig);
+    keep[i] = 1;
+  }
+  return keep;
+}
+
+/** Several simulations over one base: which nodes each leaves out, and the pods it places. */
+interface KeepTrial { leaving: number[]; pods: number[] }
+
+function checkKeep(c: ClusterGen, trials: KeepTrial[]): void {
+  const state = build(c);
+  const snapshot = state.snapshot();
+  const candidatePods = snapshot.stateNodes.flatMap((v) => v.pods.filter(isReschedulable));
+  const base = new SimulationBase({ snapshot, pools: new Map([['default', poolInfo(c.poolTainted, c.poolZoneA)]]), pending: snapshot.pendingPods, candidatePods });
+  const all = [...candidatePods, ...snapshot.pendingPods];
+  for (const t of trials) {
+    const exclude = new Set(t.leaving.filter((i) => i < c.nodes.length).map((i) => `n${i}`));
+    const pods = t.pods.map((k) => all[k % all.length]!).filter((p) => p !== undefined);
+    if (pods.length === 0) continue;
+    assert.deepEqual([...base.solverNodes(exclude, pods).keep], keepFromScratch(snapshot, candidatePods, exclude, pods));
+  }
+}
+
+const keepTrials = fc.array(fc.record({
+  leaving: fc.uniqueArray(fc.integer({ min: 0, max: 11 }), { maxLength: 4 }),
+  pods: fc.array(fc.nat(), { minLength: 1, maxLength: 4 }),
+}), { minLength: 1, maxLength: 6 });
+
 describe('SimulationBase', () => {
+  it('keeps the nodes a from-scratch pass over every node keeps, simulation after simulation', () => {
+    fc.assert(fc.property(clusterGen(true), keepTrials, checkKeep), { numRuns: 200 });
+    fc.assert(fc.property(clusterGen(false), keepTrials, checkKeep), { numRuns: 200 });
+  });
+
   it('keeps a full node that alone makes its zone a domain (a spread counts the empty zone)', () => {
     const spread: PodGen = { cpu: 1000, app: 'x', spread: 'zone', anti: false, port: false, tolerates: false, honorTaints: false };
     const filler: PodGen = { ...spread, cpu: 2000, app: 'y', spread: 'none' };

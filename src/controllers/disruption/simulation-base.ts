@@ -40,6 +40,20 @@ export interface SimulationBaseInput {
 const perMachine = (pods: SimulationBaseInput['candidatePods']): readonly (readonly Pod[])[] =>
   pods.length > 0 && Array.isArray(pods[0]) ? pods as readonly (readonly Pod[])[] : [pods as readonly Pod[]];
 
+/**
+ * The solver nodes of a simulation that leaves out no node, for one smallest pod: the keep mask,
+ * and per signature id how many of its nodes are useful (kept for their room or pods) and its
+ * droppable nodes in order (the first one is kept when no useful node is).
+ */
+interface FullKeep {
+  readonly keep: Uint8Array;
+  readonly useful: Int32Array;
+  readonly droppable: readonly Int32Array[];
+}
+
+/** Smallest-pod sizes whose full subsets a base remembers (a pass's pods come in a few sizes). */
+const FULL_KEEPS = 16;
+
 export class SimulationBase {
   readonly snapshot: ClusterSnapshot;
   readonly pools: ReadonlyMap<string, PoolInfo>;
@@ -61,8 +75,12 @@ export class SimulationBase {
   readonly #freeMemory: Float64Array;
   readonly #freePods: Float64Array;
   readonly #signatureId: Int32Array;
-  /** Scratch per signature id: the simulation stamp when a kept node of it was seen. */
-  readonly #represented: Int32Array;
+  /** Number of signature ids. */
+  readonly #signatures: number;
+  /** The subsets of nodes with none left out, per smallest pod (see #fullKeep). */
+  readonly #fullKeeps = new Map<string, FullKeep>();
+  /** Scratch per node: the simulation stamp when it is left out. */
+  readonly #excludedAt: Int32Array;
   #stamp = 0;
   /** Node name → indexes in #nodes (built on first use). */
   #byName: Map<string, number[]> | undefined;
@@ -125,7 +143,36 @@ export class SimulationBase {
       }
       this.#signatureId[i] = id;
     }
-    this.#represented = new Int32Array(ids.size);
+    this.#signatures = ids.size;
+    this.#excludedAt = new Int32Array(count);
+  }
+
+  /** Whether node i can take no pod needing this much cpu and memory and holds nothing the solver must see. */
+  #useless(i: number, minCpu: number, minMemory: number): boolean {
+    return this.#pinned[i] === 0 && (this.#freePods[i]! < 1 || this.#freeCpu[i]! < minCpu || this.#freeMemory[i]! < minMemory);
+  }
+
+  /** The subset with no node left out, for a smallest pod of this cpu and memory (made on first use). */
+  #fullKeep(minCpu: number, minMemory: number): FullKeep {
+    const key = `${minCpu},${minMemory}`;
+    let full = this.#fullKeeps.get(key);
+    if (full !== undefined) return full;
+    const count = this.#nodes.length;
+    const keep = new Uint8Array(count);
+    const useful = new Int32Array(this.#signatures);
+    const droppable: number[][] = Array.from({ length: this.#signatures }, () => []);
+    for (let i = 0; i < count; i++) {
+      const sig = this.#signatureId[i]!;
+      if (!this.#useless(i, minCpu, minMemory)) {
+        keep[i] = 1;
+        if (sig >= 0) useful[sig]!++;
+      } else if (sig >= 0) droppable[sig]!.push(i);
+    }
+    // A signature with no useful node keeps its first droppable one.
+    for (let sig = 0; sig < this.#signatures; sig++) if (useful[sig] === 0 && droppable[sig]!.length > 0) keep[droppable[sig]![0]!] = 1;
+    if (this.#fullKeeps.size >= FULL_KEEPS) this.#fullKeeps.clear();
+    this.#fullKeeps.set(key, (full = { keep, useful, droppable: droppable.map((list) => Int32Array.from(list)) }));
+    return full;
   }
 
   /**
@@ -142,29 +189,32 @@ export class SimulationBase {
       minCpu = Math.min(minCpu, r[CPU] ?? 0);
       minMemory = Math.min(minMemory, r[MEMORY] ?? 0);
     }
-    // Runs for every simulation over every node of the pass: numbers and stamps, no allocation per node.
+    // The subset with none left out, corrected for the few left out: no pass over every node.
+    const full = this.#fullKeep(minCpu, minMemory);
+    const keep = full.keep.slice();
     const stamp = ++this.#stamp;
-    const represented = this.#represented;
-    const count = this.#nodes.length;
-    const keep = new Uint8Array(count);
-    const excluded = new Uint8Array(count);
+    const excludedAt = this.#excludedAt;
     const byName = this.#indexOf();
-    for (const name of exclude) for (const i of byName.get(name) ?? []) excluded[i] = 1;
-    const droppable: number[] = [];
-    for (let i = 0; i < count; i++) {
-      if (excluded[i] === 1) continue;
-      const useless = this.#pinned[i] === 0 && (this.#freePods[i]! < 1 || this.#freeCpu[i]! < minCpu || this.#freeMemory[i]! < minMemory);
-      const sig = this.#signatureId[i]!;
-      if (!useless) {
-        keep[i] = 1;
-        if (sig >= 0) represented[sig] = stamp;
-      } else if (sig >= 0) droppable.push(i);
+    // Per signature of a left-out node: how many of its useful nodes are left out.
+    const lost = new Map<number, number>();
+    for (const name of exclude) {
+      for (const i of byName.get(name) ?? []) {
+        if (excludedAt[i] === stamp) continue;
+        excludedAt[i] = stamp;
+        keep[i] = 0;
+        const sig = this.#signatureId[i]!;
+        if (sig >= 0) lost.set(sig, (lost.get(sig) ?? 0) + (this.#useless(i, minCpu, minMemory) ? 0 : 1));
+      }
     }
-    for (const i of droppable) {
-      const sig = this.#signatureId[i]!;
-      if (represented[sig] === stamp) continue;
-      represented[sig] = stamp;
-      keep[i] = 1;
+    // A signature left without a useful node keeps its first droppable node not left out.
+    for (const [sig, n] of lost) {
+      if (full.useful[sig]! > n) continue;
+      const droppable = full.droppable[sig]!;
+      for (let k = 0; k < droppable.length; k++) {
+        if (excludedAt[droppable[k]!] === stamp) continue;
+        keep[droppable[k]!] = 1;
+        break;
+      }
     }
     return { base: (this.#nodeBase ??= new NodeBase(this.#nodes)), keep };
   }
