@@ -7,7 +7,7 @@
  * per claim.
  */
 import { NODEPOOL_HASH_ANNOTATION, NODEPOOL_HASH_VERSION_ANNOTATION, normalizeLabelKey } from '../../apis/labels.js';
-import type { NodePool } from '../../apis/v1/types.js';
+import type { NodeClaim, NodePool } from '../../apis/v1/types.js';
 import { nodePoolHash, NODEPOOL_HASH_VERSION } from '../../apis/v1/hash.js';
 import type { CloudProvider } from '../../cloudprovider/cloud-provider.js';
 import { Requirement, Requirements } from '../../scheduling/requirements.js';
@@ -94,10 +94,13 @@ export class DriftDetector {
   }
 
   /**
-   * Why the candidate has drifted, or undefined. Never throws: a failing cloud call counts as not
-   * drifted (and is asked again next time).
+   * Why the candidate has drifted, or undefined: at once when that is known without asking the
+   * cloud (static drift, or the cloud's verdict of less than the recheck interval ago), else a
+   * promise of the cloud's answer. Every pass asks about every candidate, and nearly always the
+   * answer is known. Never rejects: a failing cloud call counts as not drifted (and is asked again
+   * next time).
    */
-  async reason(c: Candidate): Promise<string | undefined> {
+  reason(c: Candidate): string | undefined | Promise<string | undefined> {
     const own = staticDrift(c);
     if (own !== undefined) return own;
     const claim = c.stateNode.nodeClaim;
@@ -105,10 +108,15 @@ export class DriftDetector {
     const now = this.#clock.now();
     const cached = this.#cloudVerdicts.get(c.claimName);
     if (cached && now - cached.at < this.#recheckMs) return cached.reason;
+    return this.#ask(c.claimName, claim, now);
+  }
+
+  /** Asks the cloud about the claim and keeps its verdict. */
+  async #ask(name: string, claim: NodeClaim, now: number): Promise<string | undefined> {
     try {
       const found = await this.#cloud.isDrifted(claim);
       const reason = found === undefined ? undefined : `${found}: the cloud provider reports the machine no longer matches its node class`;
-      this.#cloudVerdicts.set(c.claimName, { reason, at: now });
+      this.#cloudVerdicts.set(name, { reason, at: now });
       return reason;
     } catch {
       return undefined;
