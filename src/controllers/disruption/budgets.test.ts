@@ -109,6 +109,41 @@ describe('budgetMapping', () => {
     assert.deepEqual(carried, [[['default', 2], ['other', 1]], [['default', 2]]]);
   });
 
+  it('counts lists that gain, lose and change machines as it would from scratch', () => {
+    fc.assert(fc.property(
+      fc.array(fc.array(fc.record({ at: fc.nat(), op: fc.constantFrom('drop', 'add', 'change', 'keep') }), { maxLength: 6 }), { minLength: 1, maxLength: 8 }),
+      (steps) => {
+        let nodes: StateNode[] = Array.from({ length: 6 }, (_, k) => view(`m${k}`));
+        let next = 6;
+        const variant = (k: number): Partial<StateNode> & { ready?: boolean } =>
+          [{}, { ready: false }, { markedForDeletion: true }, { initialized: false }, { nodePool: 'other' }, { managed: false }][k % 6]!;
+        const scratch = (list: readonly StateNode[]): unknown => {
+          const total = new Map<string, number>();
+          const disrupting = new Map<string, number>();
+          for (const n of list) {
+            if (!n.managed || !n.initialized || n.nodePool === undefined) continue;
+            total.set(n.nodePool, (total.get(n.nodePool) ?? 0) + 1);
+            const ready = n.node?.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+            if (n.markedForDeletion || !ready) disrupting.set(n.nodePool, (disrupting.get(n.nodePool) ?? 0) + 1);
+          }
+          return [[...total].sort(), [...disrupting].sort()];
+        };
+        poolNodeCounts(nodes);
+        for (const edits of steps) {
+          nodes = [...nodes];
+          for (const { at, op } of edits) {
+            const k = nodes.length === 0 ? 0 : at % nodes.length;
+            if (op === 'drop' && nodes.length > 0) nodes.splice(k, 1);
+            else if (op === 'add') nodes.splice(at % 2 === 0 ? nodes.length : k, 0, view(`m${next++}`, variant(at)));
+            else if (op === 'change' && nodes.length > 0) nodes[k] = view(nodes[k]!.name, variant(at));
+          }
+          const c = poolNodeCounts(nodes);
+          assert.deepEqual([[...c.total].sort(), [...c.disrupting].sort()], scratch(nodes));
+        }
+      },
+    ), { numRuns: 300 });
+  });
+
   it('gives pools with no node a budget too', () => {
     const b = budgetMapping([], pools([{ nodes: '10%' }]), 'Empty', 0).get('default')!;
     assert.deepEqual([b.total, b.allowed], [0, 0]);

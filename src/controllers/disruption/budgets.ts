@@ -100,19 +100,35 @@ function count(total: Map<string, number>, disrupting: Map<string, number>, n: S
 let lastCounted: { readonly nodes: readonly StateNode[]; readonly counts: PoolNodeCounts } | undefined;
 
 /**
- * Counts every machine in the cache once; the same for every reason (see budgetsFor). A list as
- * long as the last one counted is counted from it, by the machines that differ at each place.
+ * Counts every machine in the cache once; the same for every reason (see budgetsFor). The list is
+ * counted from the last one counted, by the machines that differ: the two are walked side by
+ * side, a view in both lines them up, and a machine gone from the list or new in it (the cache
+ * drops and adds machines, keeping the others' order) only moves the walk on one side.
  */
 export function poolNodeCounts(nodes: readonly StateNode[]): PoolNodeCounts {
-  const from = lastCounted?.nodes.length === nodes.length ? lastCounted : undefined;
-  const total = new Map(from?.counts.total);
-  const disrupting = new Map(from?.counts.disrupting);
-  for (let i = 0; i < nodes.length; i++) {
-    const n = nodes[i]!;
-    const was = from?.nodes[i];
-    if (was === n) continue;
-    if (was !== undefined) count(total, disrupting, was, -1);
-    count(total, disrupting, n, 1);
+  const was = lastCounted?.nodes ?? [];
+  const total = new Map(lastCounted?.counts.total);
+  const disrupting = new Map(lastCounted?.counts.disrupting);
+  let i = 0;
+  let j = 0;
+  while (i < nodes.length || j < was.length) {
+    const n = nodes[i];
+    const w = was[j];
+    if (n === w) {
+      i++;
+      j++;
+    } else if (w !== undefined && n !== undefined && was[j + 1] === n) {
+      count(total, disrupting, w, -1);
+      j++;
+    } else if (w !== undefined && n !== undefined && nodes[i + 1] === w) {
+      count(total, disrupting, n, 1);
+      i++;
+    } else {
+      if (w !== undefined) count(total, disrupting, w, -1);
+      if (n !== undefined) count(total, disrupting, n, 1);
+      i++;
+      j++;
+    }
   }
   const counts = { total, disrupting };
   lastCounted = { nodes: nodes.slice(), counts };
