@@ -76,11 +76,18 @@ export class GarbageCollection implements SingletonReconciler {
     });
     if (instances) {
       const listed = instances;
-      for (const m of listed) await attempt(`deleting leaked machine ${m.status?.providerID ?? ''}`, () => this.#leaked(m));
+      // The checks that clear a machine or a claim are synchronous: a sweep over a healthy cluster
+      // of a thousand machines awaits nothing.
+      for (const m of listed) {
+        if (!this.#claimed(m)) await attempt(`deleting leaked machine ${m.status?.providerID ?? ''}`, () => this.#leaked(m));
+      }
       this.#forgetOthers(listed);
       const live = new Set(listed.map((m) => m.status?.providerID).filter((p): p is string => p !== undefined));
       for (const { nodeClaim } of this.#machines()) {
-        if (nodeClaim) await attempt(`checking nodeclaim ${nodeClaim.metadata.name ?? ''}`, () => this.#vanished(nodeClaim, live));
+        const providerID = nodeClaim?.status?.providerID;
+        if (nodeClaim && providerID !== undefined && this.#mayHaveVanished(nodeClaim, providerID, live)) {
+          await attempt(`checking nodeclaim ${nodeClaim.metadata.name ?? ''}`, () => this.#vanished(nodeClaim, providerID));
+        }
       }
     }
     for (const { node, nodeClaim } of this.#machines()) {
@@ -100,15 +107,20 @@ export class GarbageCollection implements SingletonReconciler {
     return out;
   }
 
-  async #leaked(machine: NodeClaim): Promise<void> {
+  /** Whether the cache holds a NodeClaim for the machine; a claimed machine's first-seen time is forgotten. */
+  #claimed(machine: NodeClaim): boolean {
     const providerID = machine.status?.providerID ?? '';
     const name = machine.metadata.name;
     const claimed = (name !== undefined && this.#ctx.state.node(name)?.nodeClaimName === name)
       || (providerID !== '' && this.#ctx.state.nodeByProviderID(providerID)?.nodeClaim !== undefined);
-    if (claimed) {
-      this.#firstSeen.delete(providerID);
-      return;
-    }
+    if (claimed) this.#firstSeen.delete(providerID);
+    return claimed;
+  }
+
+  /** Deletes an unclaimed machine once it is older than the grace period (and the API has no claim for it either). */
+  async #leaked(machine: NodeClaim): Promise<void> {
+    const providerID = machine.status?.providerID ?? '';
+    const name = machine.metadata.name;
     const now = this.#ctx.clock.now();
     let since = parseTime(machine.metadata.creationTimestamp) ?? this.#firstSeen.get(providerID);
     if (since === undefined) this.#firstSeen.set(providerID, (since = now));
@@ -131,13 +143,20 @@ export class GarbageCollection implements SingletonReconciler {
     for (const id of this.#firstSeen.keys()) if (!ids.has(id)) this.#firstSeen.delete(id);
   }
 
-  async #vanished(claim: NodeClaim, live: ReadonlySet<string>): Promise<void> {
-    const providerID = claim.status?.providerID;
-    if (claim.metadata.deletionTimestamp || providerID === undefined || live.has(providerID)) return;
+  /**
+   * Whether the claim may have lost its machine: not being deleted, launched a while ago, and its
+   * machine not in the cloud's list (which may lag: #vanished asks the cloud).
+   */
+  #mayHaveVanished(claim: NodeClaim, providerID: string, live: ReadonlySet<string>): boolean {
+    if (claim.metadata.deletionTimestamp || live.has(providerID)) return false;
     const launched = findCondition(claim, ConditionTypes.Launched);
-    if (launched?.status !== 'True') return;
+    if (launched?.status !== 'True') return false;
     const launchedAt = parseTime(launched.lastTransitionTime);
-    if (launchedAt !== undefined && this.#ctx.clock.now() - launchedAt < VANISHED_MIN_AGE_MS) return;
+    return launchedAt === undefined || this.#ctx.clock.now() - launchedAt >= VANISHED_MIN_AGE_MS;
+  }
+
+  /** Deletes the claim (one #mayHaveVanished picked) if the cloud confirms its machine is gone. */
+  async #vanished(claim: NodeClaim, providerID: string): Promise<void> {
     try {
       await this.#ctx.cloud.get(providerID);
       return; // a list that lagged, not a machine that is gone
