@@ -57,6 +57,7 @@ describe('PlanBook', () => {
       }
       assert.equal(book.size, model.size);
       let onTargets = 0;
+      for (let t = 0; t <= 3; t++) assert.equal(book.plannedOnto(`c${t}`), book.onTarget(`c${t}`).length);
       for (const target of book.targets()) {
         for (const e of book.onTarget(target)) {
           onTargets++;

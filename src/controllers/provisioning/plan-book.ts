@@ -69,6 +69,11 @@ export class PlanBook {
     return this.#byPod.get(pod);
   }
 
+  /** How many pods are planned onto the target (onTarget's length, without building the list). */
+  plannedOnto(target: string): number {
+    return this.#byTarget.get(target)?.size ?? 0;
+  }
+
   /** Entries planned onto the target, in planning order. */
   onTarget(target: string): PlanEntry[] {
     return [...(this.#byTarget.get(target)?.values() ?? [])];

@@ -191,8 +191,8 @@ export class Provisioner implements Quiescent {
   }
 
   #plannedOn(sn: StateNode): boolean {
-    return (sn.nodeClaimName !== undefined && this.plan.onTarget(sn.nodeClaimName).length > 0)
-      || (sn.nodeName !== undefined && this.plan.onTarget(sn.nodeName).length > 0);
+    return (sn.nodeClaimName !== undefined && this.plan.plannedOnto(sn.nodeClaimName) > 0)
+      || (sn.nodeName !== undefined && this.plan.plannedOnto(sn.nodeName) > 0);
   }
 
   #hasWork(): boolean {

@@ -48,6 +48,31 @@ function reserveLeft(reserve: ResourceList | undefined, daemonSetRequested: Reso
 }
 
 /**
+ * The state node each name stands for, as a map of every state node's Node and NodeClaim names
+ * would give it (a later node taking a name from an earlier one), holding only the names of the
+ * nodes with a name in `wanted` (the plan's targets, pods and reservations alike, and the unseen
+ * claims): a round changes no other node. Mapping all of a thousand nodes' names cost more than
+ * the rest of a round's preparation.
+ */
+function namedNodes(stateNodes: readonly StateNode[], wanted: readonly string[]): Map<string, StateNode> {
+  const lookedUp = new Set(wanted);
+  const names = new Set<string>();
+  for (const sn of stateNodes) {
+    const { nodeName, nodeClaimName } = sn;
+    if (!(nodeName !== undefined && lookedUp.has(nodeName)) && !(nodeClaimName !== undefined && lookedUp.has(nodeClaimName))) continue;
+    if (nodeName !== undefined) names.add(nodeName);
+    if (nodeClaimName !== undefined) names.add(nodeClaimName);
+  }
+  const byName = new Map<string, StateNode>();
+  if (names.size === 0) return byName;
+  for (const sn of stateNodes) {
+    if (sn.nodeName !== undefined && names.has(sn.nodeName)) byName.set(sn.nodeName, sn);
+    if (sn.nodeClaimName !== undefined && names.has(sn.nodeClaimName)) byName.set(sn.nodeClaimName, sn);
+  }
+  return byName;
+}
+
+/**
  * Prunes the plan (entries of pods that were bound, went away or changed uid; targets that are gone,
  * going away, or initialised when kube-scheduler binds or nothing is left to bind there) and builds
  * the round's input. `unseen`: claims created by an earlier round that the snapshot may not show yet
@@ -57,11 +82,9 @@ function reserveLeft(reserve: ResourceList | undefined, daemonSetRequested: Reso
 export function prepareRound(
   snapshot: ClusterSnapshot, plan: PlanBook, binding: ControllerOptions['binding'], unseen: readonly NodeClaim[] = [],
 ): RoundInput {
-  const byName = new Map<string, StateNode>();
-  for (const sn of snapshot.stateNodes) {
-    if (sn.nodeName !== undefined) byName.set(sn.nodeName, sn);
-    if (sn.nodeClaimName !== undefined) byName.set(sn.nodeClaimName, sn);
-  }
+  const wanted = plan.targets();
+  for (const c of unseen) if (c.metadata.name !== undefined) wanted.push(c.metadata.name);
+  const byName = namedNodes(snapshot.stateNodes, wanted);
   const pending = new Map<string, NodeClaim>();
   for (const c of unseen) if (c.metadata.name !== undefined && !byName.has(c.metadata.name)) pending.set(c.metadata.name, c);
   const renominated: string[] = [];
@@ -70,7 +93,7 @@ export function prepareRound(
     const sn = byName.get(target);
     const gone = !sn || sn.deleting || sn.markedForDeletion || sn.disrupted || sn.cordoned;
     // Once up, a node is kube-scheduler's to fill; with direct binding the binder lets go of it.
-    const up = !gone && sn.initialized && (binding === 'scheduler' || plan.onTarget(target).length === 0);
+    const up = !gone && sn.initialized && (binding === 'scheduler' || plan.plannedOnto(target) === 0);
     if (gone || up) renominated.push(...plan.forgetTarget(target));
   }
   const candidates = podMap(snapshot, binding);
@@ -89,12 +112,16 @@ export function prepareRound(
   const nodes = snapshot.solverNodes.map((node) => {
     const sn = byName.get(node.name);
     if (!sn) return node;
+    const claimName = sn.nodeClaimName;
+    const nodeName = sn.nodeName !== claimName ? sn.nodeName : undefined;
+    const reserve = sn.inFlight ? reserveLeft(plan.daemonOverhead(claimName ?? sn.name), sn.daemonSetRequested) : undefined;
+    // Most nodes have nothing planned onto them: no lists built for those.
+    const planned = (claimName !== undefined ? plan.plannedOnto(claimName) : 0) + (nodeName !== undefined ? plan.plannedOnto(nodeName) : 0);
+    if (planned === 0 && !reserve) return node;
     const entries = [
-      ...(sn.nodeClaimName !== undefined ? plan.onTarget(sn.nodeClaimName) : []),
-      ...(sn.nodeName !== undefined && sn.nodeName !== sn.nodeClaimName ? plan.onTarget(sn.nodeName) : []),
+      ...(claimName !== undefined ? plan.onTarget(claimName) : []),
+      ...(nodeName !== undefined ? plan.onTarget(nodeName) : []),
     ];
-    const reserve = sn.inFlight ? reserveLeft(plan.daemonOverhead(sn.nodeClaimName ?? sn.name), sn.daemonSetRequested) : undefined;
-    if (entries.length === 0 && !reserve) return node;
     const extra = entries.map((e) => candidates.get(e.pod)).filter((p): p is Pod => p !== undefined);
     return {
       ...node,
