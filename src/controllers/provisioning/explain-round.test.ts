@@ -81,4 +81,17 @@ describe('PriceIndex', () => {
       machine({ 'node.kubernetes.io/instance-type': 'medium' }, { deleting: true }),
     ]), 0.2);
   });
+
+  it('is reused for the same instance type objects, and a new one prices changed offerings', () => {
+    const first = PriceIndex.of([SMALL, MEDIUM]);
+    assert.equal(PriceIndex.of([SMALL, MEDIUM]), first);
+    const labels = { 'node.kubernetes.io/instance-type': 'small', 'karpenter.sh/capacity-type': 'spot' };
+    assert.equal(first.machinePrice(machine(labels)), 0.03);
+    const cheaper = { ...SMALL, offerings: SMALL.offerings.map((o) => ({ ...o, price: o.price / 2 })) };
+    const second = PriceIndex.of([cheaper, MEDIUM]);
+    assert.notEqual(second, first);
+    assert.equal(second.machinePrice(machine(labels)), 0.015);
+    assert.equal(first.machinePrice(machine(labels)), 0.03, 'an index keeps its own prices');
+    assert.notEqual(PriceIndex.of([MEDIUM, SMALL]), second, 'another order is another list');
+  });
 });

@@ -3,16 +3,38 @@
  * provisioning decision. A machine is priced from its labels (instance type, zone, capacity type)
  * against the catalogue; a NodeClaim not launched yet by the cheapest instance type it allows.
  * Machines whose type the catalogue does not know count as 0.
+ *
+ * A round prices every machine in the cluster, and rounds mostly see the same catalogue and the
+ * same machines: `PriceIndex.of` hands back the previous round's index for the same instance type
+ * objects, and an index remembers the price of each labelled machine by its labels object.
  */
 import { CAPACITY_TYPE_LABEL, INSTANCE_TYPE_LABEL, ZONE_LABEL } from '../../apis/labels.js';
 import type { InstanceType, Offering } from '../../cloudprovider/types.js';
 import type { StateNode } from '../../state/state-node.js';
 
 export class PriceIndex {
+  static #last: PriceIndex | undefined;
   readonly #types = new Map<string, readonly Offering[]>();
+  readonly #source: readonly InstanceType[];
+  /**
+   * machinePrice of machines with an instance type label, by their labels object: labels are never
+   * changed in place (a changed machine has a new object), and the index never changes.
+   */
+  readonly #byLabels = new WeakMap<Readonly<Record<string, string>>, number>();
 
-  constructor(types: Iterable<InstanceType>) {
+  constructor(types: readonly InstanceType[]) {
+    this.#source = types;
     for (const t of types) if (!this.#types.has(t.name)) this.#types.set(t.name, t.offerings);
+  }
+
+  /**
+   * An index of `types`: the last one this made when it was of the same instance type objects in
+   * the same order (instance types are immutable, so it prices alike), else a new one.
+   */
+  static of(types: readonly InstanceType[]): PriceIndex {
+    const last = PriceIndex.#last;
+    if (last !== undefined && sameItems(last.#source, types)) return last;
+    return (PriceIndex.#last = new PriceIndex(types));
   }
 
   /** Cheapest offering of the type matching the zone and capacity type when given; undefined if unknown. */
@@ -31,10 +53,16 @@ export class PriceIndex {
   /** The machine's price per hour (see the module comment). */
   machinePrice(node: StateNode): number {
     const labels = node.labels;
+    const known = this.#byLabels.get(labels);
+    if (known !== undefined) return known;
     const type = labels[INSTANCE_TYPE_LABEL];
     const zone = labels[ZONE_LABEL];
     const capacityType = labels[CAPACITY_TYPE_LABEL];
-    if (type !== undefined) return this.price(type, zone, capacityType) ?? this.price(type) ?? 0;
+    if (type !== undefined) {
+      const price = this.price(type, zone, capacityType) ?? this.price(type) ?? 0;
+      this.#byLabels.set(labels, price);
+      return price;
+    }
     const allowed = node.nodeClaim?.spec.requirements.find((r) => r.key === INSTANCE_TYPE_LABEL && r.operator === 'In')?.values ?? [];
     let best: number | undefined;
     for (const t of allowed) {
@@ -50,4 +78,10 @@ export class PriceIndex {
     for (const n of nodes) if (!n.deleting) sum += this.machinePrice(n);
     return sum;
   }
+}
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

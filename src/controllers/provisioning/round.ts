@@ -223,7 +223,7 @@ export async function runRound(deps: RoundDeps): Promise<DecidedRound> {
       events.push(record(ctx, deps.events, pod, 'Warning', 'FailedScheduling', `Failed to schedule pod, ${reason}`, deps.eventLane));
     }
     if (launched.length > 0 || result.existingNodes.length > 0) {
-      const prices = new PriceIndex(loaded.pools.flatMap((p) => p.instanceTypes));
+      const prices = PriceIndex.of(loaded.pools.flatMap((p) => p.instanceTypes));
       ctx.decisions.record(provisionDecision({
         now, launched, existing: result.existingNodes, pools: loaded.pools, skipped: loaded.skipped,
         costBefore: prices.clusterCost(snapshot.stateNodes),
