@@ -32,10 +32,18 @@ export class IndexedStore<T> {
   readonly #indexers: ReadonlyMap<string, IndexFunc<T>>;
   /** index name → index value → the objects under it by key (objects, not keys: a lookup then reads no other map). */
   readonly #indices = new Map<string, Map<string, Map<string, T>>>();
+  /** Each index's function beside its map, in a list: every write walks it (a Map's entries() would allocate a pair per index). */
+  readonly #writers: readonly { readonly fn: IndexFunc<T>; readonly index: Map<string, Map<string, T>> }[];
 
   constructor(indexers: Readonly<Record<string, IndexFunc<T>>> = {}) {
     this.#indexers = new Map(Object.entries(indexers));
-    for (const name of this.#indexers.keys()) this.#indices.set(name, new Map());
+    const writers: { fn: IndexFunc<T>; index: Map<string, Map<string, T>> }[] = [];
+    for (const [name, fn] of this.#indexers) {
+      const index = new Map<string, Map<string, T>>();
+      this.#indices.set(name, index);
+      writers.push({ fn, index });
+    }
+    this.#writers = writers;
   }
 
   get size(): number {
@@ -104,8 +112,7 @@ export class IndexedStore<T> {
   }
 
   #index(key: string, obj: T): void {
-    for (const [name, fn] of this.#indexers) {
-      const m = this.#indices.get(name)!;
+    for (const { fn, index: m } of this.#writers) {
       for (const v of fn(obj)) {
         let objects = m.get(v);
         if (!objects) m.set(v, (objects = new Map<string, T>()));
@@ -115,8 +122,7 @@ export class IndexedStore<T> {
   }
 
   #unindex(key: string, obj: T): void {
-    for (const [name, fn] of this.#indexers) {
-      const m = this.#indices.get(name)!;
+    for (const { fn, index: m } of this.#writers) {
       for (const v of fn(obj)) {
         const objects = m.get(v);
         if (!objects) continue;

@@ -122,7 +122,13 @@ export class Informer<K extends Kind> {
   addHandler(handler: InformerHandler<KindMap[K]>): () => void {
     this.#handlers = [...this.#handlers, handler];
     if (handler.onAdd) {
-      for (const obj of this.#store.values()) this.#call(() => handler.onAdd!(obj, true));
+      for (const obj of this.#store.values()) {
+        try {
+          handler.onAdd(obj, true);
+        } catch (e) {
+          this.#handlerFailed(e);
+        }
+      }
     }
     return () => {
       this.#handlers = this.#handlers.filter((h) => h !== handler);
@@ -238,10 +244,7 @@ export class Informer<K extends Kind> {
     }
     const vanished: string[] = [];
     for (const key of this.#store.keys()) if (!seen.has(key)) vanished.push(key);
-    for (const key of vanished) {
-      const old = this.#store.delete(key)!;
-      this.#dispatch((h) => h.onDelete?.(old, true));
-    }
+    for (const key of vanished) this.#dispatchDelete(this.#store.delete(key)!, true);
     this.#lastResourceVersion = res.resourceVersion;
     if (this.#sync.open()) this.#armResync();
   }
@@ -267,7 +270,7 @@ export class Informer<K extends Kind> {
       const obj = ev.object;
       const key = keyOf(obj);
       if (ev.type === 'DELETED') {
-        if (this.#store.delete(key) !== undefined) this.#dispatch((h) => h.onDelete?.(obj, false));
+        if (this.#store.delete(key) !== undefined) this.#dispatchDelete(obj, false);
       } else {
         this.#upsert(key, obj, false);
       }
@@ -278,9 +281,9 @@ export class Informer<K extends Kind> {
 
   #upsert(key: string, obj: KindMap[K], initial: boolean): void {
     const old = this.#store.set(key, obj);
-    if (old === undefined) this.#dispatch((h) => h.onAdd?.(obj, initial));
+    if (old === undefined) this.#dispatchAdd(obj, initial);
     else if (old.metadata.resourceVersion !== obj.metadata.resourceVersion || old.metadata.resourceVersion === undefined) {
-      this.#dispatch((h) => h.onUpdate?.(old, obj));
+      this.#dispatchUpdate(old, obj);
     }
   }
 
@@ -289,21 +292,46 @@ export class Informer<K extends Kind> {
     if (period <= 0 || this.#stopped) return;
     this.#cancelResync = this.#clock.setTimer(period, () => {
       if (this.#stopped) return;
-      for (const obj of this.#store.values()) this.#dispatch((h) => h.onUpdate?.(obj, obj));
+      for (const obj of this.#store.values()) this.#dispatchUpdate(obj, obj);
       this.#armResync();
     });
   }
 
-  #dispatch(fn: (h: InformerHandler<KindMap[K]>) => void): void {
-    for (const h of this.#handlers) this.#call(() => fn(h));
+  // One method per event type, each calling the handlers directly: every watch event goes
+  // through one of them, and they make no closure per event or per handler.
+
+  #dispatchAdd(obj: KindMap[K], initial: boolean): void {
+    for (const h of this.#handlers) {
+      try {
+        h.onAdd?.(obj, initial);
+      } catch (e) {
+        this.#handlerFailed(e);
+      }
+    }
   }
 
-  #call(fn: () => void): void {
-    try {
-      fn();
-    } catch (e) {
-      this.#report('handler', `handling a ${this.kind} event`, e);
+  #dispatchUpdate(oldObj: KindMap[K], newObj: KindMap[K]): void {
+    for (const h of this.#handlers) {
+      try {
+        h.onUpdate?.(oldObj, newObj);
+      } catch (e) {
+        this.#handlerFailed(e);
+      }
     }
+  }
+
+  #dispatchDelete(obj: KindMap[K], finalStateUnknown: boolean): void {
+    for (const h of this.#handlers) {
+      try {
+        h.onDelete?.(obj, finalStateUnknown);
+      } catch (e) {
+        this.#handlerFailed(e);
+      }
+    }
+  }
+
+  #handlerFailed(cause: unknown): void {
+    this.#report('handler', `handling a ${this.kind} event`, cause);
   }
 
   #report(phase: InformerPhase, doing: string, cause: unknown): void {

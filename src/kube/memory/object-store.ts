@@ -129,7 +129,8 @@ export class ObjectStore {
   /** Starts above 0: "0" means "any version" to a watch, so no list may ever return it. */
   #rv = 1;
   readonly #tables = new Map<Kind, KindTable>();
-  readonly #listeners: ChangeListener[] = [];
+  /** Replaced, never changed in place, so a dispatch can walk it while a listener subscribes or leaves. */
+  #listeners: readonly ChangeListener[] = [];
   readonly #pending: Change[] = [];
   #dispatching = false;
 
@@ -175,10 +176,10 @@ export class ObjectStore {
 
   /** Called for every committed change, in resourceVersion order, after the store is updated. */
   subscribe(listener: ChangeListener): () => void {
-    this.#listeners.push(listener);
+    this.#listeners = [...this.#listeners, listener];
     return () => {
       const i = this.#listeners.indexOf(listener);
-      if (i >= 0) this.#listeners.splice(i, 1);
+      if (i >= 0) this.#listeners = this.#listeners.filter((_, j) => j !== i);
     };
   }
 
@@ -222,7 +223,7 @@ export class ObjectStore {
     this.#dispatching = true;
     try {
       for (let c = this.#pending.shift(); c; c = this.#pending.shift()) {
-        for (const l of [...this.#listeners]) l(c);
+        for (const l of this.#listeners) l(c);
       }
     } finally {
       this.#dispatching = false;

@@ -41,14 +41,19 @@ function copyInput<T>(kind: Kind, doing: string, value: T): T {
   }
 }
 
+function isSpecKey(key: string): boolean {
+  return key !== 'metadata' && key !== 'status' && key !== 'apiVersion' && key !== 'kind';
+}
+
 /** Everything but metadata and status: a change here is a spec change and bumps generation. */
 function specEqual(a: StoredObject, b: StoredObject): boolean {
-  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    if (key === 'metadata' || key === 'status' || key === 'apiVersion' || key === 'kind') continue;
-    if (!jsonEqual(a[key], b[key])) return false;
-  }
+  for (const key in a) if (isSpecKey(key) && !jsonEqual(a[key], b[key])) return false;
+  for (const key in b) if (!Object.hasOwn(a, key) && isSpecKey(key) && !jsonEqual(a[key], b[key])) return false;
   return true;
 }
+
+/** Metadata only the server sets: a write keeps the stored values. */
+const SERVER_METADATA = ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'resourceVersion'] as const;
 
 function hasFinalizers(obj: StoredObject): boolean {
   return (obj.metadata.finalizers?.length ?? 0) > 0;
@@ -176,7 +181,7 @@ export class ObjectWriter {
       next.metadata = { ...candidate.metadata };
     }
     const meta = next.metadata;
-    for (const field of ['name', 'namespace', 'uid', 'creationTimestamp', 'deletionTimestamp', 'deletionGracePeriodSeconds', 'generation', 'resourceVersion'] as const) {
+    for (const field of SERVER_METADATA) {
       const value = old.metadata[field];
       if (value === undefined) delete meta[field];
       else (meta as Record<string, unknown>)[field] = value;
