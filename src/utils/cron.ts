@@ -141,17 +141,36 @@ function parseValue(text: string, spec: FieldSpec, fail: (why: string) => never)
   return value;
 }
 
+/** Schedules parsed from text, by text: budgets hand their schedule strings in on every check. */
+const parsed = new Map<string, CronSchedule>();
+/** More distinct texts than any configuration has; past it the cache starts over. */
+const PARSED_LIMIT = 256;
+
 function asSchedule(schedule: CronSchedule | string): CronSchedule {
-  return typeof schedule === 'string' ? parseCron(schedule) : schedule;
+  if (typeof schedule !== 'string') return schedule;
+  let s = parsed.get(schedule);
+  if (s === undefined) {
+    s = parseCron(schedule);
+    if (parsed.size >= PARSED_LIMIT) parsed.clear();
+    parsed.set(schedule, s);
+  }
+  return s;
 }
 
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
+const DAY_MS = 86_400_000;
+
+/** Day of the week (0 Sunday) of a Date.UTC midnight, without a Date: day 0 of the epoch was a Thursday. */
+function weekdayOf(midnightMs: number): number {
+  return (((midnightMs / DAY_MS + 4) % 7) + 7) % 7;
+}
+
 function dayMatches(s: CronSchedule, year: number, month: number, day: number): boolean {
   const dom = s.daysOfMonth[day] === true;
-  const dow = s.daysOfWeek[new Date(Date.UTC(year, month - 1, day)).getUTCDay()] === true;
+  const dow = s.daysOfWeek[weekdayOf(Date.UTC(year, month - 1, day))] === true;
   return s.domStar || s.dowStar ? dom && dow : dom || dow;
 }
 
