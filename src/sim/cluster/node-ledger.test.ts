@@ -78,6 +78,26 @@ describe('NodeLedger', () => {
     l.removePod(p);
     assert.ok(version() > v, 'left');
   });
+
+  it('stamps a label when a pod carrying it joins, leaves or is relabelled, not on its status updates', () => {
+    const l = new NodeLedger();
+    l.setNode(node('a'));
+    const p = pod({ name: 'p', nodeName: 'a', labels: { app: 'web' } });
+    assert.equal(l.labelChangedAt('app', 'web'), 0);
+    l.setPod(p);
+    const joined = l.labelChangedAt('app', 'web');
+    assert.ok(joined > 0 && joined === l.seq && l.podsChangedAt === l.seq);
+    l.setPod(pod({ name: 'q', nodeName: 'a', labels: { app: 'db' } }));
+    assert.equal(l.labelChangedAt('app', 'web'), joined, 'another label');
+    const seq = l.seq;
+    l.setPod({ ...p, status: { phase: 'Running' } });
+    assert.equal(l.seq, seq, 'status update');
+    l.setPod({ ...p, metadata: { ...p.metadata, labels: { app: 'api' } } });
+    assert.ok(l.labelChangedAt('app', 'web') > seq && l.labelChangedAt('app', 'api') > seq, 'relabelled: old and new labels');
+    const relabelled = l.seq;
+    l.removePod(p);
+    assert.ok(l.labelChangedAt('app', 'api') > relabelled, 'left');
+  });
 });
 
 describe('SchedulingQueue', () => {

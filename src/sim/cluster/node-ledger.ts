@@ -82,6 +82,25 @@ export class NodeLedger {
   readonly #pods = new Map<string, LedgerPod>();
   /** "key=value" → holding pods carrying that label. */
   readonly #byLabel = new Map<string, Set<LedgerPod>>();
+  /** "key=value" → `seq` when a pod carrying that label last joined, left or was relabelled (one number per label ever seen). */
+  readonly #labelChangedAt = new Map<string, number>();
+  #seq = 0;
+  #podsChangedAt = 0;
+
+  /** Moves whenever a holding pod joins, leaves or is relabelled; the `…ChangedAt` stamps are values it had. */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** `seq` when a holding pod last joined, left or was relabelled, anywhere. */
+  get podsChangedAt(): number {
+    return this.#podsChangedAt;
+  }
+
+  /** `seq` when a holding pod carrying label `key=value` last joined, left or was relabelled (0 if never). */
+  labelChangedAt(key: string, value: string): number {
+    return this.#labelChangedAt.get(`${key}=${value}`) ?? 0;
+  }
 
   /** Known nodes and nodes that pods are bound to, in insertion order. */
   nodes(): IterableIterator<LedgerNode> {
@@ -142,6 +161,7 @@ export class NodeLedger {
         old.pod = pod;
         return;
       }
+      this.#podsChangedAt = ++this.#seq;
       this.#unlabel(old);
       old.pod = pod;
       this.#label(old);
@@ -165,6 +185,7 @@ export class NodeLedger {
     if (entry.antiAffinity) node.antiAffinityPods++;
     if (entry.constrains) node.constrainingPods++;
     node.version++;
+    this.#podsChangedAt = ++this.#seq;
     this.#pods.set(key, entry);
     this.#label(entry);
   }
@@ -214,6 +235,7 @@ export class NodeLedger {
   }
 
   #drop(p: LedgerPod): void {
+    this.#podsChangedAt = ++this.#seq;
     this.#pods.delete(p.key);
     this.#unlabel(p);
     const node = this.#nodes.get(p.nodeName);
@@ -226,18 +248,22 @@ export class NodeLedger {
     if (node.node === undefined && node.pods.size === 0) this.#nodes.delete(node.name);
   }
 
+  /** Indexes the pod by its labels, stamping them with the current seq. */
   #label(p: LedgerPod): void {
     for (const [k, v] of Object.entries(p.pod.metadata.labels ?? {})) {
       const id = `${k}=${v}`;
+      this.#labelChangedAt.set(id, this.#seq);
       let set = this.#byLabel.get(id);
       if (!set) this.#byLabel.set(id, (set = new Set()));
       set.add(p);
     }
   }
 
+  /** Unindexes the pod, stamping its labels with the current seq. */
   #unlabel(p: LedgerPod): void {
     for (const [k, v] of Object.entries(p.pod.metadata.labels ?? {})) {
       const id = `${k}=${v}`;
+      this.#labelChangedAt.set(id, this.#seq);
       const set = this.#byLabel.get(id);
       if (!set) continue;
       set.delete(p);

@@ -112,19 +112,22 @@ describe('solverNodes', () => {
     sameAsFull(podGen.map((g) => ({ ...g, milli: 1500 + (g.milli % 600) })), nodeGen.map((g) => ({ ...g, cpu: 1 + (g.cpu % 2) }))));
 
   it('gives the same nodes with a memo kept across ledger changes as without one, and the same solves over a kept base', () => {
-    type Op = { kind: 'bind'; g: PodGen; at: number } | { kind: 'unbind'; i: number } | { kind: 'node'; i: number; g: NodeGen } | { kind: 'run'; i: number };
+    type Op = { kind: 'bind'; g: PodGen; at: number } | { kind: 'unbind'; i: number } | { kind: 'node'; i: number; g: NodeGen } | { kind: 'run'; i: number }
+      | { kind: 'relabel'; i: number; app: (typeof APPS)[number] };
     const opGen: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ kind: fc.constant('bind' as const), g: podGen, at: fc.nat() }),
       fc.record({ kind: fc.constant('unbind' as const), i: fc.nat() }),
       fc.record({ kind: fc.constant('node' as const), i: fc.nat(), g: nodeGen }),
       fc.record({ kind: fc.constant('run' as const), i: fc.nat() }),
+      fc.record({ kind: fc.constant('relabel' as const), i: fc.nat(), app: fc.constantFrom(...APPS) }),
     );
     fc.assert(fc.property(
       fc.array(nodeGen, { minLength: 1, maxLength: 5 }),
-      fc.array(opGen, { maxLength: 20 }),
+      fc.array(opGen, { maxLength: 30 }),
       fc.array(podGen, { minLength: 1, maxLength: 4 }),
       fc.boolean(),
-      (nodes, ops, pending, withPlaced) => {
+      fc.array(podGen, { minLength: 1, maxLength: 3 }),
+      (nodes, ops, pending, withPlaced, other) => {
         const ledger = new NodeLedger();
         nodes.forEach((g, i) => ledger.setNode(makeNode(`n${i}`, g)));
         const bound: Pod[] = [];
@@ -137,7 +140,14 @@ describe('solverNodes', () => {
         const placed = new Map<string, PlacedPod[]>();
         if (withPlaced) placed.set('n0', [group[0]!]);
         const pods = group.map((g) => g.pod);
+        // Another group solved in between, as the groups of a pass are, with the same memo.
+        const otherGroup = other.map((g, i) => {
+          const p = makePod(`other-${i}`, g);
+          return { pod: p, requests: podRequests(p) };
+        });
         const check = (): void => {
+          const between = solverNodes({ ledger, pods: otherGroup, placed: new Map(), memo }).nodes;
+          assert.deepEqual(between.map(asSolverReads), solverNodes({ ledger, pods: otherGroup, placed: new Map() }).nodes.map(asSolverReads));
           const fresh = solverNodes({ ledger, pods: group, placed }).nodes;
           const kept = solverNodes({ ledger, pods: group, placed, memo }).nodes;
           // A status update makes no new solver node: its pods are compared as the solver reads them.
@@ -163,6 +173,11 @@ describe('solverNodes', () => {
             const i = op.i % bound.length;
             const p = bound[i]!;
             bound[i] = { ...p, status: { ...p.status, phase: 'Running' } };
+            ledger.setPod(bound[i]);
+          } else if (op.kind === 'relabel' && bound.length > 0) {
+            const i = op.i % bound.length;
+            const p = bound[i]!;
+            bound[i] = { ...p, metadata: { ...p.metadata, labels: { app: op.app } } };
             ledger.setPod(bound[i]);
           }
           check();

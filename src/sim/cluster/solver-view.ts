@@ -69,9 +69,9 @@ export function solverNodes(input: SolverNodesInput): SolverNodesResult {
   // With no room for any pending pod nothing is placed, whatever topology counts: the solver is
   // shown what it is for pods without inter-pod constraints, which places none of them alike.
   const topology = all || (interPod && room);
-  const shown = topology ? shownPods(ledger, pods, all) : NO_SHOWN;
-  const kept = topology || !interPod ? candidates : candidates.filter((c) => c.repels);
-  kept.sort((a, b) => b.score - a.score || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0));
+  const shown = !topology ? NO_SHOWN : all ? everyPod(ledger) : input.memo ? input.memo.shown(ledger, pods) : shownPods(ledger, groupSelectors(pods));
+  const unsorted = topology || !interPod ? candidates : candidates.filter((c) => c.repels);
+  const kept = input.memo ? input.memo.inOrder(unsorted) : unsorted.sort(byScore);
   const nodes = kept.map(({ node, memo }) => {
     const selected = shown.get(node.name) ?? NO_LEDGER_PODS;
     return memo ? memo.solverNode(node, selected) : toSolverNode(node, selected, placed.get(node.name) ?? []);
@@ -87,33 +87,70 @@ interface Candidate {
   readonly repels: boolean;
 }
 
+/** kube-scheduler's node order: most free first (see freeScore), then by name (a total order: names are unique). */
+function byScore(a: Candidate, b: Candidate): number {
+  return b.score - a.score || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0);
+}
+
 const NO_SHOWN: ReadonlyMap<string, readonly LedgerPod[]> = new Map();
 
-/** Node name → the pods the pending pods' inter-pod constraints select there (every pod with `all`). */
-function shownPods(ledger: NodeLedger, pods: readonly PlacedPod[], all: boolean): Map<string, LedgerPod[]> {
+type Selector = PendingFacts['selectors'][number];
+
+/** Node name → every holding pod there. */
+function everyPod(ledger: NodeLedger): Map<string, LedgerPod[]> {
   const shown = new Map<string, LedgerPod[]>();
-  if (all) {
-    for (const node of ledger.nodes()) shown.set(node.name, [...node.pods.values()]);
-    return shown;
-  }
-  const seen = new Set<string>();
-  const selectors = new Set<string>();
+  for (const node of ledger.nodes()) shown.set(node.name, [...node.pods.values()]);
+  return shown;
+}
+
+/** The pending pods' distinct inter-pod selectors, in the order the pods carry them. */
+function groupSelectors(pods: readonly PlacedPod[]): Selector[] {
+  const out: Selector[] = [];
+  const ids = new Set<string>();
   for (const p of pods) {
-    for (const { id, selector } of pendingFacts(p).selectors) {
-      // The pending pods of one workload carry the same selectors: each is looked up once (a
-      // repeat would select only pods already seen).
-      if (selectors.has(id)) continue;
-      selectors.add(id);
-      for (const lp of ledger.podsSelectedBy(selector)) {
-        if (seen.has(lp.key)) continue;
-        seen.add(lp.key);
-        let list = shown.get(lp.nodeName);
-        if (!list) shown.set(lp.nodeName, (list = []));
-        list.push(lp);
-      }
+    // The pending pods of one workload carry the same selectors: each is taken once (a repeat
+    // would select only pods already seen).
+    for (const s of pendingFacts(p).selectors) {
+      if (ids.has(s.id)) continue;
+      ids.add(s.id);
+      out.push(s);
+    }
+  }
+  return out;
+}
+
+/** Node name → the pods the selectors select there. */
+function shownPods(ledger: NodeLedger, selectors: readonly Selector[]): Map<string, LedgerPod[]> {
+  const shown = new Map<string, LedgerPod[]>();
+  const seen = new Set<string>();
+  for (const { selector } of selectors) {
+    for (const lp of ledger.podsSelectedBy(selector)) {
+      if (seen.has(lp.key)) continue;
+      seen.add(lp.key);
+      let list = shown.get(lp.nodeName);
+      if (!list) shown.set(lp.nodeName, (list = []));
+      list.push(lp);
     }
   }
   return shown;
+}
+
+/**
+ * Whether shownPods would answer as it did when the ledger's seq was `seq`: no pod carrying every
+ * matchLabels pair of a selector (all pods, for a selector without matchLabels) has joined, left or
+ * been relabelled since. The label sets podsSelectedBy walks are then the same sets, walked in the
+ * same order.
+ */
+function selectionUnchanged(ledger: NodeLedger, selectors: readonly Selector[], seq: number): boolean {
+  for (const { selector } of selectors) {
+    const pairs = Object.entries(selector.matchLabels ?? {});
+    if (pairs.length === 0) {
+      if (ledger.podsChangedAt > seq) return false;
+      continue;
+    }
+    for (const [k, v] of pairs) if (ledger.labelChangedAt(k, v) > seq) return false;
+  }
+  return true;
 }
 
 const NO_LEDGER_PODS: readonly LedgerPod[] = Object.freeze([]);
@@ -126,6 +163,9 @@ const NO_LEDGER_PODS: readonly LedgerPod[] = Object.freeze([]);
 class MemoEntry {
   readonly free: Readonly<Record<string, number>>;
   readonly score: number;
+  /** The node's position in the last call's order, when `rankCall` is that call's number. */
+  rank = -1;
+  rankCall = -1;
   #bare: SolverNode | undefined;
   #selected: readonly LedgerPod[] = NO_LEDGER_PODS;
   #shown: SolverNode | undefined;
@@ -150,17 +190,73 @@ class MemoEntry {
  * Per-node work of solverNodes kept between calls (a scheduler's passes) while a node's ledger
  * entry keeps its version: its free room and score, and its solver node, handed to the solver
  * as the same object (and pod list) so what the solver derives per node and per pod list is
- * reused too.
+ * reused too. Also the pods a group's selectors select, while none of them changed, and the last
+ * node order, so that only the nodes that changed are sorted.
  */
 export class SolverNodeMemo {
   readonly #entries = new WeakMap<LedgerNode, MemoEntry>();
+  /** By the group's selector ids: shownPods' last answer and the ledger seq it was made at. */
+  readonly #shown = new Map<string, { readonly seq: number; readonly map: Map<string, LedgerPod[]> }>();
+  #call = 0;
+  #lastLength = 0;
 
   entry(node: LedgerNode, usable: boolean): MemoEntry {
     let e = this.#entries.get(node);
     if (e?.version !== node.version) this.#entries.set(node, (e = new MemoEntry(node.version, node, usable)));
     return e;
   }
+
+  /**
+   * shownPods for the group's selectors, the same map (and lists) as last time while the pods
+   * they may select are unchanged: a pass after pass of a group waiting for room selects the same
+   * pods, and the same lists keep the same solver nodes (MemoEntry.solverNode).
+   */
+  shown(ledger: NodeLedger, pods: readonly PlacedPod[]): Map<string, LedgerPod[]> {
+    const selectors = groupSelectors(pods);
+    const key = selectors.map((s) => s.id).join('\n');
+    const hit = this.#shown.get(key);
+    if (hit !== undefined && selectionUnchanged(ledger, selectors, hit.seq)) return hit.map;
+    const map = shownPods(ledger, selectors);
+    if (this.#shown.size >= SHOWN_KEPT) this.#shown.clear();
+    this.#shown.set(key, { seq: ledger.seq, map });
+    return map;
+  }
+
+  /**
+   * The candidates sorted by byScore, as `sort` would: those kept from the last call keep their
+   * order (their scores are their entries', which never change) and only the rest are sorted, then
+   * merged in. Ranks the result for the next call.
+   */
+  inOrder(candidates: Candidate[]): Candidate[] {
+    const last = this.#call++;
+    const slots = new Array<Candidate | undefined>(this.#lastLength);
+    const rest: Candidate[] = [];
+    for (const c of candidates) {
+      if (c.memo !== undefined && c.memo.rankCall === last) slots[c.memo.rank] = c;
+      else rest.push(c);
+    }
+    rest.sort(byScore);
+    const out: Candidate[] = [];
+    let j = 0;
+    for (const c of slots) {
+      if (c === undefined) continue;
+      while (j < rest.length && byScore(rest[j]!, c) < 0) out.push(rest[j++]!);
+      out.push(c);
+    }
+    while (j < rest.length) out.push(rest[j++]!);
+    for (let i = 0; i < out.length; i++) {
+      const m = out[i]!.memo;
+      if (m === undefined) continue;
+      m.rank = i;
+      m.rankCall = this.#call;
+    }
+    this.#lastLength = out.length;
+    return out;
+  }
 }
+
+/** Selections SolverNodeMemo keeps (a pass has a group per priority; a cluster a few workloads with inter-pod terms). */
+const SHOWN_KEPT = 16;
 
 function samePods(a: readonly LedgerPod[], b: readonly LedgerPod[]): boolean {
   if (a === b) return true;
