@@ -66,7 +66,7 @@ const podGen: fc.Arbitrary<PodGen> = fc.record({
   zoneA: rarely(4),
 });
 
-const worldGen: fc.Arbitrary<World> = fc.array(fc.record({
+const nodeGen: fc.Arbitrary<NodeGen> = fc.record({
   cpu: fc.constantFrom(2 as const, 4 as const, 8 as const),
   zone: fc.constantFrom('zone-a' as const, 'zone-b' as const, 'zone-c' as const, 'zone-x' as const, 'none' as const),
   gpu: rarely(4),
@@ -74,7 +74,9 @@ const worldGen: fc.Arbitrary<World> = fc.array(fc.record({
   cordoned: rarely(6),
   inFlight: rarely(6),
   pods: fc.array(podGen, { maxLength: 6 }),
-}), { minLength: 1, maxLength: 10 }).chain((nodes) => fc.record({
+});
+
+const worldGen: fc.Arbitrary<World> = fc.array(nodeGen, { minLength: 1, maxLength: 10 }).chain((nodes) => fc.record({
   nodes: fc.constant(nodes),
   trials: fc.array(fc.record({
     pending: fc.array(podGen, { minLength: 1, maxLength: 5 }),
@@ -130,9 +132,7 @@ function pools(w: World): SolverNodePool[] {
   return [{ nodePool: np, instanceTypes: types }];
 }
 
-function check(w: World): void {
-  const nodes = w.nodes.map(makeNode);
-  const base = new NodeBase(nodes);
+function check(w: World, nodes = w.nodes.map(makeNode), base = new NodeBase(nodes)): void {
   const nodePools = pools(w);
   for (const t of w.trials) {
     const pods = t.pending.map(makePod);
@@ -148,9 +148,7 @@ function check(w: World): void {
  * nodes one by one registers and counts them (groups list domains in that order; what Topology
  * registers depends on which node of a domain comes first).
  */
-function checkOrder(w: World): void {
-  const nodes = w.nodes.map(makeNode);
-  const base = new NodeBase(nodes);
+function checkOrder(w: World, nodes = w.nodes.map(makeNode), base = new NodeBase(nodes)): void {
   const antiPod: PodGen = { cpu: 100, gpu: false, app: 'x', spread: 'none', honorTaints: false, ignoreAffinity: false, anyway: false, anti: 'zone', near: false, port: false, tolerates: false, zoneA: false };
   const terms = [...requiredAntiAffinityTerms(makePod(antiPod)), ...requiredAntiAffinityTerms(makePod({ ...antiPod, anti: 'host' }))];
   for (const t of w.trials) {
@@ -171,13 +169,38 @@ function checkOrder(w: World): void {
   }
 }
 
+/** The next base's nodes: some of the world's node objects (in this order), and new ones around them. */
+interface Next { take: number[]; fresh: NodeGen[] }
+
+const nextGen: fc.Arbitrary<Next> = fc.record({ take: fc.uniqueArray(fc.nat({ max: 9 }), { maxLength: 10 }), fresh: fc.array(nodeGen, { maxLength: 3 }) });
+
+/** A base made after another (carrying what it derived for the same node objects) solves and counts as a fresh one. */
+function checkCarried(w: World, next: Next): void {
+  const first = w.nodes.map(makeNode);
+  const previous = new NodeBase(first);
+  // Solves over the previous base first, so it has derived domains and term counts to hand over.
+  check(w, first, previous);
+  checkOrder(w, first, previous);
+  const fresh = next.fresh.map((g, k) => makeNode(g, 100 + k));
+  const nodes = [...fresh.slice(0, 1), ...next.take.filter((i) => i < first.length).map((i) => first[i]!), ...fresh.slice(1)];
+  if (nodes.length === 0) return;
+  const carried: World = { ...w, trials: w.trials.map((t) => ({ ...t, keep: nodes.map((_, i) => t.keep[i % t.keep.length]!) })) };
+  const base = new NodeBase(nodes, previous);
+  check(carried, nodes, base);
+  checkOrder(carried, nodes, base);
+}
+
 describe('NodeBase', () => {
+  it('solves and counts after a previous base as a fresh base does', () => {
+    fc.assert(fc.property(worldGen, nextGen, checkCarried), { numRuns: 300 });
+  });
+
   it('solves over a subset exactly as over those nodes alone', () => {
-    fc.assert(fc.property(worldGen, check), { numRuns: 300 });
+    fc.assert(fc.property(worldGen, (w) => check(w)), { numRuns: 300 });
   });
 
   it('registers domains and counts existing pods over a subset in node order', () => {
-    fc.assert(fc.property(worldGen, checkOrder), { numRuns: 300 });
+    fc.assert(fc.property(worldGen, (w) => checkOrder(w)), { numRuns: 300 });
   });
 
   it('registers an extended resource only a left-out node has as a solve without that node does', () => {

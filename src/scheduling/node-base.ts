@@ -52,6 +52,36 @@ const TERMS_PER_BASE = 64;
 /** Least-requests vectors whose roomy nodes a base remembers (a pass's pods come in a few sizes). */
 const ROOMY_PER_BASE = 16;
 
+/**
+ * Small ids for strings in order of first appearance, where a string may also come as its id in a
+ * previous list of strings (a node carried over from a previous base): that id is mapped once.
+ */
+class Interner {
+  readonly values: string[] = [];
+  readonly #index = new Map<string, number>();
+  /** Per previous id: its id here, or -1 before it is first seen. */
+  readonly #remap: Int32Array;
+
+  constructor(readonly previousValues: readonly string[]) {
+    this.#remap = new Int32Array(previousValues.length).fill(-1);
+  }
+
+  id(value: string): number {
+    let id = this.#index.get(value);
+    if (id === undefined) {
+      this.#index.set(value, (id = this.values.length));
+      this.values.push(value);
+    }
+    return id;
+  }
+
+  carried(previousId: number): number {
+    let id = this.#remap[previousId]!;
+    if (id < 0) id = this.#remap[previousId] = this.id(this.previousValues[previousId]!);
+    return id;
+  }
+}
+
 /** A list of existing nodes prepared for many solves over subsets of it (see the module comment). */
 export class NodeBase {
   readonly nodes: readonly SolverNode[];
@@ -80,7 +110,21 @@ export class NodeBase {
   /** By a least-requests vector's text: the nodes roomyNodes answers for it in #layout. */
   readonly #roomy = new Map<string, Int32Array>();
 
-  constructor(nodes: readonly SolverNode[]) {
+  /**
+   * The base this one was made after (see the constructor), while this one may still carry from it,
+   * and per node the index of the same node object there (-1: none).
+   */
+  #previous: NodeBase | undefined;
+  #from: Int32Array | undefined;
+  /** Node object → index (built on first use, for a later base's lookups). */
+  #indexes: Map<SolverNode, number> | undefined;
+
+  /**
+   * `previous`: a base of mostly the same node objects (the last disruption pass's): what this base
+   * derives per node is taken from there for the same node objects instead of derived again (nodes
+   * are immutable, so it is the same). Only one base back is kept: `previous` stops carrying.
+   */
+  constructor(nodes: readonly SolverNode[], previous?: NodeBase) {
     this.nodes = nodes;
     // One pass over the nodes, each node read once: a base is built per plain solve and per disruption pass.
     const facts: ExistingNodeFacts[] = [];
@@ -88,9 +132,17 @@ export class NodeBase {
     const withPods: number[] = [];
     const names = new Set<string>();
     let lastNames: ExistingNodeFacts['names'] | undefined;
+    const from = previous ? new Int32Array(nodes.length) : undefined;
+    if (previous) {
+      previous.#previous = undefined;
+      previous.#from = undefined;
+    }
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
-      const f = existingNodeFacts(n);
+      let j = previous ? previous.#indexOf(n, i) : -1;
+      if (j >= 0 && !previous!.facts[j]!.describes(n)) j = -1;
+      if (from) from[i] = j;
+      const f = j >= 0 ? previous!.facts[j]! : existingNodeFacts(n);
       facts.push(f);
       accepting[i] = n.unschedulable === true ? 0 : 1;
       if (n.pods.length > 0) withPods.push(i);
@@ -105,6 +157,18 @@ export class NodeBase {
     this.accepting = accepting;
     this.#withPods = Int32Array.from(withPods);
     this.#names = [...names];
+    this.#previous = previous;
+    this.#from = from;
+  }
+
+  /** The index of node object n (`hint` first: a base made after this one mostly holds its nodes in place), or -1. */
+  #indexOf(n: SolverNode, hint: number): number {
+    if (this.nodes[hint] === n) return hint;
+    if (!this.#indexes) {
+      this.#indexes = new Map();
+      for (let i = 0; i < this.nodes.length; i++) this.#indexes.set(this.nodes[i]!, i);
+    }
+    return this.#indexes.get(n) ?? -1;
   }
 
   /** All the nodes. */
@@ -194,22 +258,21 @@ export class NodeBase {
     let d = this.#domains.get(key);
     if (!d) {
       const ids = new Int32Array(this.nodes.length);
-      const values: string[] = [];
-      const index = new Map<string, number>();
+      // A node carried over has the same labels: its id there stands for its value.
+      const previous = this.#previous === undefined ? undefined : this.#previous.#domains.get(key);
+      const from = previous ? this.#from : undefined;
+      const interner = new Interner(previous?.values ?? []);
       for (let i = 0; i < this.nodes.length; i++) {
-        const v = this.nodes[i]!.labels[key];
-        if (v === undefined) {
-          ids[i] = -1;
+        const j = from ? from[i]! : -1;
+        if (j >= 0) {
+          const id = previous!.ids[j]!;
+          ids[i] = id < 0 ? -1 : interner.carried(id);
           continue;
         }
-        let id = index.get(v);
-        if (id === undefined) {
-          index.set(v, (id = values.length));
-          values.push(v);
-        }
-        ids[i] = id;
+        const v = this.nodes[i]!.labels[key];
+        ids[i] = v === undefined ? -1 : interner.id(v);
       }
-      this.#domains.set(key, (d = { ids, values }));
+      this.#domains.set(key, (d = { ids, values: interner.values }));
     }
     return d;
   }
@@ -277,37 +340,49 @@ export class NodeBase {
     const key = countKey(g);
     let c = this.#termCounts.get(key);
     if (c === undefined) {
-      c = this.#countTerm(g);
+      c = this.#countTerm(g, key);
       if (this.#termCounts.size >= TERMS_PER_BASE) this.#termCounts.clear();
       this.#termCounts.set(key, c);
     }
     return c;
   }
 
-  #countTerm(g: TopologyGroup): TermCounts {
+  #countTerm(g: TopologyGroup, key: string): TermCounts {
     const nodes: number[] = [];
     const domains: number[] = [];
-    const values: string[] = [];
-    const index = new Map<string, number>();
     const counts: number[] = [];
+    // What a term counts on a node depends only on the node's facts and the group key: a node
+    // carried over counts what it counted there (nothing when it had no entry).
+    const previous = this.#previous === undefined ? undefined : this.#previous.#termCounts.get(key);
+    const from = previous ? this.#from : undefined;
+    let entryOf: Int32Array | undefined;
+    if (previous) {
+      entryOf = new Int32Array(this.#previous!.nodes.length).fill(-1);
+      for (let k = 0; k < previous.nodes.length; k++) entryOf[previous.nodes[k]!] = k;
+    }
+    const interner = new Interner(previous?.values ?? []);
     const withPods = this.#withPods;
     for (let k = 0; k < withPods.length; k++) {
       const i = withPods[k]!;
+      const j = from ? from[i]! : -1;
+      if (j >= 0) {
+        const e = entryOf![j]!;
+        if (e < 0) continue;
+        nodes.push(i);
+        domains.push(interner.carried(previous!.domains[e]!));
+        counts.push(previous!.counts[e]!);
+        continue;
+      }
       const p = this.facts[i]!.placement;
       const n = p.pods.selected(g);
       if (n === 0) continue;
       const d = g.nodeDomain(p);
       if (d === undefined) continue;
-      let id = index.get(d);
-      if (id === undefined) {
-        index.set(d, (id = values.length));
-        values.push(d);
-      }
       nodes.push(i);
-      domains.push(id);
+      domains.push(interner.id(d));
       counts.push(n);
     }
-    return { nodes: Int32Array.from(nodes), domains: Int32Array.from(domains), values, counts: Int32Array.from(counts) };
+    return { nodes: Int32Array.from(nodes), domains: Int32Array.from(domains), values: interner.values, counts: Int32Array.from(counts) };
   }
 }
 

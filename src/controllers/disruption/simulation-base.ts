@@ -54,6 +54,12 @@ interface FullKeep {
 /** Smallest-pod sizes whose full subsets a base remembers (a pass's pods come in a few sizes). */
 const FULL_KEEPS = 16;
 
+/**
+ * The solver view of the last base that made one: the next is made after it (see NodeBase), as a
+ * pass's solver nodes are mostly the objects the last pass had.
+ */
+let lastNodeBase: NodeBase | undefined;
+
 export class SimulationBase {
   readonly snapshot: ClusterSnapshot;
   readonly pools: ReadonlyMap<string, PoolInfo>;
@@ -216,7 +222,7 @@ export class SimulationBase {
         break;
       }
     }
-    return { base: (this.#nodeBase ??= new NodeBase(this.#nodes)), keep };
+    return { base: (this.#nodeBase ??= lastNodeBase = new NodeBase(this.#nodes, lastNodeBase)), keep };
   }
 
   /** Names of the solver nodes not initialised yet (built on first use). */
