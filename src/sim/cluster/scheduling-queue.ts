@@ -26,6 +26,8 @@ export class SchedulingQueue {
   readonly #initial: number;
   readonly #max: number;
   readonly #flush: number;
+  /** backoffMs by doublings (failures - 1, at most 30): worked out once, as every waiting pod's is read at each event. */
+  readonly #backoff: Float64Array;
   readonly #attempts = new Map<string, Attempts>();
   #events = 0;
   #version = 0;
@@ -37,6 +39,8 @@ export class SchedulingQueue {
     this.#initial = check('initialBackoffMs', o.initialBackoffMs ?? 1_000);
     this.#max = check('maxBackoffMs', o.maxBackoffMs ?? 10_000);
     this.#flush = check('flushAfterMs', o.flushAfterMs ?? 300_000);
+    this.#backoff = new Float64Array(31);
+    for (let d = 0; d <= 30; d++) this.#backoff[d] = Math.min(this.#max, this.#initial * 2 ** d);
   }
 
   /** Cluster events noted so far. */
@@ -69,7 +73,7 @@ export class SchedulingQueue {
 
   /** The backoff after `failures` failures. */
   backoffMs(failures: number): number {
-    return Math.min(this.#max, this.#initial * 2 ** Math.min(Math.max(failures - 1, 0), 30));
+    return this.#backoff[Math.min(Math.max(failures - 1, 0), 30)]!;
   }
 
   /** The pod was tried at `now` (when the event count was `seq`) and fit nowhere. */

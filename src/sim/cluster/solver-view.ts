@@ -60,11 +60,10 @@ export function solverNodes(input: SolverNodesInput): SolverNodesResult {
     const usable = node.ready && !node.cordoned;
     // Nodes nothing was placed on this pass are what they were at the last call unless their entry changed.
     const memo = earlier === undefined ? input.memo?.entry(node, usable) : undefined;
-    const free = memo ? memo.free : freeRoom(node, earlier);
-    const repels = node.antiAffinityPods > 0 || (earlier?.some((p) => hasRequiredAntiAffinity(p.pod)) ?? false);
-    if (interPod) room ||= usable && fitsAny(vectors, free);
-    else if (!repels && !(usable && fitsAny(vectors, free))) continue;
-    candidates.push({ node, score: memo ? memo.score : usable ? freeScore(node, free) : -1, memo, repels });
+    const c = memo ? memo.candidate : candidate(node, usable, earlier, undefined);
+    if (interPod) room ||= usable && fitsAny(vectors, c.free);
+    else if (!c.repels && !(usable && fitsAny(vectors, c.free))) continue;
+    candidates.push(c);
   }
   // With no room for any pending pod nothing is placed, whatever topology counts: the solver is
   // shown what it is for pods without inter-pod constraints, which places none of them alike.
@@ -81,6 +80,8 @@ export function solverNodes(input: SolverNodesInput): SolverNodesResult {
 
 interface Candidate {
   readonly node: LedgerNode;
+  /** Its free room, less what was placed on it earlier in the pass. */
+  readonly free: Readonly<Record<string, number>>;
   readonly score: number;
   readonly memo: MemoEntry | undefined;
   /** The node holds (or was given this pass) a pod with required anti-affinity. */
@@ -90,6 +91,14 @@ interface Candidate {
 /** kube-scheduler's node order: most free first (see freeScore), then by name (a total order: names are unique). */
 function byScore(a: Candidate, b: Candidate): number {
   return b.score - a.score || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0);
+}
+
+function candidate(node: LedgerNode, usable: boolean, earlier: readonly PlacedPod[] | undefined, memo: MemoEntry | undefined): Candidate {
+  const free = freeRoom(node, earlier);
+  return {
+    node, free, score: usable ? freeScore(node, free) : -1, memo,
+    repels: node.antiAffinityPods > 0 || (earlier?.some((p) => hasRequiredAntiAffinity(p.pod)) ?? false),
+  };
 }
 
 const NO_SHOWN: ReadonlyMap<string, readonly LedgerPod[]> = new Map();
@@ -122,11 +131,14 @@ function groupSelectors(pods: readonly PlacedPod[]): Selector[] {
 /** Node name → the pods the selectors select there. */
 function shownPods(ledger: NodeLedger, selectors: readonly Selector[]): Map<string, LedgerPod[]> {
   const shown = new Map<string, LedgerPod[]>();
-  const seen = new Set<string>();
+  // One selector's pods are distinct; only several selectors may select a pod twice.
+  const seen = selectors.length > 1 ? new Set<string>() : undefined;
   for (const { selector } of selectors) {
     for (const lp of ledger.podsSelectedBy(selector)) {
-      if (seen.has(lp.key)) continue;
-      seen.add(lp.key);
+      if (seen !== undefined) {
+        if (seen.has(lp.key)) continue;
+        seen.add(lp.key);
+      }
       let list = shown.get(lp.nodeName);
       if (!list) shown.set(lp.nodeName, (list = []));
       list.push(lp);
@@ -161,8 +173,8 @@ const NO_LEDGER_PODS: readonly LedgerPod[] = Object.freeze([]);
  * the node without selected pods is kept apart from the last one with, so neither replaces the other.
  */
 class MemoEntry {
-  readonly free: Readonly<Record<string, number>>;
-  readonly score: number;
+  /** The node as a candidate with nothing placed on it this pass. */
+  readonly candidate: Candidate;
   /** The node's position in the last call's order, when `rankCall` is that call's number. */
   rank = -1;
   rankCall = -1;
@@ -171,8 +183,7 @@ class MemoEntry {
   #shown: SolverNode | undefined;
 
   constructor(readonly version: number, node: LedgerNode, usable: boolean) {
-    this.free = freeRoom(node, undefined);
-    this.score = usable ? freeScore(node, this.free) : -1;
+    this.candidate = candidate(node, usable, undefined, this);
   }
 
   /** The node as toSolverNode makes it with nothing placed, the same object while `selected` is the same pods. */
