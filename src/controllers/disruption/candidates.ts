@@ -44,6 +44,8 @@ const time = (text: string | undefined): number | undefined => {
  */
 interface ViewFacts {
   readonly node: StateNode;
+  /** Its place in the list its scanner last scanned (-1: none yet); see CandidateScanner. */
+  at: number;
   /** Left out of both lists for a transient reason: unmanaged, not initialised, leaving, nominated. */
   readonly skipped: boolean;
   readonly instanceType: string | undefined;
@@ -89,7 +91,7 @@ function factsOf(node: StateNode): ViewFacts {
       podListFacts.set(node.pods, (pods = { reschedulable, cost: reschedulingCost(reschedulable) }));
     }
     viewFacts.set(node, (f = {
-      node, skipped: isSkipped(node),
+      node, at: -1, skipped: isSkipped(node),
       instanceType: node.labels[INSTANCE_TYPE_LABEL], zone: node.labels[ZONE_LABEL], capacityType: node.labels[CAPACITY_TYPE_LABEL],
       reschedulable: pods.reschedulable, cost: pods.cost, stableSince: computeStableSince(node),
       life: node.nodeClaim && lifetimeOf(node.nodeClaim), poolsEpoch: 0, pool: undefined,
@@ -179,7 +181,7 @@ function dndReason(f: ViewFacts, now: number): string | undefined {
 
 /**
  * Sorts machines into candidates and blocked ones, pass after pass, carrying what it learnt: the
- * last scan's facts by position (the next list has the same view at most positions, so it finds
+ * last scan's facts in list order (the next list has the same view at most places, so it finds
  * them without a lookup by view) and the last pools' epoch.
  */
 export class CandidateScanner {
@@ -194,10 +196,23 @@ export class CandidateScanner {
     const epoch = this.#poolsEpoch(pools);
     const carried = this.#lastFacts;
     const facts = new Array<ViewFacts>(nodes.length);
+    // Where the last scan's list is, beside this one. The cache drops and adds machines keeping
+    // the others' order, so after a view looked up by itself the walk goes on from that view's
+    // place in the last list, if it was in it.
+    let j = 0;
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
-      const was = carried[i];
-      const f = was !== undefined && was.node === node ? was : factsOf(node);
+      const w = carried[j];
+      let f: ViewFacts;
+      if (w?.node === node) {
+        f = w;
+        j++;
+      } else {
+        f = factsOf(node);
+        if (carried[f.at] === f) j = f.at + 1;
+        else if (nodes[i + 1] !== w?.node) j++; // a new view in w's place, not one more before it
+      }
+      f.at = i;
       facts[i] = f;
       if (f.skipped) continue;
       const pool = poolOf(f, pools, epoch);
