@@ -42,7 +42,7 @@ function build(c: Case): { snapshot: ClusterSnapshot; plan: PlanBook; unseen: No
   const solverNodes = stateNodes.map((sn): SolverNode => ({ name: sn.name, labels: {}, taints: [], allocatable: { cpu: 4000 }, pods: [] }));
   const snapshot = { stateNodes, solverNodes, pendingPods: pods, unboundPods: pods, reschedulablePods: [] } as unknown as ClusterSnapshot;
   const plan = new PlanBook();
-  for (const p of c.plans) plan.plan([pods[p.pod]], p.target, 0);
+  for (const p of c.plans) plan.plan([pods[p.pod]!], p.target, 0);
   for (const r of c.reserves) plan.reserveDaemonOverhead(r, { cpu: 300 });
   const unseen = c.unseen.map((name) => ({ metadata: { name }, spec: { requirements: [], nodeClassRef: { group: 'g', kind: 'k', name: 'n' } } }));
   return { snapshot, plan, unseen };
