@@ -147,6 +147,21 @@ describe('memory update and patch', () => {
   });
 });
 
+describe('memory NotFound', () => {
+  it('names what was asked for, and leaves the stack trace limit as it found it', async () => {
+    const { client } = setup();
+    const limit = Error.stackTraceLimit;
+    await rejectsReason(client.get('Pod', 'missing', 'team-a'), 'NotFound', /pods "missing" not found/);
+    await assert.rejects(client.delete('NodeClaim', 'gone'), (e: unknown) => {
+      assert.ok(e instanceof KubeError);
+      assert.deepEqual(e.details, { kind: 'NodeClaim', name: 'gone' });
+      assert.equal(e.code, 404);
+      return true;
+    });
+    assert.equal(Error.stackTraceLimit, limit);
+  });
+});
+
 describe('memory deletion', () => {
   it('deletes a bound pod gracefully and completes it as its kubelet would', async () => {
     const { clock, client } = setup();
