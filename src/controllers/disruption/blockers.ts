@@ -206,6 +206,16 @@ class PdbSelectors {
 /** The last budget list seen (the cache hands out the same array until a budget changes) and its selectors, indexed. */
 let last: { readonly pdbs: readonly PodDisruptionBudget[]; readonly selectors: PdbSelectors } | undefined;
 
+/** Verdict epochs handed out so far, and the last one's selectors and budgets allowing none. */
+let epochs = 0;
+let lastEpoch: { readonly selectors: PdbSelectors; readonly none: readonly boolean[]; readonly epoch: number } | undefined;
+
+function sameFlags(a: readonly boolean[], b: readonly boolean[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 /**
  * PodDisruptionBudget verdicts for one pass: pdbBlockReason over the pass's budgets, with the
  * selector matching carried over from earlier passes while no budget's selector changed (their
@@ -217,11 +227,20 @@ export class PdbVerdicts {
   readonly #selectors: PdbSelectors;
   /** Per budget position: whether it allows no disruption now. */
   readonly #none: readonly boolean[];
+  /**
+   * Verdicts of one epoch answer alike for every pod list: they have the same selectors and the
+   * same budgets allowing none, all a verdict reads (its texts name budgets by namespace and
+   * name, which the selectors fix). Consecutive verdicts that answer alike share an epoch.
+   */
+  readonly epoch: number;
 
   private constructor(pdbs: readonly PodDisruptionBudget[], selectors: PdbSelectors) {
     this.#pdbs = pdbs;
     this.#selectors = selectors;
     this.#none = pdbs.map(allowsNone);
+    const l = lastEpoch;
+    if (l?.selectors === selectors && sameFlags(l.none, this.#none)) this.epoch = l.epoch;
+    else lastEpoch = { selectors, none: this.#none, epoch: (this.epoch = ++epochs) };
   }
 
   /** Verdicts over this budget list, reusing the last list's selector index when its selectors are the same. */

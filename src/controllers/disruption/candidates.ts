@@ -68,6 +68,9 @@ interface ViewFacts {
   consolidatableAt: number;
   dnd: DoNotDisruptWindow | undefined;
   pdbHits: PdbHitList | undefined;
+  /** The budget verdict and the verdicts' epoch it was given in (0: none yet). */
+  pdbEpoch: number;
+  pdbReason: string | undefined;
 }
 
 const viewFacts = new WeakMap<StateNode, ViewFacts>();
@@ -95,7 +98,7 @@ function factsOf(node: StateNode): ViewFacts {
       instanceType: node.labels[INSTANCE_TYPE_LABEL], zone: node.labels[ZONE_LABEL], capacityType: node.labels[CAPACITY_TYPE_LABEL],
       reschedulable: pods.reschedulable, cost: pods.cost, stableSince: computeStableSince(node),
       life: node.nodeClaim && lifetimeOf(node.nodeClaim), poolsEpoch: 0, pool: undefined,
-      pricedIn: undefined, price: undefined, consolidatableAt: Infinity, dnd: undefined, pdbHits: undefined,
+      pricedIn: undefined, price: undefined, consolidatableAt: Infinity, dnd: undefined, pdbHits: undefined, pdbEpoch: 0, pdbReason: undefined,
     }));
   }
   return f;
@@ -179,6 +182,16 @@ function dndReason(f: ViewFacts, now: number): string | undefined {
   return w.reason;
 }
 
+/** Why budgets block the machine, worked out again only when the verdicts' epoch moved. */
+function pdbReason(f: ViewFacts, pdbs: PdbVerdicts): string | undefined {
+  if (f.pdbEpoch !== pdbs.epoch) {
+    f.pdbHits = pdbs.hitsOf(f.node.pods, f.pdbHits);
+    f.pdbReason = pdbs.reasonIn(f.pdbHits);
+    f.pdbEpoch = pdbs.epoch;
+  }
+  return f.pdbReason;
+}
+
 /**
  * Sorts machines into candidates and blocked ones, pass after pass, carrying what it learnt: the
  * last scan's facts in list order (the next list has the same view at most places, so it finds
@@ -225,8 +238,7 @@ export class CandidateScanner {
         blocked.push(blockedNode(f, pool, dnd));
         continue;
       }
-      const hits = (f.pdbHits = pdbs.hitsOf(node.pods, f.pdbHits));
-      const pdb = pdbs.reasonIn(hits);
+      const pdb = pdbReason(f, pdbs);
       if (pdb) {
         blocked.push(blockedNode(f, pool, pdb));
         continue;
