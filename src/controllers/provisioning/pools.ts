@@ -5,6 +5,7 @@
  * reports invalid ones on the NodePool itself.
  */
 import type { NodePool } from '../../apis/v1/types.js';
+import type { DefaultedNodePool } from '../../apis/v1/defaults.js';
 import { withDefaults } from '../../apis/v1/defaults.js';
 import { formatProblems, validateNodePool } from '../../apis/v1/validation.js';
 import type { CloudProvider } from '../../cloudprovider/cloud-provider.js';
@@ -22,8 +23,34 @@ export interface LoadedPools {
   readonly skipped: SkippedPool[];
 }
 
+/** A NodePool object's problems as text (empty when valid) and, when valid, its defaulted copy. */
+interface Checked {
+  readonly problems: string;
+  readonly defaulted: DefaultedNodePool | undefined;
+}
+
 /**
- * Loads the pools. Never throws: a pool whose instance types cannot be listed is skipped with the
+ * Checked per NodePool object: the cluster state never changes one in place (a changed NodePool
+ * is a new object), so its problems and defaults stay what they were; validating and cloning
+ * every pool each round was most of loading them.
+ */
+const checkedPools = new WeakMap<NodePool, Checked>();
+
+function check(np: NodePool): Checked {
+  let c = checkedPools.get(np);
+  if (c === undefined) {
+    const problems = validateNodePool(np);
+    c = problems.length > 0
+      ? { problems: formatProblems(problems).replaceAll('\n', '; '), defaulted: undefined }
+      : { problems: '', defaulted: withDefaults(np) };
+    checkedPools.set(np, c);
+  }
+  return c;
+}
+
+/**
+ * Loads the pools. The defaulted NodePools it returns may be shared with other calls: treat them
+ * as read-only. Never throws: a pool whose instance types cannot be listed is skipped with the
  * error as its reason.
  */
 export async function loadPools(
@@ -40,12 +67,12 @@ export async function loadPools(
       skipped.push({ name, reason: 'being deleted' });
       continue;
     }
-    const problems = validateNodePool(np);
-    if (problems.length > 0) {
-      skipped.push({ name, reason: `invalid: ${formatProblems(problems).replaceAll('\n', '; ')}` });
+    const { problems, defaulted } = check(np);
+    if (defaulted === undefined) {
+      skipped.push({ name, reason: `invalid: ${problems}` });
       continue;
     }
-    valid.push(withDefaults(np));
+    valid.push(defaulted);
   }
   const loaded = await Promise.all(valid.map(async (np) => {
     try {
