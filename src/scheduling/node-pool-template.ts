@@ -102,7 +102,11 @@ function typeResourceNames(types: readonly InstanceType[]): ResourceList {
   const first = types[0];
   if (first === undefined) return {};
   const hit = catalogueNames.get(first);
-  if (hit && sameTypes(hit.input, types)) return hit.names;
+  if (hit && sameTypes(hit.input, types)) {
+    // The caller's array is kept: its next solves find it by identity.
+    if (hit.input !== types) catalogueNames.set(first, { input: types, names: hit.names });
+    return hit.names;
+  }
   const names: Record<string, number> = {};
   for (const it of types) {
     for (const k in it.capacity) names[k] = 0;
@@ -164,6 +168,9 @@ const poolTypesCache = new Map<string, { readonly input: readonly InstanceType[]
 const POOL_TYPES_CACHE_LIMIT = 64;
 
 function sameTypes(a: readonly InstanceType[], b: readonly InstanceType[]): boolean {
+  // Callers mostly hand in the very catalogue array again (a pass's simulations share their pools'):
+  // no walk over hundreds of types per pool and solve then.
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -174,7 +181,11 @@ function poolTypes(p: SolverNodePool, space: ResourceSpace, requirements: Requir
   // (two clusters in one process may well have pools with the same uid and resourceVersion).
   const key = `${requirements.toString()}|${space.names.join(',')}`;
   const hit = poolTypesCache.get(key);
-  if (hit && sameTypes(hit.input, p.instanceTypes)) return hit.types;
+  if (hit && sameTypes(hit.input, p.instanceTypes)) {
+    // The caller's array is kept: its next solves find it by identity.
+    if (hit.input !== p.instanceTypes) poolTypesCache.set(key, { input: p.instanceTypes, types: hit.types });
+    return hit.types;
+  }
   const types: CompiledInstanceType[] = [];
   for (const it of p.instanceTypes) {
     const t = compileType(it, space, types.length);
