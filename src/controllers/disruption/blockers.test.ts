@@ -4,7 +4,7 @@ import type { Pod, PodDisruptionBudget } from '../../apis/core.js';
 import type { NodeClaim } from '../../apis/v1/types.js';
 import type { StateNode } from '../../state/state-node.js';
 import { pod } from '../../test/builders.js';
-import { doNotDisruptReason, doNotDisruptReasonOf, pdbBlockReason, PdbLookup, PdbVerdicts, podProtectedUntil } from './blockers.js';
+import { doNotDisruptReason, doNotDisruptWindow, holdsAt, pdbBlockReason, PdbLookup, PdbVerdicts, podProtectedUntil } from './blockers.js';
 import { disruptionCost, evictionCost, lifetimeRemaining } from './disruption-cost.js';
 
 const T0 = Date.parse('2024-01-01T00:00:00Z');
@@ -49,15 +49,19 @@ describe('do-not-disrupt', () => {
     assert.equal(doNotDisruptReason(view({ pods: [p] }), T0), 'pod default/web has karpenter.sh/do-not-disrupt until 2024-01-01T01:00:00.000Z');
   });
 
-  it('keeps the answer per view only until the first time-limited protection lapses', () => {
+  it('holds an answer only until the first time-limited protection lapses', () => {
     const base = { name: 'n1', nodeClaimName: 'c1', node: { metadata: { name: 'n1' }, spec: {} }, nodeClaim: { metadata: { name: 'c1' }, spec: {} } };
     const short = running({ name: 'short', annotations: { 'karpenter.sh/do-not-disrupt': '10m' } });
     const long = running({ name: 'long', annotations: { 'karpenter.sh/do-not-disrupt': '1h' } });
     const v = { ...base, pods: [long, short] } as unknown as StateNode;
+    let w = doNotDisruptWindow(v, T0);
+    assert.equal(w.until, T0 + 10 * 60_000, 'the short protection lapses first');
     for (const at of [T0, T0 + 5 * 60_000, T0 + 10 * 60_000, T0 + 59 * 60_000, T0 + 60 * 60_000, T0 + 2 * 3_600_000]) {
-      assert.equal(doNotDisruptReasonOf(v, at), doNotDisruptReason(v, at), `at +${(at - T0) / 60_000}m`);
+      if (!holdsAt(w, at)) w = doNotDisruptWindow(v, at);
+      assert.equal(w.reason, doNotDisruptReason(v, at), `at +${(at - T0) / 60_000}m`);
     }
-    assert.equal(doNotDisruptReasonOf(v, T0 + 60 * 60_000), undefined, 'both lapsed');
+    assert.equal(doNotDisruptWindow(v, T0 + 60 * 60_000).reason, undefined, 'both lapsed');
+    assert.equal(holdsAt(w, T0 - 1), false, 'not before it was taken');
   });
 });
 

@@ -73,14 +73,6 @@ export function doNotDisruptWindow(node: StateNode, now: number): DoNotDisruptWi
 /** Whether the window's answer holds at `now`. */
 export const holdsAt = (w: DoNotDisruptWindow, now: number): boolean => now >= w.at && now < w.until;
 
-const dndOfView = new WeakMap<StateNode, DoNotDisruptWindow>();
-
-/** doNotDisruptReason, kept per machine view while its window holds. */
-export function doNotDisruptReasonOf(node: StateNode, now: number): string | undefined {
-  let w = dndOfView.get(node);
-  if (w === undefined || !holdsAt(w, now)) dndOfView.set(node, (w = doNotDisruptWindow(node, now)));
-  return w.reason;
-}
 
 /** Whether eviction would touch the pod (finished, terminating and static pods are skipped, as Karpenter does). */
 const isEvicted = (pod: Pod): boolean => isActive(pod) && !isOwnedByNode(pod);

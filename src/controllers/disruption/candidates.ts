@@ -56,7 +56,7 @@ interface ViewFacts {
   readonly cost: number;
   readonly stableSince: number;
   readonly life: Lifetime | undefined;
-  /** The pools epoch `pool` was looked up in (see poolsEpochOf); 0 for never. */
+  /** The pools epoch `pool` was looked up in (an epoch names one set of pools entries); 0 for never. */
   poolsEpoch: number;
   pool: PoolInfo | undefined;
   /**
@@ -66,7 +66,9 @@ interface ViewFacts {
   pricedIn: PoolInfo | undefined;
   price: number | undefined;
   consolidatableAt: number;
+  /** Its do-not-disrupt answer, while the window holds. */
   dnd: DoNotDisruptWindow | undefined;
+  /** Which budgets select its pods (PdbVerdicts.hitsOf tells whether it still holds). */
   pdbHits: PdbHitList | undefined;
   /** The budget verdict and the verdicts' epoch it was given in (0: none yet). */
   pdbEpoch: number;
