@@ -16,13 +16,34 @@ import { resourcesToQuantities } from '../../utils/resources.js';
 export const VALIDATION_SUCCEEDED_REASON = 'ValidationSucceeded';
 export const VALIDATION_FAILED_REASON = 'ValidationFailed';
 
+interface Derived {
+  readonly key: string;
+  readonly problems: ReturnType<typeof validateNodePool>;
+  readonly hashes?: Record<string, string> | undefined;
+}
+
 /**
  * The pool's validation problems and hash annotations, worked out once per specKey: the controller
  * reconciles a pool after every change to its nodes, and status updates change neither.
  */
-const derived = new Map<string, { key: string; problems: ReturnType<typeof validateNodePool>; hashes?: Record<string, string> }>();
+const derived = new Map<string, Derived>();
 
-function derivedOf(pool: NodePool): { problems: ReturnType<typeof validateNodePool>; hashes?: Record<string, string> } {
+/**
+ * The same per NodePool object: the cluster state replaces an object on every update and never
+ * changes one in place, so an object seen before needs no specKey (a JSON string of the whole pool,
+ * twice per reconcile and most of the controller's cost).
+ */
+const derivedByObject = new WeakMap<NodePool, Derived>();
+
+function derivedOf(pool: NodePool): Derived {
+  const seen = derivedByObject.get(pool);
+  if (seen !== undefined) return seen;
+  const entry = derivedBySpec(pool);
+  derivedByObject.set(pool, entry);
+  return entry;
+}
+
+function derivedBySpec(pool: NodePool): Derived {
   const name = pool.metadata.name ?? '';
   const key = specKey(pool);
   const hit = derived.get(name);
