@@ -74,6 +74,22 @@ export function decisionEvents(d: Decision, maxObjects: number, kindOf: MachineK
   return out;
 }
 
+/**
+ * How many events {@link decisionEvents} returns for the decision, counted without building them:
+ * the NodePool's and up to `maxObjects` NodeClaims/Nodes, or, when neither is named, up to
+ * `maxObjects` pods.
+ */
+export function decisionEventCount(d: Decision, maxObjects: number): number {
+  const machines = (d.nodePool !== undefined ? 1 : 0) + headLength(d.nodes?.length ?? 0, maxObjects);
+  return machines > 0 ? machines : headLength(d.pods?.length ?? 0, maxObjects);
+}
+
+/** The length of `list.slice(0, end)` for a list of `length` items (negative and NaN ends as slice takes them). */
+function headLength(length: number, end: number): number {
+  const e = Math.trunc(end) || 0;
+  return e < 0 ? Math.max(0, length + e) : Math.min(e, length);
+}
+
 /** A token bucket on the Clock: `burst` at once, refilled at `perSecond`. */
 export class TokenBucket {
   readonly #clock: Clock;
@@ -94,11 +110,24 @@ export class TokenBucket {
 
   /** Takes a token if one is left. */
   take(): boolean {
+    return this.takeUpTo(1) === 1;
+  }
+
+  /**
+   * Takes up to `n` tokens at once and returns how many it took: the same state and answers as `n`
+   * calls of take() at this instant (the refill is added once; a bucket short of a token stays
+   * short until the clock moves, so the ones granted are the first). With `n` = 0 nothing changes.
+   */
+  takeUpTo(n: number): number {
+    if (n <= 0) return 0;
     const now = this.#clock.now();
     this.#tokens = Math.min(this.#burst, this.#tokens + (now - this.#at) * this.#perMs);
     this.#at = now;
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
-    return true;
+    let taken = 0;
+    while (taken < n && this.#tokens >= 1) {
+      this.#tokens -= 1;
+      taken++;
+    }
+    return taken;
   }
 }

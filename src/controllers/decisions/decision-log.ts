@@ -10,7 +10,7 @@ import type { Clock } from '../../utils/clock.js';
 import type { Decision, DecisionKind, DecisionSink, Logger } from '../context.js';
 import type { Quiescent } from '../runtime/reconciler.js';
 import type { MachineKindOf } from './decision-events.js';
-import { decisionEvents, TokenBucket } from './decision-events.js';
+import { decisionEventCount, decisionEvents, TokenBucket } from './decision-events.js';
 import { placementsOf } from './placement.js';
 import type { DecisionQuery } from './record-store.js';
 import { DecisionStore } from './record-store.js';
@@ -87,11 +87,12 @@ export class DecisionLog implements DecisionSink, Quiescent {
     this.#store.add(decision);
     this.#logLine(decision);
     if (!this.#kube || this.#silent.has(decision.kind)) return;
-    for (const event of decisionEvents(decision, this.#maxObjects, this.#kindOf)) {
-      if (!this.#bucket.take()) {
-        this.droppedEvents++;
-        continue;
-      }
+    // Tokens first: most decisions get none at a busy time, and then no event is built at all.
+    const wanted = decisionEventCount(decision, this.#maxObjects);
+    const granted = this.#bucket.takeUpTo(wanted);
+    this.droppedEvents += wanted - granted;
+    if (granted === 0) return;
+    for (const event of decisionEvents(decision, this.#maxObjects, this.#kindOf).slice(0, granted)) {
       this.#pendingWrites++;
       this.#kube.recordEvent(event).catch((e: unknown) => {
         this.failedEvents++;
