@@ -55,6 +55,18 @@ describe('compactDecisions', () => {
     assert.throws(() => compactDecisions([], 1), RangeError);
   });
 
+  it('folds records whose content is equal as JSON: costs NaN and absent, 0 and -0, equal rejected lists; not [] and absent', () => {
+    const cost = (before: number | undefined, after: number | undefined, rejected?: string[]) => {
+      const d = blocked(0, 'n1');
+      return { ...d, details: { ...d.details, costPerHourBefore: before, costPerHourAfter: after, alternativesRejected: rejected as string[] } };
+    };
+    const counts = (input: LoggedDecision[]) => compactDecisions(input.map((d, i) => ({ ...d, t: i }))).map((d) => d.repeats?.count ?? 1);
+    assert.deepEqual(counts([cost(Number.NaN, 0), cost(undefined, -0), cost(Number.POSITIVE_INFINITY, 0)]), [3]);
+    assert.deepEqual(counts([cost(1, 2), cost(1, 2.5), cost(1, 2.5)]), [1, 2]);
+    assert.deepEqual(counts([cost(1, 2, ['a', 'b']), cost(1, 2, ['a', 'b']), cost(1, 2, ['a']), cost(1, 2, ['a', 'c'])]), [2, 1, 1]);
+    assert.deepEqual(counts([cost(1, 2, []), cost(1, 2, undefined), cost(1, 2, undefined)]), [1, 2]);
+  });
+
   it('keeps, per subject, its first and last records and its count of records, and is idempotent (property)', () => {
     const record = fc.record({
       dt: fc.integer({ min: 0, max: 5 }),

@@ -14,10 +14,34 @@ export function subjectOf(d: LoggedDecision): string {
   return JSON.stringify([d.strategy, d.kind, d.details.nodes ?? [], d.details.pods ?? [], d.details.nodePool ?? '']);
 }
 
-/** What must be equal for two records of one subject to be folded. */
-function contentOf(d: LoggedDecision): string {
-  const { why, alternativesRejected, costPerHourBefore, costPerHourAfter } = d.details;
-  return JSON.stringify([d.summary, why, alternativesRejected, costPerHourBefore ?? null, costPerHourAfter ?? null]);
+/**
+ * Whether two records of one subject say the same and may be folded: their summary, why,
+ * alternatives rejected and costs are equal as JSON. Strings, finite numbers and string lists are
+ * compared directly (JSON equal exactly when they are equal); anything else as its JSON text.
+ */
+function sameContent(a: LoggedDecision, b: LoggedDecision): boolean {
+  return sameJson(a.summary, b.summary) && sameJson(a.details.why, b.details.why)
+    && sameList(a.details.alternativesRejected, b.details.alternativesRejected)
+    && sameJson(a.details.costPerHourBefore ?? null, b.details.costPerHourBefore ?? null)
+    && sameJson(a.details.costPerHourAfter ?? null, b.details.costPerHourAfter ?? null);
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (typeof a === 'string' && typeof b === 'string') return a === b;
+  if (typeof a === 'number' && typeof b === 'number' && Number.isFinite(a) && Number.isFinite(b)) return a === b;
+  return JSON.stringify([a]) === JSON.stringify([b]);
+}
+
+function sameList(a: unknown, b: unknown): boolean {
+  if (!Array.isArray(a) || !Array.isArray(b)) return JSON.stringify([a]) === JSON.stringify([b]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x: unknown = a[i];
+    const y: unknown = b[i];
+    if (typeof x !== 'string' || typeof y !== 'string') return JSON.stringify(a) === JSON.stringify(b);
+    if (x !== y) return false;
+  }
+  return true;
 }
 
 /** How many original records an entry stands for, the ones omitted just before it included. */
@@ -27,7 +51,8 @@ export function weightOf(d: LoggedDecision): number {
 
 interface Slot {
   entry: LoggedDecision;
-  readonly content: string;
+  /** The record the entry was made from (folds and weights change `entry`, never what it says). */
+  readonly first: LoggedDecision;
   dropped: boolean;
 }
 
@@ -46,18 +71,17 @@ export function compactDecisions<D extends LoggedDecision>(decisions: readonly D
   const bySubject = new Map<string, Slot[]>();
   for (const d of decisions) {
     if (!isWhyNot(d.kind)) {
-      slots.push({ entry: d, content: '', dropped: false });
+      slots.push({ entry: d, first: d, dropped: false });
       continue;
     }
     const subject = subjectOf(d);
-    const content = contentOf(d);
     const kept = bySubject.get(subject) ?? [];
     const last = kept.at(-1);
-    if (last && last.content === content && (d.omittedBefore ?? 0) === 0) {
+    if (last && (d.omittedBefore ?? 0) === 0 && sameContent(last.first, d)) {
       last.entry = { ...last.entry, repeats: { count: (last.entry.repeats?.count ?? 1) + (d.repeats?.count ?? 1), lastT: d.repeats?.lastT ?? d.t } };
       continue;
     }
-    const slot: Slot = { entry: d, content, dropped: false };
+    const slot: Slot = { entry: d, first: d, dropped: false };
     slots.push(slot);
     kept.push(slot);
     bySubject.set(subject, kept);
