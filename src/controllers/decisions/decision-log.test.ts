@@ -7,6 +7,7 @@ import { node } from '../../test/builders.js';
 import { makeTestEnv } from '../../test/env.js';
 import { DecisionLog, machineKindFromState } from './decision-log.js';
 import type { PlacementDecision } from './placement.js';
+import type { DecisionQuery } from './record-store.js';
 import { DecisionStore } from './record-store.js';
 
 function decision(o: Partial<Decision> & Pick<Decision, 'kind'>, time = 0): Decision {
@@ -69,6 +70,33 @@ describe('DecisionStore', () => {
     assert.equal(s.query({ pod: 'ns/p999' }).length, 1);
     // Two indexes (pods, nodes) with at most ~2 × capacity live keys each, plus the kind.
     assert.ok(s.indexedKeys <= 4 * 50 + 1, `index holds ${s.indexedKeys} keys`);
+  });
+
+  it('answers every query as a filter over the kept records, whatever adds and queries interleave (randomised)', () => {
+    let seed = 7;
+    const rand = (n: number): number => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed % n;
+    };
+    const kinds = ['provision', 'empty', 'unschedulable'] as const;
+    for (let round = 0; round < 20; round++) {
+      const capacity = 1 + rand(12);
+      const s = new DecisionStore(capacity);
+      const all: Decision[] = [];
+      for (let step = 0; step < 200; step++) {
+        if (rand(3) > 0) {
+          const d = decision({ kind: kinds[rand(3)]!, pods: [`ns/p${rand(5)}`], nodes: rand(2) ? [`n${rand(4)}`] : [], nodePool: rand(2) ? `pool${rand(2)}` : undefined }, step);
+          s.add(d);
+          all.push(d);
+          continue;
+        }
+        const q: DecisionQuery = [{ pod: `ns/p${rand(5)}` }, { node: `n${rand(4)}` }, { nodePool: `pool${rand(2)}` }, { kind: kinds[rand(3)]! }, {}][rand(5)]!;
+        const kept = all.slice(Math.max(0, all.length - capacity));
+        const expected = kept.filter((d) => (q.pod === undefined || d.pods?.includes(q.pod)) && (q.node === undefined || d.nodes?.includes(q.node))
+          && (q.nodePool === undefined || d.nodePool === q.nodePool) && (q.kind === undefined || d.kind === q.kind));
+        assert.deepEqual(s.query(q), expected, `round ${round}, step ${step}, ${JSON.stringify(q)}`);
+      }
+    }
   });
 
   it('refuses a capacity that is not a positive integer', () => {

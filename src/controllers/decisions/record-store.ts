@@ -63,6 +63,12 @@ export class DecisionStore {
   readonly #ring: (Decision | undefined)[];
   /** Sequence number the next record gets; record `s` lives at `s % capacity`. */
   #next = 0;
+  /**
+   * Records below this sequence number are in the indexes. Indexing waits for the next query that
+   * reads an index: a simulated run records up to 100,000 decisions and asks about none of them
+   * by key (it reads them all once, in order).
+   */
+  #indexed = 0;
   readonly #byPod = new KeyIndex();
   readonly #byNode = new KeyIndex();
   readonly #byPool = new KeyIndex();
@@ -87,6 +93,7 @@ export class DecisionStore {
 
   /** Keys held by the indexes (for tests that check memory stays bounded). */
   get indexedKeys(): number {
+    this.#catchUp();
     return this.#byPod.size + this.#byNode.size + this.#byPool.size + this.#byKind.size;
   }
 
@@ -94,9 +101,18 @@ export class DecisionStore {
     return Math.max(0, this.#next - this.capacity);
   }
 
+  /** Keeps the decision (the oldest one falls off when full); it is indexed at the next query. */
   add(decision: Decision): void {
-    const seq = this.#next++;
-    this.#ring[seq % this.capacity] = decision;
+    this.#ring[this.#next++ % this.capacity] = decision;
+  }
+
+  /** Indexes the records added since the last query that are still kept, oldest first. */
+  #catchUp(): void {
+    for (let seq = Math.max(this.#indexed, this.#floor); seq < this.#next; seq++) this.#index(this.#ring[seq % this.capacity]!, seq);
+    this.#indexed = this.#next;
+  }
+
+  #index(decision: Decision, seq: number): void {
     for (const p of decision.pods ?? []) this.#byPod.add(p, seq);
     for (const n of decision.nodes ?? []) this.#byNode.add(n, seq);
     for (const placement of placementsOf(decision) ?? []) {
@@ -116,6 +132,7 @@ export class DecisionStore {
   query(q: DecisionQuery = {}): Decision[] {
     const floor = this.#floor;
     const kinds = q.kind === undefined ? undefined : new Set<DecisionKind>(typeof q.kind === 'string' ? [q.kind] : q.kind);
+    if (q.pod !== undefined || q.node !== undefined || q.nodePool !== undefined || kinds?.size === 1) this.#catchUp();
     // Walk the smallest index that applies; check every other condition on the record itself.
     const candidates: { by: 'pod' | 'node' | 'pool' | 'kind'; seqs: readonly number[] }[] = [];
     if (q.pod !== undefined) candidates.push({ by: 'pod', seqs: this.#byPod.get(q.pod, floor) });
