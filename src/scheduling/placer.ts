@@ -32,9 +32,12 @@ function hasExtended(requests: Vec): boolean {
   return false;
 }
 
-/** Thrown by the Placer when SolverInput.stopWhenPlaced ends the solve. */
+/**
+ * Thrown by the Placer when SolverInput.stopWhenPlaced ends the solve (`node` is where the pod was
+ * placed), or stopWhenClaimed does (`node` is the placeholder hostname of the claim it joined).
+ */
 export class Stopped extends Error {
-  constructor(readonly pod: Pod, readonly node: string) {
+  constructor(readonly pod: Pod, readonly node: string, readonly claims = false) {
     // solve catches it and returns a result: no stack is ever read, so none is captured (a
     // disruption simulation with nodes in flight may stop in most of its solves).
     const limit = Error.stackTraceLimit;
@@ -51,6 +54,8 @@ export class Placer {
   readonly #nodeStart = new Map<string, number>();
   readonly #claimStart = new Map<string, number>();
   readonly #openCount = new Map<NodePoolTemplate, number>();
+  /** Claims holding a pod SolverInput.stopWhenClaimed counts. */
+  readonly #counted = new Set<ClaimSlot>();
   #nextHostname = 0;
 
   constructor(
@@ -60,6 +65,7 @@ export class Placer {
     private readonly poolProblems: readonly string[],
     private readonly offerings: OfferingIndex,
     private readonly stopWhenPlaced: ((pod: Pod, nodeName: string) => boolean) | undefined,
+    private readonly stopWhenClaimed?: { readonly pods: (pod: Pod) => boolean; readonly most: number },
   ) {}
 
   /** Places the pod, relaxing preferences as needed; returns the reason when it fits nowhere. */
@@ -120,6 +126,7 @@ export class Placer {
       const p = planned[i]!;
       if (!fits(pod.requests, p.room)) continue;
       if (p.claim.tryAdd(this.ctx, pod) === undefined) {
+        this.#joined(p.claim, pod);
         p.room = this.#freeRoom(p.claim);
         return true;
       }
@@ -173,7 +180,10 @@ export class Placer {
       }
       for (const bin of packing.bins) {
         const claim = this.#newClaim(pool, pool.instanceTypes);
-        for (let i = 0; i < bin.length; i++) if (claim.tryAdd(this.ctx, bin[i]!) !== undefined) rest.push(bin[i]!);
+        for (let i = 0; i < bin.length; i++) {
+          if (claim.tryAdd(this.ctx, bin[i]!) !== undefined) rest.push(bin[i]!);
+          else this.#joined(claim, bin[i]!);
+        }
         if (claim.pods.length > 0) this.#pushClaim(claim);
       }
     }
@@ -241,6 +251,7 @@ export class Placer {
     for (let i = start; i < this.claims.length; i++) {
       if (this.claims[i]!.tryAdd(this.ctx, pod) === undefined) {
         if (cls) this.#claimStart.set(cls, i);
+        this.#joined(this.claims[i]!, pod);
         return true;
       }
     }
@@ -269,6 +280,7 @@ export class Placer {
         this.#nextHostname++;
         this.#pushClaim(claim);
         if (cls) this.#claimStart.set(cls, this.claims.length - 1);
+        this.#joined(claim, pod);
         return undefined;
       }
       if (types.length < pool.instanceTypes.length && new ClaimSlot(this.ctx, pool, hostname, pool.instanceTypes).probe(this.ctx, pod)) {
@@ -294,6 +306,18 @@ export class Placer {
 
   #openClaims(pool: NodePoolTemplate): number {
     return this.#openCount.get(pool) ?? 0;
+  }
+
+  /**
+   * Notes that the pod joined the claim, and ends the solve once more claims hold pods
+   * stopWhenClaimed counts than it allows (a claim holding a pod is always planned: #packGroup
+   * plans every claim that took one).
+   */
+  #joined(claim: ClaimSlot, pod: PodInfo): void {
+    const stop = this.stopWhenClaimed;
+    if (!stop || this.#counted.has(claim) || !stop.pods(pod.pod)) return;
+    this.#counted.add(claim);
+    if (this.#counted.size > stop.most) throw new Stopped(pod.pod, claim.hostname, true);
   }
 
   #pushClaim(claim: ClaimSlot): void {

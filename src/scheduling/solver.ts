@@ -176,7 +176,7 @@ export function solve(input: SolverInput): SolverResult {
     },
   };
   const offerings = new OfferingIndex();
-  const placer = new Placer(ctx, pools, nodeSlots, poolProblems, offerings, input.stopWhenPlaced);
+  const placer = new Placer(ctx, pools, nodeSlots, poolProblems, offerings, input.stopWhenPlaced, input.stopWhenClaimed);
   // Pods with inter-pod constraints first, by first fit; then the rest, packed for cost.
   const optimize = opts.optimizeCost ?? true;
   const isSimple = (p: PodInfo): boolean => optimize && p.variant.terms.length === 0 && p.hostPorts.length === 0 && ctx.groupsOf(p).inverse.length === 0;
@@ -202,7 +202,7 @@ export function solve(input: SolverInput): SolverResult {
   } catch (err) {
     if (!(err instanceof Stopped)) throw err;
     const existingNodes = nodeSlots.filter((n) => n.placed.length > 0).map((n) => ({ node: n.name, pods: n.placed.map((p) => p.pod) }));
-    return { newNodeClaims: [], existingNodes, unschedulable, totalPricePerHour: 0, stopped: { pod: err.pod, node: err.node } };
+    return { newNodeClaims: [], existingNodes, unschedulable, totalPricePerHour: 0, stopped: { pod: err.pod, node: err.node, claims: err.claims } };
   }
 
   // 4. Finalize: instance type options, prices, limits.

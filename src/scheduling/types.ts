@@ -73,6 +73,15 @@ export interface SolverInput {
    * names the placement in `stopped` and holds only what was decided before it.
    */
   readonly stopWhenPlaced?: (pod: Pod, nodeName: string) => boolean;
+  /**
+   * Ends the solve as soon as more than `most` new claims each hold a pod `pods` answers true for:
+   * for callers whose answer is "no" with that many (a consolidation replaces with at most one
+   * node). The full solve could not answer otherwise: a claim never loses a pod, and finalising
+   * either plans a claim with all its pods or reports them all unschedulable. The result then
+   * names the pod that joined the claim over the count in `stopped` (`claims` true, `node` that
+   * claim's placeholder hostname) and holds only what was decided before it, no claims.
+   */
+  readonly stopWhenClaimed?: { readonly pods: (pod: Pod) => boolean; readonly most: number };
 }
 
 /** An instance type kept for a new NodeClaim, with the offerings still compatible with it. */
@@ -118,6 +127,9 @@ export interface SolverResult {
   readonly unschedulable: readonly UnschedulablePod[];
   /** Sum of the new NodeClaims' cheapest prices. */
   readonly totalPricePerHour: number;
-  /** The placement that ended the solve early (SolverInput.stopWhenPlaced); the rest was not placed. */
-  readonly stopped?: { readonly pod: Pod; readonly node: string };
+  /**
+   * The placement that ended the solve early, by SolverInput.stopWhenPlaced or (`claims` true)
+   * stopWhenClaimed; the rest was not placed.
+   */
+  readonly stopped?: { readonly pod: Pod; readonly node: string; readonly claims: boolean };
 }

@@ -9,7 +9,7 @@
  * Single-node: walk the candidates, first one that can be deleted or replaced wins.
  * Both stop at their deadline with what they have (Karpenter: 1 and 3 minutes).
  */
-import type { ConsolidationOutcome } from './consolidation.js';
+import type { ConsolidationOutcome, Detail } from './consolidation.js';
 import { computeConsolidation } from './consolidation.js';
 import type { MethodContext, MethodResult, NodeRejection } from './method-context.js';
 import { BudgetGate, sortByDisruptionValue } from './method-context.js';
@@ -44,31 +44,39 @@ export function multiNodeConsolidation(mc: MethodContext, maxCandidates = MAX_MU
     if (allowed.length >= maxCandidates) break;
     if (gate.take(c)) allowed.push(c);
   }
-  const result = (outcome: ConsolidationOutcome | undefined, rejected: Rejection[], timedOut: boolean): MethodResult => ({
-    command: outcome && outcome.decision !== 'none' ? { ...outcome.command, rejected } : undefined,
+  // The search's path depends only on which attempts succeed: they run as verdicts (a simulation
+  // may stop once the answer is certain), and those that stopped run again in full for their
+  // reasons only when a command carries them.
+  const failed: { readonly n: number; readonly outcome: ConsolidationOutcome & { decision: 'none' } }[] = [];
+  const consolidate = (n: number, detail: Detail): ConsolidationOutcome =>
+    computeConsolidation(mc.base(), allowed.slice(0, n), 'multi-node-consolidation', mc.settings, [], detail);
+  const rejectedAttempts = (): Rejection[] => failed.map(({ n, outcome }) => {
+    const full = outcome.stopped ? consolidate(n, 'reason') : outcome;
+    if (full.decision !== 'none') throw new Error(`multi-node consolidation: the first ${n} candidates failed as a verdict but not in full`);
+    const names = allowed.slice(0, Math.min(n, 3)).map((c) => c.nodeName).join(', ');
+    return { option: `consolidate the first ${n} candidates (${names}${n > 3 ? ', …' : ''})`, reason: full.reason };
+  });
+  const result = (outcome: ConsolidationOutcome | undefined, timedOut: boolean): MethodResult => ({
+    command: outcome && outcome.decision !== 'none' ? { ...outcome.command, rejected: rejectedAttempts() } : undefined,
     // A budget of 1 stops multi-node consolidation short of two nodes every pass; single-node goes on.
     rejections: [], budgetBlocked: gate.closed, timedOut,
   });
-  if (allowed.length < 2) return result(undefined, [], false);
-  const rejected: Rejection[] = [];
+  if (allowed.length < 2) return result(undefined, false);
   const attempt = (n: number): ConsolidationOutcome => {
-    const prefix = allowed.slice(0, n);
-    const outcome = computeConsolidation(mc.base(), prefix, 'multi-node-consolidation', mc.settings);
-    if (outcome.decision === 'none') {
-      rejected.push({ option: `consolidate the first ${n} candidates (${prefix.map((c) => c.nodeName).slice(0, 3).join(', ')}${n > 3 ? ', …' : ''})`, reason: outcome.reason });
-    }
+    const outcome = consolidate(n, 'verdict');
+    if (outcome.decision === 'none') failed.push({ n, outcome });
     return outcome;
   };
   // Every allowed candidate at once first: when that works (many underused nodes) one simulation
   // answers what the search would reach after about log2(n).
   const all = attempt(allowed.length);
-  if (all.decision !== 'none') return result(all, rejected, false);
+  if (all.decision !== 'none') return result(all, false);
   let best: ConsolidationOutcome | undefined;
   // Then Karpenter's binary search over prefix lengths 2..n-1 (lo and hi are lengths minus one).
   let lo = 1;
   let hi = allowed.length - 2;
   while (lo <= hi) {
-    if (mc.nowMs() > mc.deadline) return result(best, rejected, true);
+    if (mc.nowMs() > mc.deadline) return result(best, true);
     const mid = Math.floor((lo + hi) / 2);
     const outcome = attempt(mid + 1);
     if (outcome.decision === 'none') hi = mid - 1;
@@ -77,7 +85,7 @@ export function multiNodeConsolidation(mc: MethodContext, maxCandidates = MAX_MU
       lo = mid + 1;
     }
   }
-  return result(best, rejected, false);
+  return result(best, false);
 }
 
 /** Verdicts kept from earlier passes: why a candidate could not be consolidated, while that still holds. */

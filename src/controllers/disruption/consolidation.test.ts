@@ -68,6 +68,9 @@ describe('computeConsolidation', () => {
       [instanceType('tiny', { cpu: '2', memory: '8Gi', price: 0.05 }), instanceType('large', { cpu: '8', memory: '32Gi', price: 0.4 })]);
     const a = candidates.get('a')!;
     assert.deepEqual(simulateConsolidation(base, [a], 'single-node-consolidation', off), { decision: 'none', reason: 'its pods would need 4 new nodes, and consolidation replaces with at most 1 node' });
+    // As a verdict the simulation stops at the second new node, and says only that.
+    assert.deepEqual(simulateConsolidation(base, [a], 'single-node-consolidation', off, [], 'verdict'),
+      { decision: 'none', reason: 'its pods would need more than 1 new node, or some would find no place', stopped: true });
     // The quick test sees it too: no type cheaper than the large node holds all four pods.
     assert.deepEqual(computeConsolidation(base, [a], 'single-node-consolidation', off), {
       decision: 'none', reason: 'pod default/a-0 (and 3 more) fits on no other node, and the cheapest instance type that holds them costs $0.4000/h, not less than $0.4000/h',
@@ -87,6 +90,8 @@ describe('computeConsolidation', () => {
     // Four tiny nodes cost 0.16; a split may take half of the 0.40, so each may cost up to 0.05: mid (0.048) stays an option.
     for (const r of out.command.replacements) assert.deepEqual(r.instanceTypeOptions.map((o) => o.instanceType.name), ['tiny', 'mid']);
     assert.match(out.command.why, /saves \$0\.2400\/h/);
+    // Four new nodes are allowed here: the verdict runs to the end and gives the same command.
+    assert.deepEqual(computeConsolidation(base, [a], 'single-node-consolidation', { spotToSpot: false, maxReplacements: 4 }, [], 'verdict'), out);
     assert.deepEqual(computeConsolidation(base, [a], 'single-node-consolidation', { spotToSpot: false, maxReplacements: 3 }),
       { decision: 'none', reason: 'its pods would need 4 new nodes, and consolidation replaces with at most 3 nodes' });
     // New nodes that together cost no less than half the node: turned down, by the quick test already.
@@ -106,6 +111,7 @@ describe('computeConsolidation', () => {
     ], types);
     const out = simulateConsolidation(base, [candidates.get('a')!, candidates.get('b')!], 'multi-node-consolidation', { spotToSpot: false, maxReplacements: 4 });
     assert.deepEqual(out, { decision: 'none', reason: 'its pods would need 4 new nodes, and consolidation replaces with at most 1 node' });
+    assert.equal(simulateConsolidation(base, [candidates.get('a')!, candidates.get('b')!], 'multi-node-consolidation', { spotToSpot: false, maxReplacements: 4 }, [], 'verdict').decision, 'none');
   });
 
   it('pins an on-demand node\'s replacement to spot when spot is allowed, and keeps on-demand when it is not', () => {

@@ -31,11 +31,19 @@ export interface ConsolidationSettings {
 
 export type ConsolidationOutcome =
   | { readonly decision: 'delete' | 'replace'; readonly command: Command }
-  | { readonly decision: 'none'; readonly reason: string };
+  /** `stopped`: a 'verdict' simulation stopped once the answer was certain, and the reason says only that. */
+  | { readonly decision: 'none'; readonly reason: string; readonly stopped?: true };
 
 const none = (reason: string): ConsolidationOutcome => ({ decision: 'none', reason });
 
 type ConsolidationMethod = Extract<MethodName, 'multi-node-consolidation' | 'single-node-consolidation'>;
+
+/**
+ * What a caller needs of a "no": 'reason' works out why, 'verdict' only that it is a no, and lets
+ * the simulation stop once more new nodes than the method may replace with hold the pods (the
+ * reason then says only that).
+ */
+export type Detail = 'reason' | 'verdict';
 
 /**
  * What consolidating exactly these candidates would do: ruled out by consolidationImpossible when
@@ -48,13 +56,14 @@ export function computeConsolidation(
   method: ConsolidationMethod,
   settings: ConsolidationSettings,
   rejected: readonly Rejection[] = [],
+  detail: Detail = 'reason',
 ): ConsolidationOutcome {
   if (candidates.length === 0) return none('no candidates');
   const unpriced = candidates.find((c) => c.price === undefined);
   if (unpriced) return none(`the price of ${unpriced.nodeName}'s offering (${unpriced.instanceType ?? '?'} in ${unpriced.zone ?? '?'}, ${unpriced.capacityType ?? '?'}) is not in the catalogue`);
   const impossible = consolidationImpossible(base, candidates, candidatesPrice(candidates), settings);
   if (impossible !== undefined) return none(impossible);
-  return simulateConsolidation(base, candidates, method, settings, rejected);
+  return simulateConsolidation(base, candidates, method, settings, rejected, detail);
 }
 
 /** computeConsolidation without the quick test: always runs the solver. Candidates must all be priced. */
@@ -64,8 +73,11 @@ export function simulateConsolidation(
   method: ConsolidationMethod,
   settings: ConsolidationSettings,
   rejected: readonly Rejection[] = [],
+  detail: Detail = 'reason',
 ): ConsolidationOutcome {
-  const sim = simulate(base, candidates);
+  const most = method === 'single-node-consolidation' ? Math.max(1, settings.maxReplacements ?? 1) : 1;
+  const sim = simulate(base, candidates, detail === 'verdict' ? most : undefined);
+  if (sim.tooManyClaims) return { decision: 'none', reason: `its pods would need more than ${plural(most, 'new node')}, or some would find no place`, stopped: true };
   const names = nameList(candidates.map((c) => c.nodeName));
   const podCount = candidates.reduce((n, c) => n + c.reschedulablePods.length, 0);
   if (sim.failures.length > 0) return none(`not every pod would find a place: ${describeFailures(sim.failures)}`);
@@ -79,7 +91,6 @@ export function simulateConsolidation(
       },
     };
   }
-  const most = method === 'single-node-consolidation' ? Math.max(1, settings.maxReplacements ?? 1) : 1;
   if (sim.newClaims.length > most) {
     return none(`its pods would need ${sim.newClaims.length} new nodes, and consolidation replaces with at most ${plural(most, 'node')}`);
   }

@@ -24,10 +24,20 @@ export interface SimulationResult {
   readonly placedOnExisting: number;
   /** The solver's whole answer (pending pods included). */
   readonly solverResult: SolverResult;
+  /**
+   * True when the solve stopped because more than `mostNewClaims` new claims held pods of leaving
+   * machines: `failures` and `newClaims` are then incomplete, and all that is known is that the
+   * pods need more new nodes than that or some of them find no place.
+   */
+  readonly tooManyClaims: boolean;
 }
 
-/** Runs the simulation. Never throws for bad pods (they are failures). */
-export function simulate(base: SimulationBase, leaving: readonly LeavingNode[]): SimulationResult {
+/**
+ * Runs the simulation. Never throws for bad pods (they are failures). With `mostNewClaims`, stops
+ * once more new claims than that hold pods of leaving machines (tooManyClaims), for callers to whom
+ * that already means "no".
+ */
+export function simulate(base: SimulationBase, leaving: readonly LeavingNode[], mostNewClaims?: number): SimulationResult {
   const exclude = new Set<string>();
   const mustMove = new Map<string, Pod>();
   for (const l of leaving) {
@@ -52,7 +62,9 @@ export function simulate(base: SimulationBase, leaving: readonly LeavingNode[]):
     options: base.options,
     // The first such placement settles the answer: the rest of the solve would not change it.
     stopWhenPlaced: inFlight.size > 0 ? onUninitialized : undefined,
+    stopWhenClaimed: mostNewClaims === undefined ? undefined : { pods: moving, most: mostNewClaims },
   });
+  if (result.stopped?.claims === true) return { failures: [], newClaims: [], placedOnExisting: 0, solverResult: result, tooManyClaims: true };
   const failures = result.unschedulable.filter((u) => moving(u.pod));
   let placedOnExisting = 0;
   for (const n of result.existingNodes) {
@@ -66,6 +78,7 @@ export function simulate(base: SimulationBase, leaving: readonly LeavingNode[]):
     newClaims: result.newNodeClaims.filter((c) => c.pods.some(moving)),
     placedOnExisting,
     solverResult: result,
+    tooManyClaims: false,
   };
 }
 
