@@ -221,4 +221,15 @@ describe('solverNodes', () => {
     assert.equal(room.topology, true);
     assert.deepEqual(room.nodes.map((n) => n.name).sort(), ['a', 'b']);
   });
+
+  it('gives request vectors an id per key that no other key ever gets, also once the key is forgotten', () => {
+    const memo = new SolverNodeMemo();
+    const first = memo.vectorsId('cpu=1000,');
+    assert.equal(memo.vectorsId('cpu=1000,'), first);
+    const others = Array.from({ length: 100 }, (_, i) => memo.vectorsId(`cpu=${i},`));
+    assert.equal(new Set([first, ...others]).size, 101);
+    // Forgotten among the others: a new id, not one of theirs.
+    const again = memo.vectorsId('cpu=1000,');
+    assert.ok(![first, ...others].includes(again));
+  });
 });

@@ -50,7 +50,8 @@ export interface SolverNodesResult {
 export function solverNodes(input: SolverNodesInput): SolverNodesResult {
   const { ledger, pods, placed } = input;
   const all = input.showAll === true;
-  const vectors = distinctRequests(pods);
+  const { vectors, key } = distinctRequests(pods);
+  const vectorsId = input.memo?.vectorsId(key) ?? -1;
   const interPod = all || pods.some((p) => pendingFacts(p).interPod);
   const candidates: Candidate[] = [];
   let room = false;
@@ -61,8 +62,8 @@ export function solverNodes(input: SolverNodesInput): SolverNodesResult {
     // Nodes nothing was placed on this pass are what they were at the last call unless their entry changed.
     const memo = earlier === undefined ? input.memo?.entry(node, usable) : undefined;
     const c = memo ? memo.candidate : candidate(node, usable, earlier, undefined);
-    if (interPod) room ||= usable && fitsAny(vectors, c.free);
-    else if (!c.repels && !(usable && fitsAny(vectors, c.free))) continue;
+    if (interPod) room ||= usable && (memo ? memo.fitsAny(vectors, vectorsId) : fitsAny(vectors, c.free));
+    else if (!c.repels && !(usable && (memo ? memo.fitsAny(vectors, vectorsId) : fitsAny(vectors, c.free)))) continue;
     candidates.push(c);
   }
   // With no room for any pending pod nothing is placed, whatever topology counts: the solver is
@@ -181,9 +182,25 @@ class MemoEntry {
   #bare: SolverNode | undefined;
   #selected: readonly LedgerPod[] = NO_LEDGER_PODS;
   #shown: SolverNode | undefined;
+  /** The id (see SolverNodeMemo.vectorsId) of the vectors fitsAny was last asked about, and its answer. */
+  #fitsId = -1;
+  #fits = false;
 
   constructor(readonly version: number, node: LedgerNode, usable: boolean) {
     this.candidate = candidate(node, usable, undefined, this);
+  }
+
+  /**
+   * fitsAny(vectors, candidate.free), the last answer while `id` (the vectors' id: see
+   * SolverNodeMemo.vectorsId) is the same: a pending group waits through many passes with the same
+   * request vectors.
+   */
+  fitsAny(vectors: readonly ResourceList[], id: number): boolean {
+    if (this.#fitsId !== id) {
+      this.#fits = fitsAny(vectors, this.candidate.free);
+      this.#fitsId = id;
+    }
+    return this.#fits;
   }
 
   /** The node as toSolverNode makes it with nothing placed, the same object while `selected` is the same pods. */
@@ -208,8 +225,24 @@ export class SolverNodeMemo {
   readonly #entries = new WeakMap<LedgerNode, MemoEntry>();
   /** By the group's selector ids: shownPods' last answer and the ledger seq it was made at. */
   readonly #shown = new Map<string, { readonly seq: number; readonly map: Map<string, LedgerPod[]> }>();
+  /** Request vectors' keys (see distinctRequests) → ids, so that entries compare numbers. */
+  readonly #vectorIds = new Map<string, number>();
+  #nextVectorsId = 0;
   #call = 0;
   #lastLength = 0;
+
+  /**
+   * An id for the key: the same while the key is remembered, and never one another key had (a key
+   * forgotten gets a new id, so an entry's remembered answer for the old one is merely not reused).
+   */
+  vectorsId(key: string): number {
+    let id = this.#vectorIds.get(key);
+    if (id === undefined) {
+      if (this.#vectorIds.size >= VECTORS_KEPT) this.#vectorIds.clear();
+      this.#vectorIds.set(key, (id = this.#nextVectorsId++));
+    }
+    return id;
+  }
 
   entry(node: LedgerNode, usable: boolean): MemoEntry {
     let e = this.#entries.get(node);
@@ -265,6 +298,9 @@ export class SolverNodeMemo {
     return out;
   }
 }
+
+/** Request-vector keys SolverNodeMemo keeps ids for (a pass has a group per priority). */
+const VECTORS_KEPT = 64;
 
 /** Selections SolverNodeMemo keeps (a pass has a group per priority; a cluster a few workloads with inter-pod terms). */
 const SHOWN_KEPT = 16;
@@ -330,14 +366,17 @@ function fits(request: ResourceList, free: Readonly<Record<string, number>>): bo
   return true;
 }
 
-/** The pods' request lists, each content once (or a few times, when listed in another key order). */
-function distinctRequests(pods: readonly PlacedPod[]): ResourceList[] {
+/**
+ * The pods' request lists, each content once (or a few times, when listed in another key order),
+ * and their contents in order as one string: equal keys, lists that fit the same nodes.
+ */
+function distinctRequests(pods: readonly PlacedPod[]): { vectors: ResourceList[]; key: string } {
   const byKey = new Map<string, ResourceList>();
   for (const p of pods) {
     const key = pendingFacts(p).requestsKey;
     if (!byKey.has(key)) byKey.set(key, p.requests);
   }
-  return [...byKey.values()];
+  return { vectors: [...byKey.values()], key: [...byKey.keys()].join('\n') };
 }
 
 /** What solverNodes reads of a pending pod, derived once per pod object: a pod waits through many passes. */
@@ -377,7 +416,7 @@ export class SolverNodeBase {
     const base = this.#base;
     const keep = base && subsequence(base.nodes, nodes);
     if (base && keep) return { base, keep };
-    this.#base = new NodeBase(nodes);
+    this.#base = new NodeBase(nodes, base);
     return this.#base.all();
   }
 }
