@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Affinity, Pod, Taint, TopologySpreadConstraint } from '../apis/core.js';
 import { instanceType, nodePool, placements, pod, solverNode } from '../test/builders.js';
-import { existingCounts, NodeBase, registerNodeDomains } from './node-base.js';
+import { existingCounts, NodeBase, NodeBaseChain, registerNodeDomains } from './node-base.js';
 import { requiredAntiAffinityTerms } from './pod-constraints.js';
 import { Topology } from './topology.js';
 import { solve } from './solver.js';
@@ -174,10 +174,14 @@ interface Next { take: number[]; fresh: NodeGen[] }
 
 const nextGen: fc.Arbitrary<Next> = fc.record({ take: fc.uniqueArray(fc.nat({ max: 9 }), { maxLength: 10 }), fresh: fc.array(nodeGen, { maxLength: 3 }) });
 
-/** A base made after another (carrying what it derived for the same node objects) solves and counts as a fresh one. */
+/**
+ * A base made after another (carrying what it derived for the same node objects: facts, domains,
+ * term counts, roomy nodes) solves and counts as a fresh one.
+ */
 function checkCarried(w: World, next: Next): void {
   const first = w.nodes.map(makeNode);
-  const previous = new NodeBase(first);
+  const chain = new NodeBaseChain();
+  const previous = chain.next(first);
   // Solves over the previous base first, so it has derived domains and term counts to hand over.
   check(w, first, previous);
   checkOrder(w, first, previous);
@@ -185,7 +189,7 @@ function checkCarried(w: World, next: Next): void {
   const nodes = [...fresh.slice(0, 1), ...next.take.filter((i) => i < first.length).map((i) => first[i]!), ...fresh.slice(1)];
   if (nodes.length === 0) return;
   const carried: World = { ...w, trials: w.trials.map((t) => ({ ...t, keep: nodes.map((_, i) => t.keep[i % t.keep.length]!) })) };
-  const base = new NodeBase(nodes, previous);
+  const base = chain.next(nodes);
   check(carried, nodes, base);
   checkOrder(carried, nodes, base);
 }

@@ -137,10 +137,18 @@ export class NodeBase {
       previous.#previous = undefined;
       previous.#from = undefined;
     }
+    // Where the next node most likely is in the previous base: after the last one found there.
+    let hint = 0;
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i]!;
-      let j = previous ? previous.#indexOf(n, i) : -1;
-      if (j >= 0 && !previous!.facts[j]!.describes(n)) j = -1;
+      let j = -1;
+      if (previous) {
+        j = previous.#indexOf(n, hint);
+        // A node replaced by another object of its name keeps its place: the next one follows it.
+        if (j >= 0) hint = j + 1;
+        else if (previous.nodes[hint]?.name === n.name) hint++;
+        if (j >= 0 && !previous.facts[j]!.describes(n)) j = -1;
+      }
       if (from) from[i] = j;
       const f = j >= 0 ? previous!.facts[j]! : existingNodeFacts(n);
       facts.push(f);
@@ -161,9 +169,15 @@ export class NodeBase {
     this.#from = from;
   }
 
-  /** The index of node object n (`hint` first: a base made after this one mostly holds its nodes in place), or -1. */
+  /**
+   * The index of node object n, or -1. `hint` first: a base made after this one mostly holds its
+   * nodes in the same order, and another object of n's name there means n is not here (names are
+   * unique in a list of nodes; were they not, a -1 only derives the node's facts afresh).
+   */
   #indexOf(n: SolverNode, hint: number): number {
-    if (this.nodes[hint] === n) return hint;
+    const at = this.nodes[hint];
+    if (at === n) return hint;
+    if (at !== undefined && at.name === n.name) return -1;
     if (!this.#indexes) {
       this.#indexes = new Map();
       for (let i = 0; i < this.nodes.length; i++) this.#indexes.set(this.nodes[i]!, i);
@@ -196,20 +210,46 @@ export class NodeBase {
     const key = least.join(',');
     let out = this.#roomy.get(key);
     if (out === undefined) {
-      const list: number[] = [];
-      const size = this.#size;
-      next: for (let i = 0; i < this.nodes.length; i++) {
-        if (this.accepting[i] !== 1) continue;
-        this.remaining(i, space);
-        const free = this.#free;
-        // fits(least, remaining) on the packed copy.
-        for (let d = 0, at = i * size; d < size; d++, at++) if (least[d]! > free[at]!) continue next;
-        list.push(i);
-      }
+      out = Int32Array.from(this.#findRoomy(least, space, this.#carriedRoomy(key)));
       if (this.#roomy.size >= ROOMY_PER_BASE) this.#roomy.clear();
-      this.#roomy.set(key, (out = Int32Array.from(list)));
+      this.#roomy.set(key, out);
     }
     return out;
+  }
+
+  /**
+   * Per node of the previous base, 1 when its roomy list for `key` holds it, if the previous base
+   * is in this layout and has that list: a node carried over has the same remaining vector there.
+   */
+  #carriedRoomy(key: string): Uint8Array | undefined {
+    const previous = this.#previous;
+    if (previous === undefined || previous.#layout !== this.#layout) return undefined;
+    const list = previous.#roomy.get(key);
+    if (list === undefined) return undefined;
+    const roomy = new Uint8Array(previous.nodes.length);
+    for (let k = 0; k < list.length; k++) roomy[list[k]!] = 1;
+    return roomy;
+  }
+
+  /** roomyNodes' list: a node carried over is roomy as it was in the previous base (`carried`), any other is tested. */
+  #findRoomy(least: Vec, space: ResourceSpace, carried: Uint8Array | undefined): number[] {
+    const list: number[] = [];
+    const size = this.#size;
+    const from = carried ? this.#from! : undefined;
+    next: for (let i = 0; i < this.nodes.length; i++) {
+      const j = from ? from[i]! : -1;
+      if (j >= 0) {
+        if (carried![j] === 1) list.push(i);
+        continue;
+      }
+      if (this.accepting[i] !== 1) continue;
+      this.remaining(i, space);
+      const free = this.#free;
+      // fits(least, remaining) on the packed copy.
+      for (let d = 0, at = i * size; d < size; d++, at++) if (least[d]! > free[at]!) continue next;
+      list.push(i);
+    }
+    return list;
   }
 
   /**
@@ -383,6 +423,19 @@ export class NodeBase {
       counts.push(n);
     }
     return { nodes: Int32Array.from(nodes), domains: Int32Array.from(domains), values: interner.values, counts: Int32Array.from(counts) };
+  }
+}
+
+/**
+ * Bases made one after another over mostly the same node objects (a provisioner's rounds), each
+ * made after the last so it carries what that one derived.
+ */
+export class NodeBaseChain {
+  #last: NodeBase | undefined;
+
+  /** A base of `nodes`, made after the last one this chain made. */
+  next(nodes: readonly SolverNode[]): NodeBase {
+    return (this.#last = new NodeBase(nodes, this.#last));
   }
 }
 

@@ -10,6 +10,7 @@
  * retried with backoff, and pods that fit nowhere are looked at again after a while (offerings
  * marked unavailable expire, limits free up).
  */
+import { NodeBaseChain } from '../../scheduling/node-base.js';
 import type { StateChange } from '../../state/changes.js';
 import { isReschedulable } from '../../state/pod-predicates.js';
 import type { StateNode } from '../../state/state-node.js';
@@ -68,6 +69,7 @@ export class Provisioner implements Quiescent {
   readonly #reasons = new Map<string, string>();
   readonly #events: EventDedupe;
   readonly #eventLane = new EventLane();
+  readonly #nodeBases = new NodeBaseChain();
   readonly #poolGenerations = new Map<string, number | undefined>();
   readonly #rounds: RoundReport[] = [];
   /** The round being decided, if any. */
@@ -235,7 +237,7 @@ export class Provisioner implements Quiescent {
     this.#closedAt = undefined;
     try {
       const decided = await runRound({
-        ctx: this.#ctx, plan: this.plan, reasons: this.#reasons, events: this.#events, eventLane: this.#eventLane, cpuMs: this.#cpuMs, wallMs: this.#wallMs,
+        ctx: this.#ctx, plan: this.plan, reasons: this.#reasons, events: this.#events, eventLane: this.#eventLane, nodeBases: this.#nodeBases, cpuMs: this.#cpuMs, wallMs: this.#wallMs,
         unseen: this.#unseen, ...(windowClosedAt !== undefined ? { windowClosedAt } : {}),
         ...(this.#lastSettled !== undefined ? { afterPrevious: this.#lastSettled } : {}),
         ...(this.#lastNominated !== undefined ? { afterPreviousNominated: this.#lastNominated } : {}),

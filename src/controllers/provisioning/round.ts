@@ -8,6 +8,7 @@
 import type { Pod } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
 import type { NodeClaim, NodePool } from '../../apis/v1/types.js';
+import { NodeBaseChain } from '../../scheduling/node-base.js';
 import { solve } from '../../scheduling/solver.js';
 import type { PlannedNodeClaim } from '../../scheduling/types.js';
 import type { ControllerContext } from '../context.js';
@@ -75,6 +76,8 @@ export interface RoundDeps {
   readonly eventLane: EventLane;
   readonly cpuMs: () => number;
   readonly wallMs: () => number;
+  /** The rounds' node bases (kept across rounds): a round's solve carries what the last one derived per node. */
+  readonly nodeBases?: NodeBaseChain;
   /** Claims created that the cluster state may not show yet; the round reads it and adds its own. */
   readonly unseen: UnseenClaims;
   /** Clock time the batch window that started this round closed (default: now). */
@@ -116,7 +119,7 @@ export async function runRound(deps: RoundDeps): Promise<DecidedRound> {
   const loaded = await loadPools(snapshot.nodePools, deps.unseen.addUsage(snapshot.nodePoolUsage), ctx.cloud, ctx.unavailableOfferings);
   const solveStart = deps.cpuMs();
   const result = solve({
-    pods: input.pods, nodePools: loaded.pools, nodes: input.nodes, daemonSets: snapshot.daemonSets,
+    pods: input.pods, nodePools: loaded.pools, nodeSubset: (deps.nodeBases ?? new NodeBaseChain()).next(input.nodes).all(), daemonSets: snapshot.daemonSets,
     volumes: snapshot.volumes, options: { ignorePreferences: ctx.options.ignorePreferences },
   });
   const solveCpuMs = deps.cpuMs() - solveStart;
