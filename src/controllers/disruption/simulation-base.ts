@@ -60,6 +60,31 @@ const FULL_KEEPS = 16;
  */
 let lastNodeBase: NodeBase | undefined;
 
+/**
+ * The last base made: the next one, over as many nodes and the same topology keys, takes what it
+ * derived per node for the nodes whose entries are the same objects (a validation's base, 15 s
+ * after its pass's, differs in a few nodes at most).
+ */
+const latest: { base?: SimulationBase } = {};
+
+/**
+ * `order` (indexes by `room`, most first, ties by index) without the indexes marked in `changed`,
+ * merged with `added` put in that order: what sorting the new list of indexes gives.
+ */
+function mergeOrder(order: readonly number[], changed: Uint8Array, added: readonly number[], room: Float64Array): number[] {
+  const before = (a: number, b: number): boolean => room[a]! > room[b]! || (room[a] === room[b] && a < b);
+  const extra = [...added].sort((a, b) => room[b]! - room[a]! || a - b);
+  const out: number[] = [];
+  let k = 0;
+  for (const i of order) {
+    if (changed[i] === 1) continue;
+    while (k < extra.length && before(extra[k]!, i)) out.push(extra[k++]!);
+    out.push(i);
+  }
+  while (k < extra.length) out.push(extra[k++]!);
+  return out;
+}
+
 export class SimulationBase {
   readonly snapshot: ClusterSnapshot;
   readonly pools: ReadonlyMap<string, PoolInfo>;
@@ -67,7 +92,9 @@ export class SimulationBase {
   readonly options: SolverOptions;
   readonly #nodes: SolverNode[] = [];
   /** Per node of #nodes: what the pass holds of it (free room, whether it is pinned, ...). */
-  readonly #entries: NodeEntry[] = [];
+  readonly #entries: readonly NodeEntry[];
+  /** The topology keys in play as JSON text ('' when no topology is involved). */
+  readonly #keyText: string;
   /** Per node: 1 when it keeps pods the solver must see, so it is never left out. */
   readonly #pinned: Uint8Array;
   /**
@@ -75,16 +102,19 @@ export class SimulationBase {
    * when it accepts no pods), and, when topology is involved, its signature as a small id (else
    * -1): its values for the topology keys in play (hostname aside) and its taints. A node left out
    * must have a kept twin, so every domain stays registered with the same taints; hostname domains
-   * need none (a hostname domain's minimum is always 0).
+   * need none (a hostname domain's minimum is always 0). Only which nodes share an id matters, so a
+   * base carrying ids over may hold ids no node has.
    */
   readonly #freeCpu: Float64Array;
   readonly #freeMemory: Float64Array;
   readonly #freePods: Float64Array;
   readonly #signatureId: Int32Array;
+  /** Signature text → id. */
+  readonly #ids: Map<string, number>;
   /** Number of signature ids. */
   readonly #signatures: number;
   /** The subsets of nodes with none left out, per smallest pod (see #fullKeep). */
-  readonly #fullKeeps = new Map<string, FullKeep>();
+  readonly #fullKeeps: Map<string, FullKeep>;
   /** Scratch per node: the simulation stamp when it is left out. */
   readonly #excludedAt: Int32Array;
   #stamp = 0;
@@ -108,6 +138,11 @@ export class SimulationBase {
   #nodeBase: NodeBase | undefined;
   /** Per resource (cpu, memory, pods): indexes of nodes accepting pods, most free first (built on first use). */
   #byFree: number[][] | undefined;
+  /**
+   * The #byFree of the base this one was carried from, with the nodes whose entries changed since
+   * (marked, and listed), until #byFree is built.
+   */
+  #freeFrom: { readonly order: readonly number[][]; readonly changed: Uint8Array; readonly indexes: readonly number[] } | undefined;
   #inFlight: ReadonlySet<string> | undefined;
   #deletingPods: ReadonlySet<string> | undefined;
 
@@ -119,24 +154,32 @@ export class SimulationBase {
     // Every pod any simulation of the pass may place; bound pods elsewhere get no topology terms.
     const { selectors, keys: movableKeys, topology: terms } = movableTerms(perMachine(input.candidatePods), snapshot.reschedulablePods, input.pending);
     const keys = new Set(movableKeys);
-    for (const entry of nodeEntries(snapshot.stateNodes, snapshot.solverNodes, selectors)) {
-      this.#entries.push(entry);
+    const entries = (this.#entries = nodeEntries(snapshot.stateNodes, snapshot.solverNodes, selectors));
+    for (const entry of entries) {
       this.#nodes.push(entry.node);
       for (const k of entry.antiKeys) keys.add(k);
     }
     keys.delete(HOSTNAME_LABEL);
     const topology = keys.size > 0 || terms;
     const keyList = [...keys];
-    const keyText = JSON.stringify(keyList);
-    const count = this.#nodes.length;
-    this.#pinned = new Uint8Array(count);
-    this.#freeCpu = new Float64Array(count);
-    this.#freeMemory = new Float64Array(count);
-    this.#freePods = new Float64Array(count);
-    this.#signatureId = new Int32Array(count);
-    const ids = new Map<string, number>();
+    const keyText = (this.#keyText = topology ? JSON.stringify(keyList) : '');
+    const count = entries.length;
+    const last = latest.base;
+    latest.base = this;
+    // Carried ids of signatures no node has any more are dropped once they outnumber the nodes.
+    const from = last !== undefined && last.#entries.length === count && last.#keyText === keyText && last.#ids.size <= 2 * count + 64 ? last : undefined;
+    this.#pinned = from ? from.#pinned.slice() : new Uint8Array(count);
+    this.#freeCpu = from ? from.#freeCpu.slice() : new Float64Array(count);
+    this.#freeMemory = from ? from.#freeMemory.slice() : new Float64Array(count);
+    this.#freePods = from ? from.#freePods.slice() : new Float64Array(count);
+    this.#signatureId = from ? from.#signatureId.slice() : new Int32Array(count);
+    const ids = (this.#ids = from ? new Map(from.#ids) : new Map<string, number>());
+    const lastEntries = from ? from.#entries : undefined;
+    const changed: number[] = [];
     for (let i = 0; i < count; i++) {
-      const e = this.#entries[i]!;
+      const e = entries[i]!;
+      if (lastEntries?.[i] === e) continue;
+      changed.push(i);
       this.#pinned[i] = e.pinned ? 1 : 0;
       this.#freeCpu[i] = e.freeCpu;
       this.#freeMemory[i] = e.freeMemory;
@@ -151,6 +194,24 @@ export class SimulationBase {
     }
     this.#signatures = ids.size;
     this.#excludedAt = new Int32Array(count);
+    this.#fullKeeps = from && changed.length === 0 && from.#signatures === ids.size ? from.#fullKeeps : new Map<string, FullKeep>();
+    if (from) this.#carryLazy(from, changed);
+  }
+
+  /** Takes what `from` built on first use and still holds here, its nodes at `changed` being other nodes. */
+  #carryLazy(from: SimulationBase, changed: readonly number[]): void {
+    if (changed.length === 0) {
+      this.#nodeBase = from.#nodeBase;
+      this.#byName = from.#byName;
+      this.#byFree = from.#byFree;
+      this.#freeFrom = from.#byFree ? undefined : from.#freeFrom;
+      return;
+    }
+    if (changed.every((i) => this.#nodes[i]!.name === from.#nodes[i]!.name)) this.#byName = from.#byName;
+    if (from.#byFree === undefined) return;
+    const mask = new Uint8Array(this.#nodes.length);
+    for (const i of changed) mask[i] = 1;
+    this.#freeFrom = { order: from.#byFree, changed: mask, indexes: changed };
   }
 
   /** Whether node i can take no pod needing this much cpu and memory and holds nothing the solver must see. */
@@ -243,15 +304,29 @@ export class SimulationBase {
   maxFree(exclude: ReadonlySet<string>): { cpu: number; memory: number; pods: number } {
     // The free-room arrays hold free[r] ?? 0 for every node that accepts pods (the only ones kept here).
     const free = [this.#freeCpu, this.#freeMemory, this.#freePods];
-    const order = (this.#byFree ??= ((): number[][] => {
-      const usable = this.#nodes.map((_, i) => i).filter((i) => this.#nodes[i]!.unschedulable !== true && this.#nodes[i]!.inFlight !== true);
-      return free.map((room) => [...usable].sort((a, b) => room[b]! - room[a]!));
-    })());
+    const order = (this.#byFree ??= this.#freeOrder(free));
     const best = (k: number): number => {
       for (const i of order[k]!) if (!exclude.has(this.#nodes[i]!.name)) return free[k]![i]!;
       return -Infinity;
     };
     return { cpu: best(0), memory: best(1), pods: best(2) };
+  }
+
+  /**
+   * Per free-room array, the indexes of the nodes that accept pods and are initialised, most free
+   * first (ties by index): merged from the order of the base this one was carried from when there
+   * is one and every room is finite (the sort's order is then a strict one), else sorted.
+   */
+  #freeOrder(free: readonly Float64Array[]): number[][] {
+    const accepts = (i: number): boolean => this.#nodes[i]!.unschedulable !== true && this.#nodes[i]!.inFlight !== true;
+    const usable = this.#nodes.map((_, i) => i).filter(accepts);
+    const from = this.#freeFrom;
+    this.#freeFrom = undefined;
+    if (from !== undefined && free.every((room) => usable.every((i) => Number.isFinite(room[i])))) {
+      const added = from.indexes.filter(accepts);
+      return free.map((room, k) => mergeOrder(from.order[k]!, from.changed, added, room));
+    }
+    return free.map((room) => [...usable].sort((a, b) => room[b]! - room[a]!));
   }
 
   /** The pools for a simulation, their usage relieved of the leaving machines (they are going away). */
