@@ -55,6 +55,22 @@ describe('simulation base reuse', () => {
     assert.equal(movableTerms([lasting]).selectors.matchesAny({ app: 'fresh' }), false);
   });
 
+  it('answers as the last call while the lasting lists are the same objects and the fresh ones hold the same pods', () => {
+    const lasting = [pod({ spread: zoneSpread('a') })];
+    const fresh = [pod({ spread: zoneSpread('b') })];
+    const first = movableTerms([lasting], fresh);
+    assert.equal(movableTerms([lasting], [...fresh]), first);
+    fresh.push(pod({ spread: [{ ...zoneSpread('c')[0]!, topologyKey: 'custom' }] })); // the caller's list changed in place
+    const grown = movableTerms([lasting], fresh);
+    assert.notEqual(grown, first);
+    assert.deepEqual(grown.keys, ['topology.kubernetes.io/zone', 'custom']);
+    assert.equal(movableTerms([lasting], fresh), grown);
+    assert.notEqual(movableTerms([lasting], fresh, []), grown); // one more fresh list
+    const other = movableTerms([[pod({ spread: zoneSpread('d') })]], fresh);
+    assert.equal(other.selectors.matchesAny({ app: 'd' }), true);
+    assert.equal(other.selectors.matchesAny({ app: 'a' }), false);
+  });
+
   it('keeps an entry per node while the node, the selector index and the requests are the same', () => {
     const bound = [pod({ name: 'web', cpu: '1', labels: { app: 'web' } }), pod({ name: 'api', cpu: '1', labels: { app: 'api' } })];
     const node = solverNode('m', { zone: 'zone-a', cpu: '4', bound });

@@ -132,12 +132,32 @@ function listTerms(pods: readonly Pod[]): readonly PodTerms[] {
   return terms;
 }
 
+/** Whether two lists hold the same objects in the same order. */
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** The last call of movableTerms: its lists and its answer. */
+let lastMovable: { readonly lasting: readonly (readonly Pod[])[]; readonly fresh: readonly (readonly Pod[])[]; readonly terms: MovableTerms } | undefined;
+
 /**
  * The terms of the pods a pass may place, read once per distinct set of terms: those of `lasting`
  * (lists the cache hands out again while their pods are the same, such as a machine's
- * reschedulable pods) kept per list, then those of `fresh` (lists made for this pass).
+ * reschedulable pods) kept per list, then those of `fresh` (lists made for this pass). The last
+ * call's answer when the lasting lists are the same objects and the fresh lists hold the same pods
+ * (a validation's base, after its pass's, mostly sees the same pods).
  */
 export function movableTerms(lasting: readonly (readonly Pod[])[], ...fresh: (readonly Pod[])[]): MovableTerms {
+  const last = lastMovable;
+  if (last !== undefined && sameItems(lasting, last.lasting) && last.fresh.length === fresh.length && fresh.every((pods, i) => sameItems(pods, last.fresh[i]!))) return last.terms;
+  const terms = readTerms(lasting, fresh);
+  lastMovable = { lasting: [...lasting], fresh: fresh.map((pods) => [...pods]), terms }; // copies: the caller's arrays may change
+  return terms;
+}
+
+function readTerms(lasting: readonly (readonly Pod[])[], fresh: readonly (readonly Pod[])[]): MovableTerms {
   const distinct = new Set<PodTerms>();
   for (const pods of lasting) for (const t of listTerms(pods)) distinct.add(t);
   for (const pods of fresh) addTerms(pods, distinct);
