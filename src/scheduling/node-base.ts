@@ -362,7 +362,21 @@ export class NodeBase {
   antiNodes(): readonly NodeAnti[] {
     if (!this.#anti) {
       const out: NodeAnti[] = [];
+      // A node carried over has the same facts: its entry there (or none) stands.
+      const previous = this.#previous === undefined ? undefined : this.#previous.#anti;
+      const from = previous ? this.#from! : undefined;
+      let entryOf: Int32Array | undefined;
+      if (previous) {
+        entryOf = new Int32Array(this.#previous!.nodes.length).fill(-1);
+        for (let k = 0; k < previous.length; k++) entryOf[previous[k]!.node] = k;
+      }
       for (let i = 0; i < this.facts.length; i++) {
+        const j = from ? from[i]! : -1;
+        if (j >= 0) {
+          const e = entryOf![j]!;
+          if (e >= 0) out.push({ ...previous![e]!, node: i });
+          continue;
+        }
         try {
           const terms = this.facts[i]!.pods.antiTerms;
           if (terms.length > 0) out.push({ node: i, terms });
