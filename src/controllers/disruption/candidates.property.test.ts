@@ -11,6 +11,7 @@ import { withDefaults } from '../../apis/v1/defaults.js';
 import type { NodeClaim } from '../../apis/v1/types.js';
 import type { StateNode } from '../../state/state-node.js';
 import { instanceType, nodePool, pod } from '../../test/builders.js';
+import { Random } from '../../utils/random.js';
 import { PdbVerdicts } from './blockers.js';
 import type { CandidateScan } from './candidates.js';
 import { CandidateScanner } from './candidates.js';
@@ -19,16 +20,10 @@ import type { PoolInfo } from './types.js';
 const T0 = Date.parse('2025-01-06T00:00:00Z');
 const MIN = 60_000;
 
-/** A small seeded generator (mulberry32), so a failure names its seed. */
+/** A seeded stream of numbers in [0, 1), so a failure names its seed. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const random = new Random(seed);
+  return () => random.next();
 }
 
 type Rand = () => number;
