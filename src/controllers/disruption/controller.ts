@@ -23,6 +23,7 @@ import { Orchestrator } from './orchestrator.js';
 import { untaintDisrupted } from './node-taints.js';
 import { preparePass } from './pass-state.js';
 import type { PassState } from './pass-state.js';
+import { BaseCarry } from './simulation-base.js';
 import { PassRecorder } from './pass-recorder.js';
 import type { CandidateMark, FreedRoom } from './room-epoch.js';
 import { hasMark, markOf, RoomEpoch } from './room-epoch.js';
@@ -94,6 +95,8 @@ export class DisruptionController implements Quiescent {
    */
   #singleVerdicts: { key: string; pools: readonly PoolInfo[]; verdicts: Map<string, Verdict> } | undefined;
   readonly #room = new RoomEpoch();
+  /** What each pass's and validation's simulation base carries from the one before. */
+  readonly #carry = new BaseCarry();
   #unsubscribe: (() => void) | undefined;
 
   constructor(ctx: ControllerContext, options: DisruptionControllerOptions = {}) {
@@ -155,14 +158,14 @@ export class DisruptionController implements Quiescent {
   async runPass(): Promise<PassReport> {
     const ctx = this.#ctx;
     if (!ctx.state.synced) return { outcome: 'not-synced' };
-    let pass = await preparePass(ctx);
+    let pass = await preparePass(ctx, this.#carry);
     await this.#untaintStale(pass);
     const found = await this.findCommand(pass);
     if (!found) return { outcome: 'nothing' };
     let command = found.command;
     if (command.method !== 'drift') {
       await ctx.clock.sleep(ctx.options.consolidationValidationMs);
-      pass = await preparePass(ctx);
+      pass = await preparePass(ctx, this.#carry);
       const verdict = validateCommand(command, pass, this.#settings());
       if ('abort' in verdict) {
         this.#recorder.validationFailed(command, verdict.abort);

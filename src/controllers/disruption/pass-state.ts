@@ -13,7 +13,7 @@ import { budgetsFor, poolNodeCounts } from './budgets.js';
 import type { CandidateScan } from './candidates.js';
 import { scanCandidates } from './candidates.js';
 import { loadPools } from './pools.js';
-import { SimulationBase } from './simulation-base.js';
+import { SimulationBase, type BaseCarry } from './simulation-base.js';
 import type { PoolInfo } from './types.js';
 
 export interface PassState {
@@ -29,8 +29,11 @@ export interface PassState {
   base(): SimulationBase;
 }
 
-/** Loads pools, then snapshots and scans in one synchronous step. Never throws for cluster content. */
-export async function preparePass(ctx: ControllerContext): Promise<PassState> {
+/**
+ * Loads pools, then snapshots and scans in one synchronous step; the pass's simulation base carries
+ * from the bases made before with `carry`. Never throws for cluster content.
+ */
+export async function preparePass(ctx: ControllerContext, carry?: BaseCarry): Promise<PassState> {
   const pools = await loadPools(ctx);
   const now = ctx.clock.now();
   const generation = ctx.state.generation;
@@ -52,6 +55,7 @@ export async function preparePass(ctx: ControllerContext): Promise<PassState> {
       pending: ctx.options.binding === 'direct' ? snapshot.unboundPods : snapshot.pendingPods,
       candidatePods: scan.candidates.map((c) => c.reschedulablePods),
       options: { ignorePreferences: ctx.options.ignorePreferences },
+      carry,
     })),
   };
 }

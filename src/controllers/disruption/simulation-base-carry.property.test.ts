@@ -17,7 +17,7 @@ import { ClusterState } from '../../state/cluster-state.js';
 import { isReschedulable } from '../../state/pod-predicates.js';
 import { pod } from '../../test/builders.js';
 import { VirtualClock } from '../../utils/clock.js';
-import { SimulationBase } from './simulation-base.js';
+import { BaseCarry, SimulationBase } from './simulation-base.js';
 
 type App = 'x' | 'y' | 'z' | 'w';
 interface PodSpec { name: string; node: number | undefined; cpu: number; app: App; spread: 'none' | 'zone' | 'host'; selects: App; anti: boolean; port: boolean }
@@ -150,11 +150,12 @@ function reschedulable(pods: readonly Pod[]): Pod[] {
   return r;
 }
 
-function baseOf(state: ClusterState, w: World): SimulationBase {
+/** The base a pass makes of the state now; with `carry`, after the bases made with it before. */
+function baseOf(state: ClusterState, w: World, carry?: BaseCarry): SimulationBase {
   const snapshot = state.snapshot();
   // Per machine, as a pass hands them over; the lists are new objects whenever the machine's pods changed.
   const candidatePods = w.nodes.slice(0, w.candidates).map((_, i) => reschedulable(state.node(`n${i}`)!.pods));
-  return new SimulationBase({ snapshot, pools: new Map(), pending: snapshot.pendingPods, candidatePods });
+  return new SimulationBase({ snapshot, pools: new Map(), pending: snapshot.pendingPods, candidatePods, carry });
 }
 
 /** What a pass reads of a base before the next is made: all, none, or only the subsets or the most free room. */
@@ -218,11 +219,12 @@ describe('SimulationBase carried from pass to pass', () => {
       const expected = worlds.map((w) => contents(baseOf(build(w), w)));
       let world = initial;
       const state = build(world);
-      baseOf(state, world);
+      const carry = new BaseCarry();
+      baseOf(state, world, carry);
       changes.forEach((c, seq) => {
         world = change(world, state, c, seq);
         const step = steps[seq]!;
-        const carried = baseOf(state, world);
+        const carried = baseOf(state, world, carry);
         assert.deepEqual(contents(carried, step.reads), part(expected[seq], step.reads), `after ${JSON.stringify(c)}`);
         if (step.reads === 'all') {
           const kept = new Map(carried.solverNodes(new Set(), []).base.nodes.map((n) => [n.name, n.pods.map(keyOf).sort()]));
@@ -231,7 +233,7 @@ describe('SimulationBase carried from pass to pass', () => {
           assert.deepEqual(kept, keptByWorld, `kept pods after ${JSON.stringify(c)}`);
         }
         // A validation's base: the same cluster again.
-        if (step.again) assert.deepEqual(contents(baseOf(state, world), step.againReads), part(expected[seq], step.againReads), `again after ${JSON.stringify(c)}`);
+        if (step.again) assert.deepEqual(contents(baseOf(state, world, carry), step.againReads), part(expected[seq], step.againReads), `again after ${JSON.stringify(c)}`);
       });
     }), { numRuns: 300 });
   });

@@ -14,7 +14,7 @@
 import type { Pod } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
 import { HOSTNAME_LABEL } from '../../apis/labels.js';
-import { NodeBase, type NodeSubset } from '../../scheduling/node-base.js';
+import { NodeBase, NodeBaseChain, type NodeSubset } from '../../scheduling/node-base.js';
 import { safePodRequests } from '../../scheduling/object-facts.js';
 import type { SolverNode, SolverNodePool, SolverOptions } from '../../scheduling/types.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
@@ -34,6 +34,11 @@ export interface SimulationBaseInput {
    */
   readonly candidatePods: readonly Pod[] | readonly (readonly Pod[])[];
   readonly options?: SolverOptions;
+  /**
+   * What the owner's previous bases left to carry from (the disruption controller's passes and
+   * validations share one): without it the base derives everything afresh.
+   */
+  readonly carry?: BaseCarry;
 }
 
 /** The candidates' pods as lists: the lists given, or the one list given. */
@@ -55,17 +60,16 @@ interface FullKeep {
 const FULL_KEEPS = 16;
 
 /**
- * The solver view of the last base that made one: the next is made after it (see NodeBase), as a
- * pass's solver nodes are mostly the objects the last pass had.
+ * One owner's bases, made one after another over mostly the same cluster: the next base takes what
+ * the last one derived per node for the same node entries (a validation's base, 15 s after its
+ * pass's, differs in a few nodes at most), and each solver view is made after the last (see NodeBase).
  */
-let lastNodeBase: NodeBase | undefined;
-
-/**
- * The last base made: the next one, over as many nodes and the same topology keys, takes what it
- * derived per node for the nodes whose entries are the same objects (a validation's base, 15 s
- * after its pass's, differs in a few nodes at most).
- */
-const latest: { base?: SimulationBase } = {};
+export class BaseCarry {
+  /** The last base made with this carry. */
+  last: SimulationBase | undefined;
+  /** The solver views of the bases, each made after the one before. */
+  readonly nodeBases = new NodeBaseChain();
+}
 
 /**
  * `order` (indexes by `room`, most first, ties by index) without the indexes marked in `changed`,
@@ -143,6 +147,7 @@ export class SimulationBase {
    * (marked, and listed), until #byFree is built.
    */
   #freeFrom: { readonly order: readonly number[][]; readonly changed: Uint8Array; readonly indexes: readonly number[] } | undefined;
+  readonly #carry: BaseCarry | undefined;
   #inFlight: ReadonlySet<string> | undefined;
   #deletingPods: ReadonlySet<string> | undefined;
 
@@ -164,8 +169,9 @@ export class SimulationBase {
     const keyList = [...keys];
     const keyText = (this.#keyText = topology ? JSON.stringify(keyList) : '');
     const count = entries.length;
-    const last = latest.base;
-    latest.base = this;
+    this.#carry = input.carry;
+    const last = input.carry?.last;
+    if (input.carry) input.carry.last = this;
     // Carried ids of signatures no node has any more are dropped once they outnumber the nodes.
     const from = last !== undefined && last.#entries.length === count && last.#keyText === keyText && last.#ids.size <= 2 * count + 64 ? last : undefined;
     this.#pinned = from ? from.#pinned.slice() : new Uint8Array(count);
@@ -283,7 +289,7 @@ export class SimulationBase {
         break;
       }
     }
-    return { base: (this.#nodeBase ??= lastNodeBase = new NodeBase(this.#nodes, lastNodeBase)), keep };
+    return { base: (this.#nodeBase ??= this.#carry ? this.#carry.nodeBases.next(this.#nodes) : new NodeBase(this.#nodes)), keep };
   }
 
   /** Names of the solver nodes not initialised yet (built on first use). */
