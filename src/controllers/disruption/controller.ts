@@ -202,7 +202,9 @@ export class DisruptionController implements Quiescent {
         case 'drift': {
           const drifted = new Map<string, string>();
           for (const c of pass.scan.candidates) {
-            const reason = await this.#drift.reason(c);
+            // Nearly always known at once: awaiting only a cloud call saves a turn per candidate.
+            const known = this.#drift.reason(c);
+            const reason = known instanceof Promise ? await known : known;
             if (reason !== undefined) drifted.set(c.claimName, reason);
           }
           result = drift(this.#methodContext(pass, this.#o.singleNodeTimeoutMs), drifted);
