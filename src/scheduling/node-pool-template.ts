@@ -49,10 +49,9 @@ export const allowUndefinedWellKnown = (key: string): boolean => isWellKnownLabe
 // reused across solves (the controllers solve the same catalogue every batch).
 const compiledCache = new WeakMap<InstanceType, Map<string, Omit<CompiledInstanceType, 'index'>>>();
 
-function compileType(it: InstanceType, space: ResourceSpace, index: number): CompiledInstanceType {
+function compileType(it: InstanceType, space: ResourceSpace, layout: string, index: number): CompiledInstanceType {
   let byLayout = compiledCache.get(it);
   if (!byLayout) compiledCache.set(it, (byLayout = new Map<string, Omit<CompiledInstanceType, 'index'>>()));
-  const layout = space.names.join(',');
   let c = byLayout.get(layout);
   if (!c) {
     const requirements = new Requirements();
@@ -120,14 +119,9 @@ function typeResourceNames(types: readonly InstanceType[]): ResourceList {
 export function registerPoolResources(pools: readonly SolverNodePool[], space: ResourceSpace): void {
   for (const p of pools) {
     space.register(typeResourceNames(p.instanceTypes));
-    for (const k of Object.keys(p.nodePool.spec.limits ?? {})) if (k !== 'nodes') space.register({ [k]: 0 });
-    space.register(withoutNodes(p.usage ?? {}));
+    for (const k in p.nodePool.spec.limits) if (k !== 'nodes') space.registerName(k);
+    for (const k in p.usage) if (k !== 'nodes') space.registerName(k);
   }
-}
-
-function withoutNodes(r: ResourceList): ResourceList {
-  const { nodes: _nodes, ...rest } = r;
-  return rest;
 }
 
 /** Requests of the daemonset pods that would run on every node of a pool with these requirements and taints. */
@@ -176,10 +170,10 @@ function sameTypes(a: readonly InstanceType[], b: readonly InstanceType[]): bool
   return true;
 }
 
-function poolTypes(p: SolverNodePool, space: ResourceSpace, requirements: Requirements): CompiledInstanceType[] {
+function poolTypes(p: SolverNodePool, space: ResourceSpace, layout: string, requirements: Requirements, text: string): CompiledInstanceType[] {
   // Only the requirements and the types decide the filtering: the key names both, not the pool
   // (two clusters in one process may well have pools with the same uid and resourceVersion).
-  const key = `${requirements.toString()}|${space.names.join(',')}`;
+  const key = `${text}|${layout}`;
   const hit = poolTypesCache.get(key);
   if (hit && sameTypes(hit.input, p.instanceTypes)) {
     // The caller's array is kept: its next solves find it by identity.
@@ -188,7 +182,7 @@ function poolTypes(p: SolverNodePool, space: ResourceSpace, requirements: Requir
   }
   const types: CompiledInstanceType[] = [];
   for (const it of p.instanceTypes) {
-    const t = compileType(it, space, types.length);
+    const t = compileType(it, space, layout, types.length);
     if (requirements.intersects(t.requirements) !== undefined) continue;
     if (!hasCompatibleOffering(t, requirements)) continue;
     types.push(t);
@@ -198,42 +192,174 @@ function poolTypes(p: SolverNodePool, space: ResourceSpace, requirements: Requir
   return types;
 }
 
+/** A pool's limits as amounts, `nodes` apart (undefined when it does not limit nodes). */
+interface PoolLimits {
+  readonly nodes: number | undefined;
+  readonly resources: Readonly<Record<string, number>>;
+}
+
+/** The limits of a NodePool as amounts; undefined without limits. @throws as limitAmount. */
+function parseLimits(np: SolverNodePool['nodePool']): PoolLimits | undefined {
+  if (!np.spec.limits) return undefined;
+  let nodes: number | undefined;
+  const resources: Record<string, number> = {};
+  for (const [k, q] of Object.entries(np.spec.limits)) {
+    if (k === 'nodes') nodes = limitAmount(k, q);
+    else resources[k] = limitAmount(k, q);
+  }
+  return { nodes, resources };
+}
+
 /**
- * Compiles one NodePool. Instance types whose requirements conflict with the pool's, or with no
- * available offering the pool allows, are dropped here once rather than per pod.
- * @throws Error for requirements or limits that do not parse (validation should have caught them).
+ * What compiling a pool takes from its NodePool object alone (parsed once per object: the cluster
+ * state never changes a NodePool in place, a changed one is a new object, and a disruption pass
+ * compiles the same pools for every one of its simulations), plus the daemonset requests and the
+ * compiled types it was last compiled with. Errors are kept and thrown again, the same each time.
  */
-export function compileNodePool(p: SolverNodePool, space: ResourceSpace, requirements: Requirements, daemon: ResourceList): NodePoolTemplate {
+interface PoolBasis {
+  readonly name: string;
+  /** poolRequirements of the pool, or what it threw. Shared by every compilation: never mutated. */
+  readonly requirements: Requirements | Error;
+  /** requirements.toString(), '' when they did not parse. */
+  readonly text: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly limits: PoolLimits | Error | undefined;
+  /** The daemonsets last prepared with, and their requests on the pool's nodes (or what that threw). */
+  daemon: { readonly sets: readonly DaemonSet[]; readonly requests: ResourceList | Error } | undefined;
+  /** The compiled types last compiled with: for one layout and instance types array. */
+  types: { readonly layout: string; readonly input: readonly InstanceType[]; readonly types: CompiledInstanceType[] } | undefined;
+}
+
+const bases = new WeakMap<SolverNodePool['nodePool'], PoolBasis>();
+
+function thrown(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+function poolBasis(p: SolverNodePool): PoolBasis {
   const np = p.nodePool;
-  const name = np.metadata.name ?? '';
-  const labels: Record<string, string> = { ...(np.spec.template.metadata?.labels ?? {}), [NODEPOOL_LABEL]: name };
-  const taints = np.spec.template.spec.taints ?? [];
+  let b = bases.get(np);
+  if (b === undefined) {
+    const name = np.metadata.name ?? '';
+    let requirements: Requirements | Error;
+    try {
+      requirements = poolRequirements(p);
+    } catch (err) {
+      requirements = thrown(err);
+    }
+    let limits: PoolLimits | Error | undefined;
+    try {
+      limits = parseLimits(np);
+    } catch (err) {
+      limits = thrown(err);
+    }
+    b = {
+      name,
+      requirements,
+      text: requirements instanceof Error ? '' : requirements.toString(),
+      labels: { ...(np.spec.template.metadata?.labels ?? {}), [NODEPOOL_LABEL]: name },
+      limits,
+      daemon: undefined,
+      types: undefined,
+    };
+    bases.set(np, b);
+  }
+  return b;
+}
+
+/** Same daemonsets, by object, in the same order. */
+function sameDaemonSets(a: readonly DaemonSet[], b: readonly DaemonSet[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A pool ready to compile once the resource space is frozen (see preparePool). */
+export interface PreparedPool {
+  readonly input: SolverNodePool;
+  /** poolRequirements(input), shared across solves: never mutate it. */
+  readonly requirements: Requirements;
+  /** daemonSetRequests for the pool's requirements and taints. Never mutate it. */
+  readonly daemon: ResourceList;
+  readonly basis: PoolBasis;
+}
+
+/**
+ * The pool's requirements and the requests of the daemonsets its nodes would run, the latter
+ * registered with the (not yet frozen) space; kept per NodePool object and daemonset objects.
+ * @throws Error as poolRequirements or daemonSetRequests threw for this NodePool object.
+ */
+export function preparePool(p: SolverNodePool, daemonSets: readonly DaemonSet[], space: ResourceSpace): PreparedPool {
+  const basis = poolBasis(p);
+  const requirements = basis.requirements;
+  if (requirements instanceof Error) throw requirements;
+  let daemon = basis.daemon;
+  if (daemon === undefined || !sameDaemonSets(daemon.sets, daemonSets)) {
+    let requests: ResourceList | Error;
+    try {
+      requests = daemonSetRequests(daemonSets, requirements, p.nodePool.spec.template.spec.taints ?? []);
+    } catch (err) {
+      requests = thrown(err);
+    }
+    basis.daemon = daemon = { sets: daemonSets, requests };
+  }
+  if (daemon.requests instanceof Error) throw daemon.requests;
+  space.register(daemon.requests);
+  return { input: p, requirements, daemon: daemon.requests, basis };
+}
+
+/** Limits − usage per resource (Infinity for unlimited ones), as a vector of the frozen space. */
+function remainingVector(space: ResourceSpace, limits: PoolLimits, usage: ResourceList): Vec {
+  const remaining = space.zero().fill(Infinity);
+  for (const k in limits.resources) {
+    const limit = limits.resources[k]!;
+    const used = usage[k];
+    remaining[space.indexOf(k)] = used === undefined ? limit : limit - used;
+  }
+  return remaining;
+}
+
+/**
+ * Compiles one prepared NodePool in the frozen space (`layout` is its names joined by commas).
+ * Instance types whose requirements conflict with the pool's, or with no available offering the
+ * pool allows, are dropped here once rather than per pod.
+ * @throws Error for limits that do not parse (validation should have caught them).
+ */
+export function compileNodePool(pool: PreparedPool, space: ResourceSpace, layout: string): NodePoolTemplate {
+  const { input: p, requirements, daemon, basis } = pool;
+  const np = p.nodePool;
+  const name = basis.name;
   // Daemonset pods count against the node's pod capacity too: podRequests counted one pod each.
   const daemonOverhead = space.vector(daemon);
 
+  const limits = basis.limits;
+  if (limits instanceof Error) throw limits;
   let remaining: Vec | undefined;
   let remainingNodes = Infinity;
-  if (np.spec.limits) {
-    const limits: Record<string, number> = {};
-    for (const [k, q] of Object.entries(np.spec.limits)) {
-      if (k === 'nodes') remainingNodes = limitAmount(k, q) - (p.usage?.nodes ?? 0);
-      else limits[k] = limitAmount(k, q);
-    }
-    remaining = space.vector(subtractResources(limits, withoutNodes(p.usage ?? {})));
-    // Unlimited dimensions must not constrain.
-    const limited = new Set(Object.keys(limits));
-    for (let i = 0; i < space.size; i++) if (!limited.has(space.names[i]!)) remaining[i] = Infinity;
+  if (limits) {
+    if (limits.nodes !== undefined) remainingNodes = limits.nodes - (p.usage?.nodes ?? 0);
+    remaining = remainingVector(space, limits, p.usage ?? {});
   }
 
-  const instanceTypes = poolTypes(p, space, requirements);
+  let instanceTypes: CompiledInstanceType[];
+  const last = basis.types;
+  if (last !== undefined && last.layout === layout && sameTypes(last.input, p.instanceTypes)) {
+    instanceTypes = last.types;
+    // The caller's array is kept: its next solves find it by identity.
+    if (last.input !== p.instanceTypes) basis.types = { layout, input: p.instanceTypes, types: instanceTypes };
+  } else {
+    instanceTypes = poolTypes(p, space, layout, requirements, basis.text);
+    basis.types = { layout, input: p.instanceTypes, types: instanceTypes };
+  }
   let problem: string | undefined;
-  if (instanceTypes.length === 0) problem = `nodepool ${name}: no instance type satisfies its requirements (${requirements.toString()}) with an available offering`;
+  if (instanceTypes.length === 0) problem = `nodepool ${name}: no instance type satisfies its requirements (${basis.text}) with an available offering`;
   return {
     name,
     weight: np.spec.weight ?? 0,
     requirements,
-    taints,
-    labels,
+    taints: np.spec.template.spec.taints ?? [],
+    labels: basis.labels,
     instanceTypes,
     daemonOverhead,
     daemonOverheadList: daemon,

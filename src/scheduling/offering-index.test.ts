@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { ZONE_LABEL } from '../apis/labels.js';
 import { kwokCatalog } from '../cloudprovider/catalog/kwok.js';
 import { nodePool } from '../test/builders.js';
-import { compileNodePool, daemonSetRequests, poolRequirements, registerPoolResources } from './node-pool-template.js';
+import { compileNodePool, preparePool, registerPoolResources } from './node-pool-template.js';
 import { OfferingIndex } from './offering-index.js';
 import { poolStats, typeDomains } from './pool-stats.js';
 import { Requirement } from './requirements.js';
@@ -14,9 +14,9 @@ function kwokPool() {
   const input = { nodePool: nodePool(), instanceTypes: kwokCatalog() };
   const space = new ResourceSpace();
   registerPoolResources([input], space);
+  const prepared = preparePool(input, [], space);
   space.freeze();
-  const reqs = poolRequirements(input);
-  return { space, pool: compileNodePool(input, space, reqs, daemonSetRequests([], reqs, [])) };
+  return { space, pool: compileNodePool(prepared, space, space.names.join(',')) };
 }
 
 describe('OfferingIndex with a size filter (holding)', () => {

@@ -17,18 +17,34 @@ export class ResourceSpace {
    * @throws Error when called after freeze() with a new name.
    */
   register(list: ResourceList): void {
-    for (const name in list) {
-      if (!this.#index.has(name)) {
-        if (this.#frozen) throw new Error(`resource ${name} registered after the solver's resource space was frozen`);
-        this.#index.set(name, this.#names.length);
-        this.#names.push(name);
-      }
+    for (const name in list) this.registerName(name);
+  }
+
+  /**
+   * Registers one name, as register() with a list of it would (without making the list).
+   * @throws Error when called after freeze() with a new name.
+   */
+  registerName(name: string): void {
+    if (!this.#index.has(name)) {
+      if (this.#frozen) throw new Error(`resource ${name} registered after the solver's resource space was frozen`);
+      this.#index.set(name, this.#names.length);
+      this.#names.push(name);
     }
   }
 
   /** Whether the name is registered. */
   has(name: string): boolean {
     return this.#index.has(name);
+  }
+
+  /**
+   * The dimension of a registered name.
+   * @throws Error when the name was never registered.
+   */
+  indexOf(name: string): number {
+    const i = this.#index.get(name);
+    if (i === undefined) throw new Error(`resource ${name} was not registered with the solver's resource space`);
+    return i;
   }
 
   /** Ends registration: vectors may be made from now on. */

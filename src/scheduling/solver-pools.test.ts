@@ -10,7 +10,7 @@ import type { SolverInput, SolverNodePool } from './types.js';
 import type { InstanceType } from '../cloudprovider/types.js';
 import type { NodePool } from '../apis/v1/types.js';
 import { kwokCatalog } from '../cloudprovider/catalog/index.js';
-import { instanceType, nodePool, pod } from '../test/builders.js';
+import { daemonSet, instanceType, nodePool, pod } from '../test/builders.js';
 
 const SMALL = instanceType('small', { cpu: '2', memory: '4Gi', price: 0.1 });
 const MEDIUM = instanceType('medium', { cpu: '4', memory: '8Gi', price: 0.2 });
@@ -164,5 +164,36 @@ describe('solve: minValues and maxInstanceTypes', () => {
     assert.ok(all.length > 3);
     assert.deepEqual(claim.instanceTypeOptions.map((o) => o.price), all.slice(0, 3).map((o) => o.price));
     for (let i = 1; i < all.length; i++) assert.ok(all[i - 1]!.price <= all[i]!.price, 'options are cheapest first');
+  });
+});
+
+describe('solve: a NodePool object solved again', () => {
+  // What a pool's compilation derives from the NodePool object is kept per object: solving one
+  // object under other usage, daemonsets, catalogues and resource layouts must give what a fresh
+  // copy of it gives.
+  const limited = nodePool({ name: 'limited', limits: { cpu: '10', nodes: '3' }, labels: { team: 'a' } });
+  const broken = nodePool({ name: 'broken', limits: { cpu: 'lots' } });
+  const badReqs = nodePool({ name: 'bad', requirements: [{ key: 'x', operator: 'In', values: [] }] });
+  const daemons = [[], [daemonSet({ name: 'agent', cpu: '500m' })], [daemonSet({ name: 'big', cpu: '1', memory: '1Gi' })]];
+  const cases = [
+    { usage: undefined, ds: 0, types: SIZES, gpu: false },
+    { usage: { cpu: 6000, nodes: 1 }, ds: 1, types: SIZES, gpu: false },
+    { usage: { cpu: 2000, memory: 2 ** 30 }, ds: 2, types: [SMALL, LARGE], gpu: true },
+    { usage: { cpu: 9000, nodes: 3 }, ds: 1, types: SIZES, gpu: false },
+    { usage: undefined, ds: 2, types: [MEDIUM], gpu: true },
+  ];
+  const input = (nps: readonly NodePool[], c: (typeof cases)[number]): SolverInput => ({
+    pods: [pod({ name: 'a', cpu: '1' }), pod({ name: 'b', cpu: '3', ...(c.gpu ? { requests: { 'example.com/gpu': '1' } } : {}) })],
+    nodePools: [pool(nps[0], c.types, c.usage), ...nps.slice(1).map((np) => pool(np))],
+    daemonSets: daemons[c.ds],
+  });
+
+  it('gives what fresh copies of it give, case after case', () => {
+    const same = [limited, broken, badReqs];
+    for (const c of cases) {
+      const again = solve(input(same, c));
+      const fresh = solve(input(same.map((np) => structuredClone(np)), c));
+      assert.deepEqual(again, fresh);
+    }
   });
 });

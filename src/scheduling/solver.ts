@@ -3,16 +3,10 @@
  * NodeClaims from the NodePools in weight order, honouring every constraint the pod carries, and
  * returns the plan. Pure: no I/O, no clock; the same input gives the same output.
  */
-import type { Pod } from '../apis/core.js';
+import type { DaemonSet, Pod } from '../apis/core.js';
 import { HOSTNAME_LABEL, normalizeLabelKey } from '../apis/labels.js';
 import type { ResourceList } from '../utils/resources.js';
-import {
-  compileNodePool,
-  daemonSetRequests,
-  poolRequirements,
-  registerPoolResources,
-  type NodePoolTemplate,
-} from './node-pool-template.js';
+import { compileNodePool, preparePool, registerPoolResources, type NodePoolTemplate, type PreparedPool } from './node-pool-template.js';
 import { compilePodShape, podShapeKey, type PodInfo, type PodShape } from './pod-constraints.js';
 import { cachedPodRequests } from './object-facts.js';
 import { existingCounts, NodeBase, nodeAntiTerms, nodeSlots as makeNodeSlots, registerNodeDomains, registerNodeResources } from './node-base.js';
@@ -28,6 +22,8 @@ import type { SolverInput, SolverResult, UnschedulablePod } from './types.js';
 import { VolumeTopology } from './volume-topology.js';
 
 const DEFAULT_MAX_INSTANCE_TYPES = 600;
+/** One empty daemonset list for inputs without any (pools keep what they were prepared with by identity). */
+const NO_DAEMONSETS: readonly DaemonSet[] = [];
 
 function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -66,13 +62,11 @@ export function solve(input: SolverInput): SolverResult {
   }
   registerPoolResources(input.nodePools, space);
   const poolProblems: string[] = [];
-  const poolInputs: { p: (typeof input.nodePools)[number]; reqs: Requirements; daemon: ResourceList }[] = [];
+  const prepared: PreparedPool[] = [];
+  const daemonSets = input.daemonSets ?? NO_DAEMONSETS;
   for (const p of input.nodePools) {
     try {
-      const reqs = poolRequirements(p);
-      const daemon = daemonSetRequests(input.daemonSets ?? [], reqs, p.nodePool.spec.template.spec.taints ?? []);
-      space.register(daemon);
-      poolInputs.push({ p, reqs, daemon });
+      prepared.push(preparePool(p, daemonSets, space));
     } catch (err) {
       poolProblems.push(`nodepool ${p.nodePool.metadata.name ?? ''}: ${errorMessage(err)}`);
     }
@@ -85,13 +79,13 @@ export function solve(input: SolverInput): SolverResult {
 
   // 2. Compile pools, nodes and pods.
   const pools: NodePoolTemplate[] = [];
-  for (const { p, reqs, daemon } of poolInputs) {
+  for (const p of prepared) {
     try {
-      const t = compileNodePool(p, space, reqs, daemon);
+      const t = compileNodePool(p, space, layout);
       if (t.problem) poolProblems.push(t.problem);
       else pools.push(t);
     } catch (err) {
-      poolProblems.push(`nodepool ${p.nodePool.metadata.name ?? ''}: ${errorMessage(err)}`);
+      poolProblems.push(`nodepool ${p.input.nodePool.metadata.name ?? ''}: ${errorMessage(err)}`);
     }
   }
   orderPools(pools);
