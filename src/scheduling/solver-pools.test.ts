@@ -175,7 +175,7 @@ describe('solve: a NodePool object solved again', () => {
   const broken = nodePool({ name: 'broken', limits: { cpu: 'lots' } });
   const badReqs = nodePool({ name: 'bad', requirements: [{ key: 'x', operator: 'In', values: [] }] });
   const daemons = [[], [daemonSet({ name: 'agent', cpu: '500m' })], [daemonSet({ name: 'big', cpu: '1', memory: '1Gi' })]];
-  const cases = [
+  const cases: { usage: Record<string, number> | undefined; ds: number; types: readonly InstanceType[]; gpu: boolean }[] = [
     { usage: undefined, ds: 0, types: SIZES, gpu: false },
     { usage: { cpu: 6000, nodes: 1 }, ds: 1, types: SIZES, gpu: false },
     { usage: { cpu: 2000, memory: 2 ** 30 }, ds: 2, types: [SMALL, LARGE], gpu: true },
