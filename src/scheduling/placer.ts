@@ -47,6 +47,13 @@ export class Stopped extends Error {
   }
 }
 
+/**
+ * Class keys by variant, kept across solves: a variant belongs to one compiled pod shape (same
+ * namespace, labels, requests and ports, see compilePodShape), shapes are kept across solves, and a
+ * variant never changes, so neither does its key.
+ */
+const classes = new WeakMap<PodInfo['variant'], string | undefined>();
+
 /** First fit over existing nodes, open claims and new claims, with per-class scan pointers. */
 export class Placer {
   readonly claims: ClaimSlot[] = [];
@@ -217,16 +224,12 @@ export class Placer {
     return new ClaimSlot(this.ctx, pool, hostname, types);
   }
 
-  // A variant is shared only by pods of one shape (same namespace, labels, requests and ports), so
-  // its class key is too.
-  readonly #classes = new WeakMap<PodInfo['variant'], string | undefined>();
-
   /** A class key when every rejection of this pod's rung is permanent, else undefined. */
   #classOf(pod: PodInfo): string | undefined {
-    if (this.#classes.has(pod.variant)) return this.#classes.get(pod.variant);
+    if (classes.has(pod.variant)) return classes.get(pod.variant);
     let cls: string | undefined = `${pod.variant.signature}|${pod.namespace}|${JSON.stringify(pod.labels)}|${pod.requests.join(',')}|${JSON.stringify(pod.hostPorts)}`;
     for (const t of pod.variant.terms) if (t.kind === 'affinity' || (t.kind === 'spread' && t.key !== HOSTNAME_LABEL)) cls = undefined;
-    this.#classes.set(pod.variant, cls);
+    classes.set(pod.variant, cls);
     return cls;
   }
 

@@ -144,8 +144,7 @@ export function solve(input: SolverInput): SolverResult {
   const nodeSlots = makeNodeSlots(subset, space, layout, leastRequests(space, pods));
   topology.recordExisting(existingCounts(subset));
   for (const { group, node } of existingAnti) group.recordOwner(nodeFacts[node]!.labels.requirements);
-  // Initialised nodes first, then in-flight ones.
-  nodeSlots.sort((a, b) => Number(a.inFlight) - Number(b.inFlight));
+  const slots = initialisedFirst(nodeSlots);
 
   // 3. Place.
   const groupCache = new WeakMap<PodInfo['variant'], { owned: TopologyGroup[]; inverse: TopologyGroup[] }>();
@@ -170,39 +169,26 @@ export function solve(input: SolverInput): SolverResult {
     },
   };
   const offerings = new OfferingIndex();
-  const placer = new Placer(ctx, pools, nodeSlots, poolProblems, offerings, input.stopWhenPlaced, input.stopWhenClaimed);
+  const placer = new Placer(ctx, pools, slots, poolProblems, offerings, input.stopWhenPlaced, input.stopWhenClaimed);
   // Pods with inter-pod constraints first, by first fit; then the rest, packed for cost.
   const optimize = opts.optimizeCost ?? true;
-  const isSimple = (p: PodInfo): boolean => optimize && p.variant.terms.length === 0 && p.hostPorts.length === 0 && ctx.groupsOf(p).inverse.length === 0;
   const order = sortPods(pods);
-  // A pod that fails may fit once others are placed (affinity to a pod later in the order), so
-  // failed pods are retried, as Karpenter requeues them, until a pass places none.
-  const retry = (queue: PodInfo[]): { pod: PodInfo; reason: string }[] => {
-    for (;;) {
-      const failed: { pod: PodInfo; reason: string }[] = [];
-      for (const pod of queue) {
-        const reason = placer.place(pod);
-        if (reason !== undefined) failed.push({ pod, reason });
-      }
-      if (failed.length === 0 || failed.length === queue.length) return failed;
-      queue = failed.map((f) => f.pod);
-    }
-  };
   try {
-    const failed = retry(order.filter((p) => !isSimple(p)));
-    for (const u of placer.placeSimple(order.filter(isSimple))) unschedulable.push(u);
+    const failed = retry(placer, order.filter((p) => !isSimple(p, optimize, ctx)));
+    // Read after the first fit, which may have relaxed some pods' rungs.
+    for (const u of placer.placeSimple(order.filter((p) => isSimple(p, optimize, ctx)))) unschedulable.push(u);
     // Once the plain pods are placed, pods that wanted to be near them may fit.
-    for (const f of failed.length > 0 ? retry(failed.map((x) => x.pod)) : []) unschedulable.push({ pod: f.pod.pod, reason: f.reason });
+    for (const f of failed.length > 0 ? retry(placer, failed.map((x) => x.pod)) : []) unschedulable.push({ pod: f.pod.pod, reason: f.reason });
   } catch (err) {
     if (!(err instanceof Stopped)) throw err;
-    const existingNodes = nodeSlots.filter((n) => n.placed.length > 0).map((n) => ({ node: n.name, pods: n.placed.map((p) => p.pod) }));
+    const existingNodes = slots.filter((n) => n.placed.length > 0).map((n) => ({ node: n.name, pods: n.placed.map((p) => p.pod) }));
     return { newNodeClaims: [], existingNodes, unschedulable, totalPricePerHour: 0, stopped: { pod: err.pod, node: err.node, claims: err.claims } };
   }
 
   // 4. Finalize: instance type options, prices, limits.
   const { claims, overLimit } = finalizeClaims(space, placer.claims, pools, opts.maxInstanceTypes ?? DEFAULT_MAX_INSTANCE_TYPES, offerings);
   unschedulable.push(...overLimit);
-  const existingNodes = nodeSlots.filter((n) => n.placed.length > 0).map((n) => ({ node: n.name, pods: n.placed.map((p) => p.pod) }));
+  const existingNodes = slots.filter((n) => n.placed.length > 0).map((n) => ({ node: n.name, pods: n.placed.map((p) => p.pod) }));
   return {
     newNodeClaims: claims,
     existingNodes,
@@ -241,6 +227,43 @@ function shapesFor(layout: string, ignorePreferences: boolean): Map<string, PodS
     shapesByLayout.set(at, (shapes = new Map<string, PodShape | Error>()));
   }
   return shapes;
+}
+
+/** Whether the pod takes the cost packing: no inter-pod constraint on its rung, none against it. */
+function isSimple(p: PodInfo, optimize: boolean, ctx: SlotContext): boolean {
+  return optimize && p.variant.terms.length === 0 && p.hostPorts.length === 0 && ctx.groupsOf(p).inverse.length === 0;
+}
+
+/**
+ * Places the pods by first fit. A pod that fails may fit once others are placed (affinity to a pod
+ * later in the order), so failed pods are retried, as Karpenter requeues them, until a pass places
+ * none. Returns the pods that still fail, with their reasons.
+ */
+function retry(placer: Placer, queue: PodInfo[]): { pod: PodInfo; reason: string }[] {
+  for (;;) {
+    const failed: { pod: PodInfo; reason: string }[] = [];
+    for (let i = 0; i < queue.length; i++) {
+      const pod = queue[i]!;
+      const reason = placer.place(pod);
+      if (reason !== undefined) failed.push({ pod, reason });
+    }
+    if (failed.length === 0 || failed.length === queue.length) return failed;
+    queue = failed.map((f) => f.pod);
+  }
+}
+
+/**
+ * Initialised nodes first, then in-flight ones, each in their order (what a stable sort on
+ * inFlight gives); the very array when none is in flight or all are.
+ */
+function initialisedFirst<T extends { readonly inFlight: boolean }>(slots: T[]): T[] {
+  let inFlight = 0;
+  for (let i = 0; i < slots.length; i++) if (slots[i]!.inFlight) inFlight++;
+  if (inFlight === 0 || inFlight === slots.length) return slots;
+  const out: T[] = [];
+  for (let i = 0; i < slots.length; i++) if (!slots[i]!.inFlight) out.push(slots[i]!);
+  for (let i = 0; i < slots.length; i++) if (slots[i]!.inFlight) out.push(slots[i]!);
+  return out;
 }
 
 /** Per resource, the least any of the pods requests (Infinity without pods). */
