@@ -18,7 +18,8 @@ import { NodeBase, NodeBaseChain, type NodeSubset } from '../../scheduling/node-
 import { safePodRequests } from '../../scheduling/object-facts.js';
 import type { SolverNode, SolverNodePool, SolverOptions } from '../../scheduling/types.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
-import { CPU, MEMORY, subtractResources } from '../../utils/resources.js';
+import type { ResourceList } from '../../utils/resources.js';
+import { CPU, MEMORY } from '../../utils/resources.js';
 import { movableTerms, nodeEntries, type NodeEntry } from './simulation-base-reuse.js';
 import type { LeavingNode, PoolInfo } from './types.js';
 
@@ -44,6 +45,70 @@ export interface SimulationBaseInput {
 /** The candidates' pods as lists: the lists given, or the one list given. */
 const perMachine = (pods: SimulationBaseInput['candidatePods']): readonly (readonly Pod[])[] =>
   pods.length > 0 && Array.isArray(pods[0]) ? pods as readonly (readonly Pod[])[] : [pods as readonly Pod[]];
+
+/** The least cpu and memory some pods request (Infinity for none). */
+export interface Least {
+  readonly cpu: number;
+  readonly memory: number;
+}
+
+/** The least cpu and memory any of the pods requests (Infinity when there are none). */
+export function leastRequests(pods: readonly Pod[]): Least {
+  let cpu = Infinity;
+  let memory = Infinity;
+  for (const p of pods) {
+    const r = safePodRequests(p);
+    cpu = Math.min(cpu, r[CPU] ?? 0);
+    memory = Math.min(memory, r[MEMORY] ?? 0);
+  }
+  return { cpu, memory };
+}
+
+/**
+ * A pool's usage without one machine of this capacity: subtractResources(usage, { ...capacity,
+ * nodes: 1 }), keys in the same order, without the intermediate lists.
+ */
+export function relieved(usage: ResourceList, capacity: ResourceList): ResourceList {
+  const out: Record<string, number> = { ...usage };
+  let nodes = false;
+  for (const k in capacity) {
+    if (k === 'nodes') nodes = true;
+    out[k] = (out[k] ?? 0) - (k === 'nodes' ? 1 : capacity[k]!);
+  }
+  if (!nodes) out.nodes = (out.nodes ?? 0) - 1;
+  return out;
+}
+
+/** What SimulationBase.otherPods holds. */
+export interface OtherPods {
+  /**
+   * The pods, as a simulation would list them after the leaving machines' pods when none of those
+   * has one of their keys: those of machines going away (one per key: the last of a key, at its
+   * first place), then the pending pods whose key is not among them.
+   */
+  readonly pods: readonly Pod[];
+  /** How many of `pods` are of machines going away (they come first). */
+  readonly going: number;
+  /** The keys of `pods`. */
+  readonly keys: ReadonlySet<string>;
+  /** leastRequests(pods). */
+  readonly least: Least;
+}
+
+/** The OtherPods of the pods of machines going away and the pending pods. */
+export function otherPods(going: readonly Pod[], pending: readonly Pod[]): OtherPods {
+  const byKey = new Map<string, Pod>();
+  for (const p of going) byKey.set(keyOf(p), p);
+  const pods = [...byKey.values()];
+  const keys = new Set(byKey.keys());
+  for (const p of pending) {
+    const key = keyOf(p);
+    if (byKey.has(key)) continue;
+    pods.push(p);
+    keys.add(key);
+  }
+  return { pods, going: byKey.size, keys, least: leastRequests(pods) };
+}
 
 /**
  * The solver nodes of a simulation that leaves out no node, for one smallest pod: the keep mask,
@@ -150,6 +215,7 @@ export class SimulationBase {
   readonly #carry: BaseCarry | undefined;
   #inFlight: ReadonlySet<string> | undefined;
   #deletingPods: ReadonlySet<string> | undefined;
+  #others: OtherPods | undefined;
 
   constructor(input: SimulationBaseInput) {
     const snapshot = (this.snapshot = input.snapshot);
@@ -252,16 +318,10 @@ export class SimulationBase {
    * The solver nodes for one simulation (SolverInput.nodeSubset): all but the leaving ones, and
    * without nodes that can take none of `pods` (they accept no new pod, or lack room for the
    * smallest) and hold no pod the solver must see, provided a kept node registers the same
-   * topology domains.
+   * topology domains. `least` is leastRequests(pods), for a caller that knows it already.
    */
-  solverNodes(exclude: ReadonlySet<string>, pods: readonly Pod[]): NodeSubset {
-    let minCpu = Infinity;
-    let minMemory = Infinity;
-    for (const p of pods) {
-      const r = safePodRequests(p);
-      minCpu = Math.min(minCpu, r[CPU] ?? 0);
-      minMemory = Math.min(minMemory, r[MEMORY] ?? 0);
-    }
+  solverNodes(exclude: ReadonlySet<string>, pods: readonly Pod[], least: Least = leastRequests(pods)): NodeSubset {
+    const { cpu: minCpu, memory: minMemory } = least;
     // The subset with none left out, corrected for the few left out: no pass over every node.
     const full = this.#fullKeep(minCpu, minMemory);
     const keep = full.keep.slice();
@@ -290,6 +350,14 @@ export class SimulationBase {
       }
     }
     return { base: (this.#nodeBase ??= this.#carry ? this.#carry.nodeBases.next(this.#nodes) : new NodeBase(this.#nodes)), keep };
+  }
+
+  /**
+   * The pods every simulation of the base places besides those of the leaving machines: the pods
+   * of machines already going away, then the pending pods not among them by key (built on first use).
+   */
+  get otherPods(): OtherPods {
+    return (this.#others ??= otherPods(this.snapshot.reschedulablePods, this.pending));
   }
 
   /** Names of the solver nodes not initialised yet (built on first use). */
@@ -340,7 +408,7 @@ export class SimulationBase {
     const out: SolverNodePool[] = [];
     for (const pool of this.pools.values()) {
       let usage = this.snapshot.nodePoolUsage.get(pool.name) ?? {};
-      for (const l of leaving) if (l.nodePoolName === pool.name) usage = subtractResources(usage, { ...l.capacity, nodes: 1 });
+      for (const l of leaving) if (l.nodePoolName === pool.name) usage = relieved(usage, l.capacity);
       out.push({ nodePool: pool.nodePool, instanceTypes: pool.instanceTypes, usage });
     }
     return out;

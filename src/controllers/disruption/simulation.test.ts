@@ -1,20 +1,23 @@
 /** The consolidation simulation does not rest a decision on machines that are not initialised yet. */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Node } from '../../apis/core.js';
+import fc from 'fast-check';
+import type { Node, Pod } from '../../apis/core.js';
+import { keyOf } from '../../apis/core.js';
 import { withDefaults } from '../../apis/v1/defaults.js';
 import type { NodeClaim } from '../../apis/v1/types.js';
 import { ClusterState } from '../../state/cluster-state.js';
 import { instanceType, nodePool, pod } from '../../test/builders.js';
 import { VirtualClock } from '../../utils/clock.js';
+import { subtractResources } from '../../utils/resources.js';
 import { scanCandidates } from './candidates.js';
 import { PdbVerdicts } from './blockers.js';
 import type { VerdictMemo } from './consolidation-methods.js';
 import { singleNodeConsolidation } from './consolidation-methods.js';
 import { computeConsolidation, simulateConsolidation } from './consolidation.js';
 import type { MethodContext } from './method-context.js';
-import { SimulationBase } from './simulation-base.js';
-import { simulate } from './simulation.js';
+import { leastRequests, otherPods, relieved, SimulationBase } from './simulation-base.js';
+import { simulate, simulationPods } from './simulation.js';
 import type { PoolInfo } from './types.js';
 
 const TYPES = [instanceType('small', { cpu: '2', memory: '8Gi', price: 0.1 }), instanceType('medium', { cpu: '4', memory: '16Gi', price: 0.2 })];
@@ -117,5 +120,43 @@ describe('single-node consolidation verdicts', () => {
     assert.equal(held.command, undefined);
     assert.equal(held.rejections[0]?.reason, 'turned down before');
     assert.equal(singleNodeConsolidation(context(base), memo(new Map())).command?.kind, 'consolidate-delete');
+  });
+});
+
+describe('the pods a simulation places', () => {
+  /** What a simulation placed before otherPods: one map of every pod that must move, by key. */
+  function fromScratch(own: ReadonlyMap<string, Pod>, going: readonly Pod[], pending: readonly Pod[]): { pods: Pod[]; moving: Set<Pod> } {
+    const mustMove = new Map(own);
+    for (const p of going) mustMove.set(keyOf(p), p);
+    const pods = [...mustMove.values()];
+    for (const p of pending) if (!mustMove.has(keyOf(p))) pods.push(p);
+    return { pods, moving: new Set(pods.filter((p) => mustMove.has(keyOf(p)))) };
+  }
+
+  it('are the leaving, going and pending pods in that order, one per key, whichever keys they share', () => {
+    // Few names, so that leaving, going and pending pods often share keys.
+    const podsGen = fc.array(fc.record({ name: fc.constantFrom('p0', 'p1', 'p2', 'p3', 'p4', 'p5'), cpu: fc.integer({ min: 1, max: 9 }) }), { maxLength: 5 });
+    fc.assert(fc.property(podsGen, podsGen, podsGen, (ownGen, goingGen, pendingGen) => {
+      const make = (g: { name: string; cpu: number }[]): Pod[] => g.map(({ name, cpu }) => pod({ name, cpu: `${cpu}00m` }));
+      const own = new Map(make(ownGen).map((p) => [keyOf(p), p]));
+      const going = make(goingGen);
+      const pending = make(pendingGen);
+      const got = simulationPods(own, going, pending, otherPods(going, pending));
+      const expected = fromScratch(own, going, pending);
+      assert.deepEqual(got.pods, expected.pods);
+      for (let i = 0; i < got.pods.length; i++) assert.equal(got.pods[i], expected.pods[i]);
+      assert.deepEqual(got.pods.map(got.moving), expected.pods.map((p) => expected.moving.has(p)));
+      assert.deepEqual(got.least, leastRequests(expected.pods));
+    }), { numRuns: 500 });
+  });
+
+  it('relieve a pool of a machine as subtracting its capacity and one node does, keys in the same order', () => {
+    const list = fc.dictionary(fc.constantFrom('cpu', 'memory', 'pods', 'nodes', 'example.com/gpu'), fc.integer({ min: 0, max: 100 }));
+    fc.assert(fc.property(list, list, (usage, capacity) => {
+      const got = relieved(usage, capacity);
+      const expected = subtractResources(usage, { ...capacity, nodes: 1 });
+      assert.deepEqual(got, expected);
+      assert.deepEqual(Object.keys(got), Object.keys(expected));
+    }), { numRuns: 500 });
   });
 });

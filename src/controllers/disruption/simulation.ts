@@ -12,7 +12,8 @@ import type { Pod } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
 import { solve } from '../../scheduling/solver.js';
 import type { PlannedNodeClaim, SolverResult, UnschedulablePod } from '../../scheduling/types.js';
-import type { SimulationBase } from './simulation-base.js';
+import type { Least, OtherPods, SimulationBase } from './simulation-base.js';
+import { leastRequests } from './simulation-base.js';
 import type { LeavingNode } from './types.js';
 
 export interface SimulationResult {
@@ -39,23 +40,20 @@ export interface SimulationResult {
  */
 export function simulate(base: SimulationBase, leaving: readonly LeavingNode[], mostNewClaims?: number): SimulationResult {
   const exclude = new Set<string>();
-  const mustMove = new Map<string, Pod>();
+  const own = new Map<string, Pod>();
   for (const l of leaving) {
     exclude.add(l.nodeName);
     if (l.claimName !== undefined) exclude.add(l.claimName);
-    for (const p of l.reschedulablePods) mustMove.set(keyOf(p), p);
+    for (const p of l.reschedulablePods) own.set(keyOf(p), p);
   }
-  for (const p of base.snapshot.reschedulablePods) mustMove.set(keyOf(p), p);
-  const pods: Pod[] = [...mustMove.values()];
-  for (const p of base.pending) if (!mustMove.has(keyOf(p))) pods.push(p);
-  const moving = (p: Pod): boolean => mustMove.has(keyOf(p));
+  const { pods, moving, least } = simulationPods(own, base.snapshot.reschedulablePods, base.pending, base.otherPods);
   const deleting = base.deletingPods;
   const inFlight = base.inFlight;
   // Pods of machines already going away may count on one coming up (it was launched for them).
   const onUninitialized = (p: Pod, node: string): boolean => inFlight.has(node) && moving(p) && !deleting.has(keyOf(p));
   const result = solve({
     pods,
-    nodeSubset: base.solverNodes(exclude, pods),
+    nodeSubset: base.solverNodes(exclude, pods, least),
     nodePools: base.solverPools(leaving),
     daemonSets: base.snapshot.daemonSets,
     volumes: base.snapshot.volumes,
@@ -79,6 +77,42 @@ export function simulate(base: SimulationBase, leaving: readonly LeavingNode[], 
     placedOnExisting,
     solverResult: result,
     tooManyClaims: false,
+  };
+}
+
+/** The pods a simulation places, which of them must move, and leastRequests(pods). */
+export interface SimulationPods {
+  readonly pods: readonly Pod[];
+  /** For the pods of `pods` (the solver hands back the pod objects it is given). */
+  readonly moving: (pod: Pod) => boolean;
+  readonly least: Least;
+}
+
+/**
+ * The pods a simulation places: the leaving machines' pods (`own`, by key), then those of machines
+ * already going away (`going`), then the `pending` pods whose key is not among those; the first
+ * two must move. What does not depend on the leaving machines comes from `others` (otherPods of
+ * `going` and `pending`), unless one of their pods has the key of a leaving machine's pod.
+ */
+export function simulationPods(own: ReadonlyMap<string, Pod>, going: readonly Pod[], pending: readonly Pod[], others: OtherPods): SimulationPods {
+  let clash = false;
+  for (const key of own.keys()) if (others.keys.has(key)) clash = true;
+  if (clash) {
+    // A pod of a machine going away takes the place of a leaving one's pod of the same key.
+    const mustMove = new Map(own);
+    for (const p of going) mustMove.set(keyOf(p), p);
+    const pods: Pod[] = [...mustMove.values()];
+    for (const p of pending) if (!mustMove.has(keyOf(p))) pods.push(p);
+    return { pods, moving: (p) => mustMove.has(keyOf(p)), least: leastRequests(pods) };
+  }
+  const ownPods = [...own.values()];
+  const must = new Set<Pod>(ownPods);
+  for (let i = 0; i < others.going; i++) must.add(others.pods[i]!);
+  const ownLeast = leastRequests(ownPods);
+  return {
+    pods: ownPods.length === 0 ? others.pods : ownPods.concat(others.pods),
+    moving: (p) => must.has(p),
+    least: { cpu: Math.min(ownLeast.cpu, others.least.cpu), memory: Math.min(ownLeast.memory, others.least.memory) },
   };
 }
 
