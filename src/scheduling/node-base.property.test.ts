@@ -169,14 +169,22 @@ function checkOrder(w: World, nodes = w.nodes.map(makeNode), base = new NodeBase
   }
 }
 
-/** The next base's nodes: some of the world's node objects (in this order), and new ones around them. */
-interface Next { take: number[]; fresh: NodeGen[] }
+/**
+ * The next base's nodes: some of the world's node objects (in this order), and new ones around
+ * them; then a third base's: some of the second's (what the second carried is carried on).
+ */
+interface Next { take: number[]; fresh: NodeGen[]; again: number[] }
 
-const nextGen: fc.Arbitrary<Next> = fc.record({ take: fc.uniqueArray(fc.nat({ max: 9 }), { maxLength: 10 }), fresh: fc.array(nodeGen, { maxLength: 3 }) });
+const nextGen: fc.Arbitrary<Next> = fc.record({
+  take: fc.uniqueArray(fc.nat({ max: 9 }), { maxLength: 10 }),
+  fresh: fc.array(nodeGen, { maxLength: 3 }),
+  again: fc.uniqueArray(fc.nat({ max: 12 }), { maxLength: 13 }),
+});
 
 /**
  * A base made after another (carrying what it derived for the same node objects: facts, domains,
- * term counts, roomy nodes) solves and counts as a fresh one.
+ * term counts, roomy nodes, whether each accepts pods and holds pods, its resource names) solves
+ * and counts as a fresh one, and so does a third made after that one.
  */
 function checkCarried(w: World, next: Next): void {
   const first = w.nodes.map(makeNode);
@@ -192,6 +200,12 @@ function checkCarried(w: World, next: Next): void {
   const base = chain.next(nodes);
   check(carried, nodes, base);
   checkOrder(carried, nodes, base);
+  const third = next.again.filter((i) => i < nodes.length).map((i) => nodes[i]!);
+  if (third.length === 0) return;
+  const carriedAgain: World = { ...w, trials: w.trials.map((t) => ({ ...t, keep: third.map((_, i) => t.keep[i % t.keep.length]!) })) };
+  const again = chain.next(third);
+  check(carriedAgain, third, again);
+  checkOrder(carriedAgain, third, again);
 }
 
 describe('NodeBase', () => {

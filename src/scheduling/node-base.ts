@@ -10,6 +10,7 @@
  * immutable (see existing-node-facts).
  */
 import type { Taint } from '../apis/core.js';
+import type { ResourceList } from '../utils/resources.js';
 import { existingNodeFacts, type ExistingNodeFacts } from './existing-node-facts.js';
 import type { ResourceSpace, Vec } from './resource-space.js';
 import { NodeSlot } from './slots.js';
@@ -86,8 +87,12 @@ class Interner {
 export class NodeBase {
   readonly nodes: readonly SolverNode[];
   readonly facts: readonly ExistingNodeFacts[];
-  /** Every resource name of the nodes, first-seen order. */
-  readonly #names: readonly string[];
+  /** The distinct resource-name records of the nodes' facts (see ExistingNodeFacts.names), first-seen order. */
+  readonly #records: ResourceList[];
+  /** Per node, the index of its facts' names record in #records. */
+  readonly #recordOf: Int32Array;
+  /** Every resource name of the nodes (made on first use: see namesRegistered). */
+  #names: readonly string[] | undefined;
   /** The layout #remaining and #free are in (see useLayout). */
   #layout: string | undefined;
   #size = 0;
@@ -97,6 +102,8 @@ export class NodeBase {
   #free = new Float64Array(0);
   /** Per node, 1 when it accepts new pods (it is not unschedulable). */
   readonly accepting: Uint8Array;
+  /** Per node, 1 when it holds pods. */
+  readonly #podded: Uint8Array;
   /** The nodes that hold pods, in order (the only ones a term can count). */
   readonly #withPods: Int32Array;
   readonly #domains = new Map<string, KeyDomains>();
@@ -120,26 +127,35 @@ export class NodeBase {
   #indexes: Map<SolverNode, number> | undefined;
 
   /**
-   * `previous`: a base of mostly the same node objects (the last disruption pass's): what this base
-   * derives per node is taken from there for the same node objects instead of derived again (nodes
-   * are immutable, so it is the same). Only one base back is kept: `previous` stops carrying.
+   * `nodes` are never changed once handed to a base (SolverNode's fields are readonly; a node that
+   * changes is a new object). `previous`: a base of mostly the same node objects (the last
+   * disruption pass's): what this base derives per node is taken from there for the same node
+   * objects instead of derived again, without reading the node (being the same object, it is the
+   * same node). Only one base back is kept: `previous` stops carrying.
    */
   constructor(nodes: readonly SolverNode[], previous?: NodeBase) {
     this.nodes = nodes;
-    // One pass over the nodes, each node read once: a base is built per plain solve and per disruption pass.
-    const facts: ExistingNodeFacts[] = [];
-    const accepting = new Uint8Array(nodes.length);
+    const count = nodes.length;
+    // One pass over the nodes: a base is built per plain solve and per disruption pass, so a node
+    // carried over costs a few reads of the previous base's arrays (in order) and no read of the
+    // node object, its facts or its pods.
+    const facts = new Array<ExistingNodeFacts>(count);
+    const accepting = new Uint8Array(count);
+    const podded = new Uint8Array(count);
+    const recordOf = new Int32Array(count);
+    const records: ResourceList[] = [];
+    const recordIds = new Map<ResourceList, number>();
     const withPods: number[] = [];
-    const names = new Set<string>();
-    let lastNames: ExistingNodeFacts['names'] | undefined;
-    const from = previous ? new Int32Array(nodes.length) : undefined;
+    const from = previous ? new Int32Array(count) : undefined;
+    // Per record index in the previous base: its index here (-1 before it is first seen).
+    const recordRemap = previous ? new Int32Array(previous.#records.length).fill(-1) : undefined;
     if (previous) {
       previous.#previous = undefined;
       previous.#from = undefined;
     }
     // Where the next node most likely is in the previous base: after the last one found there.
     let hint = 0;
-    for (let i = 0; i < nodes.length; i++) {
+    for (let i = 0; i < count; i++) {
       const n = nodes[i]!;
       let j = -1;
       if (previous) {
@@ -147,24 +163,32 @@ export class NodeBase {
         // A node replaced by another object of its name keeps its place: the next one follows it.
         if (j >= 0) hint = j + 1;
         else if (previous.nodes[hint]?.name === n.name) hint++;
-        if (j >= 0 && !previous.facts[j]!.describes(n)) j = -1;
+        from![i] = j;
       }
-      if (from) from[i] = j;
-      const f = j >= 0 ? previous!.facts[j]! : existingNodeFacts(n);
-      facts.push(f);
-      accepting[i] = n.unschedulable === true ? 0 : 1;
-      if (n.pods.length > 0) withPods.push(i);
-      // Nodes with the same resource names share one names record (see existingNodeFacts): a run of
-      // them adds nothing new to the first-seen order.
-      if (f.names !== lastNames) {
-        lastNames = f.names;
-        for (const k in f.names) names.add(k);
+      if (j >= 0) {
+        const p = previous!;
+        facts[i] = p.facts[j]!;
+        accepting[i] = p.accepting[j]!;
+        podded[i] = p.#podded[j]!;
+        const r = p.#recordOf[j]!;
+        let mapped = recordRemap![r]!;
+        if (mapped < 0) mapped = recordRemap![r] = recordIndex(records, recordIds, p.#records[r]!);
+        recordOf[i] = mapped;
+      } else {
+        const f = existingNodeFacts(n);
+        facts[i] = f;
+        accepting[i] = n.unschedulable === true ? 0 : 1;
+        podded[i] = n.pods.length > 0 ? 1 : 0;
+        recordOf[i] = recordIndex(records, recordIds, f.names);
       }
+      if (podded[i] === 1) withPods.push(i);
     }
     this.facts = facts;
     this.accepting = accepting;
+    this.#podded = podded;
     this.#withPods = Int32Array.from(withPods);
-    this.#names = [...names];
+    this.#records = records;
+    this.#recordOf = recordOf;
     this.#previous = previous;
     this.#from = from;
   }
@@ -289,7 +313,8 @@ export class NodeBase {
 
   /** Whether the space already holds every resource name of the nodes. */
   namesRegistered(space: ResourceSpace): boolean {
-    for (let i = 0; i < this.#names.length; i++) if (!space.has(this.#names[i]!)) return false;
+    const names = (this.#names ??= [...new Set(this.#records.flatMap((r) => Object.keys(r)))]);
+    for (let i = 0; i < names.length; i++) if (!space.has(names[i]!)) return false;
     return true;
   }
 
@@ -451,6 +476,16 @@ export class NodeBaseChain {
   next(nodes: readonly SolverNode[]): NodeBase {
     return (this.#last = new NodeBase(nodes, this.#last));
   }
+}
+
+/** The index of record `names` in `records` (`ids` maps them to it), added at the end when new. */
+function recordIndex(records: ResourceList[], ids: Map<ResourceList, number>, names: ResourceList): number {
+  let id = ids.get(names);
+  if (id === undefined) {
+    ids.set(names, (id = records.length));
+    records.push(names);
+  }
+  return id;
 }
 
 /** Nodes of a base: those whose `keep` entry is 1, in base order. */
