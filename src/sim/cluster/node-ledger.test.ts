@@ -98,6 +98,33 @@ describe('NodeLedger', () => {
     l.removePod(p);
     assert.ok(l.labelChangedAt('app', 'api') > relabelled, 'left');
   });
+
+  it('journals every entry whose version moves and every entry it forgets, and says when the journal no longer reaches back', () => {
+    const l = new NodeLedger();
+    const start = l.journalEnd;
+    l.setNode(node('a'));
+    l.setNode(node('b'));
+    const p = pod({ name: 'p', nodeName: 'a' });
+    l.setPod(p);
+    l.setPod({ ...p, status: { phase: 'Running' } }); // no version move, not journaled
+    const a = l.node('a')!;
+    const b = l.node('b')!;
+    assert.deepEqual(l.changedSince(start), [a, b, a]);
+    const mid = l.journalEnd;
+    l.removeNode('b'); // forgotten at once: no pods
+    l.setPod(pod({ name: 'q', nodeName: 'c' })); // an entry for a node not seen yet
+    const c = l.node('c')!;
+    l.removeNode('a'); // kept for its pod, without a node
+    l.removePod(p); // then forgotten
+    assert.deepEqual(l.changedSince(mid), [b, c, a, a]);
+    assert.equal(l.node('a'), undefined);
+    assert.deepEqual(l.changedSince(l.journalEnd), []);
+    assert.equal(l.changedSince(l.journalEnd + 1), undefined);
+    for (let i = 0; i < 10_000; i++) l.setNode(node('d'));
+    assert.equal(l.changedSince(start), undefined);
+    const recent = l.journalEnd - 10;
+    assert.deepEqual(l.changedSince(recent), Array.from({ length: 10 }, () => l.node('d')));
+  });
 });
 
 describe('SchedulingQueue', () => {

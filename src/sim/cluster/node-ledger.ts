@@ -46,10 +46,13 @@ export interface LedgerNode {
   constrainingPods: number;
   /**
    * Moves on every change to the entry that its readers see: the node, or a pod joining, leaving
-   * or being relabelled (not a pod's status updates).
+   * or being relabelled (not a pod's status updates). Each move is journaled (see changedSince).
    */
   version: number;
 }
+
+/** Journal entries kept at least (more with more nodes: see #journal). */
+const JOURNAL_KEPT = 4_096;
 
 /**
  * podRequests(pod), or {pods: 1} when its quantities are malformed (the solver then explains why).
@@ -86,6 +89,14 @@ export class NodeLedger {
   readonly #labelChangedAt = new Map<string, number>();
   #seq = 0;
   #podsChangedAt = 0;
+  /**
+   * The entries whose version moved or that were forgotten, oldest first, with repeats: entry i is
+   * change number #journalStart + i. The older half is dropped once it holds several changes per
+   * node, so a reader that keeps up reads a few entries per change and one that fell behind rereads
+   * the nodes.
+   */
+  #journal: LedgerNode[] = [];
+  #journalStart = 0;
 
   /** Moves whenever a holding pod joins, leaves or is relabelled; the `…ChangedAt` stamps are values it had. */
   get seq(): number {
@@ -100,6 +111,21 @@ export class NodeLedger {
   /** `seq` when a holding pod carrying label `key=value` last joined, left or was relabelled (0 if never). */
   labelChangedAt(key: string, value: string): number {
     return this.#labelChangedAt.get(`${key}=${value}`) ?? 0;
+  }
+
+  /** The number of changes journaled so far: a reader's position for changedSince. */
+  get journalEnd(): number {
+    return this.#journalStart + this.#journal.length;
+  }
+
+  /**
+   * The entries whose version moved, or that were forgotten (node(name) no longer returns them),
+   * since journalEnd was `position`, oldest first and with repeats; undefined when the journal no
+   * longer reaches back that far (the reader then rereads nodes()).
+   */
+  changedSince(position: number): readonly LedgerNode[] | undefined {
+    if (position < this.#journalStart || position > this.journalEnd) return undefined;
+    return this.#journal.slice(position - this.#journalStart);
   }
 
   /** Known nodes and nodes that pods are bound to, in insertion order. */
@@ -129,7 +155,7 @@ export class NodeLedger {
     entry.allocatable = safeAllocatable(node);
     entry.ready = isNodeReady(node);
     entry.cordoned = node.spec?.unschedulable === true || node.metadata.deletionTimestamp !== undefined;
-    entry.version++;
+    this.#changed(entry);
   }
 
   /** Forgets a node; its pods stay (bound to a node that no longer exists) until they go. */
@@ -138,13 +164,14 @@ export class NodeLedger {
     if (!entry) return;
     if (entry.pods.size === 0) {
       this.#nodes.delete(name);
+      this.#journaled(entry);
       return;
     }
     entry.node = undefined;
     entry.ready = false;
     entry.cordoned = true;
     entry.allocatable = {};
-    entry.version++;
+    this.#changed(entry);
   }
 
   /** Records a pod's current state (adds, moves or drops it as its stage says). */
@@ -166,7 +193,7 @@ export class NodeLedger {
       old.pod = pod;
       this.#label(old);
       const at = this.#nodes.get(old.nodeName);
-      if (at) at.version++;
+      if (at) this.#changed(at);
       return;
     }
     if (!holds) return;
@@ -184,7 +211,7 @@ export class NodeLedger {
     for (const name in entry.requests) node.requested[name] = (node.requested[name] ?? 0) + entry.requests[name]!;
     if (entry.antiAffinity) node.antiAffinityPods++;
     if (entry.constrains) node.constrainingPods++;
-    node.version++;
+    this.#changed(node);
     this.#podsChangedAt = ++this.#seq;
     this.#pods.set(key, entry);
     this.#label(entry);
@@ -244,8 +271,23 @@ export class NodeLedger {
     for (const name in p.requests) node.requested[name] = (node.requested[name] ?? 0) - p.requests[name]!;
     if (p.antiAffinity) node.antiAffinityPods--;
     if (p.constrains) node.constrainingPods--;
-    node.version++;
     if (node.node === undefined && node.pods.size === 0) this.#nodes.delete(node.name);
+    this.#changed(node);
+  }
+
+  /** Moves the entry's version and journals it. */
+  #changed(e: LedgerNode): void {
+    e.version++;
+    this.#journaled(e);
+  }
+
+  #journaled(e: LedgerNode): void {
+    if (this.#journal.length >= Math.max(JOURNAL_KEPT, 4 * this.#nodes.size)) {
+      const dropped = this.#journal.length >> 1;
+      this.#journal = this.#journal.slice(dropped);
+      this.#journalStart += dropped;
+    }
+    this.#journal.push(e);
   }
 
   /** Indexes the pod by its labels, stamping them with the current seq. */

@@ -42,40 +42,39 @@ export interface SolverNodesInput {
 }
 
 export interface SolverNodesResult {
-  readonly nodes: SolverNode[];
+  /** Not to be changed: a memo hands out the same array again while nothing it shows changed. */
+  readonly nodes: readonly SolverNode[];
   /** True when every existing node was shown (some pod had inter-pod constraints). */
   readonly topology: boolean;
 }
 
+/**
+ * The solver's view for the group (see the module comment). With a memo, what the memo keeps is
+ * brought up to date with the nodes that changed since its last call; without one (or with
+ * showAll), every node is read afresh.
+ */
 export function solverNodes(input: SolverNodesInput): SolverNodesResult {
+  if (input.memo !== undefined && input.showAll !== true) return input.memo.solverNodes(input.ledger, input.pods, input.placed);
   const { ledger, pods, placed } = input;
   const all = input.showAll === true;
-  const { vectors, key } = distinctRequests(pods);
-  const vectorsId = input.memo?.vectorsId(key) ?? -1;
+  const { vectors } = distinctRequests(pods);
   const interPod = all || pods.some((p) => pendingFacts(p).interPod);
   const candidates: Candidate[] = [];
   let room = false;
   for (const node of ledger.nodes()) {
     if (node.node === undefined) continue;
-    const earlier = placed.size === 0 ? undefined : placed.get(node.name);
-    const usable = node.ready && !node.cordoned;
-    // Nodes nothing was placed on this pass are what they were at the last call unless their entry changed.
-    const memo = earlier === undefined ? input.memo?.entry(node, usable) : undefined;
-    const c = memo ? memo.candidate : candidate(node, usable, earlier, undefined);
-    if (interPod) room ||= usable && (memo ? memo.fitsAny(vectors, vectorsId) : fitsAny(vectors, c.free));
-    else if (!c.repels && !(usable && (memo ? memo.fitsAny(vectors, vectorsId) : fitsAny(vectors, c.free)))) continue;
+    const c = candidate(node, placed.get(node.name), undefined);
+    const roomy = c.usable && fitsAny(vectors, c.free);
+    if (interPod) room ||= roomy;
+    else if (!c.repels && !roomy) continue;
     candidates.push(c);
   }
   // With no room for any pending pod nothing is placed, whatever topology counts: the solver is
   // shown what it is for pods without inter-pod constraints, which places none of them alike.
   const topology = all || (interPod && room);
-  const shown = !topology ? NO_SHOWN : all ? everyPod(ledger) : input.memo ? input.memo.shown(ledger, pods) : shownPods(ledger, groupSelectors(pods));
-  const unsorted = topology || !interPod ? candidates : candidates.filter((c) => c.repels);
-  const kept = input.memo ? input.memo.inOrder(unsorted) : unsorted.sort(byScore);
-  const nodes = kept.map(({ node, memo }) => {
-    const selected = shown.get(node.name) ?? NO_LEDGER_PODS;
-    return memo ? memo.solverNode(node, selected) : toSolverNode(node, selected, placed.get(node.name) ?? []);
-  });
+  const shown = !topology ? NO_SHOWN : all ? everyPod(ledger) : shownPods(ledger, groupSelectors(pods));
+  const kept = (topology || !interPod ? candidates : candidates.filter((c) => c.repels)).sort(byScore);
+  const nodes = kept.map(({ node }) => toSolverNode(node, shown.get(node.name) ?? NO_LEDGER_PODS, placed.get(node.name) ?? []));
   return { nodes, topology };
 }
 
@@ -83,7 +82,10 @@ interface Candidate {
   readonly node: LedgerNode;
   /** Its free room, less what was placed on it earlier in the pass. */
   readonly free: Readonly<Record<string, number>>;
+  /** Ready and not cordoned. */
+  readonly usable: boolean;
   readonly score: number;
+  /** The memo entry it is the candidate of, when nothing was placed on the node this pass. */
   readonly memo: MemoEntry | undefined;
   /** The node holds (or was given this pass) a pod with required anti-affinity. */
   readonly repels: boolean;
@@ -94,10 +96,11 @@ function byScore(a: Candidate, b: Candidate): number {
   return b.score - a.score || (a.node.name < b.node.name ? -1 : a.node.name > b.node.name ? 1 : 0);
 }
 
-function candidate(node: LedgerNode, usable: boolean, earlier: readonly PlacedPod[] | undefined, memo: MemoEntry | undefined): Candidate {
+function candidate(node: LedgerNode, earlier: readonly PlacedPod[] | undefined, memo: MemoEntry | undefined): Candidate {
   const free = freeRoom(node, earlier);
+  const usable = node.ready && !node.cordoned;
   return {
-    node, free, score: usable ? freeScore(node, free) : -1, memo,
+    node, free, usable, score: usable ? freeScore(node, free) : -1, memo,
     repels: node.antiAffinityPods > 0 || (earlier?.some((p) => hasRequiredAntiAffinity(p.pod)) ?? false),
   };
 }
@@ -176,31 +179,12 @@ const NO_LEDGER_PODS: readonly LedgerPod[] = Object.freeze([]);
 class MemoEntry {
   /** The node as a candidate with nothing placed on it this pass. */
   readonly candidate: Candidate;
-  /** The node's position in the last call's order, when `rankCall` is that call's number. */
-  rank = -1;
-  rankCall = -1;
   #bare: SolverNode | undefined;
   #selected: readonly LedgerPod[] = NO_LEDGER_PODS;
   #shown: SolverNode | undefined;
-  /** The id (see SolverNodeMemo.vectorsId) of the vectors fitsAny was last asked about, and its answer. */
-  #fitsId = -1;
-  #fits = false;
 
-  constructor(readonly version: number, node: LedgerNode, usable: boolean) {
-    this.candidate = candidate(node, usable, undefined, this);
-  }
-
-  /**
-   * fitsAny(vectors, candidate.free), the last answer while `id` (the vectors' id: see
-   * SolverNodeMemo.vectorsId) is the same: a pending group waits through many passes with the same
-   * request vectors.
-   */
-  fitsAny(vectors: readonly ResourceList[], id: number): boolean {
-    if (this.#fitsId !== id) {
-      this.#fits = fitsAny(vectors, this.candidate.free);
-      this.#fitsId = id;
-    }
-    return this.#fits;
+  constructor(readonly version: number, node: LedgerNode) {
+    this.candidate = candidate(node, undefined, this);
   }
 
   /** The node as toSolverNode makes it with nothing placed, the same object while `selected` is the same pods. */
@@ -214,40 +198,189 @@ class MemoEntry {
   }
 }
 
+/** A member of an Ordered: its candidate, and whether it is usable with room for one of the vectors. */
+interface Member {
+  readonly candidate: Candidate;
+  readonly roomy: boolean;
+}
+
 /**
- * Per-node work of solverNodes kept between calls (a scheduler's passes) while a node's ledger
- * entry keeps its version: its free room and score, and its solver node, handed to the solver
- * as the same object (and pod list) so what the solver derives per node and per pod list is
- * reused too. Also the pods a group's selectors select, while none of them changed, and the last
- * node order, so that only the nodes that changed are sorted.
+ * The ledger's nodes that a test admits, in byScore order, kept up to date from the ledger's
+ * journal: a sync reads only the entries that changed since the last one, and the order is patched
+ * where they were and where they go. Without vectors every node is admitted; with them, the nodes
+ * that repel or are usable with room for one of them (what solverNodes shows pods without
+ * inter-pod constraints).
+ */
+class Ordered {
+  /** The admitted nodes' candidates in byScore order: a new array whenever they change. */
+  candidates: readonly Candidate[] = [];
+  /** Their solver nodes with no pod shown, in the same order: a new array whenever they change. */
+  bare: readonly SolverNode[] = [];
+  /** How many members are roomy. */
+  roomy = 0;
+  readonly #members = new Map<LedgerNode, Member>();
+  #ledger: NodeLedger | undefined;
+  #position = 0;
+
+  constructor(readonly vectors?: readonly ResourceList[]) {}
+
+  member(node: LedgerNode): Member | undefined {
+    return this.#members.get(node);
+  }
+
+  /** Brings the members up to date with the ledger (rereading every node for a new ledger or one whose journal no longer reaches back). */
+  sync(ledger: NodeLedger, entry: (node: LedgerNode) => MemoEntry): void {
+    const changes = this.#ledger === ledger ? ledger.changedSince(this.#position) : undefined;
+    this.#ledger = ledger;
+    this.#position = ledger.journalEnd;
+    if (changes === undefined) {
+      this.#members.clear();
+      this.roomy = 0;
+      const added: Candidate[] = [];
+      for (const node of ledger.nodes()) if (node.node !== undefined) this.#admit(entry(node).candidate, added);
+      this.#set(added.sort(byScore));
+      return;
+    }
+    if (changes.length === 0) return;
+    const seen = new Set<LedgerNode>();
+    const dropped: Candidate[] = [];
+    const added: Candidate[] = [];
+    for (const node of changes) {
+      if (seen.has(node)) continue;
+      seen.add(node);
+      const old = this.#members.get(node);
+      if (old !== undefined) {
+        dropped.push(old.candidate);
+        this.#members.delete(node);
+        if (old.roomy) this.roomy--;
+      }
+      // Forgotten entries are gone; entries without a node are not shown.
+      if (ledger.node(node.name) === node && node.node !== undefined) this.#admit(entry(node).candidate, added);
+    }
+    if (dropped.length === 0 && added.length === 0) return;
+    this.#set(patch(this.candidates, dropped.sort(byScore), added.sort(byScore)));
+  }
+
+  /** Makes c a member when the test admits it (appending it to `added`). */
+  #admit(c: Candidate, added: Candidate[]): void {
+    const roomy = this.vectors !== undefined && c.usable && fitsAny(this.vectors, c.free);
+    if (this.vectors !== undefined && !roomy && !c.repels) return;
+    this.#members.set(c.node, { candidate: c, roomy });
+    if (roomy) this.roomy++;
+    added.push(c);
+  }
+
+  #set(candidates: Candidate[]): void {
+    this.candidates = candidates;
+    this.bare = candidates.map((c) => c.memo!.solverNode(c.node, NO_LEDGER_PODS));
+  }
+}
+
+/** `base` (in byScore order) without `drop` (some of its elements, in its order) and with `add` (in byScore order) merged in. */
+function patch(base: readonly Candidate[], drop: readonly Candidate[], add: readonly Candidate[]): Candidate[] {
+  const out: Candidate[] = [];
+  let d = 0;
+  let a = 0;
+  for (const c of base) {
+    if (d < drop.length && drop[d] === c) {
+      d++;
+      continue;
+    }
+    while (a < add.length && byScore(add[a]!, c) < 0) out.push(add[a++]!);
+    out.push(c);
+  }
+  while (a < add.length) out.push(add[a++]!);
+  return out;
+}
+
+/**
+ * What solverNodes works out per node, kept between calls (a scheduler's passes) and brought up
+ * to date from the ledger's journal, so that a call costs what changed since the last plus what it
+ * shows: per node entry version, its free room, score and solver node, handed to the solver as the
+ * same object (and pod list) so what the solver derives per node and per pod list is reused too;
+ * per group's request vectors, the nodes shown to pods without inter-pod constraints, in order;
+ * every node in order; the pods a group's selectors select, while none of them changed. Serves one
+ * ledger at a time (another ledger's call rereads every node).
  */
 export class SolverNodeMemo {
   readonly #entries = new WeakMap<LedgerNode, MemoEntry>();
   /** By the group's selector ids: shownPods' last answer and the ledger seq it was made at. */
   readonly #shown = new Map<string, { readonly seq: number; readonly map: Map<string, LedgerPod[]> }>();
-  /** Request vectors' keys (see distinctRequests) → ids, so that entries compare numbers. */
-  readonly #vectorIds = new Map<string, number>();
-  #nextVectorsId = 0;
-  #call = 0;
-  #lastLength = 0;
+  /** By request vectors' key (see distinctRequests): the nodes that repel or have room for one of them. */
+  readonly #roomy = new Map<string, Ordered>();
+  readonly #every = new Ordered();
+  /** The last topology answer without placed pods, and what it was made of. */
+  #lastTopology: { readonly candidates: readonly Candidate[]; readonly shown: ReadonlyMap<string, readonly LedgerPod[]>; readonly nodes: readonly SolverNode[] } | undefined;
+  readonly #entry = (node: LedgerNode): MemoEntry => {
+    let e = this.#entries.get(node);
+    if (e?.version !== node.version) this.#entries.set(node, (e = new MemoEntry(node.version, node)));
+    return e;
+  };
 
-  /**
-   * An id for the key: the same while the key is remembered, and never one another key had (a key
-   * forgotten gets a new id, so an entry's remembered answer for the old one is merely not reused).
-   */
-  vectorsId(key: string): number {
-    let id = this.#vectorIds.get(key);
-    if (id === undefined) {
-      if (this.#vectorIds.size >= VECTORS_KEPT) this.#vectorIds.clear();
-      this.#vectorIds.set(key, (id = this.#nextVectorsId++));
+  /** solverNodes with this memo (see solverNodes). */
+  solverNodes(ledger: NodeLedger, pods: readonly PlacedPod[], placed: ReadonlyMap<string, readonly PlacedPod[]>): SolverNodesResult {
+    const { vectors, key } = distinctRequests(pods);
+    const roomy = this.#roomyFor(key, vectors);
+    roomy.sync(ledger, this.#entry);
+    // Nodes given pods earlier in the pass are shown as they are now, not as the memo keeps them.
+    const fresh: Candidate[] = [];
+    const replaced: Candidate[] = [];
+    let room = roomy.roomy;
+    for (const [name, earlier] of placed) {
+      const node = ledger.node(name);
+      if (node?.node === undefined) continue;
+      const c = candidate(node, earlier, undefined);
+      fresh.push(c);
+      const m = roomy.member(node);
+      if (m?.roomy === true) room--;
+      if (c.usable && fitsAny(vectors, c.free)) room++;
     }
-    return id;
+    fresh.sort(byScore);
+    if (!pods.some((p) => pendingFacts(p).interPod)) {
+      if (fresh.length === 0) return { nodes: roomy.bare, topology: false };
+      for (const c of fresh) {
+        const m = roomy.member(c.node);
+        if (m !== undefined) replaced.push(m.candidate);
+      }
+      const admitted = fresh.filter((c) => c.repels || (c.usable && fitsAny(vectors, c.free)));
+      return { nodes: shownAs(patch(roomy.candidates, replaced.sort(byScore), admitted), NO_SHOWN, placed), topology: false };
+    }
+    if (room === 0) {
+      // Room nowhere: what is shown is what pods without inter-pod constraints are shown, which place none.
+      for (const c of fresh) {
+        const m = roomy.member(c.node);
+        if (m !== undefined) replaced.push(m.candidate);
+      }
+      const kept = patch(roomy.candidates, replaced.sort(byScore), fresh).filter((c) => c.repels);
+      return { nodes: shownAs(kept, NO_SHOWN, placed), topology: false };
+    }
+    this.#every.sync(ledger, this.#entry);
+    const shown = this.shown(ledger, pods);
+    if (fresh.length === 0) return { nodes: this.#topology(shown), topology: true };
+    for (const c of fresh) {
+      const m = this.#every.member(c.node);
+      if (m !== undefined) replaced.push(m.candidate);
+    }
+    return { nodes: shownAs(patch(this.#every.candidates, replaced.sort(byScore), fresh), shown, placed), topology: true };
   }
 
-  entry(node: LedgerNode, usable: boolean): MemoEntry {
-    let e = this.#entries.get(node);
-    if (e?.version !== node.version) this.#entries.set(node, (e = new MemoEntry(node.version, node, usable)));
-    return e;
+  /** Every node with the pods `shown` shows, the same array as last time while neither changed. */
+  #topology(shown: ReadonlyMap<string, readonly LedgerPod[]>): readonly SolverNode[] {
+    const last = this.#lastTopology;
+    const candidates = this.#every.candidates;
+    if (last?.candidates === candidates && last.shown === shown) return last.nodes;
+    const nodes = shownAs(candidates, shown, NO_PLACED);
+    this.#lastTopology = { candidates, shown, nodes };
+    return nodes;
+  }
+
+  #roomyFor(key: string, vectors: readonly ResourceList[]): Ordered {
+    let o = this.#roomy.get(key);
+    if (o === undefined) {
+      if (this.#roomy.size >= VECTORS_KEPT) this.#roomy.clear();
+      this.#roomy.set(key, (o = new Ordered(vectors)));
+    }
+    return o;
   }
 
   /**
@@ -265,41 +398,19 @@ export class SolverNodeMemo {
     this.#shown.set(key, { seq: ledger.seq, map });
     return map;
   }
-
-  /**
-   * The candidates sorted by byScore, as `sort` would: those kept from the last call keep their
-   * order (their scores are their entries', which never change) and only the rest are sorted, then
-   * merged in. Ranks the result for the next call.
-   */
-  inOrder(candidates: Candidate[]): Candidate[] {
-    const last = this.#call++;
-    const slots = new Array<Candidate | undefined>(this.#lastLength);
-    const rest: Candidate[] = [];
-    for (const c of candidates) {
-      if (c.memo !== undefined && c.memo.rankCall === last) slots[c.memo.rank] = c;
-      else rest.push(c);
-    }
-    rest.sort(byScore);
-    const out: Candidate[] = [];
-    let j = 0;
-    for (const c of slots) {
-      if (c === undefined) continue;
-      while (j < rest.length && byScore(rest[j]!, c) < 0) out.push(rest[j++]!);
-      out.push(c);
-    }
-    while (j < rest.length) out.push(rest[j++]!);
-    for (let i = 0; i < out.length; i++) {
-      const m = out[i]!.memo;
-      if (m === undefined) continue;
-      m.rank = i;
-      m.rankCall = this.#call;
-    }
-    this.#lastLength = out.length;
-    return out;
-  }
 }
 
-/** Request-vector keys SolverNodeMemo keeps ids for (a pass has a group per priority). */
+const NO_PLACED: ReadonlyMap<string, readonly PlacedPod[]> = new Map();
+
+/** The candidates' solver nodes with the pods `shown` shows (and those placed earlier in the pass, for the nodes given some). */
+function shownAs(candidates: readonly Candidate[], shown: ReadonlyMap<string, readonly LedgerPod[]>, placed: ReadonlyMap<string, readonly PlacedPod[]>): SolverNode[] {
+  return candidates.map(({ node, memo }) => {
+    const selected = shown.get(node.name) ?? NO_LEDGER_PODS;
+    return memo ? memo.solverNode(node, selected) : toSolverNode(node, selected, placed.get(node.name) ?? []);
+  });
+}
+
+/** Request vectors SolverNodeMemo keeps the roomy nodes of (a pass has a group per priority). */
 const VECTORS_KEPT = 64;
 
 /** Selections SolverNodeMemo keeps (a pass has a group per priority; a cluster a few workloads with inter-pod terms). */
@@ -414,6 +525,8 @@ export class SolverNodeBase {
   /** The nodes as a subset of the kept base, or of a new base made of them (then kept). */
   subset(nodes: readonly SolverNode[]): NodeSubset {
     const base = this.#base;
+    // The memo hands out the same array while nothing it shows changed.
+    if (base?.nodes === nodes) return base.all();
     const keep = base && subsequence(base.nodes, nodes);
     if (base && keep) return { base, keep };
     this.#base = new NodeBase(nodes, base);
