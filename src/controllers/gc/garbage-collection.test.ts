@@ -1,5 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import type { Node } from '../../apis/core.js';
 import { NODEPOOL_LABEL, TERMINATION_FINALIZER } from '../../apis/labels.js';
 import type { NodeClaim } from '../../apis/v1/types.js';
 import { node } from '../../test/builders.js';
@@ -10,7 +12,8 @@ import { nodeClaim, testCatalog, waitFor } from '../nodeclaim/fixtures.js';
 import { ClusterState } from '../../state/cluster-state.js';
 import { makeTestEnv } from '../../test/env.js';
 import { harness } from '../termination/fixtures.js';
-import { GarbageCollection, garbageCollector } from './garbage-collection.js';
+import { claimNamed, GarbageCollection, garbageCollector, readMachines } from './garbage-collection.js';
+import { VirtualClock } from '../../utils/clock.js';
 
 async function setup(cloud: 'sim' | 'fake' = 'sim') {
   const h = await harness({ cloud });
@@ -123,5 +126,49 @@ describe('gc', () => {
     await new GarbageCollection({ ...env.ctx, options: { ...env.ctx.options, leakedInstanceGraceMs: 1 } }).reconcile();
     assert.equal(fake.machines().length, 0, 'the same sweep on the synced cache deletes it');
     await env.stop();
+  });
+});
+
+describe('claimNamed', () => {
+  // Nodes and claims drawn from one small pool of names and providerIDs, so a Node may share its
+  // name with another machine's claim, a claim may sit in a machine whose Node has another name,
+  // and machines join, split and re-key as objects come and go.
+  type Op = { kind: 'Node' | 'NodeClaim'; name: number; pid: number | null; remove: boolean };
+  const opArb: fc.Arbitrary<Op> = fc.record({
+    kind: fc.constantFrom('Node' as const, 'NodeClaim' as const),
+    name: fc.integer({ min: 0, max: 3 }),
+    pid: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
+    remove: fc.boolean(),
+  });
+  const names = ['m0', 'm1', 'm2', 'm3', 'other'];
+
+  it('answers as the claim name of the machine ClusterState.node finds, after any joins and splits', () => {
+    fc.assert(fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), (ops) => {
+      const state = new ClusterState({ clock: new VirtualClock() });
+      const held = new Map<string, Node | NodeClaim>();
+      for (const o of ops) {
+        const name = `m${o.name}`;
+        const key = `${o.kind}/${name}`;
+        const providerID = o.pid === null ? undefined : `pid-${o.pid}`;
+        if (o.remove) {
+          const obj = held.get(key);
+          if (obj === undefined) continue;
+          held.delete(key);
+          state.remove(o.kind, obj);
+        } else if (o.kind === 'Node') {
+          const n = node(name);
+          n.spec = { ...n.spec, ...(providerID ? { providerID } : {}) };
+          held.set(key, n);
+          state.apply('Node', n);
+        } else {
+          const c = nodeClaim({ name });
+          c.status = providerID ? { providerID } : {};
+          held.set(key, c);
+          state.apply('NodeClaim', c);
+        }
+        const machines = readMachines(state.machineRecords());
+        for (const n of names) assert.equal(claimNamed(machines, n), state.node(n)?.nodeClaimName === n, `${n} after ${JSON.stringify(ops)}`);
+      }
+    }), { numRuns: 300 });
   });
 });

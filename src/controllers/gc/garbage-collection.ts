@@ -44,6 +44,41 @@ export function isManagedNode(node: Node): boolean {
     || (node.metadata.ownerReferences?.some((o) => o.kind === 'NodeClaim') ?? false);
 }
 
+/** The cache's machines as one sweep reads them (see readMachines). */
+export interface Machines {
+  readonly list: readonly { readonly node: Node | undefined; readonly nodeClaim: NodeClaim | undefined }[];
+  /** Per Node name, the name of the NodeClaim in the Node's machine (undefined: none). */
+  readonly claimOfNode: ReadonlyMap<string, string | undefined>;
+  /** The names of every NodeClaim in the cache. */
+  readonly claimNames: ReadonlySet<string>;
+}
+
+/**
+ * Whether the machine the cache finds by `name` (its Node's name, else its NodeClaim's: see
+ * ClusterState.node) holds a NodeClaim of that name, without building that machine's view.
+ */
+export function claimNamed(machines: Machines, name: string): boolean {
+  return machines.claimOfNode.has(name) ? machines.claimOfNode.get(name) === name : machines.claimNames.has(name);
+}
+
+/**
+ * Each machine's Node and NodeClaim, in the cache's order (a copy of the list: the sweep awaits
+ * between machines, and the cache changes meanwhile), with the names claimNamed looks up. Reads
+ * no views: a sweep needs only these two objects of every machine.
+ */
+export function readMachines(records: Iterable<{ readonly node: Node | undefined; readonly nodeClaim: NodeClaim | undefined }>): Machines {
+  const list: { node: Node | undefined; nodeClaim: NodeClaim | undefined }[] = [];
+  const claimOfNode = new Map<string, string | undefined>();
+  const claimNames = new Set<string>();
+  for (const { node, nodeClaim } of records) {
+    list.push({ node, nodeClaim });
+    const claimName = nodeClaim?.metadata.name;
+    if (node !== undefined) claimOfNode.set(node.metadata.name ?? '', claimName);
+    if (claimName !== undefined) claimNames.add(claimName);
+  }
+  return { list, claimOfNode, claimNames };
+}
+
 export class GarbageCollection implements SingletonReconciler {
   readonly name = GARBAGE_COLLECTION;
   readonly #ctx: ControllerContext;
@@ -74,44 +109,42 @@ export class GarbageCollection implements SingletonReconciler {
     await attempt('listing machines', async () => {
       instances = await this.#ctx.cloud.list();
     });
+    // What the cache holds, read once and kept until the sweep next awaits (the cache may change then).
+    let machines: Machines | undefined;
+    const current = (): Machines => (machines ??= readMachines(this.#ctx.state.machineRecords()));
     if (instances) {
       const listed = instances;
       // The checks that clear a machine or a claim are synchronous: a sweep over a healthy cluster
       // of a thousand machines awaits nothing.
       for (const m of listed) {
-        if (!this.#claimed(m)) await attempt(`deleting leaked machine ${m.status?.providerID ?? ''}`, () => this.#leaked(m));
+        if (this.#claimed(m, current())) continue;
+        await attempt(`deleting leaked machine ${m.status?.providerID ?? ''}`, () => this.#leaked(m));
+        machines = undefined;
       }
       this.#forgetOthers(listed);
       const live = new Set(listed.map((m) => m.status?.providerID).filter((p): p is string => p !== undefined));
-      for (const { nodeClaim } of this.#machines()) {
+      for (const { nodeClaim } of current().list) {
         const providerID = nodeClaim?.status?.providerID;
         if (nodeClaim && providerID !== undefined && this.#mayHaveVanished(nodeClaim, providerID, live)) {
           await attempt(`checking nodeclaim ${nodeClaim.metadata.name ?? ''}`, () => this.#vanished(nodeClaim, providerID));
+          machines = undefined;
         }
       }
     }
-    for (const { node, nodeClaim } of this.#machines()) {
+    for (const { node, nodeClaim } of current().list) {
       if (node && !nodeClaim) await attempt(`deleting node ${node.metadata.name ?? ''}`, () => this.#orphan(node));
     }
     if (failures.length > 0) throw new GarbageCollectionError(failures);
   }
 
   /**
-   * Each machine's Node and NodeClaim as the cache holds them now (a copy of the list: the sweep
-   * awaits between machines, and the cache changes meanwhile). Reads no views: a sweep needs
-   * only these two objects of every machine.
+   * Whether the cache holds a NodeClaim for the machine (`machines` read since the sweep last
+   * awaited); a claimed machine's first-seen time is forgotten.
    */
-  #machines(): { readonly node: Node | undefined; readonly nodeClaim: NodeClaim | undefined }[] {
-    const out: { node: Node | undefined; nodeClaim: NodeClaim | undefined }[] = [];
-    for (const r of this.#ctx.state.machineRecords()) out.push({ node: r.node, nodeClaim: r.nodeClaim });
-    return out;
-  }
-
-  /** Whether the cache holds a NodeClaim for the machine; a claimed machine's first-seen time is forgotten. */
-  #claimed(machine: NodeClaim): boolean {
+  #claimed(machine: NodeClaim, machines: Machines): boolean {
     const providerID = machine.status?.providerID ?? '';
     const name = machine.metadata.name;
-    const claimed = (name !== undefined && this.#ctx.state.node(name)?.nodeClaimName === name)
+    const claimed = (name !== undefined && claimNamed(machines, name))
       || (providerID !== '' && this.#ctx.state.nodeByProviderID(providerID)?.nodeClaim !== undefined);
     if (claimed) this.#firstSeen.delete(providerID);
     return claimed;
