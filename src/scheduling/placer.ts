@@ -11,6 +11,7 @@ import type { NodePoolTemplate } from './node-pool-template.js';
 import type { PodInfo } from './pod-constraints.js';
 import { fits, fitsSum, sub, type ResourceSpace, type Vec } from './resource-space.js';
 import { packByCost } from './cost-packing.js';
+import { poolStats } from './pool-stats.js';
 import { ClaimSlot, TopologyRejections, type NodeSlot, type SlotContext } from './slots.js';
 import type { OfferingIndex, CompiledOption } from './offering-index.js';
 import type { UnschedulablePod } from './types.js';
@@ -212,7 +213,7 @@ export class Placer {
     const open = this.#openClaims(pool) + more;
     if (open > pool.remainingNodes) return false;
     if (!pool.remaining) return true;
-    const maxCap = this.#maxCapacity(pool);
+    const maxCap = poolStats(pool).maxCapacity;
     for (let i = 0; i < maxCap.length; i++) if (open * maxCap[i]! > pool.remaining[i]!) return false;
     return true;
   }
@@ -293,18 +294,6 @@ export class Placer {
       reasons.push(new ClaimSlot(this.ctx, pool, hostname, types).tryAdd(this.ctx, pod, true) ?? why);
     }
     return reasons;
-  }
-
-  readonly #maxCaps = new Map<NodePoolTemplate, Float64Array>();
-
-  #maxCapacity(pool: NodePoolTemplate): Float64Array {
-    let m = this.#maxCaps.get(pool);
-    if (!m) {
-      m = new Float64Array(pool.daemonOverhead.length);
-      for (const t of pool.instanceTypes) for (let i = 0; i < m.length; i++) m[i] = Math.max(m[i]!, t.capacity[i]!);
-      this.#maxCaps.set(pool, m);
-    }
-    return m;
   }
 
   #openClaims(pool: NodePoolTemplate): number {

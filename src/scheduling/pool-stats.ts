@@ -27,6 +27,8 @@ export function roomiest(types: readonly CompiledInstanceType[], max: Vec): Comp
 export interface PoolStats {
   /** Per resource, the largest allocatable of the pool's types. */
   readonly max: Vec;
+  /** Per resource, the largest capacity of the pool's types (what limits count a node at). */
+  readonly maxCapacity: Vec;
   /** Per resource, the smallest allocatable of the pool's types (0 when it has none). */
   readonly min: Vec;
   /** See roomiest(); undefined when the pool has no types. */
@@ -46,16 +48,18 @@ export function poolStats(pool: NodePoolTemplate): PoolStats {
   if (!s) {
     const dims = pool.daemonOverhead.length;
     const max = new Float64Array(dims);
+    const maxCapacity = new Float64Array(dims);
     const min = new Float64Array(dims).fill(pool.instanceTypes.length > 0 ? Infinity : 0);
     const allocatable = new Float64Array(pool.instanceTypes.length * dims);
     for (const t of pool.instanceTypes) {
       for (let i = 0; i < dims; i++) {
         if (t.allocatable[i]! > max[i]!) max[i] = t.allocatable[i]!;
         if (t.allocatable[i]! < min[i]!) min[i] = t.allocatable[i]!;
+        if (t.capacity[i]! > maxCapacity[i]!) maxCapacity[i] = t.capacity[i]!;
       }
       allocatable.set(t.allocatable, t.index * dims);
     }
-    s = { max, min, roomiest: roomiest(pool.instanceTypes, max), allocatable };
+    s = { max, maxCapacity, min, roomiest: roomiest(pool.instanceTypes, max), allocatable };
     poolStatsCache.set(pool.instanceTypes, s);
   }
   return s;
