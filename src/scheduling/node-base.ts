@@ -223,6 +223,31 @@ export class NodeBase {
     this.#free = new Float64Array(this.nodes.length * space.size);
     this.#slots = new Array<NodeSlot | undefined>(this.nodes.length);
     this.#roomy.clear();
+    this.#carryRemaining();
+  }
+
+  /**
+   * Takes the remaining vectors the previous base made in this layout for the same node objects
+   * (they are the same vectors), and their packed entries: a new least-requests vector then tests
+   * those nodes on #free alone (see #findRoomy).
+   */
+  #carryRemaining(): void {
+    const previous = this.#previous;
+    if (previous === undefined || previous.#layout !== this.#layout) return;
+    const from = this.#from!;
+    const size = this.#size;
+    const remaining = this.#remaining;
+    const free = this.#free;
+    const carried = previous.#remaining;
+    const carriedFree = previous.#free;
+    for (let i = 0; i < from.length; i++) {
+      const j = from[i]!;
+      if (j < 0) continue;
+      const v = carried[j];
+      if (v === undefined) continue;
+      remaining[i] = v;
+      for (let d = 0, at = i * size, was = j * size; d < size; d++, at++, was++) free[at] = carriedFree[was]!;
+    }
   }
 
   /**
