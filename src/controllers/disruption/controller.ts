@@ -6,6 +6,7 @@
  * reason a node is not disrupted (once per node and reason; see BlockedLog). Expiration runs beside
  * it in a loop of its own (ExpirationController), started and stopped with it.
  */
+import type { StateNode } from '../../state/state-node.js';
 import type { ControllerContext } from '../context.js';
 import type { Quiescent } from '../runtime/reconciler.js';
 import { Singleton } from '../runtime/singleton.js';
@@ -67,6 +68,12 @@ interface Verdict {
   readonly at: number;
   /** The RoomEpoch value it was last checked at. */
   epoch: number;
+  /**
+   * A machine view and pool the candidate had the mark in: a candidate with both has it (its
+   * price, stability and pods follow from them), so most checks need no mark read.
+   */
+  view: StateNode;
+  pool: PoolInfo;
 }
 
 export const METHOD_ORDER: readonly MethodName[] = ['emptiness', 'drift', 'multi-node-consolidation', 'single-node-consolidation'];
@@ -284,7 +291,11 @@ export class DisruptionController implements Quiescent {
     // Built on first need: the walk runs without yielding, so no change arrives while it is in use.
     let freed: FreedRoom | undefined;
     const stillHolds = (c: Candidate, e: Verdict): boolean => {
-      if (!hasMark(c, e.mark)) return false;
+      if (c.stateNode !== e.view || c.pool !== e.pool) {
+        if (!hasMark(c, e.mark)) return false;
+        e.view = c.stateNode;
+        e.pool = c.pool;
+      }
       if (now - e.at < this.#o.verdictRecheckMs) return true;
       freed ??= room.freedRoom(pass.snapshot.stateNodes);
       if (freed.fitsSince(e.epoch, c.reschedulablePods, c.nodeName)) return false;
@@ -296,7 +307,7 @@ export class DisruptionController implements Quiescent {
         const e = verdicts.get(c.claimName);
         return e && stillHolds(c, e) ? e.reason : undefined;
       },
-      set: (c, reason) => void verdicts.set(c.claimName, { mark: markOf(c), reason, at: now, epoch: room.value }),
+      set: (c, reason) => void verdicts.set(c.claimName, { mark: markOf(c), reason, at: now, epoch: room.value, view: c.stateNode, pool: c.pool }),
     };
   }
 
