@@ -2,10 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Node, Pod } from '../../apis/core.js';
 import type { NodeClaim } from '../../apis/v1/types.js';
+import { safePodRequests } from '../../scheduling/object-facts.js';
 import { ClusterState } from '../../state/cluster-state.js';
+import type { StateNode } from '../../state/state-node.js';
 import { nodePool, pod } from '../../test/builders.js';
 import { VirtualClock } from '../../utils/clock.js';
-import { RoomEpoch } from './room-epoch.js';
+import { Random } from '../../utils/random.js';
+import { CPU, MEMORY, PODS } from '../../utils/resources.js';
+import { FreedRoom, RoomEpoch } from './room-epoch.js';
 
 function machine(name: string, ready: boolean): { claim: NodeClaim; node: Node } {
   const labels = { 'karpenter.sh/nodepool': 'default', 'kubernetes.io/hostname': name, ...(ready ? { 'karpenter.sh/initialized': 'true' } : {}) };
@@ -155,5 +159,79 @@ describe('FreedRoom', () => {
     const small = [pod({ name: 's', cpu: '1' })];
     assert.equal(room.freedRoom(state.snapshot().stateNodes).fitsSince(start, small, 'c'), false, 'b is marked for deletion');
     assert.equal(room.freedRoom([]).fitsSince(start, small, 'c'), false, 'b is not in the snapshot');
+  });
+});
+
+describe('FreedRoom.fitsSince', () => {
+  /** Just what FreedRoom reads of a machine, with `cpu` (millicores), `memory` (bytes) and `slots` pods free. */
+  const view = (name: string, cpu: number, memory: number, slots: number): StateNode => ({
+    name, nodeName: name, initialized: true, markedForDeletion: false, cordoned: false,
+    allocatable: { cpu: 4000, memory: 16, pods: 110 }, requested: { cpu: 4000 - cpu, memory: 16 - memory, pods: 110 - slots },
+  }) as unknown as StateNode;
+
+  it('says what trying every pod on every machine that gained room since the epoch says', () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const random = new Random(seed);
+      const int = (n: number): number => Math.floor(random.next() * n);
+      const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
+      const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+      const log = Array.from({ length: int(12) }, (_, i) => ({ epoch: i + 1, node: names[int(names.length)]! }));
+      const room = (): number => (int(6) === 0 ? Number.NaN : int(5));
+      const nodes = names.map((n) => view(n, room() * 1000, room() * 4, pick([0, 1, 5, Number.NaN])));
+      const pods = Array.from({ length: int(6) }, () => pod({ cpu: `${int(5)}`, memory: `${int(20) / 1024}Ki` }));
+      const latest = new Map<string, number>();
+      for (const e of log) {
+        latest.delete(e.node);
+        latest.set(e.node, e.epoch);
+      }
+      const freed = new FreedRoom(latest, nodes);
+      // From the latest epoch back, so each ask reads room further back than the one before.
+      for (let epoch = log.length; epoch >= 0; epoch--) {
+        for (const self of names) {
+          const expected = nodes.some((n) => n.name !== self && (latest.get(n.name) ?? 0) > epoch && !((n.allocatable[PODS] ?? 0) - (n.requested[PODS] ?? 0) < 1) && pods.some((p) => {
+            const r = safePodRequests(p);
+            return (r[CPU] ?? 0) <= (n.allocatable[CPU] ?? 0) - (n.requested[CPU] ?? 0)
+              && (r[MEMORY] ?? 0) <= (n.allocatable[MEMORY] ?? 0) - (n.requested[MEMORY] ?? 0);
+          }));
+          assert.equal(freed.fitsSince(epoch, pods, self), expected, `seed ${seed}, epoch ${epoch}, self ${self}`);
+        }
+      }
+    }
+  });
+});
+
+describe('RoomEpoch.freedRoom', () => {
+  it('over random room made and forgotten, says what the whole record of room made says', () => {
+    const names = ['a', 'b', 'c', 'd'];
+    const nodes = names.map((name) => ({
+      name, nodeName: name, initialized: true, markedForDeletion: false, cordoned: false,
+      allocatable: { cpu: 4000, memory: 16, pods: 110 }, requested: { cpu: 0, memory: 0, pods: 0 },
+    }) as unknown as StateNode);
+    const small = [pod({ cpu: '1' })];
+    for (let seed = 1; seed <= 100; seed++) {
+      const random = new Random(seed);
+      const int = (n: number): number => Math.floor(random.next() * n);
+      const room = new RoomEpoch();
+      const log: { epoch: number; node: string }[] = [];
+      let forgotten = 0;
+      for (let step = 0; step < 40; step++) {
+        if (int(4) === 0) {
+          forgotten = Math.max(forgotten, int(room.value + 1));
+          room.forgetUpTo(forgotten);
+          continue;
+        }
+        const node = names[int(names.length)]!;
+        const bound = pod({ cpu: '1', nodeName: node });
+        room.observe({ type: 'Pod', pod: bound, previous: bound, deleted: true });
+        log.push({ epoch: room.value, node });
+        const freed = room.freedRoom(nodes);
+        for (let epoch = room.value; epoch >= forgotten; epoch--) {
+          for (const self of names) {
+            const expected = log.some((e) => e.epoch > epoch && e.node !== self);
+            assert.equal(freed.fitsSince(epoch, small, self), expected, `seed ${seed}, step ${step}, epoch ${epoch}, self ${self}`);
+          }
+        }
+      }
+    }
   });
 });

@@ -31,8 +31,11 @@ export class RoomEpoch {
   #epoch = 0;
   /** The last epoch of a change that can make room anywhere (pools, daemonsets, a pending pod gone...). */
   #global = 0;
-  /** Room made on one machine: (epoch, node name), oldest first; trimmed by forgetBefore. */
-  #freed: { epoch: number; node: string }[] = [];
+  /**
+   * Room made on one machine: per machine name, the last epoch it gained room, in ascending epoch
+   * order (a machine moves to the end when it gains room again); trimmed by forgetUpTo.
+   */
+  readonly #freed = new Map<string, number>();
   /** Per machine name: its last seen "accepts pods" state. */
   readonly #open = new Map<string, boolean>();
   /** Per object ("Kind/namespace/name"): the JSON of what matters of it, to tell status-only updates. */
@@ -58,9 +61,10 @@ export class RoomEpoch {
 
   /** Drops what happened up to `epoch` (nothing will ask about it any more). */
   forgetUpTo(epoch: number): void {
-    let i = 0;
-    while (i < this.#freed.length && this.#freed[i]!.epoch <= epoch) i++;
-    if (i > 0) this.#freed = this.#freed.slice(i);
+    for (const [node, at] of this.#freed) {
+      if (at > epoch) return;
+      this.#freed.delete(node);
+    }
   }
 
   /** Feed every cluster state change here (subscribe it to the ClusterState). */
@@ -117,7 +121,8 @@ export class RoomEpoch {
   }
 
   #free(node: string): void {
-    this.#freed.push({ epoch: ++this.#epoch, node });
+    this.#freed.delete(node);
+    this.#freed.set(node, ++this.#epoch);
   }
 }
 
@@ -148,43 +153,82 @@ export function hasMark(c: Candidate, m: CandidateMark): boolean {
 }
 
 /**
+ * The cpu and memory requests of a pod list, without any request another one of the list is no
+ * larger than in both (if a pod fits in some room, so does the smaller one), smallest cpu first.
+ */
+interface PodShapes {
+  readonly cpu: readonly number[];
+  readonly memory: readonly number[];
+  /** The least cpu and least memory any pod of the list asks for (Infinity for no pods). */
+  readonly minCpu: number;
+  readonly minMemory: number;
+}
+
+/** Per pod list (a candidate's pods are the same list while its pods are): their shapes. */
+const shapesByList = new WeakMap<readonly Pod[], PodShapes>();
+
+function shapesOf(pods: readonly Pod[]): PodShapes {
+  let s = shapesByList.get(pods);
+  if (s === undefined) shapesByList.set(pods, (s = computeShapes(pods)));
+  return s;
+}
+
+function computeShapes(pods: readonly Pod[]): PodShapes {
+  const all = pods.map((p) => {
+    const r = safePodRequests(p);
+    return { cpu: r[CPU] ?? 0, memory: r[MEMORY] ?? 0 };
+  });
+  // A shape no larger than another in both is kept over it; of equal shapes the first is kept.
+  const kept = all.filter((a, i) => !all.some((b, j) => j !== i && b.cpu <= a.cpu && b.memory <= a.memory
+    && (j < i || b.cpu < a.cpu || b.memory < a.memory)));
+  return {
+    cpu: kept.map((k) => k.cpu),
+    memory: kept.map((k) => k.memory),
+    minCpu: Math.min(...all.map((a) => a.cpu)),
+    minMemory: Math.min(...all.map((a) => a.memory)),
+  };
+}
+
+/**
  * The machines that gained room after some epoch, for one pass: each machine once, at the last
  * epoch it gained room, with its free cpu and memory in the pass's snapshot. A machine where no pod
- * can go now (not in the snapshot, not accepting pods, no pod slot free) is left out: nothing fits
- * on it. Built once per pass, asked once per kept verdict.
+ * can go now (not in the snapshot, not accepting pods, no pod slot free) does not count: nothing
+ * fits on it. Made once per pass, asked once per kept verdict; a machine's room is read only when
+ * an ask reaches back to it (most asks are about the last few machines, since the pass before).
  */
 export class FreedRoom {
-  /** Ascending epochs, one per machine kept, with its name and free cpu and memory. */
+  /** Ascending epochs, one per machine, and its name. */
   readonly #epochs: number[] = [];
   readonly #names: string[] = [];
-  readonly #cpu: number[] = [];
-  readonly #memory: number[] = [];
+  readonly #nodes: readonly StateNode[];
+  /** The snapshot's machines by name (the last of one name wins), made on first need. */
+  #byName: Map<string, StateNode> | undefined;
+  /** Machines from this place on have their room read: whether they count, their free cpu and memory. */
+  #readFrom: number;
+  readonly #counts: Uint8Array;
+  readonly #cpu: Float64Array;
+  readonly #memory: Float64Array;
+  /** The most free cpu and memory of the counted machines from each place on (-Infinity: none), so most asks end at once. */
+  readonly #maxCpuFrom: Float64Array;
+  readonly #maxMemoryFrom: Float64Array;
 
-  constructor(log: readonly { readonly epoch: number; readonly node: string }[], nodes: readonly StateNode[]) {
-    // Latest epoch per machine: a machine gained room after `epoch` exactly when its latest did.
-    const latest = new Map<string, number>();
-    for (let i = log.length - 1; i >= 0; i--) if (!latest.has(log[i]!.node)) latest.set(log[i]!.node, log[i]!.epoch);
-    if (latest.size === 0) return;
-    const byName = new Map<string, StateNode>();
-    for (const n of nodes) {
-      const name = n.nodeName ?? n.name;
-      if (latest.has(name)) byName.set(name, n); // the last of one name wins, as a lookup map would have it
-    }
-    const kept: { epoch: number; name: string; cpu: number; memory: number }[] = [];
+  /**
+   * @param latest per machine name, the last epoch it gained room (a machine gained room after an
+   * epoch exactly when its last time did), in ascending epoch order.
+   */
+  constructor(latest: ReadonlyMap<string, number>, nodes: readonly StateNode[]) {
     for (const [name, epoch] of latest) {
-      const n = byName.get(name);
-      if (n === undefined || !accepts(n)) continue;
-      const free = (r: string): number => (n.allocatable[r] ?? 0) - (n.requested[r] ?? 0);
-      if (free(PODS) < 1) continue;
-      kept.push({ epoch, name, cpu: free(CPU), memory: free(MEMORY) });
+      this.#epochs.push(epoch);
+      this.#names.push(name);
     }
-    kept.sort((a, b) => a.epoch - b.epoch);
-    for (const k of kept) {
-      this.#epochs.push(k.epoch);
-      this.#names.push(k.name);
-      this.#cpu.push(k.cpu);
-      this.#memory.push(k.memory);
-    }
+    this.#nodes = nodes;
+    const n = this.#epochs.length;
+    this.#readFrom = n;
+    this.#counts = new Uint8Array(n);
+    this.#cpu = new Float64Array(n);
+    this.#memory = new Float64Array(n);
+    this.#maxCpuFrom = new Float64Array(n);
+    this.#maxMemoryFrom = new Float64Array(n);
   }
 
   /** Whether some of the pods fits in the free cpu and memory of a machine other than `self` that gained room after `epoch`. */
@@ -197,15 +241,46 @@ export class FreedRoom {
       if (epochs[mid]! <= epoch) lo = mid + 1;
       else hi = mid;
     }
+    if (lo === epochs.length) return false;
+    this.#readBackTo(lo);
+    const shapes = shapesOf(pods);
+    if (shapes.minCpu > this.#maxCpuFrom[lo]! || shapes.minMemory > this.#maxMemoryFrom[lo]!) return false;
+    const { cpu: cpus, memory: memories } = shapes;
     for (let i = lo; i < epochs.length; i++) {
-      if (this.#names[i] === self) continue;
+      if (this.#counts[i] === 0 || this.#names[i] === self) continue;
       const cpu = this.#cpu[i]!;
       const memory = this.#memory[i]!;
-      for (const p of pods) {
-        const r = safePodRequests(p);
-        if ((r[CPU] ?? 0) <= cpu && (r[MEMORY] ?? 0) <= memory) return true;
-      }
+      for (let k = 0; k < cpus.length; k++) if (cpus[k]! <= cpu && memories[k]! <= memory) return true;
     }
     return false;
+  }
+
+  /** Reads the room of the machines from `lo` on that are not read yet. */
+  #readBackTo(lo: number): void {
+    if (lo >= this.#readFrom) return;
+    const byName = this.#byName ??= this.#index();
+    const n = this.#epochs.length;
+    let maxCpu = this.#readFrom < n ? this.#maxCpuFrom[this.#readFrom]! : -Infinity;
+    let maxMemory = this.#readFrom < n ? this.#maxMemoryFrom[this.#readFrom]! : -Infinity;
+    for (let i = this.#readFrom - 1; i >= lo; i--) {
+      const node = byName.get(this.#names[i]!);
+      const free = (r: string): number => (node!.allocatable[r] ?? 0) - (node!.requested[r] ?? 0);
+      if (node !== undefined && accepts(node) && !(free(PODS) < 1)) {
+        this.#counts[i] = 1;
+        const cpu = (this.#cpu[i] = free(CPU));
+        const memory = (this.#memory[i] = free(MEMORY));
+        maxCpu = Math.max(maxCpu, cpu);
+        maxMemory = Math.max(maxMemory, memory);
+      }
+      this.#maxCpuFrom[i] = maxCpu;
+      this.#maxMemoryFrom[i] = maxMemory;
+    }
+    this.#readFrom = lo;
+  }
+
+  #index(): Map<string, StateNode> {
+    const byName = new Map<string, StateNode>();
+    for (const n of this.#nodes) byName.set(n.nodeName ?? n.name, n);
+    return byName;
   }
 }
