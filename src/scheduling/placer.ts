@@ -200,6 +200,7 @@ export class Placer {
 
   /** The options (cheapest first) of a pool for pods with the constraints of `sample`, ignoring resources. */
   #groupOptions(pool: NodePoolTemplate, sample: PodInfo): readonly CompiledOption[] {
+    // A copy of the sample's fields for one probe: never relaxed nor keyed (those live on its prototype).
     const weightless: PodInfo = { ...sample, requests: this.ctx.space.zero() };
     const probe = new ClaimSlot(this.ctx, pool, 'hostname-placeholder-probe', pool.instanceTypes).probe(this.ctx, weightless);
     if (!probe) return [];

@@ -250,29 +250,60 @@ export function compilePodShape(sample: Pod, opts: CompileOptions): PodShape {
   // One vector for every pod of the shape: a thousand pods need not allocate a thousand copies.
   const requests = opts.space.vector(requestList);
 
+  const ladder: Ladder = { namespace, labels, requestList, requests, hostPorts, rung };
   return {
     instantiate(pod: Pod): PodInfo {
-      let k = 0;
-      const info: PodInfo = {
-        pod,
-        key: `${namespace}/${pod.metadata.name ?? ''}`,
-        namespace,
-        labels,
-        requestList,
-        requests,
-        hostPorts,
-        variant: rungs[0]!,
-        relax(): boolean {
-          const next = rung(k + 1);
-          if (!next) return false;
-          k++;
-          info.variant = next;
-          return true;
-        },
-      };
-      return info;
+      return new ShapePod(pod, ladder, rungs[0]!);
     },
   };
+}
+
+/** What the pods of one shape share: everything but the pod and its rung. */
+interface Ladder {
+  readonly namespace: string;
+  readonly labels: Labels;
+  readonly requestList: ResourceList;
+  readonly requests: Vec;
+  readonly hostPorts: readonly HostPort[];
+  /** Rung k of the shape's relaxation ladder, built on first need; undefined past the last. */
+  rung(k: number): PodVariant | undefined;
+}
+
+/**
+ * A pod of a compiled shape, at its own rung of the shape's ladder. One object per pod and solve
+ * (no closure, and the key is made only when read): solves instantiate every pod they place.
+ */
+class ShapePod implements PodInfo {
+  readonly namespace: string;
+  readonly labels: Labels;
+  readonly requestList: ResourceList;
+  readonly requests: Vec;
+  readonly hostPorts: readonly HostPort[];
+  variant: PodVariant;
+  readonly #ladder: Ladder;
+  #rung = 0;
+
+  constructor(readonly pod: Pod, ladder: Ladder, first: PodVariant) {
+    this.namespace = ladder.namespace;
+    this.labels = ladder.labels;
+    this.requestList = ladder.requestList;
+    this.requests = ladder.requests;
+    this.hostPorts = ladder.hostPorts;
+    this.variant = first;
+    this.#ladder = ladder;
+  }
+
+  get key(): string {
+    return `${this.namespace}/${this.pod.metadata.name ?? ''}`;
+  }
+
+  relax(): boolean {
+    const next = this.#ladder.rung(this.#rung + 1);
+    if (!next) return false;
+    this.#rung++;
+    this.variant = next;
+    return true;
+  }
 }
 
 /**
