@@ -208,6 +208,9 @@ export class NodeEntry {
   readonly freePods: number;
   /** The last signature made (see signature). */
   #signature: { readonly keyText: string; readonly signature: string } | undefined;
+  /** The map the last signature id is from (see signatureId), and that id. */
+  #idsOf: Map<string, number> | undefined;
+  #id = -1;
 
   constructor(
     /** The node the solver sees: the snapshot's, or a copy with only the kept pods and the room left for them. */
@@ -233,6 +236,21 @@ export class NodeEntry {
   signature(keys: readonly string[], keyText: string): string {
     if (this.#signature?.keyText !== keyText) this.#signature = { keyText, signature: signatureOf(this.node, keys, keyText) };
     return this.#signature.signature;
+  }
+
+  /**
+   * Its signature's id in `ids` (signature text → id, added to when new, numbered in order): `ids`
+   * must hold signatures for these keys only and never lose one, so the id found is kept for it.
+   */
+  signatureId(ids: Map<string, number>, keys: readonly string[], keyText: string): number {
+    if (this.#idsOf !== ids) {
+      const sig = this.signature(keys, keyText);
+      let id = ids.get(sig);
+      if (id === undefined) ids.set(sig, (id = ids.size));
+      this.#idsOf = ids;
+      this.#id = id;
+    }
+    return this.#id;
   }
 }
 

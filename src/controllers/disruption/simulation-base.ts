@@ -118,7 +118,29 @@ export function otherPods(going: readonly Pod[], pending: readonly Pod[]): Other
 interface FullKeep {
   readonly keep: Uint8Array;
   readonly useful: Int32Array;
-  readonly droppable: readonly Int32Array[];
+  /** (undefined for a signature without droppable nodes) */
+  readonly droppable: readonly (Int32Array | undefined)[];
+}
+
+/** Node name → index in a list of nodes, and the further indexes of names several nodes have. */
+interface ByName {
+  readonly first: ReadonlyMap<string, number>;
+  readonly more: ReadonlyMap<string, readonly number[]>;
+}
+
+function byName(nodes: readonly SolverNode[]): ByName {
+  const first = new Map<string, number>();
+  const more = new Map<string, number[]>();
+  for (let i = 0; i < nodes.length; i++) {
+    const name = nodes[i]!.name;
+    if (!first.has(name)) first.set(name, i);
+    else {
+      const list = more.get(name);
+      if (list) list.push(i);
+      else more.set(name, [i]);
+    }
+  }
+  return { first, more };
 }
 
 /** Smallest-pod sizes whose full subsets a base remembers (a pass's pods come in a few sizes). */
@@ -159,7 +181,7 @@ export class SimulationBase {
   readonly pools: ReadonlyMap<string, PoolInfo>;
   readonly pending: readonly Pod[];
   readonly options: SolverOptions;
-  readonly #nodes: SolverNode[] = [];
+  readonly #nodes: SolverNode[];
   /** Per node of #nodes: what the pass holds of it (free room, whether it is pinned, ...). */
   readonly #entries: readonly NodeEntry[];
   /** The topology keys in play as JSON text ('' when no topology is involved). */
@@ -178,7 +200,10 @@ export class SimulationBase {
   readonly #freeMemory: Float64Array;
   readonly #freePods: Float64Array;
   readonly #signatureId: Int32Array;
-  /** Signature text → id. */
+  /**
+   * Signature text → id, for the keys of #keyText: carried from base to base while those keys are
+   * the same, only ever added to (a base's ids stay valid when later ones add theirs).
+   */
   readonly #ids: Map<string, number>;
   /** Number of signature ids. */
   readonly #signatures: number;
@@ -187,20 +212,11 @@ export class SimulationBase {
   /** Scratch per node: the simulation stamp when it is left out. */
   readonly #excludedAt: Int32Array;
   #stamp = 0;
-  /** Node name → indexes in #nodes (built on first use). */
-  #byName: Map<string, number[]> | undefined;
+  /** The indexes of the nodes by name (built on first use). */
+  #byName: ByName | undefined;
 
-  #indexOf(): Map<string, number[]> {
-    if (!this.#byName) {
-      const byName = new Map<string, number[]>();
-      this.#nodes.forEach((n, i) => {
-        const list = byName.get(n.name);
-        if (list) list.push(i);
-        else byName.set(n.name, [i]);
-      });
-      this.#byName = byName;
-    }
-    return this.#byName;
+  #indexOf(): ByName {
+    return (this.#byName ??= byName(this.#nodes));
   }
 
   /** The solver's view of #nodes (built on first use). */
@@ -226,9 +242,11 @@ export class SimulationBase {
     const { selectors, keys: movableKeys, topology: terms } = movableTerms(perMachine(input.candidatePods), snapshot.reschedulablePods, input.pending);
     const keys = new Set(movableKeys);
     const entries = (this.#entries = nodeEntries(snapshot.stateNodes, snapshot.solverNodes, selectors));
-    for (const entry of entries) {
-      this.#nodes.push(entry.node);
-      for (const k of entry.antiKeys) keys.add(k);
+    const nodes = (this.#nodes = new Array<SolverNode>(entries.length));
+    for (let i = 0; i < entries.length; i++) {
+      const entry = entries[i]!;
+      nodes[i] = entry.node;
+      if (entry.antiKeys.length > 0) for (const k of entry.antiKeys) keys.add(k);
     }
     keys.delete(HOSTNAME_LABEL);
     const topology = keys.size > 0 || terms;
@@ -239,13 +257,14 @@ export class SimulationBase {
     const last = input.carry?.last;
     if (input.carry) input.carry.last = this;
     // Carried ids of signatures no node has any more are dropped once they outnumber the nodes.
-    const from = last !== undefined && last.#entries.length === count && last.#keyText === keyText && last.#ids.size <= 2 * count + 64 ? last : undefined;
+    const idsFrom = last !== undefined && last.#keyText === keyText && last.#ids.size <= 2 * count + 64 ? last : undefined;
+    const from = idsFrom !== undefined && idsFrom.#entries.length === count ? idsFrom : undefined;
     this.#pinned = from ? from.#pinned.slice() : new Uint8Array(count);
     this.#freeCpu = from ? from.#freeCpu.slice() : new Float64Array(count);
     this.#freeMemory = from ? from.#freeMemory.slice() : new Float64Array(count);
     this.#freePods = from ? from.#freePods.slice() : new Float64Array(count);
     this.#signatureId = from ? from.#signatureId.slice() : new Int32Array(count);
-    const ids = (this.#ids = from ? new Map(from.#ids) : new Map<string, number>());
+    const ids = (this.#ids = idsFrom ? idsFrom.#ids : new Map<string, number>());
     const lastEntries = from ? from.#entries : undefined;
     const changed: number[] = [];
     for (let i = 0; i < count; i++) {
@@ -256,13 +275,7 @@ export class SimulationBase {
       this.#freeCpu[i] = e.freeCpu;
       this.#freeMemory[i] = e.freeMemory;
       this.#freePods[i] = e.freePods;
-      let id = -1;
-      if (topology) {
-        const sig = e.signature(keyList, keyText);
-        id = ids.get(sig) ?? -1;
-        if (id < 0) ids.set(sig, (id = ids.size));
-      }
-      this.#signatureId[i] = id;
+      this.#signatureId[i] = topology ? e.signatureId(ids, keyList, keyText) : -1;
     }
     this.#signatures = ids.size;
     this.#excludedAt = new Int32Array(count);
@@ -299,18 +312,22 @@ export class SimulationBase {
     const count = this.#nodes.length;
     const keep = new Uint8Array(count);
     const useful = new Int32Array(this.#signatures);
-    const droppable: number[][] = Array.from({ length: this.#signatures }, () => []);
+    // Carried ids may outnumber the signatures the nodes have: lists only for those they have.
+    const droppable = new Array<number[] | undefined>(this.#signatures);
     for (let i = 0; i < count; i++) {
       const sig = this.#signatureId[i]!;
       if (!this.#useless(i, minCpu, minMemory)) {
         keep[i] = 1;
         if (sig >= 0) useful[sig]!++;
-      } else if (sig >= 0) droppable[sig]!.push(i);
+      } else if (sig >= 0) (droppable[sig] ??= []).push(i);
     }
     // A signature with no useful node keeps its first droppable one.
-    for (let sig = 0; sig < this.#signatures; sig++) if (useful[sig] === 0 && droppable[sig]!.length > 0) keep[droppable[sig]![0]!] = 1;
+    for (let sig = 0; sig < this.#signatures; sig++) {
+      const list = droppable[sig];
+      if (useful[sig] === 0 && list !== undefined) keep[list[0]!] = 1;
+    }
     if (this.#fullKeeps.size >= FULL_KEEPS) this.#fullKeeps.clear();
-    this.#fullKeeps.set(key, (full = { keep, useful, droppable: droppable.map((list) => Int32Array.from(list)) }));
+    this.#fullKeeps.set(key, (full = { keep, useful, droppable: Array.from(droppable, (list) => list && Int32Array.from(list)) }));
     return full;
   }
 
@@ -327,22 +344,27 @@ export class SimulationBase {
     const keep = full.keep.slice();
     const stamp = ++this.#stamp;
     const excludedAt = this.#excludedAt;
-    const byName = this.#indexOf();
+    const { first, more } = this.#indexOf();
     // Per signature of a left-out node: how many of its useful nodes are left out.
     const lost = new Map<number, number>();
+    const leave = (i: number): void => {
+      if (excludedAt[i] === stamp) return;
+      excludedAt[i] = stamp;
+      keep[i] = 0;
+      const sig = this.#signatureId[i]!;
+      if (sig >= 0) lost.set(sig, (lost.get(sig) ?? 0) + (this.#useless(i, minCpu, minMemory) ? 0 : 1));
+    };
     for (const name of exclude) {
-      for (const i of byName.get(name) ?? []) {
-        if (excludedAt[i] === stamp) continue;
-        excludedAt[i] = stamp;
-        keep[i] = 0;
-        const sig = this.#signatureId[i]!;
-        if (sig >= 0) lost.set(sig, (lost.get(sig) ?? 0) + (this.#useless(i, minCpu, minMemory) ? 0 : 1));
-      }
+      const i = first.get(name);
+      if (i === undefined) continue;
+      leave(i);
+      if (more.size > 0) for (const j of more.get(name) ?? []) leave(j);
     }
     // A signature left without a useful node keeps its first droppable node not left out.
     for (const [sig, n] of lost) {
       if (full.useful[sig]! > n) continue;
-      const droppable = full.droppable[sig]!;
+      const droppable = full.droppable[sig];
+      if (droppable === undefined) continue;
       for (let k = 0; k < droppable.length; k++) {
         if (excludedAt[droppable[k]!] === stamp) continue;
         keep[droppable[k]!] = 1;
@@ -392,11 +414,18 @@ export class SimulationBase {
    * is one and every room is finite (the sort's order is then a strict one), else sorted.
    */
   #freeOrder(free: readonly Float64Array[]): number[][] {
-    const accepts = (i: number): boolean => this.#nodes[i]!.unschedulable !== true && this.#nodes[i]!.inFlight !== true;
-    const usable = this.#nodes.map((_, i) => i).filter(accepts);
+    const nodes = this.#nodes;
+    const accepts = (i: number): boolean => nodes[i]!.unschedulable !== true && nodes[i]!.inFlight !== true;
+    const usable: number[] = [];
+    let finite = true;
+    for (let i = 0; i < nodes.length; i++) {
+      if (!accepts(i)) continue;
+      usable.push(i);
+      for (let k = 0; finite && k < free.length; k++) finite = Number.isFinite(free[k]![i]);
+    }
     const from = this.#freeFrom;
     this.#freeFrom = undefined;
-    if (from !== undefined && free.every((room) => usable.every((i) => Number.isFinite(room[i])))) {
+    if (from !== undefined && finite) {
       const added = from.indexes.filter(accepts);
       return free.map((room, k) => mergeOrder(from.order[k]!, from.changed, added, room));
     }
