@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Pod } from '../../apis/core.js';
+import fc from 'fast-check';
+import type { LabelSelector, Pod } from '../../apis/core.js';
 import { node, pod } from '../../test/builders.js';
 import { NodeLedger } from './node-ledger.js';
 import { SchedulingQueue } from './scheduling-queue.js';
@@ -79,24 +80,31 @@ describe('NodeLedger', () => {
     assert.ok(version() > v, 'left');
   });
 
-  it('stamps a label when a pod carrying it joins, leaves or is relabelled, not on its status updates', () => {
-    const l = new NodeLedger();
-    l.setNode(node('a'));
-    const p = pod({ name: 'p', nodeName: 'a', labels: { app: 'web' } });
-    assert.equal(l.labelChangedAt('app', 'web'), 0);
-    l.setPod(p);
-    const joined = l.labelChangedAt('app', 'web');
-    assert.ok(joined > 0 && joined === l.seq && l.podsChangedAt === l.seq);
-    l.setPod(pod({ name: 'q', nodeName: 'a', labels: { app: 'db' } }));
-    assert.equal(l.labelChangedAt('app', 'web'), joined, 'another label');
-    const seq = l.seq;
-    l.setPod({ ...p, status: { phase: 'Running' } });
-    assert.equal(l.seq, seq, 'status update');
-    l.setPod({ ...p, metadata: { ...p.metadata, labels: { app: 'api' } } });
-    assert.ok(l.labelChangedAt('app', 'web') > seq && l.labelChangedAt('app', 'api') > seq, 'relabelled: old and new labels');
-    const relabelled = l.seq;
-    l.removePod(p);
-    assert.ok(l.labelChangedAt('app', 'api') > relabelled, 'left');
+  it('finds the pods a selector picks on one node among its pods, in the order it picks them in the whole ledger', () => {
+    const selectors: (LabelSelector | undefined)[] = [
+      undefined, {}, { matchLabels: { app: 'web' } }, { matchLabels: { app: 'web', tier: 'front' } },
+      { matchExpressions: [{ key: 'app', operator: 'In', values: ['db', 'web', 'db'] }] },
+      { matchExpressions: [{ key: 'tier', operator: 'Exists' }] },
+      { matchLabels: { tier: 'back' }, matchExpressions: [{ key: 'app', operator: 'NotIn', values: ['db'] }] },
+    ];
+    const labelsGen = fc.record({ app: fc.constantFrom('web', 'db', 'api'), tier: fc.constantFrom('front', 'back') }, { requiredKeys: [] });
+    const opGen = fc.record({ pod: fc.nat({ max: 9 }), node: fc.nat({ max: 2 }), labels: labelsGen, gone: fc.boolean() });
+    fc.assert(fc.property(fc.array(opGen, { maxLength: 40 }), (ops) => {
+      const l = new NodeLedger();
+      for (const n of ['n0', 'n1', 'n2']) l.setNode(node(n));
+      // Pods join, move, are relabelled and go.
+      for (const op of ops) {
+        const p = pod({ name: `p${op.pod}`, nodeName: `n${op.node}`, labels: op.labels });
+        if (op.gone) l.removePod(p);
+        else l.setPod(p);
+      }
+      for (const selector of selectors) {
+        const all = l.podsSelectedBy(selector);
+        for (const n of ['n0', 'n1', 'n2']) {
+          assert.deepEqual(l.podsSelectedOn(l.node(n)!, selector).map((p) => p.key), all.filter((p) => p.nodeName === n).map((p) => p.key));
+        }
+      }
+    }), { numRuns: 300, seed: 20251130 });
   });
 
   it('journals every entry whose version moves and every entry it forgets, and says when the journal no longer reaches back', () => {

@@ -25,6 +25,10 @@ export interface LedgerPod {
   /** Required anti-affinity or host ports (see constrainsNeighbours). */
   readonly constrains: boolean;
   readonly antiAffinity: boolean;
+  /** When it joined: pods in order of joining are the ledger's pods in order (see podsSelectedBy). */
+  readonly joinedAt: number;
+  /** When it joined or was last relabelled: pods in this order are each label's pods in order. */
+  labelledAt: number;
 }
 
 export interface LedgerNode {
@@ -85,10 +89,8 @@ export class NodeLedger {
   readonly #pods = new Map<string, LedgerPod>();
   /** "key=value" → holding pods carrying that label. */
   readonly #byLabel = new Map<string, Set<LedgerPod>>();
-  /** "key=value" → `seq` when a pod carrying that label last joined, left or was relabelled (one number per label ever seen). */
-  readonly #labelChangedAt = new Map<string, number>();
+  /** Moves whenever a holding pod joins or is relabelled: its joinedAt and labelledAt. */
   #seq = 0;
-  #podsChangedAt = 0;
   /**
    * The entries whose version moved or that were forgotten, oldest first, with repeats: entry i is
    * change number #journalStart + i. The older half is dropped once it holds several changes per
@@ -97,21 +99,6 @@ export class NodeLedger {
    */
   #journal: LedgerNode[] = [];
   #journalStart = 0;
-
-  /** Moves whenever a holding pod joins, leaves or is relabelled; the `…ChangedAt` stamps are values it had. */
-  get seq(): number {
-    return this.#seq;
-  }
-
-  /** `seq` when a holding pod last joined, left or was relabelled, anywhere. */
-  get podsChangedAt(): number {
-    return this.#podsChangedAt;
-  }
-
-  /** `seq` when a holding pod carrying label `key=value` last joined, left or was relabelled (0 if never). */
-  labelChangedAt(key: string, value: string): number {
-    return this.#labelChangedAt.get(`${key}=${value}`) ?? 0;
-  }
 
   /** The number of changes journaled so far: a reader's position for changedSince. */
   get journalEnd(): number {
@@ -188,15 +175,15 @@ export class NodeLedger {
         old.pod = pod;
         return;
       }
-      this.#podsChangedAt = ++this.#seq;
       this.#unlabel(old);
       old.pod = pod;
-      this.#label(old);
+      this.#label(old, ++this.#seq);
       const at = this.#nodes.get(old.nodeName);
       if (at) this.#changed(at);
       return;
     }
     if (!holds) return;
+    const joinedAt = ++this.#seq;
     const entry: LedgerPod = {
       key,
       uid: pod.metadata.uid ?? '',
@@ -205,6 +192,8 @@ export class NodeLedger {
       requests: safeRequests(pod),
       constrains: constrainsNeighbours(pod),
       antiAffinity: hasRequiredAntiAffinity(pod),
+      joinedAt,
+      labelledAt: joinedAt,
     };
     const node = this.#entry(entry.nodeName);
     node.pods.set(key, entry);
@@ -212,9 +201,8 @@ export class NodeLedger {
     if (entry.antiAffinity) node.antiAffinityPods++;
     if (entry.constrains) node.constrainingPods++;
     this.#changed(node);
-    this.#podsChangedAt = ++this.#seq;
     this.#pods.set(key, entry);
-    this.#label(entry);
+    this.#label(entry, joinedAt);
   }
 
   /** Forgets a deleted pod. */
@@ -249,6 +237,27 @@ export class NodeLedger {
     return out;
   }
 
+  /**
+   * The pods on `node` that podsSelectedBy(selector) lists, in its order, found among the node's
+   * pods alone. Every label's pods are in labelledAt order (a pod joins a label's set when it is
+   * labelled, after the pods already there) and the ledger's in joinedAt order, which is the
+   * order podsSelectedBy walks them in.
+   */
+  podsSelectedOn(node: LedgerNode, selector: LabelSelector | undefined): LedgerPod[] {
+    if (!selector) return [];
+    const matches = compileSelector(selector);
+    const out: LedgerPod[] = [];
+    for (const p of node.pods.values()) if (matches(p.pod.metadata.labels)) out.push(p);
+    if (out.length < 2) return out;
+    if (Object.keys(selector.matchLabels ?? {}).length > 0) return out.sort((a, b) => a.labelledAt - b.labelledAt);
+    const inExpr = selector.matchExpressions?.find((e) => e.operator === 'In');
+    if (inExpr === undefined) return out.sort((a, b) => a.joinedAt - b.joinedAt);
+    // The values' label sets one after another, each pod once (at its value's first place).
+    const values = inExpr.values ?? [];
+    const place = (p: LedgerPod): number => values.indexOf(p.pod.metadata.labels?.[inExpr.key] ?? '');
+    return out.sort((a, b) => place(a) - place(b) || a.labelledAt - b.labelledAt);
+  }
+
   #entry(name: string): LedgerNode {
     let e = this.#nodes.get(name);
     if (!e) {
@@ -262,7 +271,6 @@ export class NodeLedger {
   }
 
   #drop(p: LedgerPod): void {
-    this.#podsChangedAt = ++this.#seq;
     this.#pods.delete(p.key);
     this.#unlabel(p);
     const node = this.#nodes.get(p.nodeName);
@@ -290,22 +298,21 @@ export class NodeLedger {
     this.#journal.push(e);
   }
 
-  /** Indexes the pod by its labels, stamping them with the current seq. */
-  #label(p: LedgerPod): void {
+  /** Indexes the pod by its labels, `at` being the latest seq (it goes after the pods there). */
+  #label(p: LedgerPod, at: number): void {
+    p.labelledAt = at;
     for (const [k, v] of Object.entries(p.pod.metadata.labels ?? {})) {
       const id = `${k}=${v}`;
-      this.#labelChangedAt.set(id, this.#seq);
       let set = this.#byLabel.get(id);
       if (!set) this.#byLabel.set(id, (set = new Set()));
       set.add(p);
     }
   }
 
-  /** Unindexes the pod, stamping its labels with the current seq. */
+  /** Unindexes the pod. */
   #unlabel(p: LedgerPod): void {
     for (const [k, v] of Object.entries(p.pod.metadata.labels ?? {})) {
       const id = `${k}=${v}`;
-      this.#labelChangedAt.set(id, this.#seq);
       const set = this.#byLabel.get(id);
       if (!set) continue;
       set.delete(p);

@@ -15,7 +15,7 @@ const HOST = 'kubernetes.io/hostname';
 const APPS = ['x', 'y', 'z'] as const;
 
 interface NodeGen { zone: string; cpu: number; ready: boolean; cordoned: boolean; tainted: boolean }
-interface PodGen { app: (typeof APPS)[number]; milli: number; kind: 'plain' | 'spread' | 'soft-spread' | 'affinity' | 'anti' | 'anti-zone' | 'port' }
+interface PodGen { app: (typeof APPS)[number]; milli: number; kind: 'plain' | 'spread' | 'soft-spread' | 'spread-xy' | 'affinity' | 'anti' | 'anti-zone' | 'port' }
 
 const nodeGen = fc.record({
   zone: fc.constantFrom('a', 'b', 'c'),
@@ -27,7 +27,7 @@ const nodeGen = fc.record({
 const podGen = fc.record({
   app: fc.constantFrom(...APPS),
   milli: fc.integer({ min: 1, max: 20 }).map((n) => n * 100),
-  kind: fc.constantFrom('plain', 'plain', 'spread', 'soft-spread', 'affinity', 'anti', 'anti-zone', 'port'),
+  kind: fc.constantFrom('plain', 'plain', 'spread', 'soft-spread', 'spread-xy', 'affinity', 'anti', 'anti-zone', 'port'),
 });
 
 function constraints(kind: PodGen['kind']): { spread?: TopologySpreadConstraint[]; affinity?: Affinity; hostPort?: number } {
@@ -37,6 +37,9 @@ function constraints(kind: PodGen['kind']): { spread?: TopologySpreadConstraint[
     case 'spread':
     case 'soft-spread':
       return { spread: [{ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: kind === 'spread' ? 'DoNotSchedule' : 'ScheduleAnyway', labelSelector: { matchLabels: { app: 'x' } } }] };
+    case 'spread-xy':
+      // Selects pods another kind's selector selects too.
+      return { spread: [{ maxSkew: 1, topologyKey: HOST, whenUnsatisfiable: 'ScheduleAnyway', labelSelector: { matchExpressions: [{ key: 'app', operator: 'In', values: ['x', 'y'] }] } }] };
     case 'affinity':
       return { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: ZONE, labelSelector: { matchLabels: { app: 'z' } } }] } } };
     case 'anti':

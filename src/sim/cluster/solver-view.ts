@@ -152,21 +152,22 @@ function shownPods(ledger: NodeLedger, selectors: readonly Selector[]): Map<stri
 }
 
 /**
- * Whether shownPods would answer as it did when the ledger's seq was `seq`: no pod carrying every
- * matchLabels pair of a selector (all pods, for a selector without matchLabels) has joined, left or
- * been relabelled since. The label sets podsSelectedBy walks are then the same sets, walked in the
- * same order.
+ * The pods of one node that shownPods would list there, in its order, found among the node's pods
+ * alone (see NodeLedger.podsSelectedOn).
  */
-function selectionUnchanged(ledger: NodeLedger, selectors: readonly Selector[], seq: number): boolean {
+function selectedOn(ledger: NodeLedger, node: LedgerNode, selectors: readonly Selector[]): readonly LedgerPod[] {
+  if (selectors.length === 0 || node.pods.size === 0) return NO_LEDGER_PODS;
+  if (selectors.length === 1) return ledger.podsSelectedOn(node, selectors[0]!.selector);
+  const out: LedgerPod[] = [];
+  const seen = new Set<string>();
   for (const { selector } of selectors) {
-    const pairs = Object.entries(selector.matchLabels ?? {});
-    if (pairs.length === 0) {
-      if (ledger.podsChangedAt > seq) return false;
-      continue;
+    for (const lp of ledger.podsSelectedOn(node, selector)) {
+      if (seen.has(lp.key)) continue;
+      seen.add(lp.key);
+      out.push(lp);
     }
-    for (const [k, v] of pairs) if (ledger.labelChangedAt(k, v) > seq) return false;
   }
-  return true;
+  return out;
 }
 
 const NO_LEDGER_PODS: readonly LedgerPod[] = Object.freeze([]);
@@ -198,34 +199,38 @@ class MemoEntry {
   }
 }
 
-/** A member of an Ordered: its candidate, and whether it is usable with room for one of the vectors. */
+/** A member of an Ordered: its candidate, whether it is usable with room for one of the vectors, and its solver node. */
 interface Member {
   readonly candidate: Candidate;
   readonly roomy: boolean;
+  readonly solver: SolverNode;
 }
 
+const NO_SELECTORS: readonly Selector[] = [];
+
 /**
- * The ledger's nodes that a test admits, in byScore order, kept up to date from the ledger's
- * journal: a sync reads only the entries that changed since the last one, and the order is patched
- * where they were and where they go. Without vectors every node is admitted; with them, the nodes
- * that repel or are usable with room for one of them (what solverNodes shows pods without
- * inter-pod constraints).
+ * The ledger's nodes that a test admits, in byScore order, with the pods some selectors select on
+ * them, kept up to date from the ledger's journal: a sync reads only the entries that changed
+ * since the last one (a node's selected pods change only with its entry), and the order is
+ * patched where they were and where they go. Without vectors every node is admitted; with them,
+ * the nodes that repel or are usable with room for one of them (what solverNodes shows pods
+ * without inter-pod constraints).
  */
 class Ordered {
-  /** The admitted nodes' candidates in byScore order: a new array whenever they change. */
-  candidates: readonly Candidate[] = [];
-  /** Their solver nodes with no pod shown, in the same order: a new array whenever they change. */
-  bare: readonly SolverNode[] = [];
+  /** The members in byScore order: a new array whenever they change. */
+  members: readonly Member[] = [];
+  /** Their solver nodes, in the same order: a new array whenever they change. */
+  nodes: readonly SolverNode[] = [];
   /** How many members are roomy. */
   roomy = 0;
-  readonly #members = new Map<LedgerNode, Member>();
+  readonly #byNode = new Map<LedgerNode, Member>();
   #ledger: NodeLedger | undefined;
   #position = 0;
 
-  constructor(readonly vectors?: readonly ResourceList[]) {}
+  constructor(readonly vectors: readonly ResourceList[] | undefined, readonly selectors: readonly Selector[]) {}
 
   member(node: LedgerNode): Member | undefined {
-    return this.#members.get(node);
+    return this.#byNode.get(node);
   }
 
   /** Brings the members up to date with the ledger (rereading every node for a new ledger or one whose journal no longer reaches back). */
@@ -234,60 +239,85 @@ class Ordered {
     this.#ledger = ledger;
     this.#position = ledger.journalEnd;
     if (changes === undefined) {
-      this.#members.clear();
+      this.#byNode.clear();
       this.roomy = 0;
-      const added: Candidate[] = [];
-      for (const node of ledger.nodes()) if (node.node !== undefined) this.#admit(entry(node).candidate, added);
-      this.#set(added.sort(byScore));
+      const added: Member[] = [];
+      for (const node of ledger.nodes()) if (node.node !== undefined) this.#admit(ledger, entry(node), added);
+      this.#set(added.sort(byMemberScore));
       return;
     }
     if (changes.length === 0) return;
     const seen = new Set<LedgerNode>();
-    const dropped: Candidate[] = [];
-    const added: Candidate[] = [];
+    const dropped: Member[] = [];
+    const added: Member[] = [];
     for (const node of changes) {
       if (seen.has(node)) continue;
       seen.add(node);
-      const old = this.#members.get(node);
+      const old = this.#byNode.get(node);
       if (old !== undefined) {
-        dropped.push(old.candidate);
-        this.#members.delete(node);
+        dropped.push(old);
+        this.#byNode.delete(node);
         if (old.roomy) this.roomy--;
       }
       // Forgotten entries are gone; entries without a node are not shown.
-      if (ledger.node(node.name) === node && node.node !== undefined) this.#admit(entry(node).candidate, added);
+      if (ledger.node(node.name) === node && node.node !== undefined) this.#admit(ledger, entry(node), added);
     }
     if (dropped.length === 0 && added.length === 0) return;
-    this.#set(patch(this.candidates, dropped.sort(byScore), added.sort(byScore)));
+    this.#set(patch(this.members, dropped.sort(byMemberScore), added.sort(byMemberScore)));
   }
 
-  /** Makes c a member when the test admits it (appending it to `added`). */
-  #admit(c: Candidate, added: Candidate[]): void {
+  /** Makes the entry's node a member when the test admits it (appending it to `added`). */
+  #admit(ledger: NodeLedger, e: MemoEntry, added: Member[]): void {
+    const c = e.candidate;
     const roomy = this.vectors !== undefined && c.usable && fitsAny(this.vectors, c.free);
     if (this.vectors !== undefined && !roomy && !c.repels) return;
-    this.#members.set(c.node, { candidate: c, roomy });
+    const m = { candidate: c, roomy, solver: e.solverNode(c.node, selectedOn(ledger, c.node, this.selectors)) };
+    this.#byNode.set(c.node, m);
     if (roomy) this.roomy++;
-    added.push(c);
+    added.push(m);
   }
 
-  #set(candidates: Candidate[]): void {
-    this.candidates = candidates;
-    this.bare = candidates.map((c) => c.memo!.solverNode(c.node, NO_LEDGER_PODS));
+  #set(members: Member[]): void {
+    this.members = members;
+    this.nodes = members.map((m) => m.solver);
+  }
+
+  /**
+   * The members' solver nodes with the nodes given pods earlier in the pass shown as they are now
+   * (`fresh`: their candidates, in byScore order), fresh ones that `keep` refuses left out. Every
+   * member left passes `keep` already: the test the members were admitted by, or, when no node
+   * has room (room counted with the fresh nodes), that it repels.
+   */
+  withPlaced(ledger: NodeLedger, fresh: readonly Candidate[], placed: ReadonlyMap<string, readonly PlacedPod[]>, keep: (c: Candidate) => boolean): SolverNode[] {
+    const replaced: Member[] = [];
+    const added: Member[] = [];
+    for (const c of fresh) {
+      const m = this.#byNode.get(c.node);
+      if (m !== undefined) replaced.push(m);
+      if (!keep(c)) continue;
+      const solver = toSolverNode(c.node, selectedOn(ledger, c.node, this.selectors), placed.get(c.node.name) ?? []);
+      added.push({ candidate: c, roomy: false, solver });
+    }
+    return patch(this.members, replaced.sort(byMemberScore), added).map((m) => m.solver);
   }
 }
 
+function byMemberScore(a: Member, b: Member): number {
+  return byScore(a.candidate, b.candidate);
+}
+
 /** `base` (in byScore order) without `drop` (some of its elements, in its order) and with `add` (in byScore order) merged in. */
-function patch(base: readonly Candidate[], drop: readonly Candidate[], add: readonly Candidate[]): Candidate[] {
-  const out: Candidate[] = [];
+function patch(base: readonly Member[], drop: readonly Member[], add: readonly Member[]): Member[] {
+  const out: Member[] = [];
   let d = 0;
   let a = 0;
-  for (const c of base) {
-    if (d < drop.length && drop[d] === c) {
+  for (const m of base) {
+    if (d < drop.length && drop[d] === m) {
       d++;
       continue;
     }
-    while (a < add.length && byScore(add[a]!, c) < 0) out.push(add[a++]!);
-    out.push(c);
+    while (a < add.length && byMemberScore(add[a]!, m) < 0) out.push(add[a++]!);
+    out.push(m);
   }
   while (a < add.length) out.push(add[a++]!);
   return out;
@@ -299,18 +329,15 @@ function patch(base: readonly Candidate[], drop: readonly Candidate[], add: read
  * shows: per node entry version, its free room, score and solver node, handed to the solver as the
  * same object (and pod list) so what the solver derives per node and per pod list is reused too;
  * per group's request vectors, the nodes shown to pods without inter-pod constraints, in order;
- * every node in order; the pods a group's selectors select, while none of them changed. Serves one
- * ledger at a time (another ledger's call rereads every node).
+ * per group's selectors, every node in order with the pods they select. Serves one ledger at a
+ * time (another ledger's call rereads every node).
  */
 export class SolverNodeMemo {
   readonly #entries = new WeakMap<LedgerNode, MemoEntry>();
-  /** By the group's selector ids: shownPods' last answer and the ledger seq it was made at. */
-  readonly #shown = new Map<string, { readonly seq: number; readonly map: Map<string, LedgerPod[]> }>();
   /** By request vectors' key (see distinctRequests): the nodes that repel or have room for one of them. */
   readonly #roomy = new Map<string, Ordered>();
-  readonly #every = new Ordered();
-  /** The last topology answer without placed pods, and what it was made of. */
-  #lastTopology: { readonly candidates: readonly Candidate[]; readonly shown: ReadonlyMap<string, readonly LedgerPod[]>; readonly nodes: readonly SolverNode[] } | undefined;
+  /** By the group's selector ids: every node, with the pods they select. */
+  readonly #every = new Map<string, Ordered>();
   readonly #entry = (node: LedgerNode): MemoEntry => {
     let e = this.#entries.get(node);
     if (e?.version !== node.version) this.#entries.set(node, (e = new MemoEntry(node.version, node)));
@@ -320,100 +347,47 @@ export class SolverNodeMemo {
   /** solverNodes with this memo (see solverNodes). */
   solverNodes(ledger: NodeLedger, pods: readonly PlacedPod[], placed: ReadonlyMap<string, readonly PlacedPod[]>): SolverNodesResult {
     const { vectors, key } = distinctRequests(pods);
-    const roomy = this.#roomyFor(key, vectors);
+    const roomy = kept(this.#roomy, VECTORS_KEPT, key, () => new Ordered(vectors, NO_SELECTORS));
     roomy.sync(ledger, this.#entry);
     // Nodes given pods earlier in the pass are shown as they are now, not as the memo keeps them.
     const fresh: Candidate[] = [];
-    const replaced: Candidate[] = [];
     let room = roomy.roomy;
     for (const [name, earlier] of placed) {
       const node = ledger.node(name);
       if (node?.node === undefined) continue;
       const c = candidate(node, earlier, undefined);
       fresh.push(c);
-      const m = roomy.member(node);
-      if (m?.roomy === true) room--;
+      if (roomy.member(node)?.roomy === true) room--;
       if (c.usable && fitsAny(vectors, c.free)) room++;
     }
     fresh.sort(byScore);
     if (!pods.some((p) => pendingFacts(p).interPod)) {
-      if (fresh.length === 0) return { nodes: roomy.bare, topology: false };
-      for (const c of fresh) {
-        const m = roomy.member(c.node);
-        if (m !== undefined) replaced.push(m.candidate);
-      }
-      const admitted = fresh.filter((c) => c.repels || (c.usable && fitsAny(vectors, c.free)));
-      return { nodes: shownAs(patch(roomy.candidates, replaced.sort(byScore), admitted), NO_SHOWN, placed), topology: false };
+      if (fresh.length === 0) return { nodes: roomy.nodes, topology: false };
+      return { nodes: roomy.withPlaced(ledger, fresh, placed, (c) => c.repels || (c.usable && fitsAny(vectors, c.free))), topology: false };
     }
-    if (room === 0) {
-      // Room nowhere: what is shown is what pods without inter-pod constraints are shown, which place none.
-      for (const c of fresh) {
-        const m = roomy.member(c.node);
-        if (m !== undefined) replaced.push(m.candidate);
-      }
-      const kept = patch(roomy.candidates, replaced.sort(byScore), fresh).filter((c) => c.repels);
-      return { nodes: shownAs(kept, NO_SHOWN, placed), topology: false };
-    }
-    this.#every.sync(ledger, this.#entry);
-    const shown = this.shown(ledger, pods);
-    if (fresh.length === 0) return { nodes: this.#topology(shown), topology: true };
-    for (const c of fresh) {
-      const m = this.#every.member(c.node);
-      if (m !== undefined) replaced.push(m.candidate);
-    }
-    return { nodes: shownAs(patch(this.#every.candidates, replaced.sort(byScore), fresh), shown, placed), topology: true };
-  }
-
-  /** Every node with the pods `shown` shows, the same array as last time while neither changed. */
-  #topology(shown: ReadonlyMap<string, readonly LedgerPod[]>): readonly SolverNode[] {
-    const last = this.#lastTopology;
-    const candidates = this.#every.candidates;
-    if (last?.candidates === candidates && last.shown === shown) return last.nodes;
-    const nodes = shownAs(candidates, shown, NO_PLACED);
-    this.#lastTopology = { candidates, shown, nodes };
-    return nodes;
-  }
-
-  #roomyFor(key: string, vectors: readonly ResourceList[]): Ordered {
-    let o = this.#roomy.get(key);
-    if (o === undefined) {
-      if (this.#roomy.size >= VECTORS_KEPT) this.#roomy.clear();
-      this.#roomy.set(key, (o = new Ordered(vectors)));
-    }
-    return o;
-  }
-
-  /**
-   * shownPods for the group's selectors, the same map (and lists) as last time while the pods
-   * they may select are unchanged: a pass after pass of a group waiting for room selects the same
-   * pods, and the same lists keep the same solver nodes (MemoEntry.solverNode).
-   */
-  shown(ledger: NodeLedger, pods: readonly PlacedPod[]): Map<string, LedgerPod[]> {
+    // Room nowhere: what is shown is what pods without inter-pod constraints are shown, which place none.
+    if (room === 0) return { nodes: roomy.withPlaced(ledger, fresh, placed, (c) => c.repels), topology: false };
     const selectors = groupSelectors(pods);
-    const key = selectors.map((s) => s.id).join('\n');
-    const hit = this.#shown.get(key);
-    if (hit !== undefined && selectionUnchanged(ledger, selectors, hit.seq)) return hit.map;
-    const map = shownPods(ledger, selectors);
-    if (this.#shown.size >= SHOWN_KEPT) this.#shown.clear();
-    this.#shown.set(key, { seq: ledger.seq, map });
-    return map;
+    const every = kept(this.#every, SHOWN_KEPT, selectors.map((s) => s.id).join('\n'), () => new Ordered(undefined, selectors));
+    every.sync(ledger, this.#entry);
+    return { nodes: fresh.length === 0 ? every.nodes : every.withPlaced(ledger, fresh, placed, () => true), topology: true };
   }
 }
 
-const NO_PLACED: ReadonlyMap<string, readonly PlacedPod[]> = new Map();
-
-/** The candidates' solver nodes with the pods `shown` shows (and those placed earlier in the pass, for the nodes given some). */
-function shownAs(candidates: readonly Candidate[], shown: ReadonlyMap<string, readonly LedgerPod[]>, placed: ReadonlyMap<string, readonly PlacedPod[]>): SolverNode[] {
-  return candidates.map(({ node, memo }) => {
-    const selected = shown.get(node.name) ?? NO_LEDGER_PODS;
-    return memo ? memo.solverNode(node, selected) : toSolverNode(node, selected, placed.get(node.name) ?? []);
-  });
+/** The map's value for the key, made when missing (the map is emptied first when it holds `limit`). */
+function kept(map: Map<string, Ordered>, limit: number, key: string, make: () => Ordered): Ordered {
+  let o = map.get(key);
+  if (o === undefined) {
+    if (map.size >= limit) map.clear();
+    map.set(key, (o = make()));
+  }
+  return o;
 }
 
 /** Request vectors SolverNodeMemo keeps the roomy nodes of (a pass has a group per priority). */
 const VECTORS_KEPT = 64;
 
-/** Selections SolverNodeMemo keeps (a pass has a group per priority; a cluster a few workloads with inter-pod terms). */
+/** Selector sets SolverNodeMemo keeps every node with the selected pods for (a pass has a group per priority; a cluster a few workloads with inter-pod terms). */
 const SHOWN_KEPT = 16;
 
 function samePods(a: readonly LedgerPod[], b: readonly LedgerPod[]): boolean {
