@@ -99,7 +99,25 @@ function build(w: World): { base: SimulationBase; candidates: Map<string, Candid
   return { base, candidates: new Map(scan.candidates.map((c) => [c.nodeName, c])) };
 }
 
+/** The base over copies of its pools: nothing the precheck keeps per pool carries to them. */
+function freshPools(base: SimulationBase): SimulationBase {
+  const pools = new Map([...base.pools].map(([name, info]) => [name, { ...info }]));
+  return new SimulationBase({ snapshot: base.snapshot, pools, pending: base.pending, candidatePods: base.snapshot.stateNodes.flatMap((n) => n.pods) });
+}
+
 describe('consolidationImpossible', () => {
+  it('answers the same from what it keeps per pool as from scratch, whatever it was asked before', () => {
+    fc.assert(fc.property(worldGen, (w) => {
+      const { base, candidates } = build(w);
+      const all = [...candidates.values()].filter((c) => c.reschedulablePods.length > 0);
+      // Asked about every candidate with spot-to-spot on and off, so each pool's view holds both price lists.
+      const asked = (spotToSpot: boolean, b: SimulationBase): (string | undefined)[] =>
+        all.map((c) => consolidationImpossible(b, [c], candidatesPrice([c]), { spotToSpot, maxReplacements: w.maxReplacements }));
+      const warm = [asked(true, base), asked(false, base), asked(!w.spotToSpot, base), asked(w.spotToSpot, base)];
+      assert.deepEqual(warm, [asked(true, freshPools(base)), asked(false, freshPools(base)), asked(!w.spotToSpot, freshPools(base)), asked(w.spotToSpot, freshPools(base))]);
+    }), { numRuns: 100 });
+  });
+
   it('only rules out what the simulation rules out', () => {
     let ruledOut = 0;
     let checked = 0;

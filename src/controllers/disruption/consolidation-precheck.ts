@@ -35,6 +35,16 @@ interface PoolView {
   readonly reqs: Requirements;
   /** The pool's types its requirements allow (the solver drops the others), with allocatable. */
   readonly types: readonly { readonly type: InstanceType; readonly allocatable: ResourceList }[];
+  /** Per pod: whether mayHost (worked out on first use; pods are never edited in place). */
+  readonly hosts: WeakMap<Pod, boolean>;
+  /** Its types with an offering it may launch, at their cheapest such offering, spot allowed or not (made on first use). */
+  readonly priced: Map<boolean, readonly PricedType[]>;
+}
+
+/** A type a pool may launch, with its allocatable and its cheapest offering's price. */
+interface PricedType {
+  readonly allocatable: ResourceList;
+  readonly price: number;
 }
 
 const views = new WeakMap<PoolInfo, PoolView | null>();
@@ -48,12 +58,42 @@ function poolView(pool: PoolInfo): PoolView | null {
     const types = pool.instanceTypes
       .filter((t) => reqs.intersects(new Requirements(Object.entries(t.requirements).map(([k, values]) => Requirement.in(k, values)))) === undefined)
       .map((type) => ({ type, allocatable: allocatableOf(type) }));
-    v = { reqs, types };
+    v = { reqs, types, hosts: new WeakMap(), priced: new Map() };
   } catch {
     v = null;
   }
   views.set(pool, v);
   return v;
+}
+
+/** mayHost, kept per pod in the pool's view. */
+function viewHosts(pool: PoolInfo, view: PoolView, pod: Pod): boolean {
+  let hosts = view.hosts.get(pod);
+  if (hosts === undefined) view.hosts.set(pod, (hosts = mayHost(pool, view.reqs, pod)));
+  return hosts;
+}
+
+/**
+ * The view's types with an offering the pool may launch (available, of a capacity type and zone
+ * its requirements allow, not spot when `noSpot`), each at its cheapest such offering.
+ */
+function pricedTypes(view: PoolView, noSpot: boolean): readonly PricedType[] {
+  let priced = view.priced.get(noSpot);
+  if (priced !== undefined) return priced;
+  const ct = view.reqs.get(CAPACITY_TYPE_LABEL);
+  const zone = view.reqs.get(ZONE_LABEL);
+  const out: PricedType[] = [];
+  for (const { type: t, allocatable } of view.types) {
+    let best = Infinity;
+    for (const o of t.offerings) {
+      if (o.available && (!noSpot || o.capacityType !== CAPACITY_TYPE_SPOT) && (ct === undefined || ct.has(o.capacityType)) && (zone === undefined || zone.has(o.zone))) {
+        best = Math.min(best, o.price);
+      }
+    }
+    if (best !== Infinity) out.push({ allocatable, price: best });
+  }
+  view.priced.set(noSpot, (priced = out));
+  return priced;
 }
 
 /** Whether the pool could take the pod as far as its nodeSelector and tolerations say (affinity is not looked at). */
@@ -89,19 +129,9 @@ export function consolidationImpossible(base: SimulationBase, candidates: readon
   for (const pool of base.pools.values()) {
     const view = poolView(pool);
     if (view === null) return undefined; // the solver would name the problem; do not guess
-    const hosts = homeless.map((p) => mayHost(pool, view.reqs, p));
+    const hosts = homeless.map((p) => viewHosts(pool, view, p));
     if (!hosts.some(Boolean)) continue;
-    const ct = view.reqs.get(CAPACITY_TYPE_LABEL);
-    const zone = view.reqs.get(ZONE_LABEL);
-    for (const { type: t, allocatable } of view.types) {
-      let best = Infinity;
-      for (const o of t.offerings) {
-        if (o.available && (!noSpot || o.capacityType !== CAPACITY_TYPE_SPOT) && (ct === undefined || ct.has(o.capacityType)) && (zone === undefined || zone.has(o.zone))) {
-          best = Math.min(best, o.price);
-        }
-      }
-      if (best !== Infinity) offers.push({ allocatable, price: best, hosts });
-    }
+    for (const { allocatable, price: best } of pricedTypes(view, noSpot)) offers.push({ allocatable, price: best, hosts });
   }
   const need = addResources(...homeless.map(safePodRequests));
   const one = oneNodeBound(need, offers);
