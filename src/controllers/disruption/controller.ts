@@ -297,7 +297,7 @@ export class DisruptionController implements Quiescent {
         e.pool = c.pool;
       }
       if (now - e.at < this.#o.verdictRecheckMs) return true;
-      freed ??= room.freedRoom(pass.snapshot.stateNodes);
+      freed ??= room.freedRoom(pass.snapshot.stateNodes, pass.snapshot.machinesVersion);
       if (freed.fitsSince(e.epoch, c.reschedulablePods, c.nodeName)) return false;
       e.epoch = room.value; // checked against all room made so far
       return true;

@@ -184,7 +184,7 @@ describe('FreedRoom.fitsSince', () => {
         latest.delete(e.node);
         latest.set(e.node, e.epoch);
       }
-      const freed = new FreedRoom(latest, nodes);
+      const freed = new FreedRoom(latest, (name) => nodes.find((n) => n.name === name));
       // From the latest epoch back, so each ask reads room further back than the one before.
       for (let epoch = log.length; epoch >= 0; epoch--) {
         for (const self of names) {
@@ -233,5 +233,30 @@ describe('RoomEpoch.freedRoom', () => {
         }
       }
     }
+  });
+});
+
+describe('RoomEpoch.freedRoom with a machines version', () => {
+  const view = (name: string, cpu: number): StateNode => ({
+    name, nodeName: name, initialized: true, markedForDeletion: false, cordoned: false,
+    allocatable: { cpu: 4000, memory: 16, pods: 110 }, requested: { cpu: 4000 - cpu, memory: 0, pods: 0 },
+  }) as unknown as StateNode;
+  const leave = (room: RoomEpoch, node: string): void => {
+    const bound = pod({ cpu: '1', nodeName: node });
+    room.observe({ type: 'Pod', pod: bound, previous: bound, deleted: true });
+  };
+
+  it('finds each machine in the list it is given, whether or not the version kept its places', () => {
+    const room = new RoomEpoch();
+    leave(room, 'b');
+    const small = [pod({ cpu: '1' })];
+    assert.equal(room.freedRoom([view('a', 0), view('b', 2000)], 7).fitsSince(0, small, 'a'), true);
+    // The same version: the same names in the same order, other views (b is full now).
+    assert.equal(room.freedRoom([view('a', 0), view('b', 0)], 7).fitsSince(0, small, 'a'), false);
+    // A list that breaks the version's promise is read as it is.
+    assert.equal(room.freedRoom([view('b', 2000), view('a', 0)], 7).fitsSince(0, small, 'a'), true);
+    assert.equal(room.freedRoom([view('c', 0), view('a', 0), view('b', 2000)], 7).fitsSince(0, small, 'a'), true);
+    assert.equal(room.freedRoom([view('a', 0)], 8).fitsSince(0, small, 'a'), false, 'b is gone');
+    assert.equal(room.freedRoom([view('b', 0), view('b', 2000)], 9).fitsSince(0, small, 'a'), true, 'the last of one name');
   });
 });

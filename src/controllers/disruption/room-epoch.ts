@@ -36,6 +36,8 @@ export class RoomEpoch {
    * order (a machine moves to the end when it gains room again); trimmed by forgetUpTo.
    */
   readonly #freed = new Map<string, number>();
+  /** The last snapshot's machine places by name, with its machines version and length (see freedRoom). */
+  #places: { readonly version: number; readonly length: number; readonly places: ReadonlyMap<string, number> } | undefined;
   /** Per machine name: its last seen "accepts pods" state. */
   readonly #open = new Map<string, boolean>();
   /** Per object ("Kind/namespace/name"): the JSON of what matters of it, to tell status-only updates. */
@@ -53,10 +55,32 @@ export class RoomEpoch {
 
   /**
    * The machines that gained room, as a pass sees them in its snapshot's `nodes` (see FreedRoom).
-   * The answer holds until the next change is observed.
+   * The answer holds until the next change is observed. With the snapshot's machinesVersion, the
+   * machines' places by name are worked out once per version rather than once per pass.
    */
-  freedRoom(nodes: readonly StateNode[]): FreedRoom {
-    return new FreedRoom(this.#freed, nodes);
+  freedRoom(nodes: readonly StateNode[], machinesVersion?: number): FreedRoom {
+    let places: ReadonlyMap<string, number> | undefined;
+    return new FreedRoom(this.#freed, (name) => {
+      places ??= this.#placesOf(nodes, machinesVersion);
+      let i = places.get(name);
+      if (i !== undefined && nameOf(nodes[i]) !== name) {
+        // Not the list the version promised: look at this one itself.
+        this.#places = undefined;
+        places = this.#placesOf(nodes, undefined);
+        i = places.get(name);
+      }
+      return i === undefined ? undefined : nodes[i];
+    });
+  }
+
+  /** Per machine name, its last place in `nodes`: kept while the machines version is the same (same names, same order). */
+  #placesOf(nodes: readonly StateNode[], machinesVersion: number | undefined): ReadonlyMap<string, number> {
+    const kept = this.#places;
+    if (machinesVersion !== undefined && kept?.version === machinesVersion && kept.length === nodes.length) return kept.places;
+    const places = new Map<string, number>();
+    for (let i = 0; i < nodes.length; i++) places.set(nameOf(nodes[i])!, i);
+    if (machinesVersion !== undefined) this.#places = { version: machinesVersion, length: nodes.length, places };
+    return places;
   }
 
   /** Drops what happened up to `epoch` (nothing will ask about it any more). */
@@ -125,6 +149,9 @@ export class RoomEpoch {
     this.#freed.set(node, ++this.#epoch);
   }
 }
+
+/** The name pods are bound under (a Node's), else the machine's. */
+const nameOf = (n: StateNode | undefined): string | undefined => n && (n.nodeName ?? n.name);
 
 /** Whether new pods could go to the machine as far as consolidation counts it. */
 const accepts = (n: StateNode): boolean => n.initialized && !n.markedForDeletion && !n.cordoned;
@@ -200,9 +227,8 @@ export class FreedRoom {
   /** Ascending epochs, one per machine, and its name. */
   readonly #epochs: number[] = [];
   readonly #names: string[] = [];
-  readonly #nodes: readonly StateNode[];
-  /** The snapshot's machines by name (the last of one name wins), made on first need. */
-  #byName: Map<string, StateNode> | undefined;
+  /** The pass's machine of a name (the last of one name in its snapshot), or undefined. */
+  readonly #find: (name: string) => StateNode | undefined;
   /** Machines from this place on have their room read: whether they count, their free cpu and memory. */
   #readFrom: number;
   readonly #counts: Uint8Array;
@@ -216,12 +242,12 @@ export class FreedRoom {
    * @param latest per machine name, the last epoch it gained room (a machine gained room after an
    * epoch exactly when its last time did), in ascending epoch order.
    */
-  constructor(latest: ReadonlyMap<string, number>, nodes: readonly StateNode[]) {
+  constructor(latest: ReadonlyMap<string, number>, find: (name: string) => StateNode | undefined) {
     for (const [name, epoch] of latest) {
       this.#epochs.push(epoch);
       this.#names.push(name);
     }
-    this.#nodes = nodes;
+    this.#find = find;
     const n = this.#epochs.length;
     this.#readFrom = n;
     this.#counts = new Uint8Array(n);
@@ -258,12 +284,11 @@ export class FreedRoom {
   /** Reads the room of the machines from `lo` on that are not read yet. */
   #readBackTo(lo: number): void {
     if (lo >= this.#readFrom) return;
-    const byName = this.#byName ??= this.#index();
     const n = this.#epochs.length;
     let maxCpu = this.#readFrom < n ? this.#maxCpuFrom[this.#readFrom]! : -Infinity;
     let maxMemory = this.#readFrom < n ? this.#maxMemoryFrom[this.#readFrom]! : -Infinity;
     for (let i = this.#readFrom - 1; i >= lo; i--) {
-      const node = byName.get(this.#names[i]!);
+      const node = this.#find(this.#names[i]!);
       const free = (r: string): number => (node!.allocatable[r] ?? 0) - (node!.requested[r] ?? 0);
       if (node !== undefined && accepts(node) && !(free(PODS) < 1)) {
         this.#counts[i] = 1;
@@ -276,11 +301,5 @@ export class FreedRoom {
       this.#maxMemoryFrom[i] = maxMemory;
     }
     this.#readFrom = lo;
-  }
-
-  #index(): Map<string, StateNode> {
-    const byName = new Map<string, StateNode>();
-    for (const n of this.#nodes) byName.set(n.nodeName ?? n.name, n);
-    return byName;
   }
 }
