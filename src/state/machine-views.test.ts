@@ -100,5 +100,12 @@ describe('MachineViews', () => {
     assert.equal(first.stateNodes[0]!.markedForDeletion, false, 'the first snapshot still shows the machine as it was');
     assert.equal(second.stateNodes[0]!.markedForDeletion, true);
     assert.deepEqual([first.solverNodes.length, second.solverNodes.length], [1, 0], 'a machine marked for deletion is leaving');
+    state.unmarkForDeletion('n1');
+    const third = state.snapshot();
+    // A caller emptying its arrays (typed read-only, but plain arrays) must not empty the next snapshot's.
+    (third.stateNodes as unknown[]).length = 0;
+    (third.solverNodes as unknown[]).length = 0;
+    const fourth = state.snapshot();
+    assert.deepEqual([fourth.stateNodes.length, fourth.solverNodes.length], [1, 1], 'a snapshot of an unchanged cache has arrays of its own too');
   });
 });

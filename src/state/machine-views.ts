@@ -44,6 +44,19 @@ export function listMachines(records: Iterable<StateNodeRecord>, exclude?: Reado
   return { stateNodes, solverNodes, reschedulablePods };
 }
 
+/** What MachineViews knows of one record while the cache lists it. */
+interface Entry {
+  readonly rec: StateNodeRecord;
+  /** Its position in the list. */
+  at: number;
+  /** The record's version when its view was taken. */
+  seen: number;
+  /** The #reorder that last found it in the cache's records. */
+  listed: number;
+  /** Its solver node's index in #lists.solverNodes (while #lists is kept and it is not leaving). */
+  dense: number;
+}
+
 /**
  * listMachines without `exclude`, kept between calls. The cache tells it (touch) every Node or
  * NodeClaim name whose pods or notes changed; a record's own objects are told by its version; the
@@ -53,11 +66,14 @@ export function listMachines(records: Iterable<StateNodeRecord>, exclude?: Reado
  */
 export class MachineViews {
   #machinesVersion: number | undefined;
-  #records: StateNodeRecord[] = [];
-  /** Each record's position in #records. */
-  #at = new Map<StateNodeRecord, number>();
-  /** Per position: the record's version when its view was taken. */
-  #seen: number[] = [];
+  /**
+   * The entry of every record the cache lists, kept from one reorder to the next: a reorder (a
+   * machine came or went) then looks each record up instead of building the index again.
+   */
+  readonly #entries = new Map<StateNodeRecord, Entry>();
+  #list: Entry[] = [];
+  #reorders = 0;
+  /** Per position: the record's view. */
   #views: StateNode[] = [];
   /** Per position: its solver node, or undefined when it is leaving. */
   #solver: (SolverNode | undefined)[] = [];
@@ -66,8 +82,10 @@ export class MachineViews {
    * their views were taken (names a record no longer has only cost a look).
    */
   #byName = new Map<string, StateNodeRecord[]>();
-  /** Records whose view shows a nomination (it ends on the clock). */
-  readonly #nominated = new Set<StateNodeRecord>();
+  /** What #sort made of the views and solver nodes, until one of them is taken again or the list reorders. */
+  #lists: Omit<MachineLists, 'stateNodes'> | undefined;
+  /** Entries whose view shows a nomination (it ends on the clock). */
+  readonly #nominated = new Set<Entry>();
   readonly #touched = new Set<string>();
   /** Too many names touched to be worth keeping: the next list looks at every machine. */
   #overflow = false;
@@ -76,7 +94,7 @@ export class MachineViews {
   touch(name: string | undefined): void {
     if (name === undefined || this.#overflow) return;
     this.#touched.add(name);
-    if (this.#touched.size > 1024 + 2 * this.#records.length) {
+    if (this.#touched.size > 1024 + 2 * this.#list.length) {
       this.#overflow = true;
       this.#touched.clear();
     }
@@ -86,70 +104,100 @@ export class MachineViews {
   list(records: () => Iterable<StateNodeRecord>, machinesVersion: number, now: number): MachineLists {
     if (machinesVersion !== this.#machinesVersion) this.#reorder(records(), machinesVersion);
     this.#update(now);
+    const lists = (this.#lists ??= this.#sort());
+    return { stateNodes: this.#views.slice(), solverNodes: lists.solverNodes.slice(), reschedulablePods: lists.reschedulablePods.slice() };
+  }
+
+  /** The solver nodes and the pods that must move, from the views and solver nodes held now. */
+  #sort(): Omit<MachineLists, 'stateNodes'> {
     const solverNodes: SolverNode[] = [];
     const reschedulablePods: Pod[] = [];
     for (let i = 0; i < this.#views.length; i++) {
       const s = this.#solver[i];
-      if (s !== undefined) solverNodes.push(s);
-      else for (const pod of this.#views[i]!.pods) if (isReschedulable(pod)) reschedulablePods.push(pod);
+      if (s !== undefined) {
+        this.#list[i]!.dense = solverNodes.length;
+        solverNodes.push(s);
+      } else for (const pod of this.#views[i]!.pods) if (isReschedulable(pod)) reschedulablePods.push(pod);
     }
-    return { stateNodes: this.#views.slice(), solverNodes, reschedulablePods };
+    return { solverNodes, reschedulablePods };
   }
 
   /** Takes the cache's records in its order, keeping what is known of those it had. */
   #reorder(records: Iterable<StateNodeRecord>, machinesVersion: number): void {
-    const old = { at: this.#at, seen: this.#seen, views: this.#views, solver: this.#solver };
-    this.#records = [...records];
-    this.#at = new Map();
-    this.#seen = [];
+    const stamp = ++this.#reorders;
+    this.#lists = undefined;
+    const views = this.#views;
+    const solver = this.#solver;
+    const before = this.#list;
+    const list: Entry[] = [];
+    this.#list = list;
     this.#views = [];
     this.#solver = [];
-    for (let i = 0; i < this.#records.length; i++) {
-      const rec = this.#records[i]!;
-      this.#at.set(rec, i);
-      const j = old.at.get(rec);
-      if (j === undefined) {
-        this.#refresh(i);
+    for (const rec of records) {
+      const i = list.length;
+      const e = this.#entries.get(rec);
+      if (e === undefined) {
+        const added: Entry = { rec, at: i, seen: 0, listed: stamp, dense: -1 };
+        this.#entries.set(rec, added);
+        list.push(added);
+        this.#refresh(added);
         continue;
       }
-      this.#seen[i] = old.seen[j]!;
-      this.#views[i] = old.views[j]!;
-      this.#solver[i] = old.solver[j];
+      this.#views.push(views[e.at]!);
+      this.#solver.push(solver[e.at]);
+      e.at = i;
+      e.listed = stamp;
+      list.push(e);
     }
-    for (const rec of this.#nominated) if (!this.#at.has(rec)) this.#nominated.delete(rec);
-    if (this.#byName.size > 1024 + 4 * this.#records.length) this.#reindex();
+    if (this.#entries.size > list.length) {
+      for (const e of before) {
+        if (e.listed === stamp) continue;
+        this.#entries.delete(e.rec);
+        this.#nominated.delete(e);
+      }
+    }
+    if (this.#byName.size > 1024 + 4 * list.length) this.#reindex();
     this.#machinesVersion = machinesVersion;
   }
 
   #update(now: number): void {
+    const list = this.#list;
     if (this.#overflow) {
-      for (let i = 0; i < this.#records.length; i++) this.#refresh(i);
+      for (const e of list) this.#refresh(e);
     } else {
-      for (let i = 0; i < this.#records.length; i++) if (this.#records[i]!.version !== this.#seen[i]) this.#refresh(i);
+      for (const e of list) if (e.rec.version !== e.seen) this.#refresh(e);
       for (const name of this.#touched) {
         for (const rec of this.#byName.get(name) ?? []) {
-          const i = this.#at.get(rec);
-          if (i !== undefined) this.#refresh(i);
+          const e = this.#entries.get(rec);
+          if (e !== undefined) this.#refresh(e);
         }
       }
     }
     this.#touched.clear();
     this.#overflow = false;
-    for (const rec of this.#nominated) {
-      const i = this.#at.get(rec)!;
-      if (this.#views[i]!.nominatedUntil! <= now) this.#refresh(i);
+    for (const e of this.#nominated) {
+      if (this.#views[e.at]!.nominatedUntil! <= now) this.#refresh(e);
     }
   }
 
-  /** Takes the view of the record at position i again (what listMachines does for it). */
-  #refresh(i: number): void {
-    const rec = this.#records[i]!;
+  /**
+   * Takes the view of the entry's record again (what listMachines does for it). A machine staying
+   * among the solver nodes only replaces its node in #lists; one joining or leaving them, or
+   * leaving still (its pods may have changed), makes #sort run again.
+   */
+  #refresh(e: Entry): void {
+    const rec = e.rec;
     const view = rec.view();
-    this.#views[i] = view;
-    this.#seen[i] = rec.version;
-    this.#solver[i] = isLeaving(view) ? undefined : rec.solverNode(view);
-    if (view.nominatedUntil !== undefined) this.#nominated.add(rec);
-    else this.#nominated.delete(rec);
+    const before = this.#solver[e.at];
+    const solver = isLeaving(view) ? undefined : rec.solverNode(view);
+    this.#views[e.at] = view;
+    this.#solver[e.at] = solver;
+    e.seen = rec.version;
+    const lists = this.#lists;
+    if (lists !== undefined && before !== undefined && solver !== undefined) lists.solverNodes[e.dense] = solver;
+    else this.#lists = undefined;
+    if (view.nominatedUntil !== undefined) this.#nominated.add(e);
+    else this.#nominated.delete(e);
     this.#indexNames(rec);
   }
 
@@ -168,6 +216,6 @@ export class MachineViews {
   /** Drops the names of records gone and names records no longer have. */
   #reindex(): void {
     this.#byName = new Map();
-    for (const rec of this.#records) this.#indexNames(rec);
+    for (const e of this.#list) this.#indexNames(e.rec);
   }
 }
