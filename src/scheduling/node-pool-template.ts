@@ -223,6 +223,7 @@ interface PoolBasis {
   /** requirements.toString(), '' when they did not parse. */
   readonly text: string;
   readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly Taint[];
   readonly limits: PoolLimits | Error | undefined;
   /** The daemonsets last prepared with, and their requests on the pool's nodes (or what that threw). */
   daemon: { readonly sets: readonly DaemonSet[]; readonly requests: ResourceList | Error } | undefined;
@@ -258,6 +259,7 @@ function poolBasis(p: SolverNodePool): PoolBasis {
       requirements,
       text: requirements instanceof Error ? '' : requirements.toString(),
       labels: { ...(np.spec.template.metadata?.labels ?? {}), [NODEPOOL_LABEL]: name },
+      taints: np.spec.template.spec.taints ?? [],
       limits,
       daemon: undefined,
       types: undefined,
@@ -298,7 +300,7 @@ export function preparePool(p: SolverNodePool, daemonSets: readonly DaemonSet[],
   if (daemon === undefined || !sameDaemonSets(daemon.sets, daemonSets)) {
     let requests: ResourceList | Error;
     try {
-      requests = daemonSetRequests(daemonSets, requirements, p.nodePool.spec.template.spec.taints ?? []);
+      requests = daemonSetRequests(daemonSets, requirements, basis.taints);
     } catch (err) {
       requests = thrown(err);
     }
@@ -358,7 +360,7 @@ export function compileNodePool(pool: PreparedPool, space: ResourceSpace, layout
     name,
     weight: np.spec.weight ?? 0,
     requirements,
-    taints: np.spec.template.spec.taints ?? [],
+    taints: basis.taints,
     labels: basis.labels,
     instanceTypes,
     daemonOverhead,

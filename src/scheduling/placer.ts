@@ -55,6 +55,32 @@ export class Stopped extends Error {
  */
 const classes = new WeakMap<PodInfo['variant'], string | undefined>();
 
+/**
+ * Placer.#groupOptions answers by the pods' variant, kept across solves: a pool's options for a
+ * variant of a plain pod (no topology terms, no host ports, no anti-affinity against it) follow from
+ * the variant, which never changes, and from the pool's requirements, taints, labels, compiled
+ * types and daemonset overhead. Pools compiled from one NodePool object share the first four
+ * objects solve after solve (see compileNodePool); the overhead is compared by value. Never
+ * mutate the options.
+ */
+const groupOptionsCache = new WeakMap<PodInfo['variant'], {
+  readonly types: NodePoolTemplate['instanceTypes'];
+  readonly requirements: NodePoolTemplate['requirements'];
+  readonly taints: NodePoolTemplate['taints'];
+  readonly labels: NodePoolTemplate['labels'];
+  readonly daemon: Vec;
+  readonly options: readonly CompiledOption[];
+}[]>();
+/** Pools remembered per variant (a cluster has a handful). */
+const GROUP_OPTIONS_PER_VARIANT = 8;
+
+/** Same value in every resource. */
+function sameVec(a: Vec, b: Vec): boolean {
+  if (a.length !== b.length) return false;
+  for (let d = 0; d < a.length; d++) if (a[d] !== b[d]) return false;
+  return true;
+}
+
 /** First fit over existing nodes, open claims and new claims, with per-class scan pointers. */
 export class Placer {
   readonly claims: ClaimSlot[] = [];
@@ -198,15 +224,29 @@ export class Placer {
     return rest;
   }
 
-  /** The options (cheapest first) of a pool for pods with the constraints of `sample`, ignoring resources. */
+  /**
+   * The options (cheapest first) of a pool for pods with the constraints of `sample`, ignoring
+   * resources; `sample` takes the cost packing (no inter-pod constraint, no host port), so only its
+   * variant and the pool's facts decide them: kept across solves (see groupOptionsCache).
+   */
   #groupOptions(pool: NodePoolTemplate, sample: PodInfo): readonly CompiledOption[] {
+    let entries = groupOptionsCache.get(sample.variant);
+    if (!entries) groupOptionsCache.set(sample.variant, (entries = []));
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i]!;
+      if (e.types === pool.instanceTypes && e.requirements === pool.requirements && e.taints === pool.taints && e.labels === pool.labels && sameVec(e.daemon, pool.daemonOverhead)) return e.options;
+    }
     // A copy of the sample's fields for one probe: never relaxed nor keyed (those live on its prototype).
     const weightless: PodInfo = { ...sample, requests: this.ctx.space.zero() };
     const probe = new ClaimSlot(this.ctx, pool, 'hostname-placeholder-probe', pool.instanceTypes).probe(this.ctx, weightless);
-    if (!probe) return [];
+    let options: readonly CompiledOption[];
+    if (!probe) options = [];
     // Types are a subset of the pool's: as many means all of them, whose options are kept across solves.
-    if (probe.types.length === pool.instanceTypes.length) return this.offerings.all(pool, probe.requirements);
-    return this.offerings.options(pool, probe.requirements, probe.types);
+    else if (probe.types.length === pool.instanceTypes.length) options = this.offerings.all(pool, probe.requirements);
+    else options = this.offerings.options(pool, probe.requirements, probe.types);
+    if (entries.length >= GROUP_OPTIONS_PER_VARIANT) entries.length = 0;
+    entries.push({ types: pool.instanceTypes, requirements: pool.requirements, taints: pool.taints, labels: pool.labels, daemon: pool.daemonOverhead.slice(), options });
+    return options;
   }
 
   /** True when the pool's limits hold even if its open claims and `more` new ones all took its largest type. */

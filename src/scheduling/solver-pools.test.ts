@@ -174,18 +174,38 @@ describe('solve: a NodePool object solved again', () => {
   const limited = nodePool({ name: 'limited', limits: { cpu: '10', nodes: '3' }, labels: { team: 'a' } });
   const broken = nodePool({ name: 'broken', limits: { cpu: 'lots' } });
   const badReqs = nodePool({ name: 'bad', requirements: [{ key: 'x', operator: 'In', values: [] }] });
-  const daemons = [[], [daemonSet({ name: 'agent', cpu: '500m' })], [daemonSet({ name: 'big', cpu: '1', memory: '1Gi' })]];
+  const daemons = [[], [daemonSet({ name: 'agent', cpu: '500m' })], [daemonSet({ name: 'big', cpu: '1', memory: '1Gi' })], [daemonSet({ name: 'huge', cpu: '3' })]];
   const cases: { usage: Record<string, number> | undefined; ds: number; types: readonly InstanceType[]; gpu: boolean }[] = [
     { usage: undefined, ds: 0, types: SIZES, gpu: false },
     { usage: { cpu: 6000, nodes: 1 }, ds: 1, types: SIZES, gpu: false },
     { usage: { cpu: 2000, memory: 2 ** 30 }, ds: 2, types: [SMALL, LARGE], gpu: true },
     { usage: { cpu: 9000, nodes: 3 }, ds: 1, types: SIZES, gpu: false },
     { usage: undefined, ds: 2, types: [MEDIUM], gpu: true },
+    { usage: undefined, ds: 3, types: SIZES, gpu: false },
+    { usage: undefined, ds: 0, types: SIZES, gpu: false },
   ];
   const input = (nps: readonly NodePool[], c: (typeof cases)[number]): SolverInput => ({
     pods: [pod({ name: 'a', cpu: '1' }), pod({ name: 'b', cpu: '3', ...(c.gpu ? { requests: { 'example.com/gpu': '1' } } : {}) })],
     nodePools: [pool(nps[0], c.types, c.usage), ...nps.slice(1).map((np) => pool(np))],
     daemonSets: daemons[c.ds],
+  });
+
+  it('packs plain pods for a pool as if no other pool had been solved for them before', () => {
+    // One catalogue, two pools that allow different zones and taint differently: what one pool
+    // answered for a kind of pod must not be taken for the other's.
+    const types = kwokCatalog({ cpus: [1, 2, 4, 8], zones: ['zone-a', 'zone-b'] });
+    const zoneA = nodePool({ name: 'p', requirements: [{ key: 'topology.kubernetes.io/zone', operator: 'In', values: ['zone-a'] }] });
+    const tainted = nodePool({ name: 'p', taints: [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] });
+    const open = nodePool({ name: 'p' });
+    const plan = (np: NodePool, app: string) => {
+      const pods = [1, 2, 3].map((i) => pod({ name: `${app}-${i}`, cpu: '1500m', labels: { app } }));
+      const r = solve({ pods, nodePools: [pool(np, types)] });
+      return { claims: r.newNodeClaims.map((c) => [c.requirements, c.instanceTypeOptions.map((o) => [o.instanceType.name, o.offerings.map((x) => x.zone)])]), unschedulable: r.unschedulable.length };
+    };
+    for (const np of [open, tainted, zoneA, open, zoneA, tainted]) {
+      // 'seen' pods were planned for the other pools first; 'fresh-*' pods never were.
+      assert.deepEqual(plan(np, 'seen'), plan(structuredClone(np), `fresh-${np.metadata.name ?? ''}-${Math.random()}`));
+    }
   });
 
   it('gives what fresh copies of it give, case after case', () => {
