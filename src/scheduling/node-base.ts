@@ -108,6 +108,8 @@ export class NodeBase {
   readonly #withPods: Int32Array;
   readonly #domains = new Map<string, KeyDomains>();
   #taintClass: Int32Array | undefined;
+  /** Per taint class (see taintClasses): the taints of its first node. */
+  #classTaints: readonly (readonly Taint[])[] = [];
   #anti: readonly NodeAnti[] | undefined;
   /** Per group key (see countKey): what its term counts on the nodes. */
   readonly #termCounts = new Map<string, TermCounts>();
@@ -371,39 +373,67 @@ export class NodeBase {
   domainPairs(key: string): DomainPairs {
     let pairs = this.#pairs.get(key);
     if (!pairs) {
-      const { ids } = this.domains(key);
+      const { ids, values } = this.domains(key);
       const classes = this.taintClasses();
-      let classCount = 0;
-      for (let i = 0; i < classes.length; i++) if (classes[i]! >= classCount) classCount = classes[i]! + 1;
-      const index = new Map<number, number[]>();
+      const classCount = this.#classTaints.length;
+      // Per pair (domain id × class count + class): its index in order of first node (-1: none yet).
+      const indexOf = new Int32Array(values.length * classCount).fill(-1);
+      // Per node: its pair's index (-1: no domain); per pair index: how many nodes.
+      const pairOf = new Int32Array(ids.length);
+      const sizes: number[] = [];
       for (let i = 0; i < ids.length; i++) {
-        if (ids[i]! < 0) continue;
-        const pair = ids[i]! * classCount + classes[i]!;
-        const list = index.get(pair);
-        if (list) list.push(i);
-        else index.set(pair, [i]);
+        if (ids[i]! < 0) {
+          pairOf[i] = -1;
+          continue;
+        }
+        const p = ids[i]! * classCount + classes[i]!;
+        let k = indexOf[p]!;
+        if (k < 0) {
+          k = indexOf[p] = sizes.length;
+          sizes.push(0);
+        }
+        sizes[k]!++;
+        pairOf[i] = k;
       }
-      // A Map iterates in insertion order: pairs by their first node.
-      pairs = [...index.values()].map((list) => Int32Array.from(list));
+      const lists = sizes.map((size) => new Int32Array(size));
+      const filled = new Int32Array(sizes.length);
+      for (let i = 0; i < ids.length; i++) {
+        const k = pairOf[i]!;
+        if (k >= 0) lists[k]![filled[k]!++] = i;
+      }
+      pairs = lists;
       this.#pairs.set(key, pairs);
     }
     return pairs;
   }
 
-  /** Per node, an id of its taints' content (as Topology compares taint sets). */
+  /**
+   * Per node, an id of its taints' content (as Topology compares taint sets), ids in order of
+   * first node. A node carried over has the same taints: its class there, matched here once per
+   * class, stands for them.
+   */
   taintClasses(): Int32Array {
     if (!this.#taintClass) {
       const classes = new Int32Array(this.nodes.length);
       // One taint array per class; most nodes have none, and few classes exist.
       const seen: (readonly Taint[])[] = [];
+      const previous = this.#previous !== undefined && this.#previous.#taintClass !== undefined ? this.#previous : undefined;
+      const from = previous ? this.#from! : undefined;
+      // Per class of the previous base: its id here (-1 before its first node).
+      const remap = previous ? new Int32Array(previous.#classTaints.length).fill(-1) : undefined;
       for (let i = 0; i < this.nodes.length; i++) {
-        const taints = this.nodes[i]!.taints;
-        let id = 0;
-        while (id < seen.length && !sameTaints(seen[id]!, taints)) id++;
-        if (id === seen.length) seen.push(taints);
-        classes[i] = id;
+        const j = from ? from[i]! : -1;
+        if (j >= 0) {
+          const c = previous!.#taintClass![j]!;
+          let id = remap![c]!;
+          if (id < 0) id = remap![c] = taintClass(seen, previous!.#classTaints[c]!);
+          classes[i] = id;
+          continue;
+        }
+        classes[i] = taintClass(seen, this.nodes[i]!.taints);
       }
       this.#taintClass = classes;
+      this.#classTaints = seen;
     }
     return this.#taintClass;
   }
@@ -510,6 +540,14 @@ function recordIndex(records: ResourceList[], ids: Map<ResourceList, number>, na
     ids.set(names, (id = records.length));
     records.push(names);
   }
+  return id;
+}
+
+/** The id of `taints`' content among the classes `seen` (one taints array each), added at the end when new. */
+function taintClass(seen: (readonly Taint[])[], taints: readonly Taint[]): number {
+  let id = 0;
+  while (id < seen.length && !sameTaints(seen[id]!, taints)) id++;
+  if (id === seen.length) seen.push(taints);
   return id;
 }
 
