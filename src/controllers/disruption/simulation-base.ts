@@ -347,18 +347,11 @@ export class SimulationBase {
     const { first, more } = this.#indexOf();
     // Per signature of a left-out node: how many of its useful nodes are left out.
     const lost = new Map<number, number>();
-    const leave = (i: number): void => {
-      if (excludedAt[i] === stamp) return;
-      excludedAt[i] = stamp;
-      keep[i] = 0;
-      const sig = this.#signatureId[i]!;
-      if (sig >= 0) lost.set(sig, (lost.get(sig) ?? 0) + (this.#useless(i, minCpu, minMemory) ? 0 : 1));
-    };
     for (const name of exclude) {
       const i = first.get(name);
       if (i === undefined) continue;
-      leave(i);
-      if (more.size > 0) for (const j of more.get(name) ?? []) leave(j);
+      this.#leave(i, stamp, keep, lost, minCpu, minMemory);
+      if (more.size > 0) for (const j of more.get(name) ?? []) this.#leave(j, stamp, keep, lost, minCpu, minMemory);
     }
     // A signature left without a useful node keeps its first droppable node not left out.
     for (const [sig, n] of lost) {
@@ -382,6 +375,15 @@ export class SimulationBase {
     return (this.#others ??= otherPods(this.snapshot.reschedulablePods, this.pending));
   }
 
+  /** Leaves node i out of the simulation stamped `stamp` (once), counting in `lost` whether it was useful. */
+  #leave(i: number, stamp: number, keep: Uint8Array, lost: Map<number, number>, minCpu: number, minMemory: number): void {
+    if (this.#excludedAt[i] === stamp) return;
+    this.#excludedAt[i] = stamp;
+    keep[i] = 0;
+    const sig = this.#signatureId[i]!;
+    if (sig >= 0) lost.set(sig, (lost.get(sig) ?? 0) + (this.#useless(i, minCpu, minMemory) ? 0 : 1));
+  }
+
   /** Names of the solver nodes not initialised yet (built on first use). */
   get inFlight(): ReadonlySet<string> {
     return (this.#inFlight ??= new Set(this.snapshot.solverNodes.filter((n) => n.inFlight === true).map((n) => n.name)));
@@ -401,11 +403,16 @@ export class SimulationBase {
     // The free-room arrays hold free[r] ?? 0 for every node that accepts pods (the only ones kept here).
     const free = [this.#freeCpu, this.#freeMemory, this.#freePods];
     const order = (this.#byFree ??= this.#freeOrder(free));
-    const best = (k: number): number => {
-      for (const i of order[k]!) if (!exclude.has(this.#nodes[i]!.name)) return free[k]![i]!;
-      return -Infinity;
-    };
-    return { cpu: best(0), memory: best(1), pods: best(2) };
+    return { cpu: this.#best(order[0]!, free[0]!, exclude), memory: this.#best(order[1]!, free[1]!, exclude), pods: this.#best(order[2]!, free[2]!, exclude) };
+  }
+
+  /** The room of the first node in `order` not in `exclude` (-Infinity: none). */
+  #best(order: readonly number[], room: Float64Array, exclude: ReadonlySet<string>): number {
+    for (let k = 0; k < order.length; k++) {
+      const i = order[k]!;
+      if (!exclude.has(this.#nodes[i]!.name)) return room[i]!;
+    }
+    return -Infinity;
   }
 
   /**
