@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from '../../apis/core.js';
 import { consolidationOrder, isConsolidationCandidate } from './consolidation-methods.js';
-import { sortByDisruptionValue } from './method-context.js';
+import { Random } from '../../utils/random.js';
+import { byDisruptionValue, sortByDisruptionValue } from './method-context.js';
 import type { Candidate } from './types.js';
 
 /** Just what ordering reads of a candidate. */
@@ -27,5 +28,28 @@ describe('consolidationOrder', () => {
     const next = [candidate('a', 1, 1), candidate('b', 3, 1), candidate('c', 2, 1)];
     assert.deepEqual(consolidationOrder(next).map((c) => c.nodeName), ['a', 'c', 'b']);
     assert.deepEqual(consolidationOrder(next), sortByDisruptionValue(next.filter(isConsolidationCandidate)));
+  });
+});
+
+describe('sortByDisruptionValue', () => {
+  it('is a stable sort by byDisruptionValue, ties, equal names, NaN, infinite and signed zero scores included', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const random = new Random(seed);
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random.next() * xs.length)]!;
+      const list = Array.from({ length: Math.floor(random.next() * 12) }, () => candidate(
+        pick(['a', 'b', 'c', 'd']),
+        pick([0, -0, 1, 2, 2.5, Infinity, seed % 10 === 0 ? Number.NaN : 3]),
+        pick([1, 2, 0, undefined, Infinity]),
+      ));
+      const expected = list.map((c, i) => ({ c, i })).sort((a, b) => byDisruptionValue(a.c, b.c) || a.i - b.i).map((x) => x.c);
+      if (list.some((c) => Number.isNaN(c.disruptionCost))) {
+        const stable = list.map((c) => ({ c, s: c.disruptionCost / Math.max(c.price ?? 0, 1e-9) }));
+        assert.deepEqual(sortByDisruptionValue(list), stable.sort((a, b) => a.s - b.s || (a.c.nodeName < b.c.nodeName ? -1 : a.c.nodeName > b.c.nodeName ? 1 : 0)).map((x) => x.c), `seed ${seed}`);
+        continue;
+      }
+      const got = sortByDisruptionValue(list);
+      assert.equal(got.length, expected.length);
+      got.forEach((c, i) => assert.equal(c, expected[i], `seed ${seed}, place ${i}`));
+    }
   });
 });

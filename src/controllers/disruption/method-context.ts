@@ -100,7 +100,34 @@ export function byDisruptionValue(a: Candidate, b: Candidate): number {
   return score(a) - score(b) || byName(a, b);
 }
 
-/** The candidates in byDisruptionValue order, each score worked out once (a pass sorts a thousand candidates twice). */
+/**
+ * The candidates in byDisruptionValue order, each score worked out once (a pass sorts a thousand
+ * candidates twice): the scores are sorted as numbers, and candidates of one score (in the order
+ * given) by name, which is the order a stable sort by byDisruptionValue gives. A NaN score, which
+ * compares with nothing, leaves it to such a sort.
+ */
 export function sortByDisruptionValue(candidates: readonly Candidate[]): Candidate[] {
-  return candidates.map((c) => ({ c, s: score(c) })).sort((a, b) => a.s - b.s || byName(a.c, b.c)).map((x) => x.c);
+  const scores = new Float64Array(candidates.length);
+  // Per score (0 and -0 are one, as they compare equal): its candidate, or its candidates in the order given.
+  const byScore = new Map<number, Candidate | Candidate[]>();
+  for (let i = 0; i < candidates.length; i++) {
+    const c = candidates[i]!;
+    const s = score(c);
+    if (s !== s) return candidates.map((x) => ({ c: x, s: score(x) })).sort((a, b) => a.s - b.s || byName(a.c, b.c)).map((x) => x.c);
+    scores[i] = s;
+    const same = byScore.get(s);
+    if (same === undefined) byScore.set(s, c);
+    else if (Array.isArray(same)) same.push(c);
+    else byScore.set(s, [same, c]);
+  }
+  scores.sort();
+  const sorted: Candidate[] = [];
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i]!;
+    if (i > 0 && s === scores[i - 1]) continue;
+    const same = byScore.get(s)!;
+    if (Array.isArray(same)) for (const c of same.sort(byName)) sorted.push(c);
+    else sorted.push(same);
+  }
+  return sorted;
 }
