@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import type { NodeClaim } from '../../apis/v1/types.js';
 import type { PlannedNodeClaim } from '../../scheduling/types.js';
 import type { StateNode } from '../../state/state-node.js';
@@ -93,5 +94,29 @@ describe('PriceIndex', () => {
     assert.equal(second.machinePrice(machine(labels)), 0.015);
     assert.equal(first.machinePrice(machine(labels)), 0.03, 'an index keeps its own prices');
     assert.notEqual(PriceIndex.of([MEDIUM, SMALL]), second, 'another order is another list');
+  });
+
+  it('prices a list made from the last one (kept, removed, changed and new machines) as a fresh index does', () => {
+    const types = ['small', 'medium', 'unknown'];
+    const machineArb = fc.record({ type: fc.constantFrom(...types), spot: fc.boolean(), deleting: fc.boolean() })
+      .map(({ type, spot, deleting }) => machine({ 'node.kubernetes.io/instance-type': type, 'karpenter.sh/capacity-type': spot ? 'spot' : 'on-demand' }, { deleting }));
+    const stepArb = fc.array(fc.oneof(fc.constant('keep' as const), fc.constant('drop' as const), machineArb), { maxLength: 30 });
+    fc.assert(fc.property(fc.array(machineArb, { maxLength: 30 }), fc.array(stepArb, { minLength: 1, maxLength: 5 }), (first, steps) => {
+      const carried = new PriceIndex([SMALL, MEDIUM]);
+      let list = first;
+      assert.equal(carried.clusterCost(list), new PriceIndex([SMALL, MEDIUM]).clusterCost(list));
+      for (const step of steps) {
+        // Each step's entries take the last list's machines in order: keep one, drop one, or put a new one in.
+        const next: StateNode[] = [];
+        let at = 0;
+        for (const s of step) {
+          if (s === 'drop') at++;
+          else if (s === 'keep') { if (at < list.length) next.push(list[at++]!); }
+          else next.push(s);
+        }
+        list = [...next, ...list.slice(at)];
+        assert.equal(carried.clusterCost(list), new PriceIndex([SMALL, MEDIUM]).clusterCost(list));
+      }
+    }), { numRuns: 300 });
   });
 });

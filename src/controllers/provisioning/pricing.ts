@@ -11,6 +11,7 @@
 import { CAPACITY_TYPE_LABEL, INSTANCE_TYPE_LABEL, ZONE_LABEL } from '../../apis/labels.js';
 import type { InstanceType, Offering } from '../../cloudprovider/types.js';
 import type { StateNode } from '../../state/state-node.js';
+import { carriedIndexes } from './carry-by-identity.js';
 
 export class PriceIndex {
   static #last: PriceIndex | undefined;
@@ -21,6 +22,9 @@ export class PriceIndex {
    * changed in place (a changed machine has a new object), and the index never changes.
    */
   readonly #byLabels = new WeakMap<Readonly<Record<string, string>>, number>();
+  /** The machines clusterCost priced last, and per machine what it added to the sum. */
+  #lastNodes: readonly StateNode[] = [];
+  #lastPrices = new Float64Array(0);
 
   constructor(types: readonly InstanceType[]) {
     this.#source = types;
@@ -72,10 +76,24 @@ export class PriceIndex {
     return best ?? 0;
   }
 
-  /** Sum over the machines that are not being deleted. */
+  /**
+   * Sum over the machines that are not being deleted, in their order. A view in the last list this
+   * priced keeps its price (views are immutable), so only views new since are read (see
+   * carry-by-identity.ts); the sum is taken again in order, so it is the same number to the last bit.
+   */
   clusterCost(nodes: readonly StateNode[]): number {
+    const from = carriedIndexes(this.#lastNodes, nodes);
+    // A machine being deleted keeps 0: adding +0 leaves a sum that starts at +0 as it was.
+    const prices = new Float64Array(nodes.length);
     let sum = 0;
-    for (const n of nodes) if (!n.deleting) sum += this.machinePrice(n);
+    for (let j = 0; j < nodes.length; j++) {
+      const i = from[j]!;
+      if (i >= 0) prices[j] = this.#lastPrices[i]!;
+      else if (!nodes[j]!.deleting) prices[j] = this.machinePrice(nodes[j]!);
+      sum += prices[j]!;
+    }
+    this.#lastNodes = nodes;
+    this.#lastPrices = prices;
     return sum;
   }
 }
