@@ -97,16 +97,23 @@ export function solve(input: SolverInput): SolverResult {
   const shapes = shapesFor(layout, ignorePreferences);
   for (let i = 0; i < pending.length; i++) {
     const { pod, requests, volumeReqs } = pending[i]!;
-    const key = podShapeKey(pod, requests, volumeReqs);
-    let shape = shapes.get(key);
-    if (!shape) {
-      try {
-        shape = compilePodShape(pod, { space, requestList: requests, ignorePreferences, volumeRequirements: volumeReqs, normalizeKey: normalizeLabelKey });
-      } catch (err) {
-        shape = err instanceof Error ? err : new Error(String(err));
+    const last = volumeReqs === undefined ? shapeOfPod.get(pod) : undefined;
+    let shape: PodShape | Error | undefined;
+    if (last !== undefined && last.shapes === shapes && last.requests === requests) {
+      shape = last.shape;
+    } else {
+      const key = podShapeKey(pod, requests, volumeReqs);
+      shape = shapes.get(key);
+      if (!shape) {
+        try {
+          shape = compilePodShape(pod, { space, requestList: requests, ignorePreferences, volumeRequirements: volumeReqs, normalizeKey: normalizeLabelKey });
+        } catch (err) {
+          shape = err instanceof Error ? err : new Error(String(err));
+        }
+        if (shapes.size >= SHAPES_PER_LAYOUT) shapes.clear();
+        shapes.set(key, shape);
       }
-      if (shapes.size >= SHAPES_PER_LAYOUT) shapes.clear();
-      shapes.set(key, shape);
+      if (volumeReqs === undefined) shapeOfPod.set(pod, { shapes, requests, shape });
     }
     if (shape instanceof Error) unschedulable.push({ pod, reason: shape.message });
     else pods.push(shape.instantiate(pod));
@@ -216,6 +223,12 @@ function internLayout(layout: string): string {
  * once compiled (its relaxation rungs are built in a fixed order, each pod keeps its own rung).
  */
 const shapesByLayout = new Map<string, Map<string, PodShape | Error>>();
+/**
+ * The shape last found for a pod object without volume requirements, with the shapes map and the
+ * requests it was found with: a disruption pass solves the same pods again and again, and the
+ * shape depends on nothing else (see podShapeKey), so those solves skip the key and its lookup.
+ */
+const shapeOfPod = new WeakMap<Pod, { readonly shapes: Map<string, PodShape | Error>; readonly requests: ResourceList; readonly shape: PodShape | Error }>();
 /** Shapes kept per layout before it starts over (a cluster runs a few hundred workloads). */
 const SHAPES_PER_LAYOUT = 2048;
 
