@@ -86,6 +86,8 @@ export class DisruptionController implements Quiescent {
   readonly #o: Required<Omit<DisruptionControllerOptions, keyof OrchestratorOptions>>;
   readonly #singleton: Singleton;
   readonly #drift: DriftDetector;
+  /** The candidate claims the drift detector was last told to keep, in pass order (see #retainDriftOf). */
+  #driftClaims: readonly string[] = [];
   readonly #recorder: PassRecorder;
   /**
    * Multi-node consolidation found nothing: not tried again for verdictRecheckMs while nothing made
@@ -198,8 +200,7 @@ export class DisruptionController implements Quiescent {
   async findCommand(pass: PassState): Promise<{ command: Command } | undefined> {
     const ctx = this.#ctx;
     this.#recorder.scanned(pass);
-    const live = new Set(pass.scan.candidates.map((c) => c.claimName));
-    this.#drift.retain(live);
+    this.#retainDriftOf(pass.scan.candidates);
     for (const method of METHOD_ORDER) {
       let result: MethodResult;
       switch (method) {
@@ -234,6 +235,19 @@ export class DisruptionController implements Quiescent {
       if (result.command) return { command: result.command };
     }
     return undefined;
+  }
+
+  /**
+   * Has the drift detector forget the claims that are not candidates. The detector learns only of
+   * the candidates it is asked about, each pass's, so while a pass has the same candidate claims as
+   * the last, it holds nothing to forget.
+   */
+  #retainDriftOf(candidates: readonly Candidate[]): void {
+    const last = this.#driftClaims;
+    if (last.length === candidates.length && candidates.every((c, i) => c.claimName === last[i])) return;
+    const names = candidates.map((c) => c.claimName);
+    this.#drift.retain(new Set(names));
+    this.#driftClaims = names;
   }
 
   /**

@@ -142,4 +142,27 @@ describe('drift', () => {
     assert.match(r2.command!.why, /ImageDrift/);
     await t.stop();
   });
+
+  it('asks the cloud again about a machine that stopped being a candidate and came back', async () => {
+    const t = await disruptionEnv({ policy: 'WhenEmpty' });
+    await addMachine(t.env, { name: 'a', type: 'small', pods: [{ name: 'q', cpu: '100m' }] });
+    await addMachine(t.env, { name: 'b', type: 'small', pods: [{ name: 'p', cpu: '100m' }] });
+    await t.env.settle();
+    const annotate = async (value: string | undefined): Promise<void> => {
+      const node = await t.env.kube.get('Node', 'b');
+      node.metadata.annotations = value === undefined ? {} : { 'karpenter.sh/do-not-disrupt': value };
+      await t.env.kube.update('Node', node);
+      await t.env.settle();
+    };
+    assert.notEqual((await drive(t.env, t.ctrl.runPass())).method, 'drift', 'the cloud says neither drifted (cached for 5 minutes)');
+    await annotate('true');
+    await drive(t.env, t.ctrl.runPass());
+    (t.env.cloud as FakeCloudProvider).setDrifted(t.env.state.node('b')!.providerID!, 'ImageDrift');
+    await drive(t.env, t.ctrl.runPass());
+    await annotate(undefined);
+    const r = await drive(t.env, t.ctrl.runPass());
+    assert.equal(r.method, 'drift', 'b was no candidate for a pass: what the cloud said of it was forgotten');
+    assert.match(r.command!.why, /ImageDrift/);
+    await t.stop();
+  });
 });
