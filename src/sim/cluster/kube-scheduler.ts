@@ -27,7 +27,7 @@ import { SchedulingQueue } from './scheduling-queue.js';
 import type { PlacedPod } from './solver-view.js';
 import { SolverNodeBase, SolverNodeMemo, solverNodes } from './solver-view.js';
 import { TimerSlot } from './timer-slot.js';
-import { unschedulableMessage } from './unschedulable-message.js';
+import { UnschedulableMessages } from './unschedulable-message.js';
 
 export interface KubeSchedulerOptions {
   readonly view: ClusterView;
@@ -65,6 +65,7 @@ export class KubeSchedulerStandIn {
   readonly #unsubscribe: (() => void)[] = [];
   readonly #nodeMemo = new SolverNodeMemo();
   readonly #nodeBase = new SolverNodeBase();
+  readonly #messages = new UnschedulableMessages();
   #lastPassAt = -Infinity;
   /** #nextDue's last answer and what it depended on (it scans every waiting pod). */
   #due: { key: string; at: number } | undefined;
@@ -256,7 +257,7 @@ export class KubeSchedulerStandIn {
       // Pods of one workload fail alike: one message per shape.
       const shape = JSON.stringify([pod.metadata.namespace, requests, pod.spec.nodeSelector, pod.spec.tolerations, pod.spec.volumes, pod.spec.affinity]);
       let message = messages.get(shape);
-      if (message === undefined) messages.set(shape, (message = unschedulableMessage(pod, requests, this.#view, plan.placed)));
+      if (message === undefined) messages.set(shape, (message = this.#messages.message(pod, requests, this.#view, plan.placed)));
       await this.#markUnschedulable(pod, message, now);
     }
   }
