@@ -36,11 +36,9 @@ export interface PodTerms {
   readonly antiAffinity: boolean;
   /** It claims host ports: the solver must see it wherever it is bound. */
   readonly hostPorts: boolean;
-  /** A small number no other terms object made in this process has. */
-  readonly id: number;
 }
 
-function computeTerms(pod: Pod): Omit<PodTerms, 'id'> {
+function computeTerms(pod: Pod): PodTerms {
   const selectors: { text: string; selector: LabelSelector }[] = [];
   const keys: string[] = [];
   const add = (key: string, selector: LabelSelector | undefined): void => {
@@ -67,8 +65,6 @@ const termsByPod = new WeakMap<Pod, PodTerms>();
 /** Distinct terms by their text; cleared when it grows past INTERNED (sharing is only an economy). */
 const interned = new Map<string, PodTerms>();
 const INTERNED = 4096;
-/** The id of the next terms object made. */
-let nextTermsId = 0;
 
 /** The pod's terms, worked out once per pod object, and the same object for pods with equal terms. Never mutate it. */
 export function podTerms(pod: Pod): PodTerms {
@@ -79,7 +75,7 @@ export function podTerms(pod: Pod): PodTerms {
     t = interned.get(text);
     if (t === undefined) {
       if (interned.size >= INTERNED) interned.clear();
-      interned.set(text, (t = { ...own, id: nextTermsId++ }));
+      interned.set(text, (t = own));
     }
     termsByPod.set(pod, t);
   }
@@ -161,34 +157,10 @@ export function movableTerms(lasting: readonly (readonly Pod[])[], ...fresh: (re
   return terms;
 }
 
-/** Per terms id: the readTerms call that last took it (the call's stamp). */
-let takenAt = new Int32Array(64);
-let readStamp = 0;
-
 function readTerms(lasting: readonly (readonly Pod[])[], fresh: readonly (readonly Pod[])[]): MovableTerms {
-  // Distinct terms in first-seen order, told apart by id: machines' lists hold the same few terms.
-  const stamp = ++readStamp;
-  if (takenAt.length < nextTermsId) takenAt = new Int32Array(2 * nextTermsId);
-  const seen = takenAt;
-  const distinct: PodTerms[] = [];
-  const take = (t: PodTerms): void => {
-    if (seen[t.id] === stamp) return;
-    seen[t.id] = stamp;
-    distinct.push(t);
-  };
-  for (let i = 0; i < lasting.length; i++) {
-    const terms = listTerms(lasting[i]!);
-    for (let k = 0; k < terms.length; k++) take(terms[k]!);
-  }
-  for (const pods of fresh) {
-    let previous: PodTerms | undefined;
-    for (const pod of pods) {
-      const t = podTerms(pod);
-      if (t === previous) continue;
-      previous = t;
-      take(t);
-    }
-  }
+  const distinct = new Set<PodTerms>();
+  for (const pods of lasting) for (const t of listTerms(pods)) distinct.add(t);
+  for (const pods of fresh) addTerms(pods, distinct);
   const selectors = new Map<string, LabelSelector>();
   const keys = new Set<string>();
   let topology = false;
