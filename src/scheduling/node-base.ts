@@ -482,9 +482,12 @@ export class NodeBase {
   }
 
   #countTerm(g: TopologyGroup, key: string): TermCounts {
-    const nodes: number[] = [];
-    const domains: number[] = [];
-    const counts: number[] = [];
+    const withPods = this.#withPods;
+    // At most one entry per node holding pods: filled up to `count`, then cut to it.
+    const nodes = new Int32Array(withPods.length);
+    const domains = new Int32Array(withPods.length);
+    const counts = new Int32Array(withPods.length);
+    let count = 0;
     // What a term counts on a node depends only on the node's facts and the group key: a node
     // carried over counts what it counted there (nothing when it had no entry).
     const previous = this.#previous === undefined ? undefined : this.#previous.#termCounts.get(key);
@@ -495,16 +498,15 @@ export class NodeBase {
       for (let k = 0; k < previous.nodes.length; k++) entryOf[previous.nodes[k]!] = k;
     }
     const interner = new Interner(previous?.values ?? []);
-    const withPods = this.#withPods;
     for (let k = 0; k < withPods.length; k++) {
       const i = withPods[k]!;
       const j = from ? from[i]! : -1;
       if (j >= 0) {
         const e = entryOf![j]!;
         if (e < 0) continue;
-        nodes.push(i);
-        domains.push(interner.carried(previous!.domains[e]!));
-        counts.push(previous!.counts[e]!);
+        nodes[count] = i;
+        domains[count] = interner.carried(previous!.domains[e]!);
+        counts[count++] = previous!.counts[e]!;
         continue;
       }
       const p = this.facts[i]!.placement;
@@ -512,11 +514,11 @@ export class NodeBase {
       if (n === 0) continue;
       const d = g.nodeDomain(p);
       if (d === undefined) continue;
-      nodes.push(i);
-      domains.push(interner.id(d));
-      counts.push(n);
+      nodes[count] = i;
+      domains[count] = interner.id(d);
+      counts[count++] = n;
     }
-    return { nodes: Int32Array.from(nodes), domains: Int32Array.from(domains), values: interner.values, counts: Int32Array.from(counts) };
+    return { nodes: nodes.subarray(0, count), domains: domains.subarray(0, count), values: interner.values, counts: counts.subarray(0, count) };
   }
 }
 
