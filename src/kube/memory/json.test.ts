@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { applyMergePatch, copyJson, deepFreeze, JsonValueError, jsonEqual } from './json.js';
+import { applyMergePatch, copyJson, copyJsonReusing, deepFreeze, JsonValueError, jsonEqual } from './json.js';
 
 describe('copyJson', () => {
   it('copies deeply with JSON semantics', () => {
@@ -28,6 +28,48 @@ describe('copyJson', () => {
     fc.assert(fc.property(fc.jsonValue(), (v) => {
       assert.deepEqual(copyJson(v), JSON.parse(JSON.stringify(v)));
     }));
+  });
+});
+
+/** Every object or array reachable in `v`. */
+function nodesOf(v: unknown, out = new Set<object>()): Set<object> {
+  if (typeof v === 'object' && v !== null) {
+    out.add(v);
+    for (const x of Object.values(v)) nodesOf(x, out);
+  }
+  return out;
+}
+
+/** `before` with some of its subtrees replaced by `fresh` ones (a new version of a stored object): the rest is shared. */
+function nextVersion(before: unknown, fresh: unknown[], pick: () => number): unknown {
+  if (typeof before !== 'object' || before === null) return before;
+  const choice = pick();
+  if (choice === 0) return before;
+  if (choice === 1 && fresh.length > 0) return fresh.pop();
+  if (Array.isArray(before)) return before.map((x) => nextVersion(x, fresh, pick));
+  return Object.fromEntries(Object.entries(before).map(([k, x]) => [k, nextVersion(x, fresh, pick)]));
+}
+
+describe('copyJsonReusing', () => {
+  it('is copyJson, sharing the earlier copy exactly where the value shares the earlier value', () => {
+    const object = fc.dictionary(fc.string({ maxLength: 3 }), fc.jsonValue({ maxDepth: 3 }));
+    fc.assert(fc.property(object, fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 4 }), fc.array(fc.nat(3), { minLength: 1 }), (before, fresh, picks) => {
+      let i = 0;
+      const value = nextVersion(before, [...fresh], () => picks[i++ % picks.length]!) as object;
+      const beforeCopy = copyJson(before);
+      const copy = copyJsonReusing(value, before, beforeCopy);
+      assert.deepEqual(copy, JSON.parse(JSON.stringify(value)));
+      const valueNodes = nodesOf(value);
+      const sharedBefore = new Set([...nodesOf(before)].filter((n) => valueNodes.has(n)));
+      const fromEarlierCopy = new Set([...nodesOf(copy)].filter((n) => nodesOf(beforeCopy).has(n)));
+      // Each subtree taken from the earlier copy is the copy of a subtree the value shares with before, and vice versa.
+      assert.equal(fromEarlierCopy.size, [...sharedBefore].filter((n) => n !== value).length);
+      for (const n of nodesOf(copy)) assert.ok(!valueNodes.has(n), 'no node of the value itself is handed out');
+    }));
+  });
+  it('names the path of a non-JSON value, as copyJson does', () => {
+    const before = { spec: { a: 1 }, status: { b: 2 } };
+    assert.throws(() => copyJsonReusing({ spec: before.spec, status: { b: Number.NaN } }, before, copyJson(before)), /status\.b: NaN/);
   });
 });
 

@@ -92,6 +92,61 @@ export function copyJson<T>(value: T): T {
   }
 }
 
+/**
+ * copyFast of the object or array `v`, taking `bc` (the copy of `b`) for each object or array in
+ * `v` that is the very one at the same place in `b`: stored objects are immutable, so a subtree a
+ * new version shares with the one before has the copy it had then. Only object-valued fields are
+ * looked up in `b` (most fields are strings and numbers, copied as they are).
+ */
+function copyReusing(v: object, b: object, bc: object): unknown {
+  if (Array.isArray(v)) {
+    if (!Array.isArray(b)) return copyFast(v);
+    const copies = bc as unknown[];
+    const out: unknown[] = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) {
+      const item: unknown = v[i];
+      if (typeof item !== 'object' || item === null) out[i] = item === undefined ? null : copyFast(item);
+      else out[i] = reuseAt(item, b[i], copies[i]);
+    }
+    return out;
+  }
+  if (Array.isArray(b) || !isPlainObject(v)) return copyFast(v);
+  const before = b as Record<string, unknown>;
+  const copies = bc as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const key in v) {
+    const item = (v as Record<string, unknown>)[key];
+    if (item === undefined) continue;
+    // An inherited "__proto__" of `before` is no earlier value.
+    if (key === '__proto__') Object.defineProperty(out, key, { value: copyFast(item), enumerable: true, writable: true, configurable: true });
+    else if (typeof item !== 'object' || item === null) out[key] = copyFast(item);
+    else out[key] = reuseAt(item, before[key], copies[key]);
+  }
+  return out;
+}
+
+function reuseAt(item: object, b: unknown, bc: unknown): unknown {
+  if (item === b) return bc;
+  return typeof b === 'object' && b !== null ? copyReusing(item, b, bc as object) : copyFast(item);
+}
+
+/**
+ * copyJson(value) for a value made from `before` (an earlier version of a stored object) by
+ * replacing some of its subtrees: the subtrees `value` shares with `before` take their copies
+ * from `beforeCopy`, copyJson(before) made earlier, instead of being copied again. The result then
+ * shares those subtrees with `beforeCopy`, so it is only for copies nobody modifies (watch events
+ * shared by informers). `before` must not have changed since `beforeCopy` was made.
+ * @throws JsonValueError naming the path of the first non-JSON value.
+ */
+export function copyJsonReusing<T extends object>(value: T, before: object, beforeCopy: object): T {
+  try {
+    return copyReusing(value, before, beforeCopy) as T;
+  } catch (e) {
+    if (e !== NOT_JSON) throw e;
+    return copyAt(value, '') as T;
+  }
+}
+
 /** Structural equality of two JSON values (key order ignored, undefined fields equal to absent). */
 export function jsonEqual(a: unknown, b: unknown): boolean {
   if (a === b) return true;

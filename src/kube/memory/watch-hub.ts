@@ -9,8 +9,9 @@ import type { Kind } from '../kinds.js';
 import type { WatchOptions } from '../types.js';
 import type { CompiledFilter } from './filters.js';
 import { compileFilter } from './filters.js';
-import { copyJson, deepFreeze } from './json.js';
+import { copyJson, copyJsonReusing, deepFreeze } from './json.js';
 import type { Change, ObjectStore, StoredObject } from './object-store.js';
+import type { WatchCopy } from './watch-stream.js';
 import { MemoryWatchStream } from './watch-stream.js';
 
 export interface WatchHubOptions {
@@ -34,29 +35,51 @@ interface Watcher {
 }
 
 /**
- * A copy function whose copies are shared: the last stored object copied and its copy are kept,
- * so the watchers that take one change back to back (every informer of the kind, woken by it)
- * get the same copy. Copies, not the stored object itself, because copies all have the object
- * shapes copyJson builds, which keeps the consumers' property lookups fast; stored objects are
- * made by spreads and merge patches, in many shapes. Copies are frozen when the store freezes.
+ * A copy function whose copies are shared: the watchers that take one change (every informer of
+ * the kind, woken by it) get the same copy. Copies, not the stored object itself, because copies
+ * all have the object shapes copyJson builds, which keeps the consumers' property lookups fast;
+ * stored objects are made by spreads and merge patches, in many shapes. The last copy of each
+ * object (by uid) is kept until its deletion is copied, and a copy of the next version is made
+ * from it: the subtrees the new version shares with the one before (a status patch leaves spec
+ * and most of metadata as they were) take their copies from it (see copyJsonReusing), so the
+ * consumers' versions of an object share what did not change. Copies are frozen when the store
+ * freezes.
  */
-function sharedCopies(freeze: boolean): (obj: StoredObject) => unknown {
+function sharedCopies(freeze: boolean): WatchCopy {
+  const latest = new Map<string, { stored: StoredObject; copy: object }>();
   let last: StoredObject | undefined;
-  let lastCopy: unknown;
-  return (obj) => {
-    if (obj !== last) {
-      last = obj;
-      lastCopy = copyJson(obj);
-      if (freeze) deepFreeze(lastCopy);
+  let lastCopy: object | undefined;
+  return (ev) => {
+    const obj = ev.object;
+    if (obj === last) return lastCopy;
+    const uid = obj.metadata.uid;
+    const known = uid !== undefined ? latest.get(uid) : undefined;
+    let copy: object;
+    if (known?.stored === obj) copy = known.copy;
+    else {
+      const previous = ev.previous;
+      copy = known !== undefined && previous !== undefined && known.stored === previous
+        ? copyJsonReusing(obj, previous, known.copy)
+        : copyJson(obj);
+      if (freeze) deepFreeze(copy);
+      if (uid !== undefined) {
+        if (ev.type === 'DELETED') latest.delete(uid);
+        else if (known !== undefined) {
+          known.stored = obj;
+          known.copy = copy;
+        } else latest.set(uid, { stored: obj, copy });
+      }
     }
-    return lastCopy;
+    last = obj;
+    lastCopy = copy;
+    return copy;
   };
 }
 
 export class WatchHub {
   readonly #byKind = new Map<Kind, Set<Watcher>>();
   readonly #podsByNode = new Map<string, Set<Watcher>>();
-  readonly #copy: ((obj: StoredObject) => unknown) | undefined;
+  readonly #copy: WatchCopy | undefined;
 
   constructor(readonly store: ObjectStore, readonly clock: Clock, readonly options: WatchHubOptions) {
     store.subscribe((c) => this.#publish(c));
@@ -117,7 +140,7 @@ export class WatchHub {
       for (const c of backlog) this.#offer(watcher, c);
     } else {
       for (const obj of this.store.scan(kind, filter.scope)) {
-        if (filter.matches(obj)) stream.push({ type: 'ADDED', object: obj });
+        if (filter.matches(obj)) stream.push({ type: 'ADDED', object: obj, previous: undefined });
       }
     }
     this.#register(watcher, opts);
@@ -169,15 +192,16 @@ export class WatchHub {
   #offer(w: Watcher, c: Change): void {
     const was = c.previous !== undefined ? w.filter.matches(c.previous) : c.type === 'DELETED' && w.filter.matches(c.object);
     if (c.type === 'DELETED') {
-      if (was) w.stream.push({ type: 'DELETED', object: c.object });
+      if (was) w.stream.push({ type: 'DELETED', object: c.object, previous: c.previous });
       return;
     }
     const is = w.filter.matches(c.object);
-    if (is) w.stream.push({ type: was ? 'MODIFIED' : 'ADDED', object: c.object });
+    if (is) w.stream.push({ type: was ? 'MODIFIED' : 'ADDED', object: c.object, previous: c.previous });
     else if (was) {
       // As the API server's watch cache does: the last state the watcher could see, at the new version.
+      // Not told as a version after `prev`: the watchers still matching take the version that is.
       const prev = c.previous!;
-      w.stream.push({ type: 'DELETED', object: { ...prev, metadata: { ...prev.metadata, resourceVersion: String(c.rv) } } });
+      w.stream.push({ type: 'DELETED', object: { ...prev, metadata: { ...prev.metadata, resourceVersion: String(c.rv) } }, previous: undefined });
     }
   }
 

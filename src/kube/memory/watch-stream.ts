@@ -7,9 +7,20 @@ import type { WatchEvent } from '../types.js';
 import { copyJson } from './json.js';
 import type { StoredObject } from './object-store.js';
 
-export type QueuedEvent =
-  | { type: 'ADDED' | 'MODIFIED' | 'DELETED'; object: StoredObject }
-  | { type: 'BOOKMARK'; resourceVersion: string };
+/** A change of an object as a watch queues it: the stored object, and the version before it when known. */
+export interface ObjectEvent {
+  readonly type: 'ADDED' | 'MODIFIED' | 'DELETED';
+  readonly object: StoredObject;
+  /** The stored version this one replaced (undefined for a creation, or when not known). */
+  readonly previous: StoredObject | undefined;
+}
+
+export type QueuedEvent = ObjectEvent | { type: 'BOOKMARK'; resourceVersion: string };
+
+/** Makes what the consumer is handed for an object event (see MemoryWatchStream). */
+export type WatchCopy = (ev: ObjectEvent) => unknown;
+
+const privateCopy: WatchCopy = (ev) => copyJson(ev.object);
 
 type Waiter<T> = { resolve: (r: IteratorResult<WatchEvent<T>>) => void; reject: (e: Error) => void };
 
@@ -25,8 +36,8 @@ export class MemoryWatchStream<T> implements AsyncIterableIterator<WatchEvent<T>
   #error: Error | undefined;
   #onClose: (() => void) | undefined;
 
-  /** @param copy makes what the consumer is handed from a stored object (a private deep copy by default). */
-  constructor(readonly maxQueue: number, readonly copy: (obj: StoredObject) => unknown = copyJson) {}
+  /** @param copy makes what the consumer is handed for an object event (a private deep copy of its object by default). */
+  constructor(readonly maxQueue: number, readonly copy: WatchCopy = privateCopy) {}
 
   /** Runs once when the stream ends or fails (unregister, cancel timers). */
   setOnClose(fn: () => void): void {
@@ -111,7 +122,7 @@ export class MemoryWatchStream<T> implements AsyncIterableIterator<WatchEvent<T>
   }
 }
 
-function toEvent<T>(ev: QueuedEvent, copy: (obj: StoredObject) => unknown): WatchEvent<T> {
+function toEvent<T>(ev: QueuedEvent, copy: WatchCopy): WatchEvent<T> {
   if (ev.type === 'BOOKMARK') return { type: 'BOOKMARK', resourceVersion: ev.resourceVersion };
-  return { type: ev.type, object: copy(ev.object) as T };
+  return { type: ev.type, object: copy(ev) as T };
 }

@@ -176,6 +176,35 @@ describe('memory watch', () => {
     client.close();
   });
 
+  it('shares what a shared copy of the next version did not change with the copy before it', async () => {
+    const { client } = setup({ shareWatchObjects: true });
+    const w = client.watch<'Pod'>('Pod', { resourceVersion: '0' });
+    await client.create('Pod', { ...pod('p'), metadata: { name: 'p', namespace: 'default', labels: { app: 'a' } } });
+    await client.patchStatus('Pod', 'p', { status: { phase: 'Running' } });
+    await client.patch('Pod', 'p', { metadata: { labels: { app: 'b' } } });
+    await client.delete('Pod', 'p');
+    const [added, running, relabelled, deleted] = (await queued(w, 4)).map((e) => (e.type === 'BOOKMARK' ? assert.fail('no bookmark') : e.object));
+    assert.equal(running!.spec, added!.spec, 'spec untouched by the status patch');
+    assert.notEqual(running!.status, added!.status);
+    assert.equal(running!.status?.phase, 'Running');
+    assert.equal(relabelled!.status, running!.status, 'status untouched by the label patch');
+    assert.notEqual(relabelled!.metadata.labels, running!.metadata.labels);
+    assert.deepEqual(relabelled!.metadata.labels, { app: 'b' });
+    assert.equal(deleted!.spec, added!.spec);
+    assert.equal(deleted!.metadata.resourceVersion, client.resourceVersion);
+    assert.ok(Object.isFrozen(relabelled!.metadata));
+    // Private copies (the default) share nothing.
+    const { client: other } = setup();
+    const v = other.watch<'Pod'>('Pod', { resourceVersion: '0' });
+    await other.create('Pod', pod('q'));
+    await other.patchStatus('Pod', 'q', { status: { phase: 'Running' } });
+    const [first, second] = await queued(v, 2);
+    assert.ok(first?.type === 'ADDED' && second?.type === 'MODIFIED');
+    assert.notEqual(first.object.spec, second.object.spec);
+    client.close();
+    other.close();
+  });
+
   it('refuses a second concurrent next() on one stream', async () => {
     const { client } = setup();
     const it = client.watch('Pod')[Symbol.asyncIterator]();
