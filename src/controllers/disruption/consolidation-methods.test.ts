@@ -37,7 +37,7 @@ describe('sortByDisruptionValue', () => {
       const random = new Random(seed);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random.next() * xs.length)]!;
       const list = Array.from({ length: Math.floor(random.next() * 12) }, () => candidate(
-        pick(['a', 'b', 'c', 'd']),
+        pick(['a', 'b', 'c', 'd', 'aa', 'B', 'ab', 'b-1', 'b-10', 'b-9']),
         pick([0, -0, 1, 2, 2.5, Infinity, seed % 10 === 0 ? Number.NaN : 3]),
         pick([1, 2, 0, undefined, Infinity]),
       ));
