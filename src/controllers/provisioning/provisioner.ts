@@ -20,6 +20,7 @@ import type { Quiescent } from '../runtime/reconciler.js';
 import { EventDedupe } from './event-dedupe.js';
 import { EventLane } from './event-lane.js';
 import { PlanBook } from './plan-book.js';
+import { RoundNames } from './round-names.js';
 import type { RoundReport } from './round.js';
 import { runRound } from './round.js';
 import { UnseenClaims } from './unseen-claims.js';
@@ -70,6 +71,7 @@ export class Provisioner implements Quiescent {
   readonly #events: EventDedupe;
   readonly #eventLane = new EventLane();
   readonly #nodeBases = new NodeBaseChain();
+  readonly #names = new RoundNames();
   readonly #poolGenerations = new Map<string, number | undefined>();
   readonly #rounds: RoundReport[] = [];
   /** The round being decided, if any. */
@@ -237,7 +239,7 @@ export class Provisioner implements Quiescent {
     this.#closedAt = undefined;
     try {
       const decided = await runRound({
-        ctx: this.#ctx, plan: this.plan, reasons: this.#reasons, events: this.#events, eventLane: this.#eventLane, nodeBases: this.#nodeBases, cpuMs: this.#cpuMs, wallMs: this.#wallMs,
+        ctx: this.#ctx, plan: this.plan, reasons: this.#reasons, events: this.#events, eventLane: this.#eventLane, nodeBases: this.#nodeBases, names: this.#names, cpuMs: this.#cpuMs, wallMs: this.#wallMs,
         unseen: this.#unseen, ...(windowClosedAt !== undefined ? { windowClosedAt } : {}),
         ...(this.#lastSettled !== undefined ? { afterPrevious: this.#lastSettled } : {}),
         ...(this.#lastNominated !== undefined ? { afterPreviousNominated: this.#lastNominated } : {}),

@@ -8,11 +8,11 @@ import { keyOf } from '../../apis/core.js';
 import type { NodeClaim } from '../../apis/v1/types.js';
 import type { SolverNode } from '../../scheduling/types.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
-import type { StateNode } from '../../state/state-node.js';
 import type { ResourceList } from '../../utils/resources.js';
 import { subtractResources } from '../../utils/resources.js';
 import type { ControllerOptions } from '../context.js';
 import type { PlanBook } from './plan-book.js';
+import { RoundNames } from './round-names.js';
 import { unseenClaimNode } from './unseen-claims.js';
 
 export interface RoundInput {
@@ -48,43 +48,21 @@ function reserveLeft(reserve: ResourceList | undefined, daemonSetRequested: Reso
 }
 
 /**
- * The state node each name stands for, as a map of every state node's Node and NodeClaim names
- * would give it (a later node taking a name from an earlier one), holding only the names of the
- * nodes with a name in `wanted` (the plan's targets, pods and reservations alike, and the unseen
- * claims): a round changes no other node. Mapping all of a thousand nodes' names cost more than
- * the rest of a round's preparation.
- */
-function namedNodes(stateNodes: readonly StateNode[], wanted: readonly string[]): Map<string, StateNode> {
-  const lookedUp = new Set(wanted);
-  const names = new Set<string>();
-  for (const sn of stateNodes) {
-    const { nodeName, nodeClaimName } = sn;
-    if (!(nodeName !== undefined && lookedUp.has(nodeName)) && !(nodeClaimName !== undefined && lookedUp.has(nodeClaimName))) continue;
-    if (nodeName !== undefined) names.add(nodeName);
-    if (nodeClaimName !== undefined) names.add(nodeClaimName);
-  }
-  const byName = new Map<string, StateNode>();
-  if (names.size === 0) return byName;
-  for (const sn of stateNodes) {
-    if (sn.nodeName !== undefined && names.has(sn.nodeName)) byName.set(sn.nodeName, sn);
-    if (sn.nodeClaimName !== undefined && names.has(sn.nodeClaimName)) byName.set(sn.nodeClaimName, sn);
-  }
-  return byName;
-}
-
-/**
  * Prunes the plan (entries of pods that were bound, went away or changed uid; targets that are gone,
  * going away, or initialised when kube-scheduler binds or nothing is left to bind there) and builds
  * the round's input. `unseen`: claims created by an earlier round that the snapshot may not show yet
  * (unseen-claims.ts); those it does not show are kept as targets and added as capacity in flight.
- * Mutates `plan`; reads the snapshot only.
+ * Mutates `plan`; reads the snapshot only. `names`: kept across rounds, so a round reads only the
+ * machines that changed or that its plan names (the plan's targets, pods and reservations alike,
+ * and the unseen claims): a round changes no other node.
  */
 export function prepareRound(
   snapshot: ClusterSnapshot, plan: PlanBook, binding: ControllerOptions['binding'], unseen: readonly NodeClaim[] = [],
+  names: RoundNames = new RoundNames(),
 ): RoundInput {
   const wanted = plan.targets();
   for (const c of unseen) if (c.metadata.name !== undefined) wanted.push(c.metadata.name);
-  const byName = namedNodes(snapshot.stateNodes, wanted);
+  const { byName, solverNamed } = names.named(snapshot.stateNodes, snapshot.solverNodes, wanted);
   const pending = new Map<string, NodeClaim>();
   for (const c of unseen) if (c.metadata.name !== undefined && !byName.has(c.metadata.name)) pending.set(c.metadata.name, c);
   const renominated: string[] = [];
@@ -109,8 +87,8 @@ export function prepareRound(
     if (plan.of(key)) nominated++;
     else pods.push(pod);
   }
-  const nodes = snapshot.solverNodes.map((node) => {
-    const sn = byName.get(node.name);
+  const nodes = snapshot.solverNodes.map((node, k) => {
+    const sn = solverNamed(k) ? byName.get(node.name) : undefined;
     if (!sn) return node;
     const claimName = sn.nodeClaimName;
     const nodeName = sn.nodeName !== claimName ? sn.nodeName : undefined;

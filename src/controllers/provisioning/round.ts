@@ -21,6 +21,7 @@ import type { PlanBook } from './plan-book.js';
 import { loadPools } from './pools.js';
 import { PriceIndex } from './pricing.js';
 import { prepareRound } from './round-input.js';
+import type { RoundNames } from './round-names.js';
 import type { UnseenClaims } from './unseen-claims.js';
 
 /** What one round did, for stats, tests and the benchmark. */
@@ -78,6 +79,8 @@ export interface RoundDeps {
   readonly wallMs: () => number;
   /** The rounds' node bases (kept across rounds): a round's solve carries what the last one derived per node. */
   readonly nodeBases?: NodeBaseChain;
+  /** The rounds' machine names (kept across rounds): a round reads only the machines new since the last or named by its plan. */
+  readonly names?: RoundNames;
   /** Claims created that the cluster state may not show yet; the round reads it and adds its own. */
   readonly unseen: UnseenClaims;
   /** Clock time the batch window that started this round closed (default: now). */
@@ -105,7 +108,7 @@ export async function runRound(deps: RoundDeps): Promise<DecidedRound> {
   const now = ctx.clock.now();
   const waitedMs = Math.max(0, now - (deps.windowClosedAt ?? now));
   const snapshot = ctx.state.snapshot();
-  const input = prepareRound(snapshot, plan, ctx.options.binding, deps.unseen.claims());
+  const input = prepareRound(snapshot, plan, ctx.options.binding, deps.unseen.claims(), deps.names);
   const empty = { startedAt: now, waitedMs, pods: 0, nominated: input.nominated, nodeClaims: [], failedCreates: 0, unschedulable: 0, placedOnExisting: 0, skippedPools: [] };
   if (input.pods.length === 0) {
     deps.reasons.clear();
