@@ -1,8 +1,9 @@
 /**
  * The scan carries what it learnt of each machine view from pass to pass (pool, price, when
- * consolidateAfter elapses, do-not-disrupt windows, budget hits). Over random sequences of passes,
- * where views, their order, the pools, the budgets and the time change, every carried scan must
- * say what a scan of fresh copies of the same views (nothing known of them) says.
+ * consolidateAfter elapses, do-not-disrupt windows, budget hits, last pass's candidates). Over
+ * random sequences of passes, where views, their order, the pools, the budgets and the time change
+ * (now and then backwards), every carried scan must say what a scan of fresh copies of the same
+ * views (nothing known of them) says.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -114,6 +115,7 @@ describe('the carried candidate scan', () => {
       const scanner = new CandidateScanner();
       for (let pass = 0; pass < 40; pass++) {
         now += Math.floor(r() * 8) * MIN + pick(r, [0, 1, 999]);
+        if (r() < 0.1) now -= Math.floor(r() * 30) * MIN; // a clock set back: protections lapsed since hold again
         views = views.map((v, i) => (r() < 0.15 ? randomView(r, i, now, r() < 0.5 ? v.pods : undefined) : v));
         if (r() < 0.2) views.splice(Math.floor(r() * views.length), 1);
         if (r() < 0.2) views.push(randomView(r, next++, now));

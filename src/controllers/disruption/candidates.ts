@@ -13,7 +13,7 @@ import { parseDuration } from '../../utils/duration.js';
 import type { DoNotDisruptWindow, PdbHitList, PdbVerdicts } from './blockers.js';
 import { doNotDisruptWindow, holdsAt } from './blockers.js';
 import type { Lifetime } from './disruption-cost.js';
-import { fractionLeft, lifetimeOf, reschedulingCost } from './disruption-cost.js';
+import { fractionLeftOf, lifetimeOf, reschedulingCost } from './disruption-cost.js';
 import { findOffering } from './pools.js';
 import type { Candidate, PoolInfo } from './types.js';
 
@@ -44,8 +44,6 @@ const time = (text: string | undefined): number | undefined => {
  */
 interface ViewFacts {
   readonly node: StateNode;
-  /** Its place in the list its scanner last scanned (-1: none yet); see CandidateScanner. */
-  at: number;
   /** Left out of both lists for a transient reason: unmanaged, not initialised, leaving, nominated. */
   readonly skipped: boolean;
   readonly instanceType: string | undefined;
@@ -96,7 +94,7 @@ function factsOf(node: StateNode): ViewFacts {
       podListFacts.set(node.pods, (pods = { reschedulable, cost: reschedulingCost(reschedulable) }));
     }
     viewFacts.set(node, (f = {
-      node, at: -1, skipped: isSkipped(node),
+      node, skipped: isSkipped(node),
       instanceType: node.labels[INSTANCE_TYPE_LABEL], zone: node.labels[ZONE_LABEL], capacityType: node.labels[CAPACITY_TYPE_LABEL],
       reschedulable: pods.reschedulable, cost: pods.cost, stableSince: computeStableSince(node),
       life: node.nodeClaim && lifetimeOf(node.nodeClaim), poolsEpoch: 0, pool: undefined,
@@ -195,12 +193,89 @@ function pdbReason(f: ViewFacts, pdbs: PdbVerdicts): string | undefined {
 }
 
 /**
+ * The numbers a candidate's fields that follow the time come from, kept per place in a scan's list:
+ * since when its do-not-disrupt answer (none) holds, when consolidateAfter elapses, its pods'
+ * eviction cost and its claim's lifetime (Infinity and NaN without a claim: fraction 1). The answer
+ * holds from then on: a candidate's pods protect it at no time ahead (protections only lapse).
+ */
+const ROW = 5;
+const FROM = 0;
+const CONSOLIDATABLE_AT = 1;
+const COST = 2;
+const LIFETIME = 3;
+const CREATED = 4;
+
+/** How far past its place in the last list the walk looks for a view (machines gone before it). */
+const LOOKAHEAD = 16;
+
+/**
+ * What one scan made of its list, by place: the views, their facts, the candidates (undefined for
+ * the others) with their numbers (ROW per place), and the epochs of the pools and budget verdicts.
+ */
+class ScanRecord {
+  readonly views: StateNode[] = [];
+  readonly facts: ViewFacts[] = [];
+  readonly kept: (Candidate | undefined)[] = [];
+  rows = new Float64Array(0);
+  poolsEpoch = 0;
+  pdbEpoch = 0;
+
+  /** Starts a record of `n` places (every place is written before it is read). */
+  reset(n: number, poolsEpoch: number, pdbEpoch: number): void {
+    this.views.length = this.facts.length = this.kept.length = n;
+    if (this.rows.length < n * ROW) this.rows = new Float64Array(Math.ceil(n * 1.25) * ROW);
+    this.poolsEpoch = poolsEpoch;
+    this.pdbEpoch = pdbEpoch;
+  }
+}
+
+/** The view's place in the last list: `from` or up to LOOKAHEAD places after it, else -1. */
+function placeOf(views: readonly StateNode[], node: StateNode, from: number): number {
+  const end = Math.min(views.length, from + LOOKAHEAD + 1);
+  for (let k = from; k < end; k++) if (views[k] === node) return k;
+  return -1;
+}
+
+/** Copies the numbers of one place (ROW) from `from` at r to `to` at t. */
+function copyRow(from: Float64Array, r: number, to: Float64Array, t: number): void {
+  for (let k = 0; k < ROW; k++) to[t + k] = from[r + k]!;
+}
+
+/**
+ * A candidate, made in one place so that every candidate has one shape: its fields but the two
+ * that follow the time are `k`'s (the last scan's candidate for the view, or one of its fields'
+ * values), the others come from its numbers (rows at r).
+ */
+function candidate(k: Omit<Candidate, 'disruptionCost' | 'consolidatable'>, rows: Float64Array, r: number, now: number): Candidate {
+  return {
+    nodeName: k.nodeName,
+    claimName: k.claimName,
+    nodePoolName: k.nodePoolName,
+    capacity: k.capacity,
+    reschedulablePods: k.reschedulablePods,
+    stateNode: k.stateNode,
+    pool: k.pool,
+    instanceType: k.instanceType,
+    zone: k.zone,
+    capacityType: k.capacityType,
+    price: k.price,
+    disruptionCost: rows[r + COST]! * fractionLeftOf(rows[r + LIFETIME]!, rows[r + CREATED]!, now),
+    consolidatable: now >= rows[r + CONSOLIDATABLE_AT]!,
+  };
+}
+
+/**
  * Sorts machines into candidates and blocked ones, pass after pass, carrying what it learnt: the
- * last scan's facts in list order (the next list has the same view at most places, so it finds
- * them without a lookup by view) and the last pools' epoch.
+ * last scan's record in list order (the next list has the same view at most places, so it finds
+ * them without a lookup by view) and the last pools' epoch. A view that was a candidate in the last
+ * scan is one again under the same pools and budget verdicts (epochs), unless the time is before
+ * its do-not-disrupt answer was worked out: with the same fields but the two that follow the time,
+ * which its record's numbers give. Such a place reads neither the view nor its facts.
  */
 export class CandidateScanner {
-  #lastFacts: readonly ViewFacts[] = [];
+  /** The last scan's record, and the one the next scan writes (the one before the last, reused). */
+  #last = new ScanRecord();
+  #spare = new ScanRecord();
   /** The entries of the last pools map scanned with (a copy) and their epoch. */
   #lastPools: { readonly pools: ReadonlyMap<string, PoolInfo>; readonly epoch: number } | undefined;
 
@@ -209,60 +284,41 @@ export class CandidateScanner {
     const candidates: Candidate[] = [];
     const blocked: BlockedNode[] = [];
     const epoch = this.#poolsEpoch(pools);
-    const carried = this.#lastFacts;
-    const facts = new Array<ViewFacts>(nodes.length);
+    const last = this.#last;
+    const next = this.#spare;
+    next.reset(nodes.length, epoch, pdbs.epoch);
+    const { views, facts, kept, rows } = last;
+    const carry = last.poolsEpoch === epoch && last.pdbEpoch === pdbs.epoch;
     // Where the last scan's list is, beside this one. The cache drops and adds machines keeping
-    // the others' order, so after a view looked up by itself the walk goes on from that view's
-    // place in the last list, if it was in it.
+    // the others' order, so a view not at its place is a new one, or one a few places on.
     let j = 0;
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
-      const w = carried[j];
+      const at = placeOf(views, node, j);
       let f: ViewFacts;
-      if (w?.node === node) {
-        f = w;
-        j++;
+      let c: Candidate | undefined;
+      if (at >= 0) {
+        j = at + 1;
+        f = facts[at]!;
+        const k = carry ? kept[at] : undefined;
+        const r = at * ROW;
+        if (k !== undefined && now >= rows[r + FROM]!) {
+          c = candidate(k, rows, r, now);
+          copyRow(rows, r, next.rows, i * ROW);
+        }
       } else {
         f = factsOf(node);
-        if (carried[f.at] === f) j = f.at + 1;
-        else if (nodes[i + 1] !== w?.node) j++; // a new view in w's place, not one more before it
+        if (nodes[i + 1] !== views[j]) j++; // a new view in views[j]'s place, not one more before it
       }
-      f.at = i;
-      facts[i] = f;
-      if (f.skipped) continue;
-      const pool = poolOf(f, pools, epoch);
-      if (!pool) {
-        blocked.push(blockedNode(f, pool, node.nodePool === undefined ? 'it has no karpenter.sh/nodepool label' : `its NodePool ${node.nodePool} does not exist or is invalid`));
-        continue;
-      }
-      const dnd = dndReason(f, now);
-      if (dnd) {
-        blocked.push(blockedNode(f, pool, dnd));
-        continue;
-      }
-      const pdb = pdbReason(f, pdbs);
-      if (pdb) {
-        blocked.push(blockedNode(f, pool, pdb));
-        continue;
-      }
-      const price = priceIn(f, pool);
-      candidates.push({
-        nodeName: node.nodeName!,
-        claimName: node.nodeClaimName!,
-        nodePoolName: pool.name,
-        capacity: node.capacity,
-        reschedulablePods: f.reschedulable,
-        stateNode: node,
-        pool,
-        instanceType: f.instanceType,
-        zone: f.zone,
-        capacityType: f.capacityType,
-        price,
-        disruptionCost: f.cost * (f.life === undefined ? 1 : fractionLeft(f.life, now)),
-        consolidatable: now >= f.consolidatableAt,
-      });
+      c ??= sortOut(f, pools, epoch, pdbs, now, blocked, next.rows, i * ROW);
+      next.views[i] = node;
+      next.facts[i] = f;
+      next.kept[i] = c;
+      if (c !== undefined) candidates.push(c);
     }
-    this.#lastFacts = facts;
+    this.#last = next;
+    this.#spare = last;
+    last.kept.length = 0; // the candidates of the scan before this one: not kept alive
     return { candidates, blocked };
   }
 
@@ -271,6 +327,44 @@ export class CandidateScanner {
     if (this.#lastPools === undefined || !sameEntries(this.#lastPools.pools, pools)) this.#lastPools = { pools: new Map(pools), epoch: ++epochs };
     return this.#lastPools.epoch;
   }
+}
+
+/**
+ * The machine's candidate, worked out from its facts (its numbers written to rows at r), or
+ * undefined: skipped, or blocked (then in `blocked`).
+ */
+function sortOut(
+  f: ViewFacts, pools: ReadonlyMap<string, PoolInfo>, epoch: number, pdbs: PdbVerdicts, now: number,
+  blocked: BlockedNode[], rows: Float64Array, r: number,
+): Candidate | undefined {
+  if (f.skipped) return undefined;
+  const node = f.node;
+  const pool = poolOf(f, pools, epoch);
+  if (!pool) {
+    blocked.push(blockedNode(f, pool, node.nodePool === undefined ? 'it has no karpenter.sh/nodepool label' : `its NodePool ${node.nodePool} does not exist or is invalid`));
+    return undefined;
+  }
+  const dnd = dndReason(f, now);
+  if (dnd) {
+    blocked.push(blockedNode(f, pool, dnd));
+    return undefined;
+  }
+  const pdb = pdbReason(f, pdbs);
+  if (pdb) {
+    blocked.push(blockedNode(f, pool, pdb));
+    return undefined;
+  }
+  const price = priceIn(f, pool);
+  rows[r + FROM] = f.dnd!.at;
+  rows[r + CONSOLIDATABLE_AT] = f.consolidatableAt;
+  rows[r + COST] = f.cost;
+  rows[r + LIFETIME] = f.life?.lifetime ?? Infinity;
+  rows[r + CREATED] = f.life?.created ?? NaN;
+  return candidate({
+    nodeName: node.nodeName!, claimName: node.nodeClaimName!, nodePoolName: pool.name, capacity: node.capacity,
+    reschedulablePods: f.reschedulable, stateNode: node, pool, instanceType: f.instanceType, zone: f.zone,
+    capacityType: f.capacityType, price,
+  }, rows, r, now);
 }
 
 const scanner = new CandidateScanner();

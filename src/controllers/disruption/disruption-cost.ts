@@ -50,6 +50,11 @@ export function lifetimeRemaining(claim: NodeClaim | undefined, now: number): nu
 
 /** lifetimeRemaining of the claim whose Lifetime this is (see lifetimeOf). */
 export function fractionLeft({ lifetime, created }: Lifetime, now: number): number {
+  return fractionLeftOf(lifetime, created, now);
+}
+
+/** fractionLeft of a Lifetime given by its two numbers (for callers that keep them in typed arrays). */
+export function fractionLeftOf(lifetime: number, created: number, now: number): number {
   if (lifetime === Infinity || !(lifetime > 0) || !Number.isFinite(created)) return 1;
   return clamp(0, (lifetime - (now - created)) / lifetime, 1);
 }
