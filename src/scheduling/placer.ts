@@ -88,6 +88,8 @@ export class Placer {
   readonly #nodeStart = new Map<string, number>();
   readonly #claimStart = new Map<string, number>();
   readonly #openCount = new Map<NodePoolTemplate, number>();
+  /** Indexes of the nodes that took a pod, in the order of their first. */
+  readonly #taken: number[] = [];
   /** Claims holding a pod SolverInput.stopWhenClaimed counts. */
   readonly #counted = new Set<ClaimSlot>();
   #nextHostname = 0;
@@ -101,6 +103,14 @@ export class Placer {
     private readonly stopWhenPlaced: ((pod: Pod, nodeName: string) => boolean) | undefined,
     private readonly stopWhenClaimed?: { readonly pods: (pod: Pod) => boolean; readonly most: number },
   ) {}
+
+  /** The nodes that took a pod, in node order (no scan over every node). */
+  placedNodes(): NodeSlot[] {
+    const taken = this.#taken.slice().sort((a, b) => a - b);
+    const out: NodeSlot[] = [];
+    for (let i = 0; i < taken.length; i++) out.push(this.nodes[taken[i]!]!);
+    return out;
+  }
 
   /** Places the pod, relaxing preferences as needed; returns the reason when it fits nowhere. */
   place(pod: PodInfo): string | undefined {
@@ -282,6 +292,7 @@ export class Placer {
     for (let i = start; i < this.nodes.length; i++) {
       const node = this.nodes[i]!;
       if (node.tryAdd(this.ctx, pod, false, rejections) === undefined) {
+        if (node.placed.length === 1) this.#taken.push(i);
         if (cls) this.#nodeStart.set(cls, i);
         if (this.stopWhenPlaced?.(pod.pod, node.name) === true) throw new Stopped(pod.pod, node.name);
         return true;

@@ -188,14 +188,14 @@ export function solve(input: SolverInput): SolverResult {
     for (const f of failed.length > 0 ? retry(placer, failed.map((x) => x.pod)) : []) unschedulable.push({ pod: f.pod.pod, reason: f.reason });
   } catch (err) {
     if (!(err instanceof Stopped)) throw err;
-    const existingNodes = slots.filter((n) => n.placed.length > 0).map((n) => ({ node: n.name, pods: n.placed.map((p) => p.pod) }));
+    const existingNodes = placer.placedNodes().map((n) => ({ node: n.name, pods: n.placed.map((p) => p.pod) }));
     return { newNodeClaims: [], existingNodes, unschedulable, totalPricePerHour: 0, stopped: { pod: err.pod, node: err.node, claims: err.claims } };
   }
 
   // 4. Finalize: instance type options, prices, limits.
   const { claims, overLimit } = finalizeClaims(space, placer.claims, pools, opts.maxInstanceTypes ?? DEFAULT_MAX_INSTANCE_TYPES, offerings);
   unschedulable.push(...overLimit);
-  const existingNodes = slots.filter((n) => n.placed.length > 0).map((n) => ({ node: n.name, pods: n.placed.map((p) => p.pod) }));
+  const existingNodes = placer.placedNodes().map((n) => ({ node: n.name, pods: n.placed.map((p) => p.pod) }));
   return {
     newNodeClaims: claims,
     existingNodes,
