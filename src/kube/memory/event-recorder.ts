@@ -63,7 +63,7 @@ export class EventRecorder {
   constructor(readonly writer: ObjectWriter, readonly clock: Clock, readonly ttlMs: number) {}
 
   record(input: EventInput): void {
-    const created = this.writer.create('Event', buildEvent(input, this.clock.now()));
+    const created = this.writer.create('Event', buildEvent(input, this.clock.now()), true);
     if (this.ttlMs <= 0) return;
     this.#queue.push({
       name: created.metadata.name ?? '',

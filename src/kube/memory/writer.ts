@@ -91,10 +91,14 @@ export class ObjectWriter {
     return obj;
   }
 
-  /** @throws KubeError AlreadyExists, Invalid, BadRequest (resourceVersion set). */
-  create(kind: Kind, input: unknown): StoredObject {
+  /**
+   * @param owned `input` is a fresh JSON value the embedded cluster built and nobody else holds
+   * (a recorded Event): it is stored as it is, not copied first.
+   * @throws KubeError AlreadyExists, Invalid, BadRequest (resourceVersion set).
+   */
+  create(kind: Kind, input: unknown, owned = false): StoredObject {
     const info = KINDS[kind];
-    const obj = copyInput(kind, 'creating', input) as StoredObject;
+    const obj = (owned ? input : copyInput(kind, 'creating', input)) as StoredObject;
     if (typeof obj !== 'object' || obj === null || typeof obj.metadata !== 'object' || obj.metadata === null) {
       throw new KubeError('Invalid', `creating ${kind}: metadata is required`, { kind });
     }
@@ -104,15 +108,19 @@ export class ObjectWriter {
       meta.namespace ??= 'default';
       validateName('Namespace', meta.namespace, 'metadata.namespace');
     } else delete meta.namespace;
-    if (!meta.name) {
+    let name = meta.name;
+    const generated = !name;
+    if (!name) {
       if (!meta.generateName) throw new KubeError('Invalid', `creating ${kind}: metadata.name or metadata.generateName is required`, { kind });
       const prefix = meta.generateName.slice(0, MAX_GENERATE_NAME_PREFIX);
-      do meta.name = prefix + this.names.suffix();
-      while (this.store.get(kind, storeKey(kind, meta.name, meta.namespace)));
+      do name = prefix + this.names.suffix();
+      while (this.store.get(kind, storeKey(kind, name, meta.namespace)));
+      meta.name = name;
     }
-    validateName(kind, meta.name);
-    if (this.store.get(kind, storeKey(kind, meta.name, meta.namespace))) {
-      throw new KubeError('AlreadyExists', `${info.plural} "${meta.name}" already exists`, { kind, name: meta.name });
+    validateName(kind, name);
+    // A generated name was just found free.
+    if (!generated && this.store.get(kind, storeKey(kind, name, meta.namespace))) {
+      throw new KubeError('AlreadyExists', `${info.plural} "${name}" already exists`, { kind, name });
     }
     validateObject(kind, obj);
     obj.apiVersion = info.apiVersion;
