@@ -180,10 +180,12 @@ export function solve(input: SolverInput): SolverResult {
   // Pods with inter-pod constraints first, by first fit; then the rest, packed for cost.
   const optimize = opts.optimizeCost ?? true;
   const order = sortPods(pods);
+  // Split before the first fit: a pod it places may relax to a rung without terms, and would
+  // then read as simple and be placed a second time.
+  const simple = order.filter((p) => isSimple(p, optimize, ctx));
   try {
     const failed = retry(placer, order.filter((p) => !isSimple(p, optimize, ctx)));
-    // Read after the first fit, which may have relaxed some pods' rungs.
-    for (const u of placer.placeSimple(order.filter((p) => isSimple(p, optimize, ctx)))) unschedulable.push(u);
+    for (const u of placer.placeSimple(simple)) unschedulable.push(u);
     // Once the plain pods are placed, pods that wanted to be near them may fit.
     for (const f of failed.length > 0 ? retry(placer, failed.map((x) => x.pod)) : []) unschedulable.push({ pod: f.pod.pod, reason: f.reason });
   } catch (err) {
