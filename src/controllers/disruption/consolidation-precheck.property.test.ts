@@ -5,8 +5,10 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import type { Node, Taint } from '../../apis/core.js';
+import type { Node, Pod, Taint } from '../../apis/core.js';
+import { keyOf } from '../../apis/core.js';
 import { withDefaults } from '../../apis/v1/defaults.js';
+import { safePodRequests } from '../../scheduling/object-facts.js';
 import type { NodeClaim } from '../../apis/v1/types.js';
 import type { InstanceType } from '../../cloudprovider/types.js';
 import { ClusterState } from '../../state/cluster-state.js';
@@ -19,6 +21,7 @@ import { consolidationImpossible } from './consolidation-precheck.js';
 import { SimulationBase } from './simulation-base.js';
 import type { Candidate, PoolInfo } from './types.js';
 import { candidatesPrice } from './types.js';
+import { CPU, MEMORY, PODS } from '../../utils/resources.js';
 
 const TYPES: InstanceType[] = [
   instanceType('tiny', { cpu: '1', memory: '4Gi', price: 0.05, spotPrice: 0.02 }),
@@ -116,6 +119,34 @@ describe('consolidationImpossible', () => {
       const warm = [asked(true, base), asked(false, base), asked(!w.spotToSpot, base), asked(w.spotToSpot, base)];
       assert.deepEqual(warm, [asked(true, freshPools(base)), asked(false, freshPools(base)), asked(!w.spotToSpot, freshPools(base)), asked(w.spotToSpot, freshPools(base))]);
     }), { numRuns: 100 });
+  });
+
+  it('names the pods that ask for more than any other node has free, pod by pod', () => {
+    let named = 0;
+    fc.assert(fc.property(worldGen, (w) => {
+      const { base, candidates } = build(w);
+      const sets = [...w.machines.keys()].map((i) => [i]).concat(w.pairs.filter(([a, b]) => a !== b));
+      for (const set of sets) {
+        const cs = set.map((i) => candidates.get(`n${i}`)).filter((c): c is Candidate => c !== undefined && c.reschedulablePods.length > 0);
+        if (cs.length !== set.length) continue;
+        const free = base.maxFree(new Set(cs.flatMap((c) => [c.nodeName, c.claimName])));
+        const homeless = cs.flatMap((c) => c.reschedulablePods).filter((p: Pod) => {
+          const r = safePodRequests(p);
+          return (r[CPU] ?? 0) > free.cpu || (r[MEMORY] ?? 0) > free.memory || (r[PODS] ?? 0) > free.pods;
+        });
+        // Asked twice: the second answer comes from what the first kept.
+        for (let k = 0; k < 2; k++) {
+          const why = consolidationImpossible(base, cs, candidatesPrice(cs), { spotToSpot: w.spotToSpot, maxReplacements: w.maxReplacements });
+          if (homeless.length === 0) assert.equal(why, undefined);
+          else if (why !== undefined) {
+            named++;
+            const more = homeless.length > 1 ? ` (and ${homeless.length - 1} more)` : '';
+            assert.ok(why.startsWith(`pod ${keyOf(homeless[0]!)}${more} fits on no other node`), why);
+          }
+        }
+      }
+    }), { numRuns: 200 });
+    assert.ok(named > 0, 'no answer named pods: this test checks nothing');
   });
 
   it('only rules out what the simulation rules out', () => {

@@ -105,6 +105,38 @@ function mayHost(pool: PoolInfo, reqs: Requirements, pod: Pod): boolean {
   return reqs.compatible(Requirements.fromLabels(selector), allowUndefinedWellKnown) === undefined;
 }
 
+/** A pod list's requests (safePodRequests of each pod, in order) and the most cpu, memory and pod slots one of them asks for. */
+interface ListRequests {
+  readonly requests: readonly ResourceList[];
+  /** The largest ask (a missing request counting 0, NaN ignored; -Infinity for no pods). */
+  readonly cpu: number;
+  readonly memory: number;
+  readonly slots: number;
+}
+
+/**
+ * Per pod list (a candidate's pods are the same list while its pods are, and pods are never edited
+ * in place): its requests, so a call reads one entry per candidate rather than one per pod.
+ */
+const requestsByList = new WeakMap<readonly Pod[], ListRequests>();
+
+function listRequests(pods: readonly Pod[]): ListRequests {
+  let l = requestsByList.get(pods);
+  if (l !== undefined) return l;
+  const requests = pods.map(safePodRequests);
+  let cpu = -Infinity;
+  let memory = -Infinity;
+  let slots = -Infinity;
+  for (const r of requests) {
+    // A NaN ask is above no room, so leaving it out of the largest loses nothing.
+    if ((r[CPU] ?? 0) > cpu) cpu = r[CPU] ?? 0;
+    if ((r[MEMORY] ?? 0) > memory) memory = r[MEMORY] ?? 0;
+    if ((r[PODS] ?? 0) > slots) slots = r[PODS] ?? 0;
+  }
+  requestsByList.set(pods, (l = { requests, cpu, memory, slots }));
+  return l;
+}
+
 /**
  * Why consolidating these candidates is impossible, or undefined when only a simulation can tell.
  * Never throws.
@@ -117,10 +149,18 @@ export function consolidationImpossible(base: SimulationBase, candidates: readon
   }
   const free = base.maxFree(exclude);
   const homeless: Pod[] = [];
+  const homelessRequests: ResourceList[] = [];
   for (const c of candidates) {
-    for (const p of c.reschedulablePods) {
-      const r = safePodRequests(p);
-      if ((r[CPU] ?? 0) > free.cpu || (r[MEMORY] ?? 0) > free.memory || (r[PODS] ?? 0) > free.pods) homeless.push(p);
+    const pods = c.reschedulablePods;
+    const list = listRequests(pods);
+    // No pod of the list asks for more than its largest ask: most lists end here.
+    if (!(list.cpu > free.cpu || list.memory > free.memory || list.slots > free.pods)) continue;
+    for (let i = 0; i < pods.length; i++) {
+      const r = list.requests[i]!;
+      if ((r[CPU] ?? 0) > free.cpu || (r[MEMORY] ?? 0) > free.memory || (r[PODS] ?? 0) > free.pods) {
+        homeless.push(pods[i]!);
+        homelessRequests.push(r);
+      }
     }
   }
   if (homeless.length === 0) return undefined;
@@ -133,11 +173,11 @@ export function consolidationImpossible(base: SimulationBase, candidates: readon
     if (!hosts.some(Boolean)) continue;
     for (const { allocatable, price: best } of pricedTypes(view, noSpot)) offers.push({ allocatable, price: best, hosts });
   }
-  const need = addResources(...homeless.map(safePodRequests));
+  const need = addResources(...homelessRequests);
   const one = oneNodeBound(need, offers);
   if (one < price) return undefined;
   // Several new nodes for one candidate must together cost under the share of its price a split may take.
-  const several = candidates.length === 1 && (settings.maxReplacements ?? 1) > 1 ? severalNodesBound(homeless, need, offers) : Infinity;
+  const several = candidates.length === 1 && (settings.maxReplacements ?? 1) > 1 ? severalNodesBound(homelessRequests, need, offers) : Infinity;
   if (several < price * MULTI_REPLACEMENT_PRICE_RATIO) return undefined;
   const first = homeless[0]!;
   const pods = `pod ${keyOf(first)}${homeless.length > 1 ? ` (and ${homeless.length - 1} more)` : ''}`;
@@ -163,14 +203,13 @@ function oneNodeBound(need: ResourceList, offers: readonly Offer[]): number {
 }
 
 /**
- * A lower bound on any set of new nodes holding every homeless pod: at least the cheapest type
- * holding the most demanding one, and at least the cpu and memory asked for at the lowest price
- * per unit on offer (Infinity when some pod fits no type).
+ * A lower bound on any set of new nodes holding every homeless pod (given by their requests): at
+ * least the cheapest type holding the most demanding one, and at least the cpu and memory asked for
+ * at the lowest price per unit on offer (Infinity when some pod fits no type).
  */
-function severalNodesBound(homeless: readonly Pod[], need: ResourceList, offers: readonly Offer[]): number {
+function severalNodesBound(homeless: readonly ResourceList[], need: ResourceList, offers: readonly Offer[]): number {
   let single = 0;
-  homeless.forEach((p, i) => {
-    const r = safePodRequests(p);
+  homeless.forEach((r, i) => {
     let best = Infinity;
     for (const o of offers) if (o.hosts[i] && o.price < best && fitsIn(r, o.allocatable)) best = o.price;
     single = Math.max(single, best);
