@@ -25,6 +25,19 @@ export interface CountingTerm {
 /** Term identities remembered per pod list; a cluster's pods carry few distinct terms. */
 const SELECTED_LIMIT = 64;
 
+/**
+ * Per pod: its namespace and labels as one string (pods of one class have the same). A node's pod
+ * list is a new list whenever one of its pods changes, but the other pods are the same objects, so
+ * each pod's key is worked out once rather than once per list it is in.
+ */
+const keyByPod = new WeakMap<Pod, string>();
+
+function classKey(pod: Pod): string {
+  let key = keyByPod.get(pod);
+  if (key === undefined) keyByPod.set(pod, (key = JSON.stringify([pod.metadata.namespace ?? 'default', pod.metadata.labels ?? {}])));
+  return key;
+}
+
 export class PodListTopology {
   readonly classes: readonly PodClass[];
   readonly #pods: readonly Pod[];
@@ -38,13 +51,11 @@ export class PodListTopology {
     this.#pods = pods;
     const byKey = new Map<string, { namespace: string; labels: Readonly<Labels>; count: number }>();
     for (let i = 0; i < pods.length; i++) {
-      const meta = pods[i]!.metadata;
-      const namespace = meta.namespace ?? 'default';
-      const labels = meta.labels ?? {};
-      const key = JSON.stringify([namespace, labels]);
+      const pod = pods[i]!;
+      const key = classKey(pod);
       const c = byKey.get(key);
       if (c) c.count++;
-      else byKey.set(key, { namespace, labels, count: 1 });
+      else byKey.set(key, { namespace: pod.metadata.namespace ?? 'default', labels: pod.metadata.labels ?? {}, count: 1 });
     }
     this.classes = [...byKey.values()];
   }
