@@ -19,6 +19,7 @@ import type { SolverNode } from '../../scheduling/types.js';
 import type { StateNode } from '../../state/state-node.js';
 import type { ResourceList } from '../../utils/resources.js';
 import { addResources, CPU, MEMORY, PODS, subtractResources } from '../../utils/resources.js';
+import { carriedIndexes } from '../provisioning/carry-by-identity.js';
 import { SelectorIndex } from './selector-index.js';
 
 /**
@@ -330,48 +331,63 @@ export function positionsByName(machines: readonly StateNode[]): (name: string) 
 interface Layout {
   readonly machines: readonly StateNode[];
   readonly nodes: readonly SolverNode[];
+  /** Per node, its name (read from this array, the node object is not). */
+  readonly names: readonly string[];
   readonly selectors: SelectorIndex<true>;
-  /** Per node, the position of its machine view (-1: none). */
-  readonly at: Int32Array;
   readonly entries: readonly NodeEntry[];
 }
 
 let lastLayout: Layout | undefined;
 
-/** Whether the machines have the names of the last layout's, in order (compared by view first: a view keeps its name). */
-function sameNames(machines: readonly StateNode[], last: readonly StateNode[]): boolean {
-  if (machines.length !== last.length) return false;
-  for (let i = 0; i < machines.length; i++) if (machines[i] !== last[i] && machines[i]!.name !== last[i]!.name) return false;
-  return true;
+/**
+ * The names of the views of `prev` and `next` not lined up with the very same view of the other
+ * list (see carriedIndexes): changed, new or gone. Only those views are read. A name not among
+ * them has the same views in both lists, in the same order, so its last view is the same object.
+ */
+function dirtyNames(prev: readonly StateNode[], next: readonly StateNode[]): ReadonlySet<string> {
+  const from = carriedIndexes(prev, next);
+  const carried = new Uint8Array(prev.length);
+  const dirty = new Set<string>();
+  for (let j = 0; j < next.length; j++) {
+    const k = from[j]!;
+    if (k >= 0) carried[k] = 1;
+    else dirty.add(next[j]!.name);
+  }
+  for (let k = 0; k < prev.length; k++) if (carried[k] === 0) dirty.add(prev[k]!.name);
+  return dirty;
 }
 
 /**
  * nodeEntry for each solver node, with the requests of its machine view (the last of its name
- * among `machines`). A node at the same position as in the last call, over machines of the same
- * names, whose view is the same object, takes the last call's entry without a look-up: at 1,000
- * nodes, looking each one up again cost more than everything else a base does with it.
+ * among `machines`). A node of the last call (the same object, lined up by identity) whose name
+ * no changed, new or gone view has takes the last call's entry: the last view of its name is the
+ * same object as then, so are its requests. Only the other nodes are looked up, so a
+ * call reads about the nodes and views that changed since the last one: at 1,000 nodes, reading
+ * each one again cost more than everything else a base does with it.
  */
 export function nodeEntries(machines: readonly StateNode[], nodes: readonly SolverNode[], selectors: SelectorIndex<true>): NodeEntry[] {
-  const last = lastLayout?.selectors === selectors && sameNames(machines, lastLayout.machines) ? lastLayout : undefined;
-  const at = new Int32Array(nodes.length);
+  const last = lastLayout?.selectors === selectors ? lastLayout : undefined;
+  const dirty = last && dirtyNames(last.machines, machines);
+  const nodeFrom = last && carriedIndexes(last.nodes, nodes);
+  const names = new Array<string>(nodes.length);
   const entries: NodeEntry[] = new Array<NodeEntry>(nodes.length);
   let position: ((name: string) => number) | undefined;
   for (let i = 0; i < nodes.length; i++) {
-    const node = nodes[i]!;
-    if (last !== undefined && last.nodes[i] === node) {
-      const j = last.at[i]!;
-      const entry = last.entries[i]!;
-      if (j < 0 ? entry.requested === undefined : machines[j]!.requested === entry.requested) {
-        at[i] = j;
-        entries[i] = entry;
+    const k = nodeFrom ? nodeFrom[i]! : -1;
+    if (k >= 0) {
+      const name = last!.names[k]!;
+      if (dirty!.size === 0 || !dirty!.has(name)) {
+        names[i] = name;
+        entries[i] = last!.entries[k]!;
         continue;
       }
     }
+    const node = nodes[i]!;
     const j = (position ??= positionsByName(machines))(node.name);
-    at[i] = j;
+    names[i] = node.name;
     entries[i] = nodeEntry(node, j < 0 ? undefined : machines[j]!.requested, selectors);
   }
-  lastLayout = { machines, nodes, selectors, at, entries };
+  lastLayout = { machines, nodes, names, selectors, entries };
   return entries;
 }
 
