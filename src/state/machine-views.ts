@@ -66,6 +66,8 @@ interface Entry {
  */
 export class MachineViews {
   #machinesVersion: number | undefined;
+  /** The objectsVersion of the last list: while it stays, no record's version moved. */
+  #objectsVersion: number | undefined;
   /**
    * The entry of every record the cache lists, kept from one reorder to the next: a reorder (a
    * machine came or went) then looks each record up instead of building the index again.
@@ -100,10 +102,14 @@ export class MachineViews {
     }
   }
 
-  /** What listMachines(records) returns now (fresh arrays; the views and solver nodes are shared). */
-  list(records: () => Iterable<StateNodeRecord>, machinesVersion: number, now: number): MachineLists {
+  /**
+   * What listMachines(records) returns now (fresh arrays; the views and solver nodes are shared).
+   * `objectsVersion` moves whenever a Node or NodeClaim is written to the cache (the only way a
+   * record's version moves): while it stays, the records' versions are not looked at.
+   */
+  list(records: () => Iterable<StateNodeRecord>, machinesVersion: number, now: number, objectsVersion: number): MachineLists {
     if (machinesVersion !== this.#machinesVersion) this.#reorder(records(), machinesVersion);
-    this.#update(now);
+    this.#update(now, objectsVersion);
     const lists = (this.#lists ??= this.#sort());
     return { stateNodes: this.#views.slice(), solverNodes: lists.solverNodes.slice(), reschedulablePods: lists.reschedulablePods.slice() };
   }
@@ -160,12 +166,12 @@ export class MachineViews {
     this.#machinesVersion = machinesVersion;
   }
 
-  #update(now: number): void {
+  #update(now: number, objectsVersion: number): void {
     const list = this.#list;
     if (this.#overflow) {
       for (const e of list) this.#refresh(e);
     } else {
-      for (const e of list) if (e.rec.version !== e.seen) this.#refresh(e);
+      if (objectsVersion !== this.#objectsVersion) for (const e of list) if (e.rec.version !== e.seen) this.#refresh(e);
       for (const name of this.#touched) {
         for (const rec of this.#byName.get(name) ?? []) {
           const e = this.#entries.get(rec);
@@ -175,6 +181,7 @@ export class MachineViews {
     }
     this.#touched.clear();
     this.#overflow = false;
+    this.#objectsVersion = objectsVersion;
     for (const e of this.#nominated) {
       if (this.#views[e.at]!.nominatedUntil! <= now) this.#refresh(e);
     }
