@@ -11,7 +11,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Affinity, Pod, Taint, TopologySpreadConstraint } from '../apis/core.js';
 import { instanceType, nodePool, placements, pod, solverNode } from '../test/builders.js';
-import { existingCounts, NodeBase, NodeBaseChain, registerNodeDomains } from './node-base.js';
+import { existingCounts, NodeBase, NodeBaseChain, registerNodeDomains, registerNodeResources } from './node-base.js';
+import { ResourceSpace } from './resource-space.js';
 import { requiredAntiAffinityTerms } from './pod-constraints.js';
 import { Topology } from './topology.js';
 import { solve } from './solver.js';
@@ -166,6 +167,12 @@ function checkOrder(w: World, nodes = w.nodes.map(makeNode), base = new NodeBase
     for (const g of countedPrepared) existingCounts({ base, keep }).recordInto(g);
     for (const g of countedPlain) for (const { i } of kept) g.recordNode(base.facts[i]!.placement);
     countedPrepared.forEach((g, k) => assert.deepEqual([...g.counts], [...countedPlain[k]!.counts]));
+    // Resource names: registered in the order registering each kept node's names would give.
+    const preparedSpace = new ResourceSpace();
+    const plainSpace = new ResourceSpace();
+    registerNodeResources(preparedSpace, { base, keep });
+    for (const { i } of kept) plainSpace.register(base.facts[i]!.names);
+    assert.deepEqual(preparedSpace.names, plainSpace.names);
   }
 }
 
@@ -217,7 +224,7 @@ describe('NodeBase', () => {
     fc.assert(fc.property(worldGen, (w) => check(w)), { numRuns: 300 });
   });
 
-  it('registers domains and counts existing pods over a subset in node order', () => {
+  it('registers resource names and domains and counts existing pods over a subset in node order', () => {
     fc.assert(fc.property(worldGen, (w) => checkOrder(w)), { numRuns: 300 });
   });
 

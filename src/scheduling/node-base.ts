@@ -338,6 +338,27 @@ export class NodeBase {
     return this.#free;
   }
 
+  /**
+   * Registers the resource-name records of the nodes `keep` marks, each once, in order of its first
+   * such node: registering a record again adds nothing, so the names come in the order (and a frozen
+   * space throws at the name) registering every kept node's record in node order would give, read
+   * from the per-node record indexes instead of each node's facts.
+   */
+  registerRecords(space: ResourceSpace, keep: Uint8Array): void {
+    const records = this.#records;
+    const recordOf = this.#recordOf;
+    const seen = new Uint8Array(records.length);
+    let left = records.length;
+    for (let i = 0; i < keep.length && left > 0; i++) {
+      if (keep[i] !== 1) continue;
+      const r = recordOf[i]!;
+      if (seen[r] === 1) continue;
+      seen[r] = 1;
+      left--;
+      space.register(records[r]!);
+    }
+  }
+
   /** Whether the space already holds every resource name of the nodes. */
   namesRegistered(space: ResourceSpace): boolean {
     const names = (this.#names ??= [...new Set(this.#records.flatMap((r) => Object.keys(r)))]);
@@ -571,7 +592,7 @@ function countKey(g: TopologyGroup): string {
 /** Registers the subset's resource names, as registering each node's names in order would. */
 export function registerNodeResources(space: ResourceSpace, s: NodeSubset): void {
   if (s.base.namesRegistered(space)) return;
-  for (let i = 0; i < s.keep.length; i++) if (s.keep[i] === 1) space.register(s.base.facts[i]!.names);
+  s.base.registerRecords(space, s.keep);
 }
 
 /**
