@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Pod } from '../../apis/core.js';
 import { consolidationOrder, isConsolidationCandidate } from './consolidation-methods.js';
 import { Random } from '../../utils/random.js';
-import { byDisruptionValue, sortByDisruptionValue } from './method-context.js';
+import { byDisruptionValue, resortByDisruptionValue, sortByDisruptionValue } from './method-context.js';
 import type { Candidate } from './types.js';
 
 /** Just what ordering reads of a candidate. */
@@ -31,6 +31,42 @@ describe('consolidationOrder', () => {
   });
 });
 
+describe('consolidationOrder over passes', () => {
+  it('is the sorted consolidation candidates of every pass, when the last pass\'s order still holds and when it does not', () => {
+    for (let seed = 1; seed <= 200; seed++) {
+      const random = new Random(seed);
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random.next() * xs.length)]!;
+      let machines = Array.from({ length: 1 + Math.floor(random.next() * 8) }, (_, i) => ({ name: `n${i}`, cost: pick([0, 1, 2, 3]), price: pick([1, 2, undefined]) }));
+      for (let pass = 0; pass < 12; pass++) {
+        // Mostly the same machines and values; now and then one revalued, added, dropped or made unpriced.
+        const change = pick(['none', 'none', 'revalue', 'add', 'drop', 'unprice', 'tie']);
+        const at = Math.floor(random.next() * machines.length);
+        if (change === 'revalue' && machines[at]) machines[at] = { ...machines[at], cost: pick([0, 1, 2, 3, 4]) };
+        if (change === 'add') machines = [...machines, { name: `m${seed}-${pass}`, cost: pick([0, 1, 2]), price: 1 }];
+        if (change === 'drop') machines = machines.filter((_, i) => i !== at);
+        if (change === 'unprice' && machines[at]) machines[at] = { ...machines[at], price: undefined };
+        if (change === 'tie') machines = machines.map((m) => ({ ...m, cost: 1, price: 1 }));
+        const list = machines.map((m) => candidate(m.name, m.cost, m.price));
+        const got = consolidationOrder(list);
+        const expected = sortByDisruptionValue(list.filter(isConsolidationCandidate));
+        assert.equal(got.length, expected.length, `seed ${seed}, pass ${pass}`);
+        got.forEach((c, i) => assert.equal(c, expected[i], `seed ${seed}, pass ${pass}, place ${i}`));
+      }
+    }
+  });
+
+  it('takes the last order only where it is still the order: the same places revalued the other way round', () => {
+    const first = [candidate('a', 1, 1), candidate('b', 2, 1), candidate('c', 3, 1)];
+    assert.deepEqual(consolidationOrder(first).map((c) => c.nodeName), ['a', 'b', 'c']);
+    const same = [candidate('a', 1.5, 1), candidate('b', 2.5, 1), candidate('c', 3.5, 1)];
+    assert.deepEqual(consolidationOrder(same).map((c) => c.nodeName), ['a', 'b', 'c']);
+    const turned = [candidate('a', 3, 1), candidate('b', 2, 1), candidate('c', 1, 1)];
+    assert.deepEqual(consolidationOrder(turned).map((c) => c.nodeName), ['c', 'b', 'a']);
+    const tied = [candidate('c', 1, 1), candidate('b', 1, 1), candidate('a', 1, 1)];
+    assert.deepEqual(consolidationOrder(tied).map((c) => c.nodeName), ['a', 'b', 'c']);
+  });
+});
+
 describe('sortByDisruptionValue', () => {
   it('is a stable sort by byDisruptionValue, ties, equal names, NaN, infinite and signed zero scores included', () => {
     for (let seed = 1; seed <= 300; seed++) {
@@ -51,5 +87,25 @@ describe('sortByDisruptionValue', () => {
       assert.equal(got.length, expected.length);
       got.forEach((c, i) => assert.equal(c, expected[i], `seed ${seed}, place ${i}`));
     }
+  });
+});
+
+describe('resortByDisruptionValue', () => {
+  it('sorts places into sortByDisruptionValue order, or gives way on equal candidates, a NaN score or too many moves', () => {
+    for (let seed = 1; seed <= 300; seed++) {
+      const random = new Random(seed);
+      const list = Array.from({ length: Math.floor(random.next() * 12) }, (_, i) => candidate(`n${i}`, Math.floor(random.next() * 4), 1));
+      const places = list.map((_, i) => i).sort(() => random.next() - 0.5);
+      assert.equal(resortByDisruptionValue(list, places, list.length * list.length), true, `seed ${seed}`);
+      assert.deepEqual(places.map((p) => list[p]), sortByDisruptionValue(list), `seed ${seed}`);
+    }
+    const twins = [candidate('a', 1, 1), candidate('a', 1, 1)];
+    assert.equal(resortByDisruptionValue(twins, [0, 1], 10), false, 'two candidates comparing equal');
+    assert.equal(resortByDisruptionValue([candidate('a', Number.NaN, 1)], [0], 10), false, 'a NaN score');
+    const reversed = [candidate('a', 3, 1), candidate('b', 2, 1), candidate('c', 1, 1)];
+    assert.equal(resortByDisruptionValue(reversed, [0, 1, 2], 2), false, 'three moves needed');
+    const places = [0, 1, 2];
+    assert.equal(resortByDisruptionValue(reversed, places, 3), true);
+    assert.deepEqual(places, [2, 1, 0]);
   });
 });

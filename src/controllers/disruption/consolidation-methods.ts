@@ -12,20 +12,91 @@
 import type { ConsolidationOutcome, Detail } from './consolidation.js';
 import { computeConsolidation } from './consolidation.js';
 import type { MethodContext, MethodResult, NodeRejection } from './method-context.js';
-import { BudgetGate, sortByDisruptionValue } from './method-context.js';
-import type { Candidate, Rejection } from './types.js';
+import { BudgetGate, resortByDisruptionValue, sortByDisruptionValue } from './method-context.js';
+import type { Candidate, PoolInfo, Rejection } from './types.js';
 
 /** Most candidates multi-node consolidation looks at in one pass. */
 export const MAX_MULTI_NODE_CANDIDATES = 100;
 
+/** Whether the pool lets consolidation take its underused nodes (not only its empty ones). */
+function consolidatesUnderused(pool: PoolInfo): boolean {
+  return pool.nodePool.spec.disruption.consolidationPolicy === 'WhenEmptyOrUnderutilized';
+}
+
 /** Whether consolidation (as opposed to emptiness) may take the candidate now. */
 export function isConsolidationCandidate(c: Candidate): boolean {
-  return c.consolidatable && c.reschedulablePods.length > 0 && c.price !== undefined
-    && c.pool.nodePool.spec.disruption.consolidationPolicy === 'WhenEmptyOrUnderutilized';
+  return c.consolidatable && c.reschedulablePods.length > 0 && c.price !== undefined && consolidatesUnderused(c.pool);
+}
+
+/** The candidates isConsolidationCandidate takes, in the order given (a pool's policy read once per run of its candidates). */
+function consolidationCandidates(candidates: readonly Candidate[]): Candidate[] {
+  const taken: Candidate[] = [];
+  let pool: PoolInfo | undefined;
+  let poolConsolidates = false;
+  for (const c of candidates) {
+    if (!c.consolidatable || c.reschedulablePods.length === 0 || c.price === undefined) continue;
+    if (c.pool !== pool) {
+      pool = c.pool;
+      poolConsolidates = consolidatesUnderused(pool);
+    }
+    if (poolConsolidates) taken.push(c);
+  }
+  return taken;
 }
 
 /** Per candidate list (one per pass): its consolidation candidates in byDisruptionValue order. */
 const orders = new WeakMap<readonly Candidate[], readonly Candidate[]>();
+
+/**
+ * The last list ordered: its node names in list order, and each place's rank in its order. Passes
+ * list mostly the same machines in the same order (the cache drops and adds machines keeping the
+ * others' order), valued nearly alike, so the last ranks give nearly the next order. Only a hint:
+ * resortByDisruptionValue sorts what they give.
+ */
+let last: { readonly names: readonly string[]; readonly ranks: Uint32Array } = { names: [], ranks: new Uint32Array(0) };
+
+/** How many places on from where the last match left off a machine is looked for in the last list. */
+const LOOKAHEAD = 8;
+
+/** Moves per candidate past which resorting the last order gives way to a full sort. */
+const MAX_MOVES_PER_CANDIDATE = 4;
+
+/** Every place of the list once: those of machines in the last list in its order, then the others. */
+function nearlyOrdered(list: readonly Candidate[]): number[] {
+  const { names, ranks } = last;
+  const byRank = new Int32Array(names.length).fill(-1);
+  const fresh: number[] = [];
+  let j = 0;
+  for (let i = 0; i < list.length; i++) {
+    const name = list[i]!.nodeName;
+    const end = Math.min(names.length, j + LOOKAHEAD + 1);
+    let at = j;
+    while (at < end && names[at] !== name) at++;
+    if (at === end) fresh.push(i);
+    else {
+      byRank[ranks[at]!] = i;
+      j = at + 1;
+    }
+  }
+  const places: number[] = [];
+  for (const p of byRank) if (p >= 0) places.push(p);
+  for (const p of fresh) places.push(p);
+  return places;
+}
+
+/** The list in byDisruptionValue order: the last order resorted when that is quick, else sorted in full. */
+function orderOf(list: readonly Candidate[]): readonly Candidate[] {
+  let places = nearlyOrdered(list);
+  if (!resortByDisruptionValue(list, places, MAX_MOVES_PER_CANDIDATE * list.length)) {
+    const placeOf = new Map<Candidate, number>();
+    list.forEach((c, i) => placeOf.set(c, i));
+    places = sortByDisruptionValue(list).map((c) => placeOf.get(c)!);
+  }
+  const ranks = new Uint32Array(list.length);
+  places.forEach((p, rank) => (ranks[p] = rank));
+  last = { names: list.map((c) => c.nodeName), ranks };
+  return places.map((p) => list[p]!);
+}
 
 /**
  * The candidates consolidation may take (isConsolidationCandidate), cheapest to disrupt per dollar
@@ -33,7 +104,7 @@ const orders = new WeakMap<readonly Candidate[], readonly Candidate[]>();
  */
 export function consolidationOrder(candidates: readonly Candidate[]): readonly Candidate[] {
   let order = orders.get(candidates);
-  if (!order) orders.set(candidates, (order = sortByDisruptionValue(candidates.filter(isConsolidationCandidate))));
+  if (!order) orders.set(candidates, (order = orderOf(consolidationCandidates(candidates))));
   return order;
 }
 

@@ -101,6 +101,40 @@ export function byDisruptionValue(a: Candidate, b: Candidate): number {
 }
 
 /**
+ * Sorts `places` (of the candidates, given nearly in byDisruptionValue order) into that order by
+ * moving each back past the few that should follow it: false, and `places` in no order, when that
+ * takes more than `maxMoves` moves, or when two candidates compare equal or a score is NaN
+ * (compares with nothing). Sorted, no two candidates compare equal, so it is the one order
+ * sortByDisruptionValue gives for them too.
+ */
+export function resortByDisruptionValue(candidates: readonly Candidate[], places: number[], maxMoves: number): boolean {
+  const scores = new Float64Array(places.length);
+  let moves = 0;
+  for (let i = 0; i < places.length; i++) {
+    const p = places[i]!;
+    const c = candidates[p]!;
+    const s = score(c);
+    if (s !== s) return false;
+    let j = i - 1;
+    for (; j >= 0; j--) {
+      const t = scores[j]!;
+      if (t < s) break;
+      if (t === s) {
+        const name = candidates[places[j]!]!.nodeName;
+        if (name < c.nodeName) break;
+        if (name === c.nodeName) return false;
+      }
+      if (++moves > maxMoves) return false;
+      places[j + 1] = places[j]!;
+      scores[j + 1] = t;
+    }
+    places[j + 1] = p;
+    scores[j + 1] = s;
+  }
+  return true;
+}
+
+/**
  * The candidates in byDisruptionValue order, each score worked out once (a pass sorts a thousand
  * candidates twice): the scores are sorted as numbers, and candidates of one score (in the order
  * given) by name, which is the order a stable sort by byDisruptionValue gives. A NaN score, which
