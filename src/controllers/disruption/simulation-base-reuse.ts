@@ -335,26 +335,55 @@ interface Layout {
   readonly names: readonly string[];
   readonly selectors: SelectorIndex<true>;
   readonly entries: readonly NodeEntry[];
+  /** Each name's view among `machines` when no two have one name, else undefined. */
+  readonly byName: Map<string, StateNode> | undefined;
 }
 
 let lastLayout: Layout | undefined;
 
+/** Each name's view when no two of the views have one name, else undefined. */
+function viewsByName(machines: readonly StateNode[]): Map<string, StateNode> | undefined {
+  const byName = new Map<string, StateNode>();
+  for (const m of machines) {
+    if (byName.has(m.name)) return undefined;
+    byName.set(m.name, m);
+  }
+  return byName;
+}
+
+/** How a machine list lines up with the last call's (see lineUp). */
+interface LineUp {
+  /** The names of the views of either list not lined up with the very same view of the other: changed, new or gone. */
+  readonly dirty: ReadonlySet<string>;
+  /** Each name's view among the new list when no two have one name, else undefined. */
+  readonly byName: Map<string, StateNode> | undefined;
+}
+
 /**
- * The names of the views of `prev` and `next` not lined up with the very same view of the other
- * list (see carriedIndexes): changed, new or gone. Only those views are read. A name not among
- * them has the same views in both lists, in the same order, so its last view is the same object.
+ * Lines `next` up with `prev` by identity (see carriedIndexes), reading only the views not in both.
+ * A name not among the dirty ones has the same views in both lists, in the same order, so its last
+ * view is the same object. `byName` (prev's, when it has one) is edited into next's: gone views
+ * out, new ones in; it is dropped when a new view's name is taken.
  */
-function dirtyNames(prev: readonly StateNode[], next: readonly StateNode[]): ReadonlySet<string> {
+function lineUp(prev: readonly StateNode[], next: readonly StateNode[], byName: Map<string, StateNode> | undefined): LineUp {
   const from = carriedIndexes(prev, next);
   const carried = new Uint8Array(prev.length);
+  for (let j = 0; j < next.length; j++) if (from[j]! >= 0) carried[from[j]!] = 1;
   const dirty = new Set<string>();
-  for (let j = 0; j < next.length; j++) {
-    const k = from[j]!;
-    if (k >= 0) carried[k] = 1;
-    else dirty.add(next[j]!.name);
+  for (let k = 0; k < prev.length; k++) {
+    if (carried[k] === 1) continue;
+    const name = prev[k]!.name;
+    dirty.add(name);
+    byName?.delete(name);
   }
-  for (let k = 0; k < prev.length; k++) if (carried[k] === 0) dirty.add(prev[k]!.name);
-  return dirty;
+  for (let j = 0; j < next.length; j++) {
+    if (from[j]! >= 0) continue;
+    const m = next[j]!;
+    dirty.add(m.name);
+    if (byName?.has(m.name) === true) byName = undefined;
+    byName?.set(m.name, m);
+  }
+  return { dirty, byName: byName ?? viewsByName(next) };
 }
 
 /**
@@ -367,7 +396,9 @@ function dirtyNames(prev: readonly StateNode[], next: readonly StateNode[]): Rea
  */
 export function nodeEntries(machines: readonly StateNode[], nodes: readonly SolverNode[], selectors: SelectorIndex<true>): NodeEntry[] {
   const last = lastLayout?.selectors === selectors ? lastLayout : undefined;
-  const dirty = last && dirtyNames(last.machines, machines);
+  const lined = last && lineUp(last.machines, machines, last.byName);
+  const dirty = lined?.dirty;
+  const byName = lined ? lined.byName : viewsByName(machines);
   const nodeFrom = last && carriedIndexes(last.nodes, nodes);
   const names = new Array<string>(nodes.length);
   const entries: NodeEntry[] = new Array<NodeEntry>(nodes.length);
@@ -383,11 +414,10 @@ export function nodeEntries(machines: readonly StateNode[], nodes: readonly Solv
       }
     }
     const node = nodes[i]!;
-    const j = (position ??= positionsByName(machines))(node.name);
     names[i] = node.name;
-    entries[i] = nodeEntry(node, j < 0 ? undefined : machines[j]!.requested, selectors);
+    entries[i] = nodeEntry(node, (byName ? byName.get(node.name) : machines[(position ??= positionsByName(machines))(node.name)])?.requested, selectors);
   }
-  lastLayout = { machines, nodes, names, selectors, entries };
+  lastLayout = { machines, nodes, names, selectors, entries, byName };
   return entries;
 }
 
