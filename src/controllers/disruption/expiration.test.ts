@@ -72,6 +72,38 @@ describe('expiration between passes', () => {
   });
 });
 
+describe('expiration while started', () => {
+  it('answers from the last walk only while no machine changed and none is due', async () => {
+    const t = await disruptionEnv({ budgets: [{ nodes: '0' }] });
+    const { env } = t;
+    for (const name of ['a', 'b']) await addMachine(env, { name, type: 'small', expireAfter: '10h' });
+    await env.settle();
+    const exp = new ExpirationController(env.ctx);
+    exp.start();
+    await env.settle([exp]);
+    const interval = env.ctx.options.disruptionIntervalMs;
+    assert.equal((await exp.reconcile()).requeueAfterMs, interval);
+    const b = await env.kube.get('NodeClaim', 'b');
+    const age = env.clock.now() - Date.parse(b.metadata.creationTimestamp!);
+    await env.kube.patch('NodeClaim', 'b', { spec: { ...b.spec, expireAfter: `${(age + 5_000) / 1000}s` } });
+    await env.settle();
+    assert.equal((await exp.reconcile()).requeueAfterMs, 5_000, 'sees b\'s change');
+    await env.clock.step(3_000);
+    assert.equal((await exp.reconcile()).requeueAfterMs, 2_000, 'unchanged: the same earliest expiry, 3 s nearer');
+    await env.clock.step(2_000);
+    await exp.reconcile();
+    await env.settle([exp]);
+    assert.deepEqual(await t.claims(), ['a'], 'b is due: walked and deleted');
+    await addMachine(env, { name: 'c', type: 'small', expireAfter: '1s' });
+    await env.clock.step(2_000);
+    await exp.reconcile();
+    await env.settle([exp]);
+    assert.deepEqual(await t.claims(), ['a'], 'a new machine is read');
+    await exp.stop();
+    await t.stop();
+  });
+});
+
 describe('the disruption loop', () => {
   it('runs a pass every disruptionIntervalMs once started, and settles', async () => {
     const t = await disruptionEnv();

@@ -14,17 +14,8 @@ import type { Quiescent, ReconcileResult } from '../runtime/reconciler.js';
 import { Singleton } from '../runtime/singleton.js';
 import { DisruptionError } from './errors.js';
 
-/** Per NodeClaim object (a new one on every update): its expiry, worked out once (null: never). */
-const expiries = new WeakMap<NodeClaim, number | null>();
-
 /** When the claim expires (epoch ms), or undefined for "Never", an unparsable expireAfter or an unknown age. */
 export function expiresAt(claim: NodeClaim): number | undefined {
-  let at = expiries.get(claim);
-  if (at === undefined) expiries.set(claim, (at = computeExpiresAt(claim) ?? null));
-  return at ?? undefined;
-}
-
-function computeExpiresAt(claim: NodeClaim): number | undefined {
   let after: number;
   try {
     after = parseDuration(claim.spec.expireAfter ?? DEFAULT_EXPIRE_AFTER, { allowNever: true });
@@ -36,6 +27,7 @@ function computeExpiresAt(claim: NodeClaim): number | undefined {
   return created + after;
 }
 
+/** The expiration loop: deletes expired NodeClaims, walking the machines only when one may be due. */
 export class ExpirationController implements Quiescent {
   readonly name = 'disruption.expiration';
   readonly #ctx: ControllerContext;
@@ -48,6 +40,17 @@ export class ExpirationController implements Quiescent {
    */
   readonly #versions: number[] = [];
   readonly #expiries: number[] = [];
+  /** The creation time and expireAfter of the claim last parsed at each position, and its expiry (NaN: none). */
+  readonly #inputs: ({ readonly created: string | undefined; readonly after: string | undefined; readonly at: number } | undefined)[] = [];
+  /**
+   * Whether a Node or NodeClaim may have changed since the last walk began: set by every machine
+   * change the cache tells of while started (a Node or NodeClaim moving to another record is told of
+   * as the change of the record it moves to), and always while not started (nothing tells then).
+   */
+  #changed = true;
+  /** The earliest expiry the last walk saw (Infinity: none): until then an unchanged cache has none due. */
+  #earliest = -Infinity;
+  #unsubscribe: (() => void) | undefined;
 
   constructor(ctx: ControllerContext) {
     this.#ctx = ctx;
@@ -59,10 +62,16 @@ export class ExpirationController implements Quiescent {
   }
 
   start(): void {
+    this.#unsubscribe ??= this.#ctx.state.subscribe((change) => {
+      if (change.type === 'Node') this.#changed = true;
+    });
     this.#singleton.start();
   }
 
   stop(): Promise<void> {
+    this.#unsubscribe?.();
+    this.#unsubscribe = undefined;
+    this.#changed = true;
     return this.#singleton.stop();
   }
 
@@ -72,6 +81,8 @@ export class ExpirationController implements Quiescent {
 
   /**
    * Deletes every expired NodeClaim not already deleting, recording an 'expire' decision for each.
+   * While no machine changed since the last walk and its earliest expiry is still ahead, none is
+   * due and the walk would find that same earliest expiry: the pass answers without walking.
    * @throws DisruptionError when a delete fails (the pass is retried with backoff; the others were still tried).
    */
   async reconcile(): Promise<ReconcileResult> {
@@ -79,6 +90,11 @@ export class ExpirationController implements Quiescent {
     const interval = ctx.options.disruptionIntervalMs;
     if (!ctx.state.synced) return { requeueAfterMs: interval };
     const now = ctx.clock.now();
+    if (!this.#changed && now < this.#earliest) return { requeueAfterMs: Math.max(0, Math.min(now + interval, this.#earliest) - now) };
+    // Changes from here on (this walk's own deletes among them) are for the next pass to see.
+    this.#changed = this.#unsubscribe === undefined;
+    this.#earliest = -Infinity;
+    let earliest = Infinity;
     let next = now + interval;
     const failures: string[] = [];
     let cause: unknown;
@@ -86,6 +102,7 @@ export class ExpirationController implements Quiescent {
     for (const rec of ctx.state.machineRecords()) {
       const at = this.#expiryAt(i++, rec);
       if (Number.isNaN(at)) continue;
+      earliest = Math.min(earliest, at);
       if (at > now) {
         next = Math.min(next, at);
         continue;
@@ -109,6 +126,7 @@ export class ExpirationController implements Quiescent {
       ctx.log.info({ nodeclaim: node.nodeClaimName, nodepool: node.nodePool }, 'expiration: deleted expired nodeclaim');
     }
     this.#forgetFrom(i);
+    this.#earliest = earliest;
     if (failures.length > 0) {
       throw new DisruptionError(`deleting expired nodeclaims ${failures.join(', ')}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
@@ -121,9 +139,24 @@ export class ExpirationController implements Quiescent {
     const claim = rec.nodeClaim;
     // Only a claim not deleting can expire (a view's `deleting`); most are not due, so no view for them.
     const deleting = claim === undefined || !!(rec.node?.metadata.deletionTimestamp ?? claim.metadata.deletionTimestamp);
-    const at = deleting ? NaN : expiresAt(claim) ?? NaN;
+    const at = deleting ? NaN : this.#claimExpiry(i, claim);
     this.#versions[i] = rec.version;
     this.#expiries[i] = at;
+    return at;
+  }
+
+  /**
+   * The claim's expiry (NaN for none). An expiry follows from the creation time and expireAfter
+   * alone, and a claim updated (a new object) nearly always keeps both: while the claim read last
+   * at this position had the same two strings, its expiry is taken instead of parsing them again.
+   */
+  #claimExpiry(i: number, claim: NodeClaim): number {
+    const created = claim.metadata.creationTimestamp;
+    const after = claim.spec.expireAfter;
+    const last = this.#inputs[i];
+    if (last !== undefined && last.created === created && last.after === after) return last.at;
+    const at = expiresAt(claim) ?? NaN;
+    this.#inputs[i] = { created, after, at };
     return at;
   }
 
@@ -131,5 +164,6 @@ export class ExpirationController implements Quiescent {
   #forgetFrom(count: number): void {
     this.#versions.length = Math.min(this.#versions.length, count);
     this.#expiries.length = this.#versions.length;
+    this.#inputs.length = Math.min(this.#inputs.length, count);
   }
 }
