@@ -62,14 +62,27 @@ export class BlockedLog {
     this.#record = record;
   }
 
+  /**
+   * The reason last recorded per subject of the kind (live: notes update it), for a caller noting
+   * many subjects to skip, with one lookup each, those whose reason is unchanged.
+   */
+  lastReasons(kind: string): ReadonlyMap<string, string> {
+    return this.#subjects(kind);
+  }
+
   /** Records `make()` unless `reason` is what was last recorded for the kind and subject. @returns whether it recorded. */
   note(kind: string, subject: string, reason: string, make: () => Decision): boolean {
-    let subjects = this.#last.get(kind);
-    if (subjects === undefined) this.#last.set(kind, (subjects = new Map<string, string>()));
+    const subjects = this.#subjects(kind);
     if (subjects.get(subject) === reason) return false;
     subjects.set(subject, reason);
     this.#record(make());
     return true;
+  }
+
+  #subjects(kind: string): Map<string, string> {
+    let subjects = this.#last.get(kind);
+    if (subjects === undefined) this.#last.set(kind, (subjects = new Map<string, string>()));
+    return subjects;
   }
 
   /** Forgets the subject of the kind: the next note records again. */

@@ -26,6 +26,20 @@ describe('BlockedLog', () => {
     assert.equal(log.count('drift'), 1, 'retain keeps the other kinds');
     assert.deepEqual(out, ['a pdb', 'a drift', 'a dnd', 'a dnd again', 'b pdb']);
   });
+
+  it('shows the last reason per subject of a kind as notes, clears and retains change it', () => {
+    const log = new BlockedLog(() => undefined);
+    const scan = log.lastReasons('scan');
+    assert.equal(scan.size, 0);
+    log.note('scan', 'a', 'pdb', made('a pdb'));
+    log.note('drift', 'b', 'dnd', made('b dnd'));
+    assert.deepEqual([...scan], [['a', 'pdb']], 'live, and of its kind only');
+    log.note('scan', 'a', 'dnd', made('a dnd'));
+    assert.equal(scan.get('a'), 'dnd');
+    log.clear('scan', 'a');
+    assert.equal(scan.get('a'), undefined);
+    assert.deepEqual([...log.lastReasons('drift')], [['b', 'dnd']]);
+  });
 });
 
 interface FakePass {

@@ -67,7 +67,9 @@ export class PassRecorder {
   methodResult(method: MethodName, result: MethodResult, pass: PassState): void {
     const now = this.#ctx.clock.now();
     const kind = method === 'drift' ? 'drift' : 'consolidation';
+    const last = this.#log.lastReasons(kind);
     for (const r of result.rejections) {
+      if (last.get(r.node) === r.reason) continue;
       this.#log.note(kind, r.node, r.reason, () => blockedDecision(now, { nodes: [r.node], nodePool: r.nodePool, price: r.price },
         `not ${method === 'drift' ? 'replacing drifted' : 'consolidating'} node ${r.node}`, r.reason));
     }
