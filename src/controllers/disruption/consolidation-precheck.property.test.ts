@@ -59,6 +59,17 @@ const worldGen: fc.Arbitrary<World> = fc.record({
   pairs: fc.array(fc.tuple(fc.integer({ min: 0, max: w.machines.length - 1 }), fc.integer({ min: 0, max: w.machines.length - 1 })), { maxLength: 3 }),
 }));
 
+/** Each machine alone and each drawn pair, as candidates, where every machine is a candidate with pods to move. */
+function candidateSets(w: World, candidates: ReadonlyMap<string, Candidate>): Candidate[][] {
+  const sets = [...w.machines.keys()].map((i) => [i]).concat(w.pairs.filter(([a, b]) => a !== b));
+  const out: Candidate[][] = [];
+  for (const set of sets) {
+    const cs = set.map((i) => candidates.get(`n${i}`)).filter((c): c is Candidate => c !== undefined && c.reschedulablePods.length > 0);
+    if (cs.length === set.length) out.push(cs);
+  }
+  return out;
+}
+
 function build(w: World): { base: SimulationBase; candidates: Map<string, Candidate> } {
   const clock = new VirtualClock();
   const state = new ClusterState({ clock });
@@ -125,10 +136,7 @@ describe('consolidationImpossible', () => {
     let named = 0;
     fc.assert(fc.property(worldGen, (w) => {
       const { base, candidates } = build(w);
-      const sets = [...w.machines.keys()].map((i) => [i]).concat(w.pairs.filter(([a, b]) => a !== b));
-      for (const set of sets) {
-        const cs = set.map((i) => candidates.get(`n${i}`)).filter((c): c is Candidate => c !== undefined && c.reschedulablePods.length > 0);
-        if (cs.length !== set.length) continue;
+      for (const cs of candidateSets(w, candidates)) {
         const free = base.maxFree(new Set(cs.flatMap((c) => [c.nodeName, c.claimName])));
         const homeless = cs.flatMap((c) => c.reschedulablePods).filter((p: Pod) => {
           const r = safePodRequests(p);
@@ -154,10 +162,7 @@ describe('consolidationImpossible', () => {
     let checked = 0;
     fc.assert(fc.property(worldGen, (w) => {
       const { base, candidates } = build(w);
-      const sets = [...w.machines.keys()].map((i) => [i]).concat(w.pairs.filter(([a, b]) => a !== b));
-      for (const set of sets) {
-        const cs = set.map((i) => candidates.get(`n${i}`)).filter((c): c is Candidate => c !== undefined && c.reschedulablePods.length > 0);
-        if (cs.length !== set.length) continue;
+      for (const cs of candidateSets(w, candidates)) {
         checked++;
         const settings = { spotToSpot: w.spotToSpot, maxReplacements: w.maxReplacements };
         const why = consolidationImpossible(base, cs, candidatesPrice(cs), settings);

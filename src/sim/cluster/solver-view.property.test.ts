@@ -9,6 +9,7 @@ import { node, pod } from '../../test/builders.js';
 import { NodeLedger } from './node-ledger.js';
 import { SolverNodeBase, SolverNodeMemo, solverNodes } from './solver-view.js';
 import type { PlacedPod } from './solver-view.js';
+import { applyLedgerOp, placedEarlier, type LedgerOp, type LedgerWorld } from './fixtures.js';
 
 const ZONE = 'topology.kubernetes.io/zone';
 const HOST = 'kubernetes.io/hostname';
@@ -116,8 +117,7 @@ describe('solverNodes', () => {
 
   it('gives the same nodes with a memo kept across ledger changes as without one, and the same solves over a kept base', () => {
     // Node names run past the nodes made at first: nodes come and go, and pods are bound to names with no node.
-    type Op = { kind: 'bind'; g: PodGen; at: number } | { kind: 'unbind'; i: number } | { kind: 'node'; i: number; g: NodeGen } | { kind: 'run'; i: number }
-      | { kind: 'relabel'; i: number; app: (typeof APPS)[number] } | { kind: 'drop-node'; i: number } | { kind: 'solve' };
+    type Op = LedgerOp<NodeGen, PodGen> | { kind: 'run'; i: number } | { kind: 'relabel'; i: number; app: (typeof APPS)[number] } | { kind: 'solve' };
     const opGen: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ kind: fc.constant('bind' as const), g: podGen, at: fc.nat() }),
       fc.record({ kind: fc.constant('unbind' as const), i: fc.nat() }),
@@ -141,6 +141,7 @@ describe('solverNodes', () => {
         const ledger = new NodeLedger();
         nodes.forEach((g, i) => ledger.setNode(makeNode(`n${i}`, g)));
         const bound: Pod[] = [];
+        const world: LedgerWorld<NodeGen, PodGen> = { ledger, bound, names, makeNode, makePod };
         const memo = new SolverNodeMemo();
         const nodeBase = new SolverNodeBase();
         const groups = groupGens.map(({ pending, placed: earlier }, k) => {
@@ -148,12 +149,7 @@ describe('solverNodes', () => {
             const p = makePod(`pending-${k}-${i}`, g);
             return { pod: p, requests: podRequests(p) };
           });
-          const placed = new Map<string, PlacedPod[]>();
-          earlier.forEach(([g, at], i) => {
-            const p = makePod(`earlier-${k}-${i}`, g, `n${at % names}`);
-            placed.set(p.spec.nodeName!, [...placed.get(p.spec.nodeName!) ?? [], { pod: p, requests: podRequests(p) }]);
-          });
-          return { group, pods: group.map((g) => g.pod), placed };
+          return { group, pods: group.map((g) => g.pod), placed: placedEarlier(world, earlier, k) };
         });
         // The groups solved in turn with one memo, as a pass's groups are, and the first without what was placed.
         const check = (): void => {
@@ -172,29 +168,23 @@ describe('solverNodes', () => {
         };
         check();
         ops.forEach((op, k) => {
-          if (op.kind === 'bind') {
-            const p = makePod(`bound-${k}`, op.g, `n${op.at % names}`);
-            bound.push(p);
-            ledger.setPod(p);
-          } else if (op.kind === 'unbind' && bound.length > 0) {
-            ledger.removePod(bound.splice(op.i % bound.length, 1)[0]!);
-          } else if (op.kind === 'node') {
-            ledger.setNode(makeNode(`n${op.i % names}`, op.g));
-          } else if (op.kind === 'drop-node') {
-            ledger.removeNode(`n${op.i % names}`);
-          } else if (op.kind === 'run' && bound.length > 0) {
+          if (op.kind === 'run') {
+            if (bound.length === 0) return;
             // A status update: the same pod, a new object.
             const i = op.i % bound.length;
             const p = bound[i]!;
             bound[i] = { ...p, status: { ...p.status, phase: 'Running' } };
             ledger.setPod(bound[i]);
-          } else if (op.kind === 'relabel' && bound.length > 0) {
+          } else if (op.kind === 'relabel') {
+            if (bound.length === 0) return;
             const i = op.i % bound.length;
             const p = bound[i]!;
             bound[i] = { ...p, metadata: { ...p.metadata, labels: { app: op.app } } };
             ledger.setPod(bound[i]);
           } else if (op.kind === 'solve') {
             check();
+          } else {
+            applyLedgerOp(world, op, k);
           }
         });
         check();

@@ -5,7 +5,7 @@ import type { Node, Pod } from '../../apis/core.js';
 import { podRequests } from '../../scheduling/pod-requests.js';
 import { node, pod } from '../../test/builders.js';
 import { NodeLedger } from './node-ledger.js';
-import type { PlacedPod } from './solver-view.js';
+import { applyLedgerOp, placedEarlier, type LedgerOp, type LedgerWorld } from './fixtures.js';
 import { UnschedulableMessages, unschedulableMessage } from './unschedulable-message.js';
 
 const ZONE = 'topology.kubernetes.io/zone';
@@ -48,8 +48,7 @@ function makePod(name: string, g: ShapeGen, nodeName?: string): Pod {
 
 describe('UnschedulableMessages', () => {
   it('gives the message worked out over every node, across ledger changes, shapes and pods placed earlier in the pass', () => {
-    type Op = { kind: 'bind'; g: ShapeGen; at: number } | { kind: 'unbind'; i: number } | { kind: 'node'; i: number; g: NodeGen }
-      | { kind: 'drop-node'; i: number } | { kind: 'ask'; shape: number; placed: [ShapeGen, number][] };
+    type Op = LedgerOp<NodeGen, ShapeGen> | { kind: 'ask'; shape: number; placed: [ShapeGen, number][] };
     const opGen: fc.Arbitrary<Op> = fc.oneof(
       fc.record({ kind: fc.constant('bind' as const), g: shapeGen, at: fc.nat() }),
       fc.record({ kind: fc.constant('unbind' as const), i: fc.nat() }),
@@ -68,24 +67,12 @@ describe('UnschedulableMessages', () => {
         const view = { ledger, pvc: () => undefined, pv: () => undefined };
         nodes.forEach((g, i) => ledger.setNode(makeNode(`n${i}`, g)));
         const messages = new UnschedulableMessages();
-        const bound: Pod[] = [];
+        const world: LedgerWorld<NodeGen, ShapeGen> = { ledger, bound: [], names, makeNode, makePod };
         ops.forEach((op, k) => {
-          if (op.kind === 'bind') {
-            const p = makePod(`bound-${k}`, op.g, `n${op.at % names}`);
-            bound.push(p);
-            ledger.setPod(p);
-          } else if (op.kind === 'unbind' && bound.length > 0) {
-            ledger.removePod(bound.splice(op.i % bound.length, 1)[0]!);
-          } else if (op.kind === 'node') {
-            ledger.setNode(makeNode(`n${op.i % names}`, op.g));
-          } else if (op.kind === 'drop-node') {
-            ledger.removeNode(`n${op.i % names}`);
-          } else if (op.kind === 'ask') {
-            const placed = new Map<string, PlacedPod[]>();
-            op.placed.forEach(([g, at], i) => {
-              const p = makePod(`earlier-${k}-${i}`, g, `n${at % names}`);
-              placed.set(p.spec.nodeName!, [...placed.get(p.spec.nodeName!) ?? [], { pod: p, requests: podRequests(p) }]);
-            });
+          if (op.kind !== 'ask') {
+            applyLedgerOp(world, op, k);
+          } else {
+            const placed = placedEarlier(world, op.placed, k);
             const p = makePod(`pending-${k}`, shapes[op.shape % shapes.length]!);
             const requests = podRequests(p);
             assert.equal(messages.message(p, requests, view, placed), unschedulableMessage(p, requests, view, placed));
