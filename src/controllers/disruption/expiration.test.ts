@@ -2,7 +2,14 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { ExpirationController, expiresAt } from './expiration.js';
 import { DisruptionController } from './controller.js';
-import { addMachine, disruptionEnv } from './fixtures.js';
+import { addMachine, disruptionEnv, type DisruptionEnv } from './fixtures.js';
+
+/** Sets the claim's expireAfter so that it expires `ms` from now. */
+async function expireIn(env: DisruptionEnv['env'], claim: string, ms: number): Promise<void> {
+  const c = await env.kube.get('NodeClaim', claim);
+  const age = env.clock.now() - Date.parse(c.metadata.creationTimestamp!);
+  await env.kube.patch('NodeClaim', claim, { spec: { ...c.spec, expireAfter: `${(age + ms) / 1000}s` } });
+}
 
 describe('expiration', () => {
   it('computes the expiry from creation and expireAfter; Never and garbage never expire', () => {
@@ -50,9 +57,7 @@ describe('expiration between passes', () => {
     const interval = env.ctx.options.disruptionIntervalMs;
     assert.equal((await exp.reconcile()).requeueAfterMs, interval);
     // b's claim now expires in 5 s: the same record, written since.
-    const b = await env.kube.get('NodeClaim', 'b');
-    const age = env.clock.now() - Date.parse(b.metadata.creationTimestamp!);
-    await env.kube.patch('NodeClaim', 'b', { spec: { ...b.spec, expireAfter: `${(age + 5_000) / 1000}s` } });
+    await expireIn(env, 'b', 5_000);
     await env.settle();
     assert.equal((await exp.reconcile()).requeueAfterMs, 5_000, 'wakes at b\'s new expiry');
     await env.clock.step(5_000);
@@ -83,9 +88,7 @@ describe('expiration while started', () => {
     await env.settle([exp]);
     const interval = env.ctx.options.disruptionIntervalMs;
     assert.equal((await exp.reconcile()).requeueAfterMs, interval);
-    const b = await env.kube.get('NodeClaim', 'b');
-    const age = env.clock.now() - Date.parse(b.metadata.creationTimestamp!);
-    await env.kube.patch('NodeClaim', 'b', { spec: { ...b.spec, expireAfter: `${(age + 5_000) / 1000}s` } });
+    await expireIn(env, 'b', 5_000);
     await env.settle();
     assert.equal((await exp.reconcile()).requeueAfterMs, 5_000, 'sees b\'s change');
     await env.clock.step(3_000);
