@@ -41,7 +41,7 @@ if (files.length === 0) {
 }
 const res = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=2', ...files],
+  ['--import', 'tsx', '--import', join(root, 'scripts/test-setup.mjs'), '--test', '--test-concurrency=2', ...files],
   { cwd: root, stdio: 'inherit' },
 );
 process.exit(res.status ?? 1);

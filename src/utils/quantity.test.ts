@@ -297,7 +297,8 @@ describe('properties', () => {
       const qa = parseQuantity(`${a[0]}e${a[1]}`);
       const qb = parseQuantity(`${b[0]}e${b[1]}`);
       assert.equal(compareQuantities(qa, qb), sign(asNano(a) - asNano(b)));
-      assert.equal(compareQuantities(qb, qa), -compareQuantities(qa, qb));
+      // 0 - x, not -x: strict equality tells -0 from 0.
+      assert.equal(compareQuantities(qb, qa), 0 - compareQuantities(qa, qb));
       assert.equal(compareQuantities(qa, qa), 0);
     }), { numRuns: 2000 });
   });
