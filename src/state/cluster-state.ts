@@ -51,8 +51,6 @@ export class ClusterState {
   #listeners: readonly StateListener[] = [];
   readonly #sync = new SyncGate('waiting for the cluster state to sync');
   #generation = 0;
-  /** Moves on every Node or NodeClaim write: a record's version (see MachineViews.list) moves only then. */
-  #machineWrites = 0;
 
   constructor(options: ClusterStateOptions) {
     this.#clock = options.clock;
@@ -211,7 +209,7 @@ export class ClusterState {
     const join = this.#join;
     const now = this.#clock.now();
     const exclude = options?.exclude;
-    const machines = exclude === undefined ? this.#views.list(() => join.values(), join.machinesVersion, now, this.#machineWrites) : listMachines(join.values(), exclude);
+    const machines = exclude === undefined ? this.#views.list(join, now) : listMachines(join.values(), exclude);
     return buildSnapshot({
       now, machines, machinesVersion: join.machinesVersion, pods: this.#pods, maps: this.#maps,
       usage: (p) => join.usage.get(p), pools: join.usage.pools(),
@@ -293,7 +291,6 @@ export class ClusterState {
   }
 
   #writeMachine(kind: 'Node' | 'NodeClaim', obj: KubeObject, deleted: boolean): void {
-    this.#machineWrites++;
     const name = obj.metadata.name ?? '';
     const before = kind === 'Node' ? this.#join.byNodeName(name) : this.#join.byClaimName(name);
     const wasDisrupting = before?.disrupting() ?? false;

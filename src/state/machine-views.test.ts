@@ -90,6 +90,28 @@ describe('MachineViews', () => {
     }
   });
 
+  it('lists what a fresh snapshot lists after more machines came and went than the journal keeps', () => {
+    const state = new ClusterState({ clock: new VirtualClock() });
+    const flags = { launched: true, initialized: true, nodeName: true, deleting: false };
+    for (let i = 0; i < 4; i++) state.apply('NodeClaim', claim(i, flags));
+    state.snapshot();
+    // 1,500 machines come and go (3,000 journal entries: over 1,024 + 4 per machine), one of
+    // those listed goes, one changes, and two new ones stay: only a look at every record finds them.
+    for (let i = 100; i < 1_600; i++) {
+      state.apply('NodeClaim', claim(i, flags));
+      state.remove('NodeClaim', claim(i, flags));
+    }
+    state.remove('NodeClaim', claim(1, flags));
+    state.apply('NodeClaim', claim(2, { ...flags, deleting: true }));
+    for (const i of [7, 5]) state.apply('NodeClaim', claim(i, flags));
+    const carried = state.snapshot();
+    const fresh = state.snapshot({ exclude: new Set() });
+    assert.deepEqual(carried.stateNodes.map((v) => v.name), ['c0', 'c2', 'c3', 'c7', 'c5']);
+    carried.stateNodes.forEach((v, k) => assert.equal(v, fresh.stateNodes[k], `view ${v.name}`));
+    assert.deepEqual(carried.solverNodes, fresh.solverNodes);
+    assert.equal(carried.stateNodes[1]!.deleting, true, 'the changed machine shows its change');
+  });
+
   it('hands each snapshot arrays of its own', () => {
     const state = new ClusterState({ clock: new VirtualClock() });
     state.apply('NodeClaim', claim(1, { launched: true, initialized: true, nodeName: true, deleting: false }));

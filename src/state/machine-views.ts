@@ -8,6 +8,7 @@
 import type { Pod } from '../apis/core.js';
 import type { SolverNode } from '../scheduling/types.js';
 import { isReschedulable } from './pod-predicates.js';
+import type { RecordJournal } from './node-join.js';
 import type { StateNode, StateNodeRecord } from './state-node.js';
 
 /** What a snapshot lists about machines, in the cache's order. */
@@ -44,10 +45,19 @@ export function listMachines(records: Iterable<StateNodeRecord>, exclude?: Reado
   return { stateNodes, solverNodes, reschedulablePods };
 }
 
+/** The cache's records as MachineViews follows them (NodeJoin). */
+export interface MachineRecords {
+  values(): Iterable<StateNodeRecord>;
+  /** Whether values() yields the record now. */
+  has(rec: StateNodeRecord): boolean;
+  /** What happened to the records since the last call. */
+  takeJournal(): RecordJournal;
+}
+
 /** What MachineViews knows of one record while the cache lists it. */
 interface Entry {
   readonly rec: StateNodeRecord;
-  /** Its position in the list. */
+  /** Its position in the list; -1 once dropped. */
   at: number;
   /** The record's version when its view was taken. */
   seen: number;
@@ -59,18 +69,17 @@ interface Entry {
 
 /**
  * listMachines without `exclude`, kept between calls. The cache tells it (touch) every Node or
- * NodeClaim name whose pods or notes changed; a record's own objects are told by its version; the
- * list of records by the cache's machinesVersion. Those, and the end of a nomination, are
- * everything a view is built from (see StateNodeRecord.view), so a machine none of them names
- * keeps the view, and solver node, it had.
+ * NodeClaim name whose pods or notes changed; the records' journal tells which records came, went
+ * or had their objects set. Those, and the end of a nomination, are everything a view is built from
+ * (see StateNodeRecord.view), so a machine none of them names keeps the view, and solver node, it
+ * had, and a snapshot costs what changed since the last, not a look at every machine.
  */
 export class MachineViews {
-  #machinesVersion: number | undefined;
-  /** The objectsVersion of the last list: while it stays, no record's version moved. */
-  #objectsVersion: number | undefined;
+  /** Whether the list was ever taken from the records (before that, the journal says too little). */
+  #started = false;
   /**
-   * The entry of every record the cache lists, kept from one reorder to the next: a reorder (a
-   * machine came or went) then looks each record up instead of building the index again.
+   * The entry of every record the cache lists, kept from one reorder to the next: a reorder (the
+   * journal overflowed) then looks each record up instead of building the index again.
    */
   readonly #entries = new Map<StateNodeRecord, Entry>();
   #list: Entry[] = [];
@@ -102,14 +111,19 @@ export class MachineViews {
     }
   }
 
-  /**
-   * What listMachines(records) returns now (fresh arrays; the views and solver nodes are shared).
-   * `objectsVersion` moves whenever a Node or NodeClaim is written to the cache (the only way a
-   * record's version moves): while it stays, the records' versions are not looked at.
-   */
-  list(records: () => Iterable<StateNodeRecord>, machinesVersion: number, now: number, objectsVersion: number): MachineLists {
-    if (machinesVersion !== this.#machinesVersion) this.#reorder(records(), machinesVersion);
-    this.#update(now, objectsVersion);
+  /** What listMachines(records.values()) returns now (fresh arrays; the views and solver nodes are shared). */
+  list(records: MachineRecords, now: number): MachineLists {
+    const journal = records.takeJournal();
+    if (journal.overflow || !this.#started) {
+      this.#reorder(records.values());
+      this.#update(now, undefined);
+      this.#started = true;
+    } else {
+      if (journal.dropped.length > 0) this.#drop(journal.dropped);
+      for (const rec of journal.created) if (records.has(rec)) this.#append(rec);
+      this.#update(now, journal.written);
+    }
+    if (this.#byName.size > 1024 + 4 * this.#list.length) this.#reindex();
     const lists = (this.#lists ??= this.#sort());
     return { stateNodes: this.#views.slice(), solverNodes: lists.solverNodes.slice(), reschedulablePods: lists.reschedulablePods.slice() };
   }
@@ -129,7 +143,7 @@ export class MachineViews {
   }
 
   /** Takes the cache's records in its order, keeping what is known of those it had. */
-  #reorder(records: Iterable<StateNodeRecord>, machinesVersion: number): void {
+  #reorder(records: Iterable<StateNodeRecord>): void {
     const stamp = ++this.#reorders;
     this.#lists = undefined;
     const views = this.#views;
@@ -143,10 +157,7 @@ export class MachineViews {
       const i = list.length;
       const e = this.#entries.get(rec);
       if (e === undefined) {
-        const added: Entry = { rec, at: i, seen: 0, listed: stamp, dense: -1 };
-        this.#entries.set(rec, added);
-        list.push(added);
-        this.#refresh(added);
+        this.#append(rec);
         continue;
       }
       this.#views.push(views[e.at]!);
@@ -162,16 +173,57 @@ export class MachineViews {
         this.#nominated.delete(e);
       }
     }
-    if (this.#byName.size > 1024 + 4 * list.length) this.#reindex();
-    this.#machinesVersion = machinesVersion;
   }
 
-  #update(now: number, objectsVersion: number): void {
+  /** Lists a record the cache added after those listed (its view taken now). */
+  #append(rec: StateNodeRecord): void {
+    const e: Entry = { rec, at: this.#list.length, seen: 0, listed: this.#reorders, dense: -1 };
+    this.#entries.set(rec, e);
+    this.#list.push(e);
+    this.#refresh(e);
+  }
+
+  /** Unlists the records the cache dropped, keeping the order of the others. */
+  #drop(dropped: readonly StateNodeRecord[]): void {
+    let from = this.#list.length;
+    for (const rec of dropped) {
+      const e = this.#entries.get(rec);
+      if (e === undefined) continue;
+      this.#entries.delete(rec);
+      this.#nominated.delete(e);
+      from = Math.min(from, e.at);
+      e.at = -1;
+    }
     const list = this.#list;
+    if (from === list.length) return;
+    this.#lists = undefined;
+    let to = from;
+    for (let i = from; i < list.length; i++) {
+      const e = list[i]!;
+      if (e.at < 0) continue;
+      list[to] = e;
+      this.#views[to] = this.#views[i]!;
+      this.#solver[to] = this.#solver[i];
+      e.at = to++;
+    }
+    list.length = to;
+    this.#views.length = to;
+    this.#solver.length = to;
+  }
+
+  /** Takes again the views of records written (`undefined`: ask every record), touched or whose nomination ended. */
+  #update(now: number, written: ReadonlySet<StateNodeRecord> | undefined): void {
     if (this.#overflow) {
-      for (const e of list) this.#refresh(e);
+      for (const e of this.#list) this.#refresh(e);
     } else {
-      if (objectsVersion !== this.#objectsVersion) for (const e of list) if (e.rec.version !== e.seen) this.#refresh(e);
+      if (written === undefined) {
+        for (const e of this.#list) if (e.rec.version !== e.seen) this.#refresh(e);
+      } else {
+        for (const rec of written) {
+          const e = this.#entries.get(rec);
+          if (e !== undefined && rec.version !== e.seen) this.#refresh(e);
+        }
+      }
       for (const name of this.#touched) {
         for (const rec of this.#byName.get(name) ?? []) {
           const e = this.#entries.get(rec);
@@ -181,7 +233,6 @@ export class MachineViews {
     }
     this.#touched.clear();
     this.#overflow = false;
-    this.#objectsVersion = objectsVersion;
     for (const e of this.#nominated) {
       if (this.#views[e.at]!.nominatedUntil! <= now) this.#refresh(e);
     }

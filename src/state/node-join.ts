@@ -52,6 +52,27 @@ class PoolUsage {
 /** Versions are unique across joins, so two caches never share one. */
 let machinesSeq = 0;
 
+/**
+ * What happened to a join's records since the journal was last taken (NodeJoin.takeJournal), so a
+ * reader keeping something per record, in values() order, catches up without asking every record.
+ * values() holds records in the order they were created (a dropped record never comes back: a
+ * record for the same id is a new one), so the order now is the one before without the dropped
+ * records, then the created ones still held, in creation order.
+ */
+export interface RecordJournal {
+  /** Records created, in creation order (some may have been dropped since). */
+  readonly created: readonly StateNodeRecord[];
+  /** Records dropped (some may have been created since the last take). */
+  readonly dropped: readonly StateNodeRecord[];
+  /** Records whose Node or NodeClaim was set, that is whose version moved (some may have been dropped since). */
+  readonly written: ReadonlySet<StateNodeRecord>;
+  /** Too much happened to keep (nobody took the journal for long): the reader must look at every record. */
+  readonly overflow: boolean;
+}
+
+/** A journal is kept up to this many entries beyond four per record held, then given up (overflow). */
+const JOURNAL_SLACK = 1024;
+
 export class NodeJoin {
   readonly usage = new PoolUsage();
   #machinesVersion = ++machinesSeq;
@@ -60,6 +81,10 @@ export class NodeJoin {
   readonly #byClaimName = new Map<string, string>();
   /** status.nodeName of claims whose Node is not (yet) in the cache, so their pods still find them. */
   readonly #byClaimNodeName = new Map<string, string>();
+  #created: StateNodeRecord[] = [];
+  #dropped: StateNodeRecord[] = [];
+  #written = new Set<StateNodeRecord>();
+  #overflow = false;
 
   constructor(readonly ctx: StateNodeContext) {}
 
@@ -77,6 +102,21 @@ export class NodeJoin {
 
   values(): IterableIterator<StateNodeRecord> {
     return this.#records.values();
+  }
+
+  /** Whether the record is one values() yields now (it was not dropped). */
+  has(rec: StateNodeRecord): boolean {
+    return this.#records.get(rec.id) === rec;
+  }
+
+  /** What happened to the records since the last call (or since the join was made); starts a new journal. */
+  takeJournal(): RecordJournal {
+    const journal: RecordJournal = { created: this.#created, dropped: this.#dropped, written: this.#written, overflow: this.#overflow };
+    this.#created = [];
+    this.#dropped = [];
+    this.#written = new Set();
+    this.#overflow = false;
+    return journal;
   }
 
   byId(id: string): StateNodeRecord | undefined {
@@ -161,12 +201,16 @@ export class NodeJoin {
   #rename(rec: StateNodeRecord, write: () => void): void {
     const before = rec.machineName;
     write();
+    if (!this.#overflow) this.#written.add(rec);
     if (rec.machineName !== before) this.#machinesVersion = ++machinesSeq;
   }
 
   #getOrCreate(id: string): StateNodeRecord {
     let rec = this.#records.get(id);
-    if (!rec) this.#records.set(id, (rec = new StateNodeRecord(id, this.ctx)));
+    if (!rec) {
+      this.#records.set(id, (rec = new StateNodeRecord(id, this.ctx)));
+      this.#journal(this.#created, rec);
+    }
     return rec;
   }
 
@@ -174,9 +218,24 @@ export class NodeJoin {
     const rec = this.#records.get(id);
     if (!rec) return undefined;
     clear(rec);
-    if (rec.empty) this.#records.delete(id);
+    if (rec.empty) {
+      this.#records.delete(id);
+      this.#journal(this.#dropped, rec);
+    }
     this.#account(rec);
     return rec;
+  }
+
+  /** Journals a created or dropped record, giving the journal up once it outgrows the records. */
+  #journal(list: StateNodeRecord[], rec: StateNodeRecord): void {
+    if (this.#overflow) return;
+    list.push(rec);
+    if (this.#created.length + this.#dropped.length + this.#written.size > JOURNAL_SLACK + 4 * this.#records.size) {
+      this.#overflow = true;
+      this.#created = [];
+      this.#dropped = [];
+      this.#written = new Set();
+    }
   }
 
   #account(rec: StateNodeRecord): void {
