@@ -4,7 +4,9 @@ import { VirtualClock } from '../../utils/clock.js';
 import type { ControllerContext, Decision } from '../context.js';
 import { BlockedLog } from './decisions.js';
 import type { PassState } from './pass-state.js';
-import { PassRecorder } from './pass-recorder.js';
+import { namesGone, PassRecorder } from './pass-recorder.js';
+import type { StateNode } from '../../state/state-node.js';
+import { Random } from '../../utils/random.js';
 
 const made = (summary: string) => (): Decision => ({ time: 0, kind: 'disruption-blocked', summary, why: summary });
 
@@ -97,5 +99,54 @@ describe('PassRecorder', () => {
     rec.methodResult('emptiness', result, pass);
     assert.equal(out.length, 2);
     assert.match(out[1]!.summary, /nodepool default for Empty/);
+  });
+});
+
+describe('namesGone', () => {
+  const machines = (names: readonly string[]): StateNode[] => names.map((name) => ({ name }) as StateNode);
+
+  it('names the machines of the first list the second lacks, wherever they moved', () => {
+    const before = machines(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l']);
+    assert.deepEqual(namesGone(before, before), []);
+    assert.deepEqual(namesGone(before, machines(['a', 'c', 'x', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'l'])), ['b']);
+    assert.deepEqual(namesGone(before, machines(['l', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k', 'a'])), [], 'moved, not gone');
+    assert.deepEqual(namesGone(before, machines(['a', 'l'])), ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'k']);
+    assert.deepEqual(namesGone(before, machines(['k', 'a'])), ['b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'l']);
+    assert.deepEqual(namesGone(before, []), before.map((m) => m.name));
+  });
+
+  it('is the set difference for random lists, edits and repeats included', () => {
+    const random = new Random(Number(process.env['NW_FC_SEED'] ?? 9));
+    const int = (n: number): number => Math.floor(random.next() * n);
+    for (let run = 0; run < 500; run++) {
+      const before = Array.from({ length: int(40) }, () => `n${int(60)}`);
+      const after = before.filter(() => random.next() < 0.9);
+      for (let k = int(4); k > 0; k--) after.splice(int(after.length + 1), 0, `n${int(60)}`);
+      for (let k = int(3); k > 0 && after.length > 0; k--) after.push(after.splice(int(after.length), 1)[0]!);
+      const expected = [...new Set(before)].filter((n) => !after.includes(n)).sort();
+      assert.deepEqual([...new Set(namesGone(machines(before), machines(after)))].sort(), expected, `${before.join(',')} -> ${after.join(',')}`);
+    }
+  });
+});
+
+describe('PassRecorder forgetting', () => {
+  it('records a node again once it left the cache, however far the machines moved', () => {
+    const out: Decision[] = [];
+    const ctx = { clock: new VirtualClock() } as unknown as ControllerContext;
+    const rec = new PassRecorder(ctx, new BlockedLog((d) => out.push(d)));
+    const names = Array.from({ length: 30 }, (_, i) => `m${i}`);
+    const blocked = ['m3', 'm20', 'm29'];
+    rec.scanned(passOf({ names, version: 1, blocked, candidates: [] }));
+    assert.equal(out.length, 3);
+    // m20 leaves, the rest reverse; then all come back.
+    const reversed = names.filter((n) => n !== 'm20').reverse();
+    rec.scanned(passOf({ names: reversed, version: 2, blocked: ['m3', 'm29'], candidates: [] }));
+    assert.equal(out.length, 3, 'the others are still remembered');
+    rec.scanned(passOf({ names, version: 3, blocked, candidates: [] }));
+    assert.deepEqual(out.slice(3).map((d) => d.nodes), [['m20']]);
+    // Five leave at once (checked against a set of names), then come back.
+    rec.scanned(passOf({ names: names.slice(0, 25), version: 4, blocked: ['m3', 'm20'], candidates: [] }));
+    rec.scanned(passOf({ names, version: 5, blocked, candidates: [] }));
+    assert.deepEqual(out.slice(4).map((d) => d.nodes), [['m29']]);
   });
 });

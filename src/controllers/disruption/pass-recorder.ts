@@ -3,6 +3,7 @@
  * at most once per node (or pool and reason) until its reason changes: do-not-disrupt, PDBs, a
  * missing pool, budgets at zero, consolidation or drift rejected, validation or launch failures.
  */
+import type { StateNode } from '../../state/state-node.js';
 import type { ControllerContext } from '../context.js';
 import { describeBudget } from './budgets.js';
 import type { BlockedLog } from './decisions.js';
@@ -25,11 +26,44 @@ const BUDGET_KIND: Record<string, string> = Object.fromEntries([...new Set(Objec
 /** Kinds whose subjects are nodes: forgotten once the node leaves the cache. */
 const NODE_KINDS = ['scan', 'consolidation', 'drift'] as const;
 
+/** How many places on from where the last match left off a machine is looked for in the last list. */
+const LOOKAHEAD = 8;
+
+/** Past this many names unmatched, they are checked against a set of the names rather than one by one. */
+const MAX_CHECKED_ONE_BY_ONE = 4;
+
+/**
+ * The names `before`'s machines have and `after`'s have not. The cache drops and adds machines
+ * keeping the others' order, so walking both lists side by side matches nearly every machine of
+ * `before` with one of `after` of the same name at a pointer's cost; only the few left unmatched
+ * are looked for in `after` by name. Exact for any two lists (a name matched is in `after`).
+ */
+export function namesGone(before: readonly StateNode[], after: readonly StateNode[]): string[] {
+  const unmatched: string[] = [];
+  let j = 0;
+  for (const n of after) {
+    const name = n.name;
+    const end = Math.min(before.length, j + LOOKAHEAD + 1);
+    let at = j;
+    while (at < end && before[at]!.name !== name) at++;
+    if (at === end) continue;
+    for (; j < at; j++) unmatched.push(before[j]!.name);
+    j = at + 1;
+  }
+  for (; j < before.length; j++) unmatched.push(before[j]!.name);
+  if (unmatched.length === 0) return unmatched;
+  if (unmatched.length > MAX_CHECKED_ONE_BY_ONE) {
+    const names = new Set(after.map((n) => n.name));
+    return unmatched.filter((name) => !names.has(name));
+  }
+  return unmatched.filter((name) => !after.some((n) => n.name === name));
+}
+
 export class PassRecorder {
   readonly #ctx: ControllerContext;
   readonly #log: BlockedLog;
-  /** The snapshot machinesVersion node subjects were last checked against (all named a machine then). */
-  #namesCheckedAt: number | undefined;
+  /** The machines node subjects were last checked against (each subject named one of them) and their machinesVersion. */
+  #checked: { readonly version: number; readonly machines: readonly StateNode[] } | undefined;
 
   constructor(ctx: ControllerContext, log: BlockedLog) {
     this.#ctx = ctx;
@@ -49,16 +83,23 @@ export class PassRecorder {
 
   /**
    * Forgets node subjects whose machine is not in the pass's snapshot, and budget subjects whose
-   * pool is not in the pass. Node subjects are only ever noted for machines of a pass's snapshot, so
-   * while the machines have the same names as at the last check (machinesVersion), none is gone.
+   * pool is not in the pass. Node subjects are only ever noted for machines of a pass's snapshot,
+   * after this check, so each names a machine of the last check: while the machines have the same
+   * names (machinesVersion), none is gone, and after, only names the last check's machines had and
+   * the pass's have not can be.
    */
   #forgetGone(pass: PassState): void {
     const log = this.#log;
-    const version = pass.snapshot.machinesVersion;
-    if (version !== this.#namesCheckedAt) {
-      const names = new Set(pass.snapshot.stateNodes.map((n) => n.name));
-      for (const kind of NODE_KINDS) log.retain(kind, (node) => names.has(node));
-      this.#namesCheckedAt = version;
+    const { machinesVersion: version, stateNodes: machines } = pass.snapshot;
+    const checked = this.#checked;
+    if (version !== checked?.version) {
+      if (checked === undefined) {
+        const names = new Set(machines.map((n) => n.name));
+        for (const kind of NODE_KINDS) log.retain(kind, (node) => names.has(node));
+      } else {
+        for (const name of namesGone(checked.machines, machines)) for (const kind of NODE_KINDS) log.clear(kind, name);
+      }
+      this.#checked = { version, machines };
     }
     for (const kind of Object.values(BUDGET_KIND)) log.retain(kind, (pool) => pass.pools.has(pool));
   }
