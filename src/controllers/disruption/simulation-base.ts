@@ -89,6 +89,8 @@ export interface OtherPods {
   readonly pods: readonly Pod[];
   /** How many of `pods` are of machines going away (they come first). */
   readonly going: number;
+  /** The first `going` of `pods`: the ones that must move. */
+  readonly mustMove: ReadonlySet<Pod>;
   /** The keys of `pods`. */
   readonly keys: ReadonlySet<string>;
   /** leastRequests(pods). */
@@ -101,13 +103,14 @@ export function otherPods(going: readonly Pod[], pending: readonly Pod[]): Other
   for (const p of going) byKey.set(keyOf(p), p);
   const pods = [...byKey.values()];
   const keys = new Set(byKey.keys());
+  const mustMove = new Set(pods);
   for (const p of pending) {
     const key = keyOf(p);
     if (byKey.has(key)) continue;
     pods.push(p);
     keys.add(key);
   }
-  return { pods, going: byKey.size, keys, least: leastRequests(pods) };
+  return { pods, going: byKey.size, mustMove, keys, least: leastRequests(pods) };
 }
 
 /**

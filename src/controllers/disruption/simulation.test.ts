@@ -17,7 +17,7 @@ import { singleNodeConsolidation } from './consolidation-methods.js';
 import { computeConsolidation, simulateConsolidation } from './consolidation.js';
 import type { MethodContext } from './method-context.js';
 import { leastRequests, otherPods, relieved, SimulationBase } from './simulation-base.js';
-import { simulate, simulationPods } from './simulation.js';
+import { ownPods, simulate, simulationPods } from './simulation.js';
 import type { PoolInfo } from './types.js';
 
 const TYPES = [instanceType('small', { cpu: '2', memory: '8Gi', price: 0.1 }), instanceType('medium', { cpu: '4', memory: '16Gi', price: 0.2 })];
@@ -133,15 +133,33 @@ describe('the pods a simulation places', () => {
     return { pods, moving: new Set(pods.filter((p) => mustMove.has(keyOf(p)))) };
   }
 
+  // Few names, so that leaving, going and pending pods often share keys.
+  const podsGen = fc.array(fc.record({ name: fc.constantFrom('p0', 'p1', 'p2', 'p3', 'p4', 'p5'), cpu: fc.integer({ min: 1, max: 9 }) }), { maxLength: 5 });
+  const make = (g: { name: string; cpu: number }[]): Pod[] => g.map(({ name, cpu }) => pod({ name, cpu: `${cpu}00m` }));
+
+  it('of leaving machines are their pods in order, one per key (its last pod at its first place), kept per list', () => {
+    fc.assert(fc.property(fc.array(podsGen, { minLength: 1, maxLength: 4 }), fc.nat(3), (gens, again) => {
+      const lists = gens.map(make);
+      // Some lists asked for alone first, so that the merge reads kept ones.
+      for (const list of lists.slice(0, again)) ownPods([{ reschedulablePods: list }]);
+      const got = ownPods(lists.map((reschedulablePods) => ({ reschedulablePods })));
+      const expected = new Map<string, Pod>();
+      for (const list of lists) for (const p of list) expected.set(keyOf(p), p);
+      assert.deepEqual([...got.byKey], [...expected]);
+      for (const [key, p] of got.byKey) assert.equal(p, expected.get(key));
+      assert.deepEqual(got.pods, [...expected.values()]);
+      assert.deepEqual([...got.set], [...expected.values()]);
+      assert.deepEqual(got.least, leastRequests([...expected.values()]));
+    }), { numRuns: 500 });
+  });
+
   it('are the leaving, going and pending pods in that order, one per key, whichever keys they share', () => {
-    // Few names, so that leaving, going and pending pods often share keys.
-    const podsGen = fc.array(fc.record({ name: fc.constantFrom('p0', 'p1', 'p2', 'p3', 'p4', 'p5'), cpu: fc.integer({ min: 1, max: 9 }) }), { maxLength: 5 });
     fc.assert(fc.property(podsGen, podsGen, podsGen, (ownGen, goingGen, pendingGen) => {
-      const make = (g: { name: string; cpu: number }[]): Pod[] => g.map(({ name, cpu }) => pod({ name, cpu: `${cpu}00m` }));
-      const own = new Map(make(ownGen).map((p) => [keyOf(p), p]));
+      const ownList = make(ownGen);
+      const own = new Map(ownList.map((p) => [keyOf(p), p]));
       const going = make(goingGen);
       const pending = make(pendingGen);
-      const got = simulationPods(own, going, pending, otherPods(going, pending));
+      const got = simulationPods(ownPods([{ reschedulablePods: ownList }]), going, pending, otherPods(going, pending));
       const expected = fromScratch(own, going, pending);
       assert.deepEqual(got.pods, expected.pods);
       for (let i = 0; i < got.pods.length; i++) assert.equal(got.pods[i], expected.pods[i]);

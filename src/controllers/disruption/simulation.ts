@@ -40,13 +40,11 @@ export interface SimulationResult {
  */
 export function simulate(base: SimulationBase, leaving: readonly LeavingNode[], mostNewClaims?: number): SimulationResult {
   const exclude = new Set<string>();
-  const own = new Map<string, Pod>();
   for (const l of leaving) {
     exclude.add(l.nodeName);
     if (l.claimName !== undefined) exclude.add(l.claimName);
-    for (const p of l.reschedulablePods) own.set(keyOf(p), p);
   }
-  const { pods, moving, least } = simulationPods(own, base.snapshot.reschedulablePods, base.pending, base.otherPods);
+  const { pods, moving, least } = simulationPods(ownPods(leaving), base.snapshot.reschedulablePods, base.pending, base.otherPods);
   const deleting = base.deletingPods;
   const inFlight = base.inFlight;
   // Pods of machines already going away may count on one coming up (it was launched for them).
@@ -80,6 +78,51 @@ export function simulate(base: SimulationBase, leaving: readonly LeavingNode[], 
   };
 }
 
+/** The pods of leaving machines, one per key, as a simulation moves them. */
+export interface OwnPods {
+  /** Each key's last pod, at the key's first place. */
+  readonly byKey: ReadonlyMap<string, Pod>;
+  /** The values of byKey, in order. */
+  readonly pods: readonly Pod[];
+  /** The pods of `pods`. */
+  readonly set: ReadonlySet<Pod>;
+  /** leastRequests(pods). */
+  readonly least: Least;
+}
+
+function ownPodsOf(byKey: ReadonlyMap<string, Pod>): OwnPods {
+  const pods = [...byKey.values()];
+  return { byKey, pods, set: new Set(pods), least: leastRequests(pods) };
+}
+
+/**
+ * Per pod list (a machine's reschedulable pods: the same list while its pods are the same, and
+ * pods are never edited in place), its OwnPods: a machine simulated again and again is keyed once.
+ */
+const ownByList = new WeakMap<readonly Pod[], OwnPods>();
+
+function listOwnPods(list: readonly Pod[]): OwnPods {
+  let own = ownByList.get(list);
+  if (own === undefined) {
+    const byKey = new Map<string, Pod>();
+    for (const p of list) byKey.set(keyOf(p), p);
+    ownByList.set(list, (own = ownPodsOf(byKey)));
+  }
+  return own;
+}
+
+/**
+ * The OwnPods of the leaving machines' reschedulable pods, in their order. Each list's is kept
+ * (the lists must not be edited after); several lists' maps are merged in order, which keeps each
+ * key at its first place with its last pod, as one pass over all their pods would.
+ */
+export function ownPods(leaving: readonly Pick<LeavingNode, 'reschedulablePods'>[]): OwnPods {
+  if (leaving.length === 1) return listOwnPods(leaving[0]!.reschedulablePods);
+  const byKey = new Map<string, Pod>();
+  for (const l of leaving) for (const [key, p] of listOwnPods(l.reschedulablePods).byKey) byKey.set(key, p);
+  return ownPodsOf(byKey);
+}
+
 /** The pods a simulation places, which of them must move, and leastRequests(pods). */
 export interface SimulationPods {
   readonly pods: readonly Pod[];
@@ -89,30 +132,28 @@ export interface SimulationPods {
 }
 
 /**
- * The pods a simulation places: the leaving machines' pods (`own`, by key), then those of machines
+ * The pods a simulation places: the leaving machines' pods (`own`), then those of machines
  * already going away (`going`), then the `pending` pods whose key is not among those; the first
  * two must move. What does not depend on the leaving machines comes from `others` (otherPods of
  * `going` and `pending`), unless one of their pods has the key of a leaving machine's pod.
  */
-export function simulationPods(own: ReadonlyMap<string, Pod>, going: readonly Pod[], pending: readonly Pod[], others: OtherPods): SimulationPods {
+export function simulationPods(own: OwnPods, going: readonly Pod[], pending: readonly Pod[], others: OtherPods): SimulationPods {
   let clash = false;
-  for (const key of own.keys()) if (others.keys.has(key)) clash = true;
+  for (const key of own.byKey.keys()) if (others.keys.has(key)) clash = true;
   if (clash) {
     // A pod of a machine going away takes the place of a leaving one's pod of the same key.
-    const mustMove = new Map(own);
+    const mustMove = new Map(own.byKey);
     for (const p of going) mustMove.set(keyOf(p), p);
     const pods: Pod[] = [...mustMove.values()];
     for (const p of pending) if (!mustMove.has(keyOf(p))) pods.push(p);
     return { pods, moving: (p) => mustMove.has(keyOf(p)), least: leastRequests(pods) };
   }
-  const ownPods = [...own.values()];
-  const must = new Set<Pod>(ownPods);
-  for (let i = 0; i < others.going; i++) must.add(others.pods[i]!);
-  const ownLeast = leastRequests(ownPods);
+  const { set, least } = own;
+  const goingAway = others.mustMove;
   return {
-    pods: ownPods.length === 0 ? others.pods : ownPods.concat(others.pods),
-    moving: (p) => must.has(p),
-    least: { cpu: Math.min(ownLeast.cpu, others.least.cpu), memory: Math.min(ownLeast.memory, others.least.memory) },
+    pods: own.pods.length === 0 ? others.pods : others.pods.length === 0 ? own.pods : own.pods.concat(others.pods),
+    moving: (p) => set.has(p) || goingAway.has(p),
+    least: { cpu: Math.min(least.cpu, others.least.cpu), memory: Math.min(least.memory, others.least.memory) },
   };
 }
 
