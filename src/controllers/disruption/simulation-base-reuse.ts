@@ -123,12 +123,33 @@ function addTerms(pods: readonly Pod[], into: Set<PodTerms>): void {
 /** Per lasting pod list (a machine's reschedulable pods), its pods' distinct terms, first-seen order. */
 const termsByList = new WeakMap<readonly Pod[], readonly PodTerms[]>();
 
+/**
+ * Term sequences by their first term: lists with the same sequence share one array, so that a
+ * pass over a thousand lists reads a few arrays (and skips a run of equal ones) rather than one per list.
+ */
+const sequences = new WeakMap<PodTerms, (readonly PodTerms[])[]>();
+/** Sequences kept per first term (sharing is only an economy). */
+const SEQUENCES = 64;
+const NO_TERMS: readonly PodTerms[] = [];
+
+function internSequence(terms: readonly PodTerms[]): readonly PodTerms[] {
+  const first = terms[0];
+  if (first === undefined) return NO_TERMS;
+  let same = sequences.get(first);
+  if (same === undefined) sequences.set(first, (same = []));
+  const found = same.find((s) => sameItems(s, terms));
+  if (found !== undefined) return found;
+  if (same.length >= SEQUENCES) same.length = 0;
+  same.push(terms);
+  return terms;
+}
+
 function listTerms(pods: readonly Pod[]): readonly PodTerms[] {
   let terms = termsByList.get(pods);
   if (terms === undefined) {
     const distinct = new Set<PodTerms>();
     addTerms(pods, distinct);
-    termsByList.set(pods, (terms = [...distinct]));
+    termsByList.set(pods, (terms = internSequence([...distinct])));
   }
   return terms;
 }
@@ -140,8 +161,13 @@ function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
   return true;
 }
 
-/** The last call of movableTerms: its lists and its answer. */
-let lastMovable: { readonly lasting: readonly (readonly Pod[])[]; readonly fresh: readonly (readonly Pod[])[]; readonly terms: MovableTerms } | undefined;
+/** The last call of movableTerms: its lists, the terms of each lasting list, and its answer. */
+let lastMovable: {
+  readonly lasting: readonly (readonly Pod[])[];
+  readonly lastingTerms: readonly (readonly PodTerms[])[];
+  readonly fresh: readonly (readonly Pod[])[];
+  readonly terms: MovableTerms;
+} | undefined;
 
 /**
  * The terms of the pods a pass may place, read once per distinct set of terms: those of `lasting`
@@ -153,14 +179,32 @@ let lastMovable: { readonly lasting: readonly (readonly Pod[])[]; readonly fresh
 export function movableTerms(lasting: readonly (readonly Pod[])[], ...fresh: (readonly Pod[])[]): MovableTerms {
   const last = lastMovable;
   if (last !== undefined && sameItems(lasting, last.lasting) && last.fresh.length === fresh.length && fresh.every((pods, i) => sameItems(pods, last.fresh[i]!))) return last.terms;
-  const terms = readTerms(lasting, fresh);
-  lastMovable = { lasting: [...lasting], fresh: fresh.map((pods) => [...pods]), terms }; // copies: the caller's arrays may change
+  const lastingTerms = termsOfLists(lasting, last);
+  const terms = readTerms(lastingTerms, fresh);
+  lastMovable = { lasting: [...lasting], lastingTerms, fresh: fresh.map((pods) => [...pods]), terms }; // copies: the caller's arrays may change
   return terms;
 }
 
-function readTerms(lasting: readonly (readonly Pod[])[], fresh: readonly (readonly Pod[])[]): MovableTerms {
+/** listTerms of each list: the last call's for a list lined up with the very same list then (see carriedIndexes). */
+function termsOfLists(lasting: readonly (readonly Pod[])[], last: typeof lastMovable): (readonly PodTerms[])[] {
+  const from = last && carriedIndexes(last.lasting, lasting);
+  const out = new Array<readonly PodTerms[]>(lasting.length);
+  for (let i = 0; i < lasting.length; i++) {
+    const k = from ? from[i]! : -1;
+    out[i] = k >= 0 ? last!.lastingTerms[k]! : listTerms(lasting[i]!);
+  }
+  return out;
+}
+
+function readTerms(lastingTerms: readonly (readonly PodTerms[])[], fresh: readonly (readonly Pod[])[]): MovableTerms {
   const distinct = new Set<PodTerms>();
-  for (const pods of lasting) for (const t of listTerms(pods)) distinct.add(t);
+  let previous: readonly PodTerms[] | undefined;
+  for (const terms of lastingTerms) {
+    // A sequence just added adds nothing again.
+    if (terms === previous) continue;
+    previous = terms;
+    for (const t of terms) distinct.add(t);
+  }
   for (const pods of fresh) addTerms(pods, distinct);
   const selectors = new Map<string, LabelSelector>();
   const keys = new Set<string>();
