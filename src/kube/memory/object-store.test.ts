@@ -19,6 +19,16 @@ describe('ObjectStore', () => {
     assert.ok(Object.isFrozen(a.metadata));
   });
 
+  it('stores the very object it is given, so (frozen) a write sharing the metadata of a stored version throws', () => {
+    const s = new ObjectStore({ historyLimit: 10, freeze: true });
+    const given = pod('a');
+    const a = s.commit('Pod', 'ADDED', given);
+    assert.equal(a, given);
+    assert.equal(a.metadata.resourceVersion, '2');
+    assert.throws(() => s.commit('Pod', 'MODIFIED', { ...a, spec: { containers: [] } }, a), TypeError);
+    assert.equal(a.metadata.resourceVersion, '2', 'the stored version is untouched');
+  });
+
   it('keeps the namespace and node-name indexes in step with writes', () => {
     const s = new ObjectStore({ historyLimit: 10, freeze: false });
     const a = s.commit('Pod', 'ADDED', pod('a'));
@@ -31,7 +41,7 @@ describe('ObjectStore', () => {
     const a2 = s.commit('Pod', 'MODIFIED', pod('a', 'n1'), a);
     assert.deepEqual(names(s.scan('Pod', { nodeName: '' })), []);
     assert.deepEqual(names(s.scan('Pod', { nodeName: 'n1' })), ['a', 'b', 'c']);
-    s.commit('Pod', 'DELETED', a2, a2);
+    s.commit('Pod', 'DELETED', { ...a2, metadata: { ...a2.metadata } }, a2);
     assert.deepEqual(names(s.scan('Pod', { nodeName: 'n1' })), ['b', 'c']);
     assert.deepEqual(names(s.scan('Pod')), ['b', 'c']);
     assert.equal(s.count('Pod'), 2);

@@ -185,12 +185,15 @@ export class ObjectStore {
 
   /**
    * Commits a new version (or the deletion) of an object under the next resourceVersion and
-   * returns it as stored. `object` must be a fresh value the caller no longer touches.
+   * returns it as stored: `object` itself, its metadata given the resourceVersion. So `object` and
+   * its `metadata` must be fresh values, shared with no stored version, that the caller no longer
+   * touches (a copy here would copy every write a second time). Its other subtrees may be shared.
    * Listeners run before this returns; writes they make are dispatched after this one.
    */
   commit(kind: Kind, type: Change['type'], object: StoredObject, previous?: StoredObject): StoredObject {
     const rv = ++this.#rv;
-    const stored: StoredObject = { ...object, metadata: { ...object.metadata, resourceVersion: String(rv) } };
+    const stored = object;
+    stored.metadata.resourceVersion = String(rv);
     if (this.options.freeze) deepFreeze(stored);
     const t = this.#table(kind);
     const key = keyOfStored(kind, stored);

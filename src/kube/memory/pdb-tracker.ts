@@ -216,7 +216,7 @@ export class PdbTracker {
     };
     if (old.observedGeneration === status.observedGeneration && old.disruptionsAllowed === allowed && old.currentHealthy === b.healthy
       && old.desiredHealthy === desired && old.expectedPods === expected && oldCondition?.status === conditionStatus) return;
-    const next: StoredObject = { ...stored, status };
+    const next: StoredObject = { ...stored, metadata: { ...stored.metadata }, status };
     this.store.commit('PodDisruptionBudget', 'MODIFIED', next, stored);
   }
 }

@@ -46,7 +46,7 @@ export class PodSubresources {
     if (pod.spec.nodeName) throw podConflict(name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
     const scheduled: Condition = { type: 'PodScheduled', status: 'True', lastTransitionTime: formatKubeTime(this.writer.clock.now()) };
     const conditions = [...(pod.status?.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), scheduled];
-    const next = { ...old, spec: { ...pod.spec, nodeName }, status: { ...pod.status, conditions } } as StoredObject;
+    const next = { ...old, metadata: { ...old.metadata }, spec: { ...pod.spec, nodeName }, status: { ...pod.status, conditions } } as StoredObject;
     return this.writer.store.commit('Pod', 'MODIFIED', next, old);
   }
 

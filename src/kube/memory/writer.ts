@@ -200,12 +200,15 @@ export class ObjectWriter {
       next.metadata = { ...candidate.metadata };
     }
     const meta = next.metadata;
-    for (const field of SERVER_METADATA) {
-      const value = old.metadata[field];
-      if (value === undefined) delete meta[field];
-      else (meta as Record<string, unknown>)[field] = value;
+    // A status write took the stored metadata whole.
+    if (subresource === 'main') {
+      for (const field of SERVER_METADATA) {
+        const value = old.metadata[field];
+        if (value === undefined) delete meta[field];
+        else (meta as Record<string, unknown>)[field] = value;
+      }
+      validateUpdate(kind, old, next);
     }
-    if (subresource === 'main') validateUpdate(kind, old, next);
     if (!specEqual(old, next)) meta.generation = (old.metadata.generation ?? 0) + 1;
     if (jsonEqual(old, next)) return old;
     if (meta.deletionTimestamp && !hasFinalizers(next) && (meta.deletionGracePeriodSeconds ?? 0) === 0) {
@@ -231,7 +234,7 @@ export class ObjectWriter {
     const grace = kind === 'Pod' ? podDeletionGrace(old as unknown as Pod, opts.gracePeriodSeconds) : 0;
     const current = old.metadata.deletionGracePeriodSeconds;
     if (old.metadata.deletionTimestamp && (current === undefined || grace >= current)) return old;
-    if (grace === 0 && !hasFinalizers(old)) return this.store.commit(kind, 'DELETED', { ...old }, old);
+    if (grace === 0 && !hasFinalizers(old)) return this.store.commit(kind, 'DELETED', { ...old, metadata: { ...old.metadata } }, old);
     const now = this.clock.now();
     const metadata = {
       ...old.metadata,
