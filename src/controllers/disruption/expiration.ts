@@ -27,19 +27,24 @@ export function expiresAt(claim: NodeClaim): number | undefined {
   return created + after;
 }
 
+/** Claims told of between passes kept at most; past it the bound is dropped (the next pass walks). */
+const MAX_TOLD = 4096;
+
 /** The expiration loop: deletes expired NodeClaims, walking the machines only when one may be due. */
 export class ExpirationController implements Quiescent {
   readonly name = 'disruption.expiration';
   readonly #ctx: ControllerContext;
   readonly #singleton: Singleton;
   /**
-   * What the last pass read of each machine, by its position in the cache's order: the record's
+   * What the last walk read of each machine, by its position in the cache's order: the record's
    * version then (no two machines share one, and it moves whenever the Node or NodeClaim is set,
-   * all an expiry depends on) and the expiry (NaN: no claim, deleting, or never expires). A pass
-   * reads again only the machines whose version at their position differs.
+   * all an expiry depends on), its claim's expiry (NaN: no claim, or it never expires) and whether
+   * the machine was deleting (then it cannot expire). A walk reads again only the machines whose
+   * version at their position differs.
    */
   readonly #versions: number[] = [];
   readonly #expiries: number[] = [];
+  readonly #deleting: boolean[] = [];
   /** The creation time and expireAfter of the claim last parsed at each position, and its expiry (NaN: none). */
   readonly #inputs: ({ readonly created: string | undefined; readonly after: string | undefined; readonly at: number } | undefined)[] = [];
   /**
@@ -50,6 +55,20 @@ export class ExpirationController implements Quiescent {
   #changed = true;
   /** The earliest expiry the last walk saw (Infinity: none): until then an unchanged cache has none due. */
   #earliest = -Infinity;
+  /**
+   * No claim in the cache expires before this (epoch ms; -Infinity: not known): the least expiry,
+   * deleting machines' included, of the claims the last walk read and of the claims in every machine
+   * change told of since. A claim in the cache now was there at that walk or was written since, and
+   * a write is told of with the machine that then holds the claim; a deleting machine's claim is
+   * counted because a Node moving away (told of only as the change of its new record) can end that
+   * machine's deleting unseen. So this stays a lower bound whatever machines changed, moved or went.
+   * Known only while started (nothing tells otherwise); the claims in #told are still to be counted.
+   */
+  #bound = -Infinity;
+  /** The claims machine changes told of since #bound was last brought up to date, in order (repeats too). */
+  #told: NodeClaim[] = [];
+  /** Per claim name, the creation time and expireAfter last counted into #bound and the expiry they give (NaN: never). */
+  readonly #toldInputs = new Map<string | undefined, { readonly created: string | undefined; readonly after: string | undefined; readonly at: number }>();
   #unsubscribe: (() => void) | undefined;
 
   constructor(ctx: ControllerContext) {
@@ -63,7 +82,12 @@ export class ExpirationController implements Quiescent {
 
   start(): void {
     this.#unsubscribe ??= this.#ctx.state.subscribe((change) => {
-      if (change.type === 'Node') this.#changed = true;
+      if (change.type !== 'Node') return;
+      this.#changed = true;
+      const claim = change.stateNode.nodeClaim;
+      if (change.deleted || claim === undefined) return;
+      // Counted at the next pass: a change costs a push, and a pass counts each claim once.
+      if (this.#told.push(claim) > MAX_TOLD) this.#forgetBound();
     });
     this.#singleton.start();
   }
@@ -72,6 +96,7 @@ export class ExpirationController implements Quiescent {
     this.#unsubscribe?.();
     this.#unsubscribe = undefined;
     this.#changed = true;
+    this.#forgetBound();
     return this.#singleton.stop();
   }
 
@@ -81,8 +106,9 @@ export class ExpirationController implements Quiescent {
 
   /**
    * Deletes every expired NodeClaim not already deleting, recording an 'expire' decision for each.
-   * While no machine changed since the last walk and its earliest expiry is still ahead, none is
-   * due and the walk would find that same earliest expiry: the pass answers without walking.
+   * The pass answers without walking the machines when the walk would find none due and the same
+   * wake-up: while no machine changed since the last walk and its earliest expiry is still ahead,
+   * or while no claim in the cache (see #bound) expires within an interval.
    * @throws DisruptionError when a delete fails (the pass is retried with backoff; the others were still tried).
    */
   async reconcile(): Promise<ReconcileResult> {
@@ -91,17 +117,32 @@ export class ExpirationController implements Quiescent {
     if (!ctx.state.synced) return { requeueAfterMs: interval };
     const now = ctx.clock.now();
     if (!this.#changed && now < this.#earliest) return { requeueAfterMs: Math.max(0, Math.min(now + interval, this.#earliest) - now) };
+    this.#countTold();
+    // None due, none due within an interval (which is > 0): the walk would wake at the interval.
+    if (now + interval <= this.#bound) return { requeueAfterMs: interval };
+    return this.#walk(now, interval);
+  }
+
+  /** Reads every machine's expiry, deleting the expired claims; answers when to look again. */
+  async #walk(now: number, interval: number): Promise<ReconcileResult> {
+    const ctx = this.#ctx;
     // Changes from here on (this walk's own deletes among them) are for the next pass to see.
     this.#changed = this.#unsubscribe === undefined;
     this.#earliest = -Infinity;
+    this.#forgetBound(); // the claims told of so far are all read below
     let earliest = Infinity;
+    let least = Infinity;
     let next = now + interval;
     const failures: string[] = [];
     let cause: unknown;
-    let i = 0;
+    let count = 0;
     for (const rec of ctx.state.machineRecords()) {
-      const at = this.#expiryAt(i++, rec);
+      const i = count++;
+      this.#read(i, rec);
+      const at = this.#expiries[i]!;
       if (Number.isNaN(at)) continue;
+      least = Math.min(least, at);
+      if (this.#deleting[i]) continue;
       earliest = Math.min(earliest, at);
       if (at > now) {
         next = Math.min(next, at);
@@ -125,24 +166,53 @@ export class ExpirationController implements Quiescent {
       });
       ctx.log.info({ nodeclaim: node.nodeClaimName, nodepool: node.nodePool }, 'expiration: deleted expired nodeclaim');
     }
-    this.#forgetFrom(i);
+    this.#forgetFrom(count);
     this.#earliest = earliest;
+    // The walk awaits only to delete a claim it found due, and that claim's expiry (not after now)
+    // then keeps the next pass walking: so the changes told of during a walk need no keeping.
+    if (this.#unsubscribe !== undefined) this.#bound = least;
     if (failures.length > 0) {
       throw new DisruptionError(`deleting expired nodeclaims ${failures.join(', ')}: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     }
     return { requeueAfterMs: Math.max(0, next - now) };
   }
 
-  /** The expiry of the machine at position i (NaN for none), read again only when the record there changed. */
-  #expiryAt(i: number, rec: MachineRecord): number {
-    if (this.#versions[i] === rec.version) return this.#expiries[i]!;
+  /** Counts the claims told of since into #bound (each expiry parsed once per claim name and inputs). */
+  #countTold(): void {
+    if (this.#toldInputs.size > MAX_TOLD) this.#toldInputs.clear(); // names of claims long gone, mostly
+    let bound = this.#bound;
+    let last: NodeClaim | undefined;
+    for (const claim of this.#told) {
+      if (claim === last) continue;
+      last = claim;
+      const name = claim.metadata.name;
+      const created = claim.metadata.creationTimestamp;
+      const after = claim.spec.expireAfter;
+      let known = this.#toldInputs.get(name);
+      if (known === undefined || known.created !== created || known.after !== after) {
+        this.#toldInputs.set(name, (known = { created, after, at: expiresAt(claim) ?? NaN }));
+      }
+      if (known.at < bound) bound = known.at;
+    }
+    this.#bound = bound;
+    this.#told = [];
+  }
+
+  /** Drops the bound and the claims told of (a walk finds the bound again). */
+  #forgetBound(): void {
+    this.#bound = -Infinity;
+    this.#told = [];
+    this.#toldInputs.clear();
+  }
+
+  /** Reads the machine at position i again if the record there changed since (see #versions). */
+  #read(i: number, rec: MachineRecord): void {
+    if (this.#versions[i] === rec.version) return;
     const claim = rec.nodeClaim;
-    // Only a claim not deleting can expire (a view's `deleting`); most are not due, so no view for them.
-    const deleting = claim === undefined || !!(rec.node?.metadata.deletionTimestamp ?? claim.metadata.deletionTimestamp);
-    const at = deleting ? NaN : this.#claimExpiry(i, claim);
     this.#versions[i] = rec.version;
-    this.#expiries[i] = at;
-    return at;
+    this.#expiries[i] = claim === undefined ? NaN : this.#claimExpiry(i, claim);
+    // A view's `deleting`; most machines are not due, so no view for them.
+    this.#deleting[i] = claim !== undefined && !!(rec.node?.metadata.deletionTimestamp ?? claim.metadata.deletionTimestamp);
   }
 
   /**
@@ -164,6 +234,7 @@ export class ExpirationController implements Quiescent {
   #forgetFrom(count: number): void {
     this.#versions.length = Math.min(this.#versions.length, count);
     this.#expiries.length = this.#versions.length;
+    this.#deleting.length = this.#versions.length;
     this.#inputs.length = Math.min(this.#inputs.length, count);
   }
 }
