@@ -110,6 +110,38 @@ describe('ClusterState: nodes and NodeClaims', () => {
     assert.equal(state.nodeCount, 1);
   });
 
+  it('carries the parsed capacity and claim labels of a machine across versions that share what they come from, and no further', () => {
+    const state = new ClusterState({ clock: new VirtualClock() });
+    const first = claim('c1', { providerID: 'p1' });
+    state.apply('NodeClaim', first);
+    const before = state.node('c1')!;
+    // A status write as the API server makes it: a new object sharing every untouched subtree.
+    const statusOnly = { ...first, status: { ...first.status, conditions: [{ type: 'Launched', status: 'True' as const }, { type: 'Registered', status: 'True' as const }] } };
+    state.apply('NodeClaim', statusOnly);
+    const carried = state.node('c1')!;
+    assert.equal(carried.capacity, before.capacity);
+    assert.equal(carried.allocatable, before.allocatable);
+    assert.equal(carried.labels, before.labels);
+    // Each source replaced, one at a time: its value is worked out again.
+    const capacity = { ...statusOnly, status: { ...statusOnly.status, capacity: { cpu: '8', memory: '16Gi', pods: '110' } } };
+    state.apply('NodeClaim', capacity);
+    assert.deepEqual([state.node('c1')!.capacity.cpu, state.node('c1')!.allocatable], [8000, before.allocatable]);
+    const allocatable = { ...capacity, status: { ...capacity.status, allocatable: { cpu: '7', memory: '15Gi', pods: '110' } } };
+    state.apply('NodeClaim', allocatable);
+    assert.equal(state.node('c1')!.allocatable.cpu, 7000);
+    const relabelled = { ...allocatable, metadata: { ...allocatable.metadata, labels: { [NODEPOOL_LABEL]: 'default', team: 'a' } } };
+    state.apply('NodeClaim', relabelled);
+    assert.equal(state.node('c1')!.labels.team, 'a');
+    const rezoned = { ...relabelled, spec: { ...relabelled.spec, requirements: [{ key: 'topology.kubernetes.io/zone', operator: 'In' as const, values: ['zone-b'] }] } };
+    state.apply('NodeClaim', rezoned);
+    assert.deepEqual([state.node('c1')!.labels['topology.kubernetes.io/zone'], state.node('c1')!.labels.team], ['zone-b', 'a']);
+    // Once its Node joins, the machine shows the Node's labels, and after the Node leaves the claim's again.
+    state.apply('Node', mnode('n1', { providerID: 'p1', initialized: true }));
+    assert.equal(state.node('n1')!.labels.team, undefined);
+    state.remove('Node', mnode('n1', { providerID: 'p1', initialized: true }));
+    assert.equal(state.node('c1')!.labels.team, 'a');
+  });
+
   it('treats a node without a claim as unmanaged and initialised', () => {
     const { state } = setup();
     state.apply('Node', mnode('static-1', { providerID: 'aws:///i-9' }));

@@ -92,9 +92,24 @@ function claimLabels(claim: NodeClaim): Record<string, string> {
   return { ...out, ...claim.metadata.labels };
 }
 
+type Quantities = Record<string, string | number> | undefined;
+
 interface Static {
   readonly version: number;
   readonly base: Omit<StateNode, 'nominatedUntil' | 'lastPodEventMs' | 'markedForDeletion' | 'requested' | 'daemonSetRequested' | 'pods' | 'daemonSetPods'>;
+  /** The quantities `capacity` and `allocatable` were parsed from. */
+  readonly capacityFrom: Quantities;
+  readonly allocatableFrom: Quantities;
+}
+
+/**
+ * Whether `labels` of the base made from `prev` are claimLabels(claim) too: that base took them
+ * from a claim alone, with the very requirements and labels `claim` has (API objects are never
+ * modified, and a new version shares the subtrees it did not change).
+ */
+function sameClaimLabels(prev: Static | undefined, claim: NodeClaim): prev is Static {
+  const was = prev?.base.nodeClaim;
+  return prev?.base.node === undefined && was !== undefined && was.spec.requirements === claim.spec.requirements && was.metadata.labels === claim.metadata.labels;
 }
 
 /** The cache's mutable record behind a StateNode (only ClusterState writes it). */
@@ -174,6 +189,11 @@ export class StateNodeRecord {
     const claimAllocatable = nonEmpty(claim?.status?.allocatable) ? claim.status.allocatable : claim?.spec.resources?.requests;
     const claimCapacity = nonEmpty(claim?.status?.capacity) ? claim.status.capacity : claimAllocatable;
     const taints = (byClaim ? claim.spec.taints : node?.spec?.taints) ?? [];
+    // A new version of the node or claim (a status write, most often) mostly leaves what these are
+    // worked out from as it was: the values made then are carried.
+    const prev = this.#static;
+    const capacityFrom = byClaim || !node ? claimCapacity : node.status?.capacity;
+    const allocatableFrom = byClaim || !node ? claimAllocatable : node.status?.allocatable;
     const base: Static['base'] = {
       id: this.id,
       name: node?.metadata.name ?? claim!.metadata.name!,
@@ -190,12 +210,12 @@ export class StateNodeRecord {
       deleting: !!(node?.metadata.deletionTimestamp ?? claim?.metadata.deletionTimestamp),
       disrupted: node?.spec?.taints?.some(isDisruptedTaint) ?? false,
       cordoned: node?.spec?.unschedulable ?? false,
-      labels: node ? nodeLabels : claimLabels(claim!),
+      labels: node ? nodeLabels : sameClaimLabels(prev, claim!) ? prev.base.labels : claimLabels(claim!),
       taints,
-      capacity: quantities(byClaim || !node ? claimCapacity : node.status?.capacity),
-      allocatable: quantities(byClaim || !node ? claimAllocatable : node.status?.allocatable),
+      capacity: prev !== undefined && prev.capacityFrom === capacityFrom ? prev.base.capacity : quantities(capacityFrom),
+      allocatable: prev !== undefined && prev.allocatableFrom === allocatableFrom ? prev.base.allocatable : quantities(allocatableFrom),
     };
-    return (this.#static = { version: this.#version, base });
+    return (this.#static = { version: this.#version, base, capacityFrom, allocatableFrom });
   }
 
   /** Whether its pods must move: marked for deletion, deleting, or tainted disrupted. */
