@@ -1,7 +1,8 @@
 /**
  * SimulationBase carries what it derived from one pass to the next (see simulation-base-reuse).
  * Whatever the cluster did in between (pods bound, removed or relabelled, a node relabelled,
- * resized, cordoned or marked for deletion, the movable pods' selectors changed), a base built
+ * resized, cordoned or marked for deletion, a machine joining or leaving, the movable pods'
+ * selectors changed), a base built
  * after the carry-over must hold exactly what a base built from scratch holds: one from a cluster
  * cache fed fresh objects of the same content, so none of its per-object results can carry over.
  * A base may be followed by another of the same cluster (a validation after its pass), and carried
@@ -21,7 +22,7 @@ import { BaseCarry, SimulationBase } from './simulation-base.js';
 
 type App = 'x' | 'y' | 'z' | 'w';
 interface PodSpec { name: string; node: number | undefined; cpu: number; app: App; spread: 'none' | 'zone' | 'host'; selects: App; anti: boolean; port: boolean }
-interface NodeSpec { zone: 'zone-a' | 'zone-b' | 'zone-c'; cpu: 2 | 4 | 8; cordoned: boolean; marked: boolean; uninitialised: boolean }
+interface NodeSpec { zone: 'zone-a' | 'zone-b' | 'zone-c'; cpu: 2 | 4 | 8; cordoned: boolean; marked: boolean; uninitialised: boolean; gone: boolean }
 interface World { nodes: NodeSpec[]; pods: PodSpec[]; candidates: number }
 
 type Change =
@@ -33,9 +34,15 @@ type Change =
   | { kind: 'cordon'; node: number }
   | { kind: 'uninitialise'; node: number }
   | { kind: 'mark'; node: number }
+  | { kind: 'join'; zone: NodeSpec['zone']; cpu: NodeSpec['cpu'] }
+  | { kind: 'leave'; at: number }
+  /** One machine leaving and another joining before the next pass: as many machines, not at the same places. */
+  | { kind: 'replace'; at: number; zone: NodeSpec['zone']; cpu: NodeSpec['cpu'] }
   | { kind: 'candidates'; count: number };
 
 const NODES = 5;
+/** The most machines a world can have had (each step adds at most one). */
+const MOST_NODES = NODES + 8;
 const app = fc.constantFrom<App>('x', 'y', 'z', 'w');
 const podGen = fc.record({
   node: fc.option(fc.integer({ min: 0, max: NODES - 1 }), { nil: undefined, freq: 4 }),
@@ -58,10 +65,13 @@ const changeGen: fc.Arbitrary<Change> = fc.oneof(
   fc.record({ kind: fc.constant('cordon' as const), node: nodeIndex }),
   fc.record({ kind: fc.constant('uninitialise' as const), node: nodeIndex }),
   fc.record({ kind: fc.constant('mark' as const), node: nodeIndex }),
+  fc.record({ kind: fc.constant('join' as const), zone, cpu }),
+  fc.record({ kind: fc.constant('leave' as const), at: fc.nat() }),
+  fc.record({ kind: fc.constant('replace' as const), at: fc.nat(), zone, cpu }),
   fc.record({ kind: fc.constant('candidates' as const), count: fc.integer({ min: 0, max: NODES }) }),
 );
 const worldGen: fc.Arbitrary<World> = fc.record({
-  nodes: fc.array(fc.record({ zone, cpu, cordoned: fc.constant(false), marked: fc.constant(false), uninitialised: fc.constant(false) }), { minLength: NODES, maxLength: NODES }),
+  nodes: fc.array(fc.record({ zone, cpu, cordoned: fc.constant(false), marked: fc.constant(false), uninitialised: fc.constant(false), gone: fc.constant(false) }), { minLength: NODES, maxLength: NODES }),
   pods: fc.array(podGen, { maxLength: 14 }).map((pods) => pods.map((p, i) => ({ ...p, name: `p${i}` }))),
   candidates: fc.integer({ min: 0, max: NODES }),
 });
@@ -92,6 +102,7 @@ function machine(i: number, s: NodeSpec): { claim: NodeClaim; node: Node } {
 function build(w: World): ClusterState {
   const state = new ClusterState({ clock: new VirtualClock() });
   w.nodes.forEach((s, i) => {
+    if (s.gone) return;
     const m = machine(i, s);
     state.apply('NodeClaim', m.claim);
     state.apply('Node', m.node);
@@ -105,6 +116,7 @@ function build(w: World): ClusterState {
 function change(w: World, state: ClusterState, c: Change, seq: number): World {
   const podAt = (at: number): PodSpec | undefined => w.pods[at % Math.max(1, w.pods.length)];
   const withNode = (i: number, s: NodeSpec): World => {
+    if (s.gone) return w;
     const nodes = w.nodes.map((n, j) => (j === i ? s : n));
     const m = machine(i, s);
     state.apply('NodeClaim', m.claim); // an uninitialised node's room is its claim's
@@ -113,7 +125,8 @@ function change(w: World, state: ClusterState, c: Change, seq: number): World {
   };
   switch (c.kind) {
     case 'add': {
-      const p = { ...c.pod, name: `q${seq}` };
+      // No pod is bound to a machine that left.
+      const p = { ...c.pod, node: c.pod.node !== undefined && w.nodes[c.pod.node]!.gone ? undefined : c.pod.node, name: `q${seq}` };
       state.apply('Pod', makePod(p));
       return { ...w, pods: [...w.pods, p] };
     }
@@ -135,9 +148,30 @@ function change(w: World, state: ClusterState, c: Change, seq: number): World {
     case 'cordon': return withNode(c.node, { ...w.nodes[c.node]!, cordoned: !w.nodes[c.node]!.cordoned });
     case 'uninitialise': return withNode(c.node, { ...w.nodes[c.node]!, uninitialised: !w.nodes[c.node]!.uninitialised });
     case 'mark': {
+      if (w.nodes[c.node]!.gone) return w;
       state.markForDeletion(`n${c.node}`);
       return { ...w, nodes: w.nodes.map((n, j) => (j === c.node ? { ...n, marked: true } : n)) };
     }
+    case 'join': {
+      const s: NodeSpec = { zone: c.zone, cpu: c.cpu, cordoned: false, marked: false, uninitialised: false, gone: false };
+      const m = machine(w.nodes.length, s);
+      state.apply('NodeClaim', m.claim);
+      state.apply('Node', m.node);
+      return { ...w, nodes: [...w.nodes, s] };
+    }
+    case 'leave': {
+      // A machine that is not already gone, with its pods (as terminating it would).
+      const live = w.nodes.flatMap((n, i) => (n.gone ? [] : [i]));
+      if (live.length === 0) return w;
+      const i = live[c.at % live.length]!;
+      const bound = w.pods.filter((p) => p.node === i);
+      for (const p of bound) state.remove('Pod', makePod(p));
+      const m = machine(i, w.nodes[i]!);
+      state.remove('Node', m.node);
+      state.remove('NodeClaim', m.claim);
+      return { ...w, nodes: w.nodes.map((n, j) => (j === i ? { ...n, gone: true } : n)), pods: w.pods.filter((p) => p.node !== i) };
+    }
+    case 'replace': return change(change(w, state, { kind: 'leave', at: c.at }, seq), state, { kind: 'join', zone: c.zone, cpu: c.cpu }, seq);
     case 'candidates': return { ...w, candidates: c.count };
   }
 }
@@ -154,7 +188,7 @@ function reschedulable(pods: readonly Pod[]): Pod[] {
 function baseOf(state: ClusterState, w: World, carry?: BaseCarry): SimulationBase {
   const snapshot = state.snapshot();
   // Per machine, as a pass hands them over; the lists are new objects whenever the machine's pods changed.
-  const candidatePods = w.nodes.slice(0, w.candidates).map((_, i) => reschedulable(state.node(`n${i}`)!.pods));
+  const candidatePods = w.nodes.slice(0, w.candidates).flatMap((n, i) => (n.gone ? [] : [reschedulable(state.node(`n${i}`)!.pods)]));
   return new SimulationBase({ snapshot, pools: new Map(), pending: snapshot.pendingPods, candidatePods, carry });
 }
 
@@ -173,7 +207,7 @@ function contents(base: SimulationBase, reads: Reads = 'all'): unknown {
   const subsets = [[new Set<string>(), small], [new Set(['n0']), small], [new Set(['n1', 'n2']), large], [new Set<string>(), huge], [new Set(['n4']), huge]] as const;
   const keeps = reads === 'all' || reads === 'keep';
   const free = reads === 'all' || reads === 'free';
-  const names = Array.from({ length: NODES }, (_, i) => `n${i}`);
+  const names = Array.from({ length: MOST_NODES }, (_, i) => `n${i}`);
   return {
     nodes: keeps ? base.solverNodes(new Set(), small).base.nodes.map((n) => ({ ...n, pods: n.pods.map(keyOf) })) : undefined,
     keep: keeps ? subsets.map(([exclude, pods]) => [...base.solverNodes(exclude, pods).keep]) : undefined,
@@ -200,7 +234,7 @@ function expectedKept(w: World): Map<string, string[]> {
   const leaving = (s: PodSpec): boolean => s.node === undefined || w.nodes[s.node]!.marked || s.node < w.candidates;
   const selected = new Set(w.pods.filter((s) => leaving(s) && (s.spread !== 'none' || s.anti)).map((s) => s.selects));
   const kept = new Map<string, string[]>();
-  w.nodes.forEach((n, i) => { if (!n.marked) kept.set(`n${i}`, []); });
+  w.nodes.forEach((n, i) => { if (!n.marked && !n.gone) kept.set(`n${i}`, []); });
   for (const s of w.pods) {
     if (s.node === undefined || !(s.anti || s.port || selected.has(s.app))) continue;
     kept.get(`n${s.node}`)?.push(`default/${s.name}`);

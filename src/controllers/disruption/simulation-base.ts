@@ -20,6 +20,7 @@ import type { SolverNode, SolverNodePool, SolverOptions } from '../../scheduling
 import type { ClusterSnapshot } from '../../state/snapshot.js';
 import type { ResourceList } from '../../utils/resources.js';
 import { CPU, MEMORY } from '../../utils/resources.js';
+import { carriedIndexes } from '../provisioning/carry-by-identity.js';
 import { movableTerms, nodeEntries, type NodeEntry } from './simulation-base-reuse.js';
 import type { LeavingNode, PoolInfo } from './types.js';
 
@@ -162,16 +163,18 @@ export class BaseCarry {
 }
 
 /**
- * `order` (indexes by `room`, most first, ties by index) without the indexes marked in `changed`,
- * merged with `added` put in that order: what sorting the new list of indexes gives.
+ * `order` (indexes of a base carried from, by `room`, most first, ties by index) put in this base's
+ * indexes by `to` (-1: not here) and merged with `added` put in that order: what sorting the new
+ * list of indexes gives, `to` keeping the order of the indexes it keeps.
  */
-function mergeOrder(order: readonly number[], changed: Uint8Array, added: readonly number[], room: Float64Array): number[] {
+function mergeOrder(order: readonly number[], to: Int32Array, added: readonly number[], room: Float64Array): number[] {
   const before = (a: number, b: number): boolean => room[a]! > room[b]! || (room[a] === room[b] && a < b);
   const extra = [...added].sort((a, b) => room[b]! - room[a]! || a - b);
   const out: number[] = [];
   let k = 0;
-  for (const i of order) {
-    if (changed[i] === 1) continue;
+  for (const old of order) {
+    const i = to[old]!;
+    if (i < 0) continue;
     while (k < extra.length && before(extra[k]!, i)) out.push(extra[k++]!);
     out.push(i);
   }
@@ -227,10 +230,10 @@ export class SimulationBase {
   /** Per resource (cpu, memory, pods): indexes of nodes accepting pods, most free first (built on first use). */
   #byFree: number[][] | undefined;
   /**
-   * The #byFree of the base this one was carried from, with the nodes whose entries changed since
-   * (marked, and listed), until #byFree is built.
+   * The #byFree of the base this one was carried from, with where its indexes are here (-1: an
+   * entry not here) and the indexes of the entries new here, until #byFree is built.
    */
-  #freeFrom: { readonly order: readonly number[][]; readonly changed: Uint8Array; readonly indexes: readonly number[] } | undefined;
+  #freeFrom: { readonly order: readonly number[][]; readonly to: Int32Array; readonly added: readonly number[] } | undefined;
   readonly #carry: BaseCarry | undefined;
   #inFlight: ReadonlySet<string> | undefined;
   #deletingPods: ReadonlySet<string> | undefined;
@@ -261,18 +264,33 @@ export class SimulationBase {
     if (input.carry) input.carry.last = this;
     // Carried ids of signatures no node has any more are dropped once they outnumber the nodes.
     const idsFrom = last !== undefined && last.#keyText === keyText && last.#ids.size <= 2 * count + 64 ? last : undefined;
-    const from = idsFrom !== undefined && idsFrom.#entries.length === count ? idsFrom : undefined;
-    this.#pinned = from ? from.#pinned.slice() : new Uint8Array(count);
-    this.#freeCpu = from ? from.#freeCpu.slice() : new Float64Array(count);
-    this.#freeMemory = from ? from.#freeMemory.slice() : new Float64Array(count);
-    this.#freePods = from ? from.#freePods.slice() : new Float64Array(count);
-    this.#signatureId = from ? from.#signatureId.slice() : new Int32Array(count);
+    const from = idsFrom;
+    // Per entry, where the base carried from has the very same entry (-1: nowhere it looked).
+    const carried = from ? carriedIndexes(from.#entries, entries) : undefined;
+    const aligned = from !== undefined && from.#entries.length === count;
+    this.#pinned = aligned ? from.#pinned.slice() : new Uint8Array(count);
+    this.#freeCpu = aligned ? from.#freeCpu.slice() : new Float64Array(count);
+    this.#freeMemory = aligned ? from.#freeMemory.slice() : new Float64Array(count);
+    this.#freePods = aligned ? from.#freePods.slice() : new Float64Array(count);
+    this.#signatureId = aligned ? from.#signatureId.slice() : new Int32Array(count);
     const ids = (this.#ids = idsFrom ? idsFrom.#ids : new Map<string, number>());
-    const lastEntries = from ? from.#entries : undefined;
     const changed: number[] = [];
+    // Whether every entry found in the base carried from is at its index there.
+    let inPlace = aligned;
     for (let i = 0; i < count; i++) {
+      const k = carried ? carried[i]! : -1;
+      if (k === i && aligned) continue;
+      if (k >= 0) {
+        inPlace = false;
+        // The same entry elsewhere in the base carried from: its values, moved.
+        this.#pinned[i] = from!.#pinned[k]!;
+        this.#freeCpu[i] = from!.#freeCpu[k]!;
+        this.#freeMemory[i] = from!.#freeMemory[k]!;
+        this.#freePods[i] = from!.#freePods[k]!;
+        this.#signatureId[i] = from!.#signatureId[k]!;
+        continue;
+      }
       const e = entries[i]!;
-      if (lastEntries?.[i] === e) continue;
       changed.push(i);
       this.#pinned[i] = e.pinned ? 1 : 0;
       this.#freeCpu[i] = e.freeCpu;
@@ -282,24 +300,31 @@ export class SimulationBase {
     }
     this.#signatures = ids.size;
     this.#excludedAt = new Int32Array(count);
-    this.#fullKeeps = from && changed.length === 0 && from.#signatures === ids.size ? from.#fullKeeps : new Map<string, FullKeep>();
-    if (from) this.#carryLazy(from, changed);
+    const same = aligned && changed.length === 0;
+    this.#fullKeeps = same && from.#signatures === ids.size ? from.#fullKeeps : new Map<string, FullKeep>();
+    if (from) this.#carryLazy(from, same, inPlace, changed, carried!);
   }
 
-  /** Takes what `from` built on first use and still holds here, its nodes at `changed` being other nodes. */
-  #carryLazy(from: SimulationBase, changed: readonly number[]): void {
-    if (changed.length === 0) {
+  /**
+   * Takes what `from` built on first use and still holds here: all of it when the entries are the
+   * same (`same`); else its names when every other entry is at its index there (`inPlace`) and the
+   * entries at `changed` are of the same names, and its free-room order, to be merged with the
+   * entries at `changed` (those not at `carried`, per index the index of the same entry in `from`,
+   * -1 for none).
+   */
+  #carryLazy(from: SimulationBase, same: boolean, inPlace: boolean, changed: readonly number[], carried: Int32Array): void {
+    if (same) {
       this.#nodeBase = from.#nodeBase;
       this.#byName = from.#byName;
       this.#byFree = from.#byFree;
       this.#freeFrom = from.#byFree ? undefined : from.#freeFrom;
       return;
     }
-    if (changed.every((i) => this.#nodes[i]!.name === from.#nodes[i]!.name)) this.#byName = from.#byName;
+    if (inPlace && changed.every((i) => this.#nodes[i]!.name === from.#nodes[i]!.name)) this.#byName = from.#byName;
     if (from.#byFree === undefined) return;
-    const mask = new Uint8Array(this.#nodes.length);
-    for (const i of changed) mask[i] = 1;
-    this.#freeFrom = { order: from.#byFree, changed: mask, indexes: changed };
+    const to = new Int32Array(from.#nodes.length).fill(-1);
+    for (let i = 0; i < carried.length; i++) if (carried[i]! >= 0) to[carried[i]!] = i;
+    this.#freeFrom = { order: from.#byFree, to, added: changed };
   }
 
   /** Whether node i can take no pod needing this much cpu and memory and holds nothing the solver must see. */
@@ -436,8 +461,8 @@ export class SimulationBase {
     const from = this.#freeFrom;
     this.#freeFrom = undefined;
     if (from !== undefined && finite) {
-      const added = from.indexes.filter(accepts);
-      return free.map((room, k) => mergeOrder(from.order[k]!, from.changed, added, room));
+      const added = from.added.filter(accepts);
+      return free.map((room, k) => mergeOrder(from.order[k]!, from.to, added, room));
     }
     return free.map((room) => [...usable].sort((a, b) => room[b]! - room[a]!));
   }
