@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from '../../apis/core.js';
-import { consolidationOrder, isConsolidationCandidate } from './consolidation-methods.js';
+import { ConsolidationOrder, consolidationOrder, isConsolidationCandidate } from './consolidation-methods.js';
 import { Random } from '../../utils/random.js';
 import { byDisruptionValue, resortByDisruptionValue, sortByDisruptionValue } from './method-context.js';
 import type { Candidate } from './types.js';
@@ -64,6 +64,39 @@ describe('consolidationOrder over passes', () => {
     assert.deepEqual(consolidationOrder(turned).map((c) => c.nodeName), ['c', 'b', 'a']);
     const tied = [candidate('c', 1, 1), candidate('b', 1, 1), candidate('a', 1, 1)];
     assert.deepEqual(consolidationOrder(tied).map((c) => c.nodeName), ['a', 'b', 'c']);
+  });
+});
+
+describe('ConsolidationOrder', () => {
+  const underused = { nodePool: { spec: { disruption: { consolidationPolicy: 'WhenEmptyOrUnderutilized' } } } };
+  const emptyOnly = { nodePool: { spec: { disruption: { consolidationPolicy: 'WhenEmpty' } } } };
+
+  it('orders each keeper\'s passes on its own: two kept side by side, lists interleaved, each the full sort', () => {
+    for (let seed = 1; seed <= 100; seed++) {
+      const random = new Random(seed);
+      const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random.next() * xs.length)]!;
+      const keepers = [new ConsolidationOrder(), new ConsolidationOrder()];
+      // The two see overlapping names, valued apart, so one's hint would mislead the other.
+      const fleets = keepers.map((_, k) => Array.from({ length: 12 }, (_, i) => ({ name: `n${(i * (k + 1)) % 14}`, cost: (i * (k + 2)) % 5 })));
+      for (let pass = 0; pass < 20; pass++) {
+        const k = pick([0, 1]);
+        const fleet = fleets[k]!;
+        const at = Math.floor(random.next() * fleet.length);
+        fleet[at] = { ...fleet[at]!, cost: pick([0, 1, 2, 3, 4, 5]) };
+        if (random.next() < 0.2) fleet.splice(at, 1);
+        if (random.next() < 0.2) fleet.splice(Math.floor(random.next() * (fleet.length + 1)), 0, { name: `m${seed}-${pass}`, cost: pick([0, 1, 2]) });
+        const list = fleet.map((m) => ({
+          ...candidate(m.name, m.cost, pick([1, 1, 2, undefined]), pick([1, 1, 1, 0])),
+          consolidatable: random.next() < 0.9,
+          pool: random.next() < 0.85 ? underused : emptyOnly,
+        }) as Candidate);
+        const got = keepers[k]!.of(list);
+        assert.equal(keepers[k]!.of(list), got, 'worked out once per list');
+        const expected = sortByDisruptionValue(list.filter(isConsolidationCandidate));
+        assert.equal(got.length, expected.length, `seed ${seed}, pass ${pass}`);
+        got.forEach((c, i) => assert.equal(c, expected[i], `seed ${seed}, pass ${pass}, place ${i}`));
+      }
+    }
   });
 });
 

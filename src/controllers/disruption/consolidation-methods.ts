@@ -28,90 +28,127 @@ export function isConsolidationCandidate(c: Candidate): boolean {
   return c.consolidatable && c.reschedulablePods.length > 0 && c.price !== undefined && consolidatesUnderused(c.pool);
 }
 
-/** The candidates isConsolidationCandidate takes, in the order given (a pool's policy read once per run of its candidates). */
-function consolidationCandidates(candidates: readonly Candidate[]): Candidate[] {
-  const taken: Candidate[] = [];
-  let pool: PoolInfo | undefined;
-  let poolConsolidates = false;
-  for (const c of candidates) {
-    if (!c.consolidatable || c.reschedulablePods.length === 0 || c.price === undefined) continue;
-    if (c.pool !== pool) {
-      pool = c.pool;
-      poolConsolidates = consolidatesUnderused(pool);
-    }
-    if (poolConsolidates) taken.push(c);
-  }
-  return taken;
-}
-
-/** Per candidate list (one per pass): its consolidation candidates in byDisruptionValue order. */
-const orders = new WeakMap<readonly Candidate[], readonly Candidate[]>();
-
-/**
- * The last list ordered: its node names in list order, and each place's rank in its order. Passes
- * list mostly the same machines in the same order (the cache drops and adds machines keeping the
- * others' order), valued nearly alike, so the last ranks give nearly the next order. Only a hint:
- * resortByDisruptionValue sorts what they give.
- */
-let last: { readonly names: readonly string[]; readonly ranks: Uint32Array } = { names: [], ranks: new Uint32Array(0) };
-
 /** How many places on from where the last match left off a machine is looked for in the last list. */
 const LOOKAHEAD = 8;
 
 /** Moves per candidate past which resorting the last order gives way to a full sort. */
 const MAX_MOVES_PER_CANDIDATE = 4;
 
-/** Every place of the list once: those of machines in the last list in its order, then the others. */
-function nearlyOrdered(list: readonly Candidate[]): number[] {
-  const { names, ranks } = last;
-  const byRank = new Int32Array(names.length).fill(-1);
-  const fresh: number[] = [];
-  let j = 0;
-  for (let i = 0; i < list.length; i++) {
-    const name = list[i]!.nodeName;
-    const end = Math.min(names.length, j + LOOKAHEAD + 1);
-    let at = j;
-    while (at < end && names[at] !== name) at++;
-    if (at === end) fresh.push(i);
-    else {
-      byRank[ranks[at]!] = i;
-      j = at + 1;
-    }
-  }
-  const places: number[] = [];
-  for (const p of byRank) if (p >= 0) places.push(p);
-  for (const p of fresh) places.push(p);
-  return places;
+/** The consolidation candidates of a list, and each one's place in the last list ordered (-1: not in it). */
+interface Taken {
+  readonly list: Candidate[];
+  readonly names: string[];
+  /** Per rank of the last order: the place in `list` of its machine, or -1. */
+  readonly byRank: Int32Array;
+  /** Places in `list` of machines not matched in the last list, in list order. */
+  readonly fresh: number[];
 }
 
-/** The list in byDisruptionValue order: the last order resorted when that is quick, else sorted in full. */
-function orderOf(list: readonly Candidate[]): readonly Candidate[] {
-  let places = nearlyOrdered(list);
-  if (!resortByDisruptionValue(list, places, MAX_MOVES_PER_CANDIDATE * list.length)) {
-    const placeOf = new Map<Candidate, number>();
-    list.forEach((c, i) => placeOf.set(c, i));
-    places = sortByDisruptionValue(list).map((c) => placeOf.get(c)!);
+/**
+ * Orders consolidation candidates pass after pass: once per candidate list (both methods walk one
+ * pass's), starting from the last order. Passes list mostly the same machines in the same order
+ * (the cache drops and adds machines keeping the others' order), valued nearly alike, so the last
+ * order's ranks give nearly the next order; only a hint: resortByDisruptionValue sorts what they
+ * give, and a full sort takes over when that is not quick. The one who runs passes keeps one.
+ */
+export class ConsolidationOrder {
+  /** Per candidate list (one per pass): its consolidation candidates in byDisruptionValue order. */
+  readonly #orders = new WeakMap<readonly Candidate[], readonly Candidate[]>();
+  /** The last list ordered: its node names in list order, and each place's rank in its order. */
+  #names: readonly string[] = [];
+  #ranks = new Uint32Array(0);
+
+  /**
+   * The candidates consolidation may take (isConsolidationCandidate), cheapest to disrupt per
+   * dollar first (byDisruptionValue); the same array for the same list.
+   */
+  of(candidates: readonly Candidate[]): readonly Candidate[] {
+    let order = this.#orders.get(candidates);
+    if (!order) this.#orders.set(candidates, (order = this.#order(this.#take(candidates))));
+    return order;
   }
-  const ranks = new Uint32Array(list.length);
-  places.forEach((p, rank) => (ranks[p] = rank));
-  last = { names: list.map((c) => c.nodeName), ranks };
-  return places.map((p) => list[p]!);
+
+  /**
+   * The candidates isConsolidationCandidate takes, in the order given (a pool's policy read once
+   * per run of its candidates), each matched with the last list's machine of its name when that
+   * is at most LOOKAHEAD places on from the last match.
+   */
+  #take(candidates: readonly Candidate[]): Taken {
+    const last = this.#names;
+    const ranks = this.#ranks;
+    const list: Candidate[] = [];
+    const names: string[] = [];
+    const byRank = new Int32Array(last.length).fill(-1);
+    const fresh: number[] = [];
+    let pool: PoolInfo | undefined;
+    let poolConsolidates = false;
+    let j = 0;
+    for (const c of candidates) {
+      if (!c.consolidatable || c.reschedulablePods.length === 0 || c.price === undefined) continue;
+      if (c.pool !== pool) {
+        pool = c.pool;
+        poolConsolidates = consolidatesUnderused(pool);
+      }
+      if (!poolConsolidates) continue;
+      const i = list.length;
+      const name = c.nodeName;
+      list.push(c);
+      names.push(name);
+      const end = Math.min(last.length, j + LOOKAHEAD + 1);
+      let at = j;
+      while (at < end && last[at] !== name) at++;
+      if (at === end) fresh.push(i);
+      else {
+        byRank[ranks[at]!] = i;
+        j = at + 1;
+      }
+    }
+    return { list, names, byRank, fresh };
+  }
+
+  /** The list in byDisruptionValue order: the last order resorted when that is quick, else sorted in full. */
+  #order({ list, names, byRank, fresh }: Taken): readonly Candidate[] {
+    // Every place of the list once: those of machines in the last list in its order, then the others.
+    let places: number[] = [];
+    for (const p of byRank) if (p >= 0) places.push(p);
+    for (const p of fresh) places.push(p);
+    if (!resortByDisruptionValue(list, places, MAX_MOVES_PER_CANDIDATE * list.length)) {
+      const placeOf = new Map<Candidate, number>();
+      list.forEach((c, i) => placeOf.set(c, i));
+      places = sortByDisruptionValue(list).map((c) => placeOf.get(c)!);
+    }
+    const ranks = new Uint32Array(list.length);
+    const order: Candidate[] = [];
+    for (let rank = 0; rank < places.length; rank++) {
+      const p = places[rank]!;
+      ranks[p] = rank;
+      order.push(list[p]!);
+    }
+    this.#names = names;
+    this.#ranks = ranks;
+    return order;
+  }
 }
+
+/** The order of the callers that keep none of their own. */
+const sharedOrder = new ConsolidationOrder();
 
 /**
  * The candidates consolidation may take (isConsolidationCandidate), cheapest to disrupt per dollar
  * first: worked out once per candidate list, since both methods walk it in the same pass.
  */
-export function consolidationOrder(candidates: readonly Candidate[]): readonly Candidate[] {
-  let order = orders.get(candidates);
-  if (!order) orders.set(candidates, (order = orderOf(consolidationCandidates(candidates))));
-  return order;
+export function consolidationOrder(candidates: readonly Candidate[], order: ConsolidationOrder = sharedOrder): readonly Candidate[] {
+  return order.of(candidates);
 }
 
-export function multiNodeConsolidation(mc: MethodContext, maxCandidates = MAX_MULTI_NODE_CANDIDATES): MethodResult {
+/**
+ * Multi-node consolidation (see the module's comment); `order` is the caller's ConsolidationOrder
+ * (by default one shared by the callers that keep none).
+ */
+export function multiNodeConsolidation(mc: MethodContext, order = sharedOrder, maxCandidates = MAX_MULTI_NODE_CANDIDATES): MethodResult {
   const gate = new BudgetGate(mc.budgets('Underutilized'));
   const allowed: Candidate[] = [];
-  for (const c of consolidationOrder(mc.candidates)) {
+  for (const c of order.of(mc.candidates)) {
     if (allowed.length >= maxCandidates) break;
     if (gate.take(c)) allowed.push(c);
   }
@@ -168,13 +205,13 @@ export interface VerdictMemo {
 /**
  * Walks the candidates; the first that can be deleted or replaced wins. `known` holds why
  * candidates could not be consolidated, as far as the caller knows that still holds: they are not
- * simulated again, and new verdicts are added.
+ * simulated again, and new verdicts are added. `order` is as for multiNodeConsolidation.
  */
-export function singleNodeConsolidation(mc: MethodContext, known?: VerdictMemo): MethodResult {
+export function singleNodeConsolidation(mc: MethodContext, known?: VerdictMemo, order = sharedOrder): MethodResult {
   const gate = new BudgetGate(mc.budgets('Underutilized'));
   const rejections: NodeRejection[] = [];
   const rejected: Rejection[] = [];
-  for (const c of consolidationOrder(mc.candidates)) {
+  for (const c of order.of(mc.candidates)) {
     if (!gate.allows(c)) continue;
     if (mc.nowMs() > mc.deadline) return { command: undefined, rejections, budgetBlocked: gate.blocked, timedOut: true };
     const seen = known?.get(c);
