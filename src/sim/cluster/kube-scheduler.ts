@@ -199,8 +199,10 @@ export class KubeSchedulerStandIn {
       while (end < order.length && (order[end]!.pod.spec.priority ?? 0) === priority) end++;
       const group = order.slice(start, end).map(({ pod }) => ({ pod, requests: safeRequests(pod) }));
       start = end;
-      const { nodes } = solverNodes({ ledger: this.#view.ledger, pods: group, placed, memo: this.#nodeMemo });
-      const result = solve({ pods: group.map((g) => g.pod), nodePools: [], nodeSubset: this.#nodeBase.subset(nodes), volumes: this.#volumesFor(group) });
+      const { nodes, topology } = solverNodes({ ledger: this.#view.ledger, pods: group, placed, memo: this.#nodeMemo });
+      // Every node with selected pods shown, or the nodes with room: two kinds of node objects.
+      const subset = this.#nodeBase.subset(nodes, topology ? 'every node' : 'nodes with room');
+      const result = solve({ pods: group.map((g) => g.pod), nodePools: [], nodeSubset: subset, volumes: this.#volumesFor(group) });
       const requestsOf = new Map(group.map((g) => [g.pod, g.requests]));
       for (const placement of result.existingNodes) {
         let list = placed.get(placement.node);

@@ -159,10 +159,12 @@ describe('solverNodes', () => {
             // A status update makes no new solver node: its pods are compared as the solver reads them.
             assert.deepEqual(kept.nodes.map(asSolverReads), fresh.nodes.map(asSolverReads));
             assert.equal(kept.topology, fresh.topology);
-            // Solving over the kept base, when the nodes are some of its nodes, is solving over them.
+            // Solving over the kept base, when the nodes are some of its nodes, is solving over them;
+            // with a base kept per kind of view, as the scheduler keeps them.
             const hand = [...kept.nodes].reverse().filter((_, i) => i % 2 === 0).reverse();
+            const lineage = kept.topology ? 'every node' : 'nodes with room';
             for (const nodes of [kept.nodes, hand]) {
-              assert.deepEqual(placements(solve({ pods, nodePools: [], nodeSubset: nodeBase.subset(nodes) })), placements(solve({ pods, nodePools: [], nodes })));
+              assert.deepEqual(placements(solve({ pods, nodePools: [], nodeSubset: nodeBase.subset(nodes, lineage) })), placements(solve({ pods, nodePools: [], nodes })));
             }
           }
         };
@@ -226,6 +228,42 @@ describe('solverNodes', () => {
     ledger.setPod(pod({ name: 'other', cpu: '100m', nodeName: 'a' }));
     const after = solverNodes({ ledger, pods: group, placed: new Map(), memo }).nodes;
     assert.deepEqual(after.map((n) => [n.name, n.allocatable.cpu]), [['a', 3900]]);
+  });
+
+  it('keeps a base per lineage: lists of another kind in between do not replace it', () => {
+    const ledger = new NodeLedger();
+    for (const [name, zone] of [['a', 'a'], ['b', 'b'], ['c', 'c']] as const) ledger.setNode(node(name, { cpu: '4', labels: { [ZONE]: zone } }));
+    ledger.setPod(pod({ name: 'x', cpu: '1', nodeName: 'a', labels: { app: 'x' } }));
+    const memo = new SolverNodeMemo();
+    const spread = pod({ name: 'spread', cpu: '1', labels: { app: 'x' }, ...constraints('spread') });
+    const plain = pod({ name: 'plain', cpu: '1' });
+    const every = solverNodes({ ledger, pods: [{ pod: spread, requests: podRequests(spread) }], placed: new Map(), memo });
+    const room = solverNodes({ ledger, pods: [{ pod: plain, requests: podRequests(plain) }], placed: new Map(), memo });
+    assert.equal(every.topology, true);
+    assert.equal(room.topology, false);
+    // Node a shows pod x to the spread pod only: the two lists hold different objects for it.
+    assert.notEqual(every.nodes.find((n) => n.name === 'a'), room.nodes.find((n) => n.name === 'a'));
+    const nodeBase = new SolverNodeBase();
+    const first = nodeBase.subset(every.nodes, 'every node').base;
+    assert.notEqual(nodeBase.subset(room.nodes, 'nodes with room').base, first);
+    assert.equal(nodeBase.subset(every.nodes, 'every node').base, first);
+    // One lineage for both: the list of the other kind replaced the base.
+    const shared = new SolverNodeBase();
+    const before = shared.subset(every.nodes).base;
+    shared.subset(room.nodes);
+    assert.notEqual(shared.subset(every.nodes).base, before);
+  });
+
+  it('keeps one view for groups of the same requests in another order', () => {
+    const ledger = new NodeLedger();
+    ledger.setNode(node('a', { cpu: '4' }));
+    ledger.setNode(node('b', { cpu: '2' }));
+    const memo = new SolverNodeMemo();
+    const small = pod({ name: 'small', cpu: '1' });
+    const big = pod({ name: 'big', cpu: '3' });
+    const group = [small, big].map((p) => ({ pod: p, requests: podRequests(p) }));
+    const first = solverNodes({ ledger, pods: group, placed: new Map(), memo }).nodes;
+    assert.equal(solverNodes({ ledger, pods: [...group].reverse(), placed: new Map(), memo }).nodes, first);
   });
 
   it('hides what pods without inter-pod constraints cannot use', () => {

@@ -306,21 +306,39 @@ function byMemberScore(a: Member, b: Member): number {
   return byScore(a.candidate, b.candidate);
 }
 
-/** `base` (in byScore order) without `drop` (some of its elements, in its order) and with `add` (in byScore order) merged in. */
+/**
+ * `base` (in byScore order) without `drop` (some of its elements, in its order) and with `add` (in
+ * byScore order) merged in, each added member before the first member kept that comes after it.
+ * Each added member's place is found by binary search: a sync changes a few of a thousand members,
+ * so comparing each member with the next to add (string comparisons on score ties) cost more than
+ * copying them.
+ */
 function patch(base: readonly Member[], drop: readonly Member[], add: readonly Member[]): Member[] {
   const out: Member[] = [];
+  let i = 0;
   let d = 0;
-  let a = 0;
-  for (const m of base) {
-    if (d < drop.length && drop[d] === m) {
-      d++;
-      continue;
+  for (let a = 0; a <= add.length; a++) {
+    const end = a < add.length ? firstAfter(base, add[a]!, i) : base.length;
+    for (; i < end; i++) {
+      const m = base[i]!;
+      if (d < drop.length && drop[d] === m) d++;
+      else out.push(m);
     }
-    while (a < add.length && byMemberScore(add[a]!, m) < 0) out.push(add[a++]!);
-    out.push(m);
+    if (a < add.length) out.push(add[a]!);
   }
-  while (a < add.length) out.push(add[a++]!);
   return out;
+}
+
+/** The first index from `from` on whose member comes after m in byScore order (base.length if none; `base` is in that order). */
+function firstAfter(base: readonly Member[], m: Member, from: number): number {
+  let lo = from;
+  let hi = base.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (byMemberScore(m, base[mid]!) < 0) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }
 
 /**
@@ -453,7 +471,9 @@ function fits(request: ResourceList, free: Readonly<Record<string, number>>): bo
 
 /**
  * The pods' request lists, each content once (or a few times, when listed in another key order),
- * and their contents in order as one string: equal keys, lists that fit the same nodes.
+ * and their contents, sorted, as one string: equal keys, lists that fit the same nodes. Sorted
+ * because a node fits the lists or not whatever their order, and a pass's groups list the same
+ * workloads' requests in the order their pods come.
  */
 function distinctRequests(pods: readonly PlacedPod[]): { vectors: ResourceList[]; key: string } {
   const byKey = new Map<string, ResourceList>();
@@ -461,7 +481,7 @@ function distinctRequests(pods: readonly PlacedPod[]): { vectors: ResourceList[]
     const key = pendingFacts(p).requestsKey;
     if (!byKey.has(key)) byKey.set(key, p.requests);
   }
-  return { vectors: [...byKey.values()], key: [...byKey.keys()].join('\n') };
+  return { vectors: [...byKey.values()], key: [...byKey.keys()].sort().join('\n') };
 }
 
 /** What solverNodes reads of a pending pod, derived once per pod object: a pod waits through many passes. */
@@ -488,23 +508,33 @@ function pendingFacts(p: PlacedPod): PendingFacts {
 }
 
 /**
- * The last NodeBase made for a scheduler's solves, reused while the nodes it is asked for are
- * some of its nodes, in its order (the same node objects): what the solver derives from the nodes
- * is then derived once for several solves. Passes that bind nothing, and the groups of a pass
- * that come after one that placed nothing, solve over the same nodes again.
+ * The last NodeBase made for a scheduler's solves per lineage, reused while the nodes it is asked
+ * for are some of its nodes, in its order (the same node objects): what the solver derives from
+ * the nodes is then derived once for several solves. Passes that bind nothing, and the groups of a
+ * pass that come after one that placed nothing, solve over the same nodes again.
+ *
+ * A lineage is the caller's name for one kind of node list. A pass alternates kinds whose node
+ * objects differ (every node showing the pods some selectors select, for pods with inter-pod
+ * constraints; only nodes with room, showing none, for pods without): with one base for all, each
+ * solve would make a base after one of the other kind and derive again what its own kind's last
+ * base held for the same node objects. Each lineage's new base is made after its own last one.
  */
 export class SolverNodeBase {
-  #base: NodeBase | undefined;
+  readonly #bases = new Map<string, NodeBase>();
 
-  /** The nodes as a subset of the kept base, or of a new base made of them (then kept). */
-  subset(nodes: readonly SolverNode[]): NodeSubset {
-    const base = this.#base;
+  /**
+   * The nodes as a subset of the lineage's kept base, or of a new base made of them (then kept for
+   * the lineage). Lineages are expected to be few (the map keeps one base per lineage).
+   */
+  subset(nodes: readonly SolverNode[], lineage = ''): NodeSubset {
+    const base = this.#bases.get(lineage);
     // The memo hands out the same array while nothing it shows changed.
     if (base?.nodes === nodes) return base.all();
     const keep = base && subsequence(base.nodes, nodes);
     if (base && keep) return { base, keep };
-    this.#base = new NodeBase(nodes, base);
-    return this.#base.all();
+    const made = new NodeBase(nodes, base);
+    this.#bases.set(lineage, made);
+    return made.all();
   }
 }
 
