@@ -6,13 +6,14 @@ import { NODEPOOL_LABEL, TERMINATION_FINALIZER } from '../../apis/labels.js';
 import type { NodeClaim } from '../../apis/v1/types.js';
 import { node } from '../../test/builders.js';
 import { ConditionTypes } from '../../apis/v1/types.js';
+import type { CloudProvider } from '../../cloudprovider/cloud-provider.js';
 import type { FakeCloudProvider } from '../../cloudprovider/fake/fake-cloud-provider.js';
 import { isConditionTrue } from '../nodeclaim/conditions.js';
 import { nodeClaim, testCatalog, waitFor } from '../nodeclaim/fixtures.js';
 import { ClusterState } from '../../state/cluster-state.js';
 import { makeTestEnv } from '../../test/env.js';
 import { harness } from '../termination/fixtures.js';
-import { claimNamed, GarbageCollection, garbageCollector, readMachines } from './garbage-collection.js';
+import { claimNamed, GarbageCollection, garbageCollector, MachineReader } from './garbage-collection.js';
 import { VirtualClock } from '../../utils/clock.js';
 
 async function setup(cloud: 'sim' | 'fake' = 'sim') {
@@ -129,6 +130,38 @@ describe('gc', () => {
   });
 });
 
+describe('gc of a machine with no creation time', () => {
+  it('times it from when a sweep first saw it unclaimed, afresh once it was claimed in between', async () => {
+    const env = await makeTestEnv({ cloud: 'fake' });
+    const state = new ClusterState({ clock: env.clock });
+    state.markSynced();
+    const machine = nodeClaim({ name: 'm' });
+    machine.status = { providerID: 'pid-m' };
+    const deleted: NodeClaim[] = [];
+    // The fake cloud, listing the machine and recording deletes.
+    const cloud = Object.assign(Object.create(env.cloud) as CloudProvider, {
+      list: () => Promise.resolve([machine]),
+      delete: (c: NodeClaim) => Promise.resolve(void deleted.push(c)),
+    });
+    const gc = new GarbageCollection({ ...env.ctx, state, cloud });
+    await gc.reconcile();
+    await env.clock.step(4 * 60_000);
+    const claim = nodeClaim({ name: 'm' });
+    claim.status = { providerID: 'pid-m' };
+    state.apply('NodeClaim', claim);
+    await gc.reconcile();
+    await env.clock.step(2 * 60_000);
+    state.remove('NodeClaim', claim);
+    await gc.reconcile();
+    assert.deepEqual(deleted, [], 'unclaimed again just now: its grace starts over');
+    await env.clock.step(GRACE);
+    await gc.reconcile();
+    assert.deepEqual(deleted, [machine]);
+    assert.equal(gc.stats.leakedInstances, 1);
+    await env.stop();
+  });
+});
+
 describe('claimNamed', () => {
   // Nodes and claims drawn from one small pool of names and providerIDs, so a Node may share its
   // name with another machine's claim, a claim may sit in a machine whose Node has another name,
@@ -142,9 +175,11 @@ describe('claimNamed', () => {
   });
   const names = ['m0', 'm1', 'm2', 'm3', 'other'];
 
-  it('answers as the claim name of the machine ClusterState.node finds, after any joins and splits', () => {
+  it('answers as the claim name of the machine ClusterState.node finds, after any joins and splits, read afresh or carried', () => {
     fc.assert(fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), (ops) => {
       const state = new ClusterState({ clock: new VirtualClock() });
+      // One reader for the whole run carries entries from read to read; a new one reads afresh.
+      const carried = new MachineReader();
       const held = new Map<string, Node | NodeClaim>();
       for (const o of ops) {
         const name = `m${o.name}`;
@@ -166,8 +201,13 @@ describe('claimNamed', () => {
           held.set(key, c);
           state.apply('NodeClaim', c);
         }
-        const machines = readMachines(state.machineRecords());
-        for (const n of names) assert.equal(claimNamed(machines, n), state.node(n)?.nodeClaimName === n, `${n} after ${JSON.stringify(ops)}`);
+        const records = [...state.machineRecords()];
+        for (const machines of [new MachineReader().read(records), carried.read(records)]) {
+          assert.equal(machines.list.length, records.length);
+          assert.ok(machines.list.every((m, i) => m.node === records[i]!.node && m.nodeClaim === records[i]!.nodeClaim), 'the same objects');
+          assert.deepEqual(machines.list.map((m) => [m.nodeName, m.claimName]), records.map((r) => [r.node?.metadata.name, r.nodeClaim?.metadata.name]));
+          for (const n of names) assert.equal(claimNamed(machines, n), state.node(n)?.nodeClaimName === n, `${n} after ${JSON.stringify(ops)}`);
+        }
       }
     }), { numRuns: 300 });
   });

@@ -13,6 +13,7 @@ import { isNodeClaimNotFound } from '../../cloudprovider/cloud-provider.js';
 import type { ControllerContext, Logger } from '../context.js';
 import { findCondition } from '../nodeclaim/conditions.js';
 import { deleteIfExists, getIfExists } from '../nodeclaim/object-writes.js';
+import type { MachineRecord } from '../../state/cluster-state.js';
 import type { ReconcileError } from '../runtime/reconciler.js';
 import { Singleton } from '../runtime/singleton.js';
 import type { SingletonReconciler } from '../runtime/singleton.js';
@@ -44,9 +45,18 @@ export function isManagedNode(node: Node): boolean {
     || (node.metadata.ownerReferences?.some((o) => o.kind === 'NodeClaim') ?? false);
 }
 
-/** The cache's machines as one sweep reads them (see readMachines). */
+/** One machine of the cache as a sweep reads it: its two objects and the fields the sweep checks. */
+export interface MachineEntry {
+  readonly node: Node | undefined;
+  readonly nodeClaim: NodeClaim | undefined;
+  /** The Node's name ('' for a Node without one), undefined without a Node. */
+  readonly nodeName: string | undefined;
+  readonly claimName: string | undefined;
+}
+
+/** The cache's machines as one sweep reads them (see MachineReader). */
 export interface Machines {
-  readonly list: readonly { readonly node: Node | undefined; readonly nodeClaim: NodeClaim | undefined }[];
+  readonly list: readonly MachineEntry[];
   /** Per Node name, the name of the NodeClaim in the Node's machine (undefined: none). */
   readonly claimOfNode: ReadonlyMap<string, string | undefined>;
   /** The names of every NodeClaim in the cache. */
@@ -62,21 +72,37 @@ export function claimNamed(machines: Machines, name: string): boolean {
 }
 
 /**
- * Each machine's Node and NodeClaim, in the cache's order (a copy of the list: the sweep awaits
- * between machines, and the cache changes meanwhile), with the names claimNamed looks up. Reads
- * no views: a sweep needs only these two objects of every machine.
+ * Reads each machine's Node and NodeClaim, in the cache's order, into a list of its own (the sweep
+ * awaits between machines, and the cache changes meanwhile), with the names claimNamed looks up.
+ * Reads no views. A machine's entry is carried from the last read while the record at its position
+ * has the version it had then: versions are unique to a record and move whenever its Node or
+ * NodeClaim is set, so the entry holds the same two objects. Only machines written since are read again.
  */
-export function readMachines(records: Iterable<{ readonly node: Node | undefined; readonly nodeClaim: NodeClaim | undefined }>): Machines {
-  const list: { node: Node | undefined; nodeClaim: NodeClaim | undefined }[] = [];
-  const claimOfNode = new Map<string, string | undefined>();
-  const claimNames = new Set<string>();
-  for (const { node, nodeClaim } of records) {
-    list.push({ node, nodeClaim });
-    const claimName = nodeClaim?.metadata.name;
-    if (node !== undefined) claimOfNode.set(node.metadata.name ?? '', claimName);
-    if (claimName !== undefined) claimNames.add(claimName);
+export class MachineReader {
+  readonly #versions: number[] = [];
+  readonly #entries: MachineEntry[] = [];
+
+  read(records: Iterable<Pick<MachineRecord, 'node' | 'nodeClaim' | 'version'>>): Machines {
+    const list: MachineEntry[] = [];
+    const claimOfNode = new Map<string, string | undefined>();
+    const claimNames = new Set<string>();
+    const versions = this.#versions;
+    const entries = this.#entries;
+    for (const rec of records) {
+      const i = list.length;
+      let e = entries[i];
+      if (e === undefined || versions[i] !== rec.version) {
+        const { node, nodeClaim } = rec;
+        entries[i] = e = { node, nodeClaim, nodeName: node && (node.metadata.name ?? ''), claimName: nodeClaim?.metadata.name };
+        versions[i] = rec.version;
+      }
+      list.push(e);
+      if (e.nodeName !== undefined) claimOfNode.set(e.nodeName, e.claimName);
+      if (e.claimName !== undefined) claimNames.add(e.claimName);
+    }
+    versions.length = entries.length = Math.min(entries.length, list.length);
+    return { list, claimOfNode, claimNames };
   }
-  return { list, claimOfNode, claimNames };
 }
 
 export class GarbageCollection implements SingletonReconciler {
@@ -85,6 +111,7 @@ export class GarbageCollection implements SingletonReconciler {
   readonly #log: Logger;
   /** providerID → when a sweep first saw the machine with no claim (for machines without a creation time). */
   readonly #firstSeen = new Map<string, number>();
+  readonly #reader = new MachineReader();
   /** What the sweeps deleted, for tests and metrics. */
   readonly stats = { leakedInstances: 0, vanishedClaims: 0, orphanNodes: 0 };
 
@@ -111,7 +138,7 @@ export class GarbageCollection implements SingletonReconciler {
     });
     // What the cache holds, read once and kept until the sweep next awaits (the cache may change then).
     let machines: Machines | undefined;
-    const current = (): Machines => (machines ??= readMachines(this.#ctx.state.machineRecords()));
+    const current = (): Machines => (machines ??= this.#reader.read(this.#ctx.state.machineRecords()));
     if (instances) {
       const listed = instances;
       // The checks that clear a machine or a claim are synchronous: a sweep over a healthy cluster
@@ -122,7 +149,11 @@ export class GarbageCollection implements SingletonReconciler {
         machines = undefined;
       }
       this.#forgetOthers(listed);
-      const live = new Set(listed.map((m) => m.status?.providerID).filter((p): p is string => p !== undefined));
+      const live = new Set<string>();
+      for (const m of listed) {
+        const providerID = m.status?.providerID;
+        if (providerID !== undefined) live.add(providerID);
+      }
       for (const { nodeClaim } of current().list) {
         const providerID = nodeClaim?.status?.providerID;
         if (nodeClaim && providerID !== undefined && this.#mayHaveVanished(nodeClaim, providerID, live)) {
@@ -142,10 +173,12 @@ export class GarbageCollection implements SingletonReconciler {
    * awaited); a claimed machine's first-seen time is forgotten.
    */
   #claimed(machine: NodeClaim, machines: Machines): boolean {
-    const providerID = machine.status?.providerID ?? '';
     const name = machine.metadata.name;
-    const claimed = (name !== undefined && claimNamed(machines, name))
-      || (providerID !== '' && this.#ctx.state.nodeByProviderID(providerID)?.nodeClaim !== undefined);
+    const byName = name !== undefined && claimNamed(machines, name);
+    // Most machines are claimed by name, and none is waiting out its grace: no id to read then.
+    if (byName && this.#firstSeen.size === 0) return true;
+    const providerID = machine.status?.providerID ?? '';
+    const claimed = byName || (providerID !== '' && this.#ctx.state.nodeByProviderID(providerID)?.nodeClaim !== undefined);
     if (claimed) this.#firstSeen.delete(providerID);
     return claimed;
   }
