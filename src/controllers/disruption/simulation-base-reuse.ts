@@ -377,6 +377,8 @@ interface Layout {
   readonly nodes: readonly SolverNode[];
   /** Per node, its name (read from this array, the node object is not). */
   readonly names: readonly string[];
+  /** Per node, nameHash of its name: telling a dirty name reads no string. */
+  readonly hashes: Int32Array;
   readonly selectors: SelectorIndex<true>;
   readonly entries: readonly NodeEntry[];
   /** Each name's view among `machines` when no two have one name, else undefined. */
@@ -384,6 +386,13 @@ interface Layout {
 }
 
 let lastLayout: Layout | undefined;
+
+/** A small integer of the name's characters (equal names, equal hashes): a number set holds them without reading strings. */
+function nameHash(name: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+  return h & 0x3fffffff;
+}
 
 /** Each name's view when no two of the views have one name, else undefined. */
 function viewsByName(machines: readonly StateNode[]): Map<string, StateNode> | undefined {
@@ -445,23 +454,29 @@ export function nodeEntries(machines: readonly StateNode[], nodes: readonly Solv
   const byName = lined ? lined.byName : viewsByName(machines);
   const nodeFrom = last && carriedIndexes(last.nodes, nodes);
   const names = new Array<string>(nodes.length);
+  const hashes = new Int32Array(nodes.length);
   const entries: NodeEntry[] = new Array<NodeEntry>(nodes.length);
+  // A name whose hash no dirty name has is not dirty; only a node with such a hash has its name looked up.
+  const dirtyHashes = dirty !== undefined && dirty.size > 0 ? new Set([...dirty].map(nameHash)) : undefined;
   let position: ((name: string) => number) | undefined;
   for (let i = 0; i < nodes.length; i++) {
     const k = nodeFrom ? nodeFrom[i]! : -1;
     if (k >= 0) {
+      const hash = last!.hashes[k]!;
       const name = last!.names[k]!;
-      if (dirty!.size === 0 || !dirty!.has(name)) {
+      if (dirtyHashes === undefined || !dirtyHashes.has(hash) || !dirty!.has(name)) {
         names[i] = name;
+        hashes[i] = hash;
         entries[i] = last!.entries[k]!;
         continue;
       }
     }
     const node = nodes[i]!;
     names[i] = node.name;
+    hashes[i] = nameHash(node.name);
     entries[i] = nodeEntry(node, (byName ? byName.get(node.name) : machines[(position ??= positionsByName(machines))(node.name)])?.requested, selectors);
   }
-  lastLayout = { machines, nodes, names, selectors, entries, byName };
+  lastLayout = { machines, nodes, names, hashes, selectors, entries, byName };
   return entries;
 }
 
