@@ -78,9 +78,9 @@ export function simulateConsolidation(
   const most = method === 'single-node-consolidation' ? Math.max(1, settings.maxReplacements ?? 1) : 1;
   const sim = simulate(base, candidates, detail === 'verdict' ? most : undefined);
   if (sim.tooManyClaims) return { decision: 'none', reason: `its pods would need more than ${plural(most, 'new node')}, or some would find no place`, stopped: true };
+  if (sim.failures.length > 0) return none(`not every pod would find a place: ${describeFailures(sim.failures)}`);
   const names = nameList(candidates.map((c) => c.nodeName));
   const podCount = candidates.reduce((n, c) => n + c.reschedulablePods.length, 0);
-  if (sim.failures.length > 0) return none(`not every pod would find a place: ${describeFailures(sim.failures)}`);
   const before = candidatesPrice(candidates);
   if (sim.newClaims.length === 0) {
     return {

@@ -64,9 +64,11 @@ export function simulate(base: SimulationBase, leaving: readonly LeavingNode[], 
   const failures = result.unschedulable.filter((u) => moving(u.pod));
   let placedOnExisting = 0;
   for (const n of result.existingNodes) {
+    const uninitialized = inFlight.has(n.node);
     for (const p of n.pods) {
-      if (onUninitialized(p, n.node)) failures.push({ pod: p, reason: `would schedule against uninitialized node ${n.node}` });
-      else if (moving(p)) placedOnExisting++;
+      if (!moving(p)) continue;
+      if (uninitialized && !deleting.has(keyOf(p))) failures.push({ pod: p, reason: `would schedule against uninitialized node ${n.node}` });
+      else placedOnExisting++;
     }
   }
   return {
