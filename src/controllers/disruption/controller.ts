@@ -86,8 +86,6 @@ export class DisruptionController implements Quiescent {
   readonly #o: Required<Omit<DisruptionControllerOptions, keyof OrchestratorOptions>>;
   readonly #singleton: Singleton;
   readonly #drift: DriftDetector;
-  /** The candidate claims the drift detector was last told to keep, in pass order (see #retainDriftOf). */
-  #driftClaims: readonly string[] = [];
   readonly #recorder: PassRecorder;
   /**
    * Multi-node consolidation found nothing: not tried again for verdictRecheckMs while nothing made
@@ -200,7 +198,7 @@ export class DisruptionController implements Quiescent {
   async findCommand(pass: PassState): Promise<{ command: Command } | undefined> {
     const ctx = this.#ctx;
     this.#recorder.scanned(pass);
-    this.#retainDriftOf(pass.scan.candidates);
+    this.#drift.track(pass.scan.candidates);
     for (const method of METHOD_ORDER) {
       let result: MethodResult;
       switch (method) {
@@ -208,14 +206,11 @@ export class DisruptionController implements Quiescent {
           result = emptiness(this.#methodContext(pass, 0));
           break;
         case 'drift': {
-          const drifted = new Map<string, string>();
-          for (const c of pass.scan.candidates) {
-            // Nearly always known at once: awaiting only a cloud call saves a turn per candidate.
-            const known = this.#drift.reason(c);
-            const reason = known instanceof Promise ? await known : known;
-            if (reason !== undefined) drifted.set(c.claimName, reason);
-          }
-          result = drift(this.#methodContext(pass, this.#o.singleNodeTimeoutMs), drifted);
+          // Nearly always known at once: the pass awaits only the cloud calls the walk yields.
+          const walk = this.#drift.drifted();
+          let step = walk.next();
+          while (step.done !== true) step = walk.next(await step.value);
+          result = drift(this.#methodContext(pass, this.#o.singleNodeTimeoutMs), step.value);
           break;
         }
         case 'multi-node-consolidation': {
@@ -235,19 +230,6 @@ export class DisruptionController implements Quiescent {
       if (result.command) return { command: result.command };
     }
     return undefined;
-  }
-
-  /**
-   * Has the drift detector forget the claims that are not candidates. The detector learns only of
-   * the candidates it is asked about, each pass's, so while a pass has the same candidate claims as
-   * the last, it holds nothing to forget.
-   */
-  #retainDriftOf(candidates: readonly Candidate[]): void {
-    const last = this.#driftClaims;
-    if (last.length === candidates.length && candidates.every((c, i) => c.claimName === last[i])) return;
-    const names = candidates.map((c) => c.claimName);
-    this.#drift.retain(new Set(names));
-    this.#driftClaims = names;
   }
 
   /**

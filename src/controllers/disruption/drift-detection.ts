@@ -11,8 +11,9 @@ import type { NodeClaim, NodePool } from '../../apis/v1/types.js';
 import { nodePoolHash, NODEPOOL_HASH_VERSION } from '../../apis/v1/hash.js';
 import type { CloudProvider } from '../../cloudprovider/cloud-provider.js';
 import { Requirement, Requirements } from '../../scheduling/requirements.js';
+import type { StateNode } from '../../state/state-node.js';
 import type { Clock } from '../../utils/clock.js';
-import type { Candidate } from './types.js';
+import type { Candidate, PoolInfo } from './types.js';
 
 /** How often the cloud provider is asked again about one claim (Karpenter: 5 minutes). */
 export const DEFAULT_DRIFT_RECHECK_MS = 5 * 60_000;
@@ -42,23 +43,10 @@ function requirementsOf(pool: NodePool): Requirements | null {
 }
 
 /**
- * Per NodeClaim object (a new one on every update): its static drift against the PoolInfo and
- * instance type it was last checked with. Every pass asks about every candidate; both change rarely.
+ * The drift nodewright can see without the cloud, as "Reason: detail", or undefined: a function of
+ * the candidate's claim object, PoolInfo and instance type only.
  */
-const staticVerdicts = new WeakMap<object, { readonly pool: Candidate['pool']; readonly instanceType: string | undefined; readonly reason: string | undefined }>();
-
-/** The drift nodewright can see without the cloud, as "Reason: detail", or undefined. */
 export function staticDrift(c: Candidate): string | undefined {
-  const claim = c.stateNode.nodeClaim;
-  if (!claim) return undefined;
-  const memo = staticVerdicts.get(claim);
-  if (memo && memo.pool === c.pool && memo.instanceType === c.instanceType) return memo.reason;
-  const reason = computeStaticDrift(c);
-  staticVerdicts.set(claim, { pool: c.pool, instanceType: c.instanceType, reason });
-  return reason;
-}
-
-function computeStaticDrift(c: Candidate): string | undefined {
   const claim = c.stateNode.nodeClaim;
   if (!claim) return undefined;
   const pool = c.pool.nodePool;
@@ -80,12 +68,62 @@ function computeStaticDrift(c: Candidate): string | undefined {
   return undefined;
 }
 
-/** Static drift every time, the cloud's verdict cached per claim. */
+/**
+ * The cloud's answer about one claim and when it was asked (at -Infinity: not yet), shared by the
+ * rows of the claim name while the name stays a candidate: a name that leaves the candidates loses
+ * its verdict, and is asked about again when it is back.
+ */
+interface CloudVerdict {
+  reason: string | undefined;
+  at: number;
+  /** The last track the name was a candidate in. */
+  seen: number;
+}
+
+/**
+ * One tracked candidate: its static drift, worked out once for the inputs it follows from (the
+ * claim object, a new one on every update; the PoolInfo; the instance type), and its claim name's
+ * cloud verdict.
+ */
+interface Row {
+  readonly name: string;
+  /** A machine view with the claim (views are immutable: a view seen again has it, unread). */
+  view: StateNode;
+  readonly claim: NodeClaim | undefined;
+  readonly pool: PoolInfo;
+  readonly instanceType: string | undefined;
+  readonly own: string | undefined;
+  readonly cloud: CloudVerdict;
+}
+
+/** Whether the row was worked out from the candidate's inputs. */
+function rowFits(row: Row, c: Candidate): boolean {
+  if (row.pool !== c.pool || row.instanceType !== c.instanceType) return false;
+  if (row.view === c.stateNode) return true;
+  if (row.claim !== c.stateNode.nodeClaim) return false;
+  row.view = c.stateNode;
+  return true;
+}
+
+/** How far on in the last rows a candidate's name is looked for by place before it is looked up by name. */
+const LOOKAHEAD = 8;
+
+/**
+ * Drift of the candidates of each pass: static drift worked out once per candidate inputs, the
+ * cloud's verdict kept per claim for the recheck interval while the claim stays a candidate. A pass
+ * hands its candidates to `track`, then walks `drifted`. Passes see nearly the same candidates in
+ * the same order with the same inputs, so a pass costs a comparison per candidate.
+ */
 export class DriftDetector {
   readonly #cloud: CloudProvider;
   readonly #clock: Clock;
   readonly #recheckMs: number;
-  readonly #cloudVerdicts = new Map<string, { reason: string | undefined; at: number }>();
+  /** The tracked candidates' rows, in their order, and the array the next track writes. */
+  #rows: Row[] = [];
+  #spare: Row[] = [];
+  /** Per claim name: its last row (a name the last track did not see has a stale verdict). */
+  readonly #byName = new Map<string, Row>();
+  #tracks = 0;
 
   constructor(cloud: CloudProvider, clock: Clock, recheckMs = DEFAULT_DRIFT_RECHECK_MS) {
     this.#cloud = cloud;
@@ -94,37 +132,81 @@ export class DriftDetector {
   }
 
   /**
-   * Why the candidate has drifted, or undefined: at once when that is known without asking the
-   * cloud (static drift, or the cloud's verdict of less than the recheck interval ago), else a
-   * promise of the cloud's answer. Every pass asks about every candidate, and nearly always the
-   * answer is known. Never rejects: a failing cloud call counts as not drifted (and is asked again
-   * next time).
+   * Takes a pass's candidates: each one's row is the last one of its claim name (found by place,
+   * as the candidates keep their order, else by name) while its inputs are the same, else a new one
+   * that keeps the name's cloud verdict if the name was a candidate in the last track.
    */
-  reason(c: Candidate): string | undefined | Promise<string | undefined> {
-    const own = staticDrift(c);
-    if (own !== undefined) return own;
-    const claim = c.stateNode.nodeClaim;
-    if (!claim) return undefined;
-    const now = this.#clock.now();
-    const cached = this.#cloudVerdicts.get(c.claimName);
-    if (cached && now - cached.at < this.#recheckMs) return cached.reason;
-    return this.#ask(c.claimName, claim, now);
+  track(candidates: readonly Candidate[]): void {
+    const last = this.#rows;
+    const rows = this.#spare;
+    const track = ++this.#tracks;
+    rows.length = candidates.length;
+    let j = 0;
+    for (let i = 0; i < candidates.length; i++) {
+      const c = candidates[i]!;
+      let at = j;
+      const end = Math.min(last.length, j + LOOKAHEAD);
+      while (at < end && last[at]!.name !== c.claimName) at++;
+      let old: Row | undefined;
+      if (at < end) {
+        old = last[at];
+        j = at + 1;
+      } else old = this.#byName.get(c.claimName);
+      // A name the last track did not see keeps its static drift but not the cloud's verdict.
+      const cloud = old !== undefined && old.cloud.seen >= track - 1 ? old.cloud : { reason: undefined, at: -Infinity, seen: track };
+      let row: Row;
+      if (old === undefined || !rowFits(old, c)) row = this.#rowOf(c, cloud, staticDrift(c));
+      else row = old.cloud === cloud ? old : this.#rowOf(c, cloud, old.own);
+      row.cloud.seen = track;
+      rows[i] = row;
+    }
+    this.#rows = rows;
+    this.#spare = last;
+    last.length = 0;
+    if (this.#byName.size > 2 * rows.length + LOOKAHEAD) {
+      for (const [name, row] of this.#byName) if (row.cloud.seen !== track) this.#byName.delete(name);
+    }
+  }
+
+  #rowOf(c: Candidate, cloud: CloudVerdict, own: string | undefined): Row {
+    const row = { name: c.claimName, view: c.stateNode, claim: c.stateNode.nodeClaim, pool: c.pool, instanceType: c.instanceType, own, cloud };
+    this.#byName.set(row.name, row);
+    return row;
+  }
+
+  /**
+   * Walks the tracked candidates in order and returns the drifted ones' reasons by claim name:
+   * static drift, else the cloud's verdict of less than the recheck interval ago, else the cloud
+   * is asked. Each cloud call is yielded as a promise, to be awaited and its answer sent back with
+   * `next`, so a pass awaits only cloud calls. A failing cloud call counts as not drifted (and is
+   * asked again next time).
+   */
+  *drifted(): Generator<Promise<string | undefined>, Map<string, string>, string | undefined> {
+    const drifted = new Map<string, string>();
+    for (const row of this.#rows) {
+      if (row.own !== undefined) {
+        drifted.set(row.name, row.own);
+        continue;
+      }
+      if (!row.claim) continue;
+      const now = this.#clock.now();
+      const cloud = row.cloud;
+      const reason = now - cloud.at < this.#recheckMs ? cloud.reason : yield this.#ask(cloud, row.claim, now);
+      if (reason !== undefined) drifted.set(row.name, reason);
+    }
+    return drifted;
   }
 
   /** Asks the cloud about the claim and keeps its verdict. */
-  async #ask(name: string, claim: NodeClaim, now: number): Promise<string | undefined> {
+  async #ask(cloud: CloudVerdict, claim: NodeClaim, now: number): Promise<string | undefined> {
     try {
       const found = await this.#cloud.isDrifted(claim);
       const reason = found === undefined ? undefined : `${found}: the cloud provider reports the machine no longer matches its node class`;
-      this.#cloudVerdicts.set(name, { reason, at: now });
+      cloud.reason = reason;
+      cloud.at = now;
       return reason;
     } catch {
       return undefined;
     }
-  }
-
-  /** Drops verdicts of claims not in `live`. */
-  retain(live: ReadonlySet<string>): void {
-    for (const name of this.#cloudVerdicts.keys()) if (!live.has(name)) this.#cloudVerdicts.delete(name);
   }
 }
