@@ -102,6 +102,21 @@ describe('PassRecorder', () => {
   });
 });
 
+describe('PassRecorder clearing', () => {
+  it('clears a node that is a candidate again while others stay blocked, however the blocked list repeats', () => {
+    const out: Decision[] = [];
+    const ctx = { clock: new VirtualClock() } as unknown as ControllerContext;
+    const rec = new PassRecorder(ctx, new BlockedLog((d) => out.push(d)));
+    const names = ['a', 'b', 'c'];
+    rec.scanned(passOf({ names, version: 1, blocked: ['a', 'b'], candidates: ['c'] }));
+    rec.scanned(passOf({ names, version: 1, blocked: ['a', 'b'], candidates: ['c'] }));
+    assert.equal(out.length, 2, 'all subjects blocked again: nothing new');
+    rec.scanned(passOf({ names, version: 1, blocked: ['a', 'a'], candidates: ['b', 'c'] }));
+    rec.scanned(passOf({ names, version: 1, blocked: ['a', 'b'], candidates: ['c'] }));
+    assert.deepEqual(out.slice(2).map((d) => d.nodes), [['b']], 'b was a candidate in between: recorded again');
+  });
+});
+
 describe('namesGone', () => {
   const machines = (names: readonly string[]): StateNode[] => names.map((name) => ({ name }) as StateNode);
 

@@ -6,6 +6,7 @@
 import type { StateNode } from '../../state/state-node.js';
 import type { ControllerContext } from '../context.js';
 import { describeBudget } from './budgets.js';
+import type { BlockedNode } from './candidates.js';
 import type { BlockedLog } from './decisions.js';
 import { blockedDecision } from './decisions.js';
 import { nameList } from './format.js';
@@ -59,6 +60,11 @@ export function namesGone(before: readonly StateNode[], after: readonly StateNod
   return unmatched.filter((name) => !after.some((n) => n.name === name));
 }
 
+/** How many different nodes the blocked list names. */
+function distinctNodes(blocked: readonly BlockedNode[]): number {
+  return blocked.length <= 1 ? blocked.length : new Set(blocked.map((b) => b.node)).size;
+}
+
 export class PassRecorder {
   readonly #ctx: ControllerContext;
   readonly #log: BlockedLog;
@@ -70,14 +76,20 @@ export class PassRecorder {
     this.#log = log;
   }
 
-  /** Records scan blocks, clears those of nodes that are candidates again, forgets nodes and pools gone. */
+  /**
+   * Records scan blocks, clears those of nodes that are candidates again, forgets nodes and pools
+   * gone. Every node blocked in the pass is a subject once noted, so when there are no more subjects
+   * than nodes blocked, they are the nodes blocked, and none is a candidate: a machine is one or the
+   * other, and both are named by their Node, whose name no other machine has. Then the candidates
+   * are not walked.
+   */
   scanned(pass: PassState): void {
     const now = this.#ctx.clock.now();
     const log = this.#log;
     for (const b of pass.scan.blocked) {
       log.note('scan', b.node, b.reason, () => blockedDecision(now, { nodes: [b.node], nodePool: b.nodePool, price: b.price }, `not disrupting node ${b.node}`, b.reason));
     }
-    if (log.count('scan') > 0) for (const c of pass.scan.candidates) log.clear('scan', c.nodeName);
+    if (log.count('scan') > distinctNodes(pass.scan.blocked)) for (const c of pass.scan.candidates) log.clear('scan', c.nodeName);
     this.#forgetGone(pass);
   }
 
