@@ -243,7 +243,8 @@ class Ordered {
       this.roomy = 0;
       const added: Member[] = [];
       for (const node of ledger.nodes()) if (node.node !== undefined) this.#admit(ledger, entry(node), added);
-      this.#set(added.sort(byMemberScore));
+      const members = added.sort(byMemberScore);
+      this.#set({ members, nodes: members.map((m) => m.solver) });
       return;
     }
     if (changes.length === 0) return;
@@ -263,7 +264,7 @@ class Ordered {
       if (ledger.node(node.name) === node && node.node !== undefined) this.#admit(ledger, entry(node), added);
     }
     if (dropped.length === 0 && added.length === 0) return;
-    this.#set(patch(this.members, dropped.sort(byMemberScore), added.sort(byMemberScore)));
+    this.#set(patch(this, dropped.sort(byMemberScore), added.sort(byMemberScore)));
   }
 
   /** Makes the entry's node a member when the test admits it (appending it to `added`). */
@@ -277,9 +278,9 @@ class Ordered {
     added.push(m);
   }
 
-  #set(members: Member[]): void {
-    this.members = members;
-    this.nodes = members.map((m) => m.solver);
+  #set(to: Listed): void {
+    this.members = to.members;
+    this.nodes = to.nodes;
   }
 
   /**
@@ -288,7 +289,7 @@ class Ordered {
    * member left passes `keep` already: the test the members were admitted by, or, when no node
    * has room (room counted with the fresh nodes), that it repels.
    */
-  withPlaced(ledger: NodeLedger, fresh: readonly Candidate[], placed: ReadonlyMap<string, readonly PlacedPod[]>, keep: (c: Candidate) => boolean): SolverNode[] {
+  withPlaced(ledger: NodeLedger, fresh: readonly Candidate[], placed: ReadonlyMap<string, readonly PlacedPod[]>, keep: (c: Candidate) => boolean): readonly SolverNode[] {
     const replaced: Member[] = [];
     const added: Member[] = [];
     for (const c of fresh) {
@@ -298,7 +299,7 @@ class Ordered {
       const solver = toSolverNode(c.node, selectedOn(ledger, c.node, this.selectors), placed.get(c.node.name) ?? []);
       added.push({ candidate: c, roomy: false, solver });
     }
-    return patch(this.members, replaced.sort(byMemberScore), added).map((m) => m.solver);
+    return patch(this, replaced.sort(byMemberScore), added).nodes;
   }
 }
 
@@ -306,27 +307,44 @@ function byMemberScore(a: Member, b: Member): number {
   return byScore(a.candidate, b.candidate);
 }
 
+/** Members in byScore order and their solver nodes, in the same order. */
+interface Listed {
+  readonly members: readonly Member[];
+  readonly nodes: readonly SolverNode[];
+}
+
 /**
- * `base` (in byScore order) without `drop` (some of its elements, in its order) and with `add` (in
- * byScore order) merged in, each added member before the first member kept that comes after it.
- * Each added member's place is found by binary search: a sync changes a few of a thousand members,
- * so comparing each member with the next to add (string comparisons on score ties) cost more than
- * copying them.
+ * `base`'s members (in byScore order) without `drop` (some of them, in their order) and with `add`
+ * (in byScore order) merged in, each added member before the first member kept that comes after
+ * it; with their solver nodes. Each added member's place is found by binary search, and the kept
+ * members' solver nodes are copied from base's nodes: a sync changes a few of a thousand members,
+ * and comparing each member with the next to add (string comparisons on score ties) or reading
+ * each member for its solver node cost more than copying the two arrays.
  */
-function patch(base: readonly Member[], drop: readonly Member[], add: readonly Member[]): Member[] {
-  const out: Member[] = [];
+function patch(base: Listed, drop: readonly Member[], add: readonly Member[]): Listed {
+  const from = base.members;
+  const fromNodes = base.nodes;
+  const members: Member[] = [];
+  const nodes: SolverNode[] = [];
   let i = 0;
   let d = 0;
   for (let a = 0; a <= add.length; a++) {
-    const end = a < add.length ? firstAfter(base, add[a]!, i) : base.length;
+    const end = a < add.length ? firstAfter(from, add[a]!, i) : from.length;
     for (; i < end; i++) {
-      const m = base[i]!;
-      if (d < drop.length && drop[d] === m) d++;
-      else out.push(m);
+      const m = from[i]!;
+      if (d < drop.length && drop[d] === m) {
+        d++;
+        continue;
+      }
+      members.push(m);
+      nodes.push(fromNodes[i]!);
     }
-    if (a < add.length) out.push(add[a]!);
+    if (a < add.length) {
+      members.push(add[a]!);
+      nodes.push(add[a]!.solver);
+    }
   }
-  return out;
+  return { members, nodes };
 }
 
 /** The first index from `from` on whose member comes after m in byScore order (base.length if none; `base` is in that order). */
