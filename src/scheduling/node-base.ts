@@ -9,11 +9,12 @@
  * derive, in the same order: the solve is the same, only cheaper. The nodes are treated as
  * immutable (see existing-node-facts).
  */
-import type { Taint } from '../apis/core.js';
+import type { Taint, Toleration } from '../apis/core.js';
 import type { ResourceList } from '../utils/resources.js';
 import { existingNodeFacts, type ExistingNodeFacts } from './existing-node-facts.js';
 import type { ResourceSpace, Vec } from './resource-space.js';
 import { NodeSlot } from './slots.js';
+import { firstUntoleratedTaint } from './taints.js';
 import { sameTaints, type ExistingCounts, type Topology, type TopologyGroup } from './topology.js';
 import type { TopologyTerm } from './pod-constraints.js';
 import type { SolverNode } from './types.js';
@@ -459,6 +460,12 @@ export class NodeBase {
     return this.#taintClass;
   }
 
+  /** Per taint class (see taintClasses): the taints of its first node. */
+  classTaints(): readonly (readonly Taint[])[] {
+    this.taintClasses();
+    return this.#classTaints;
+  }
+
   /** The nodes whose pods have required anti-affinity (or whose terms do not compile), in order. */
   antiNodes(): readonly NodeAnti[] {
     if (!this.#anti) {
@@ -660,17 +667,43 @@ export function existingCounts(s: NodeSubset): ExistingCounts {
 }
 
 /**
- * Slots for the subset nodes some pod may still fit (accepting pods, with `least` room), in node
- * order: requests never shrink, so a node short of what every pod asks for rejects each of them.
+ * Per taint class of the base (see NodeBase.taintClasses), 1 when each of `tolerations` leaves a
+ * NoSchedule or NoExecute taint of the class untolerated; undefined when no class is. A pod's
+ * rungs share its tolerations and only add tolerance of PreferNoSchedule taints, so a node of such
+ * a class takes no pod with any of these tolerations, on any rung.
  */
-export function nodeSlots(s: NodeSubset, space: ResourceSpace, layout: string, least: Vec): NodeSlot[] {
+export function refusedTaintClasses(base: NodeBase, tolerations: readonly (readonly Toleration[])[]): Uint8Array | undefined {
+  const classes = base.classTaints();
+  let refused: Uint8Array | undefined;
+  for (let c = 0; c < classes.length; c++) {
+    const taints = classes[c]!;
+    if (taints.length === 0) continue;
+    let all = true;
+    for (let k = 0; k < tolerations.length && all; k++) if (firstUntoleratedTaint(tolerations[k], taints) === undefined) all = false;
+    if (all) (refused ??= new Uint8Array(classes.length))[c] = 1;
+  }
+  return refused;
+}
+
+/**
+ * Slots for the subset nodes some pod may still fit (accepting pods, with `least` room, and not of
+ * a taint class `refused` marks: see refusedTaintClasses), in node order: requests never shrink,
+ * so a node short of what every pod asks for rejects each of them, as a node whose taints each pod
+ * refuses does. First fit then never visits them (at a thousand nodes, hundreds may still carry a
+ * starting node's taint).
+ */
+export function nodeSlots(s: NodeSubset, space: ResourceSpace, layout: string, least: Vec, refused?: Uint8Array): NodeSlot[] {
   const { base, keep } = s;
   base.useLayout(space, layout);
   const out: NodeSlot[] = [];
+  const classes = refused === undefined ? undefined : base.taintClasses();
   if (base.namesRegistered(space)) {
     // Every node's remaining vector can be made in this space: the base's list for `least`, filtered.
     const roomy = base.roomyNodes(least, space);
-    for (let k = 0; k < roomy.length; k++) if (keep[roomy[k]!] === 1) out.push(base.slot(roomy[k]!, space));
+    for (let k = 0; k < roomy.length; k++) {
+      const i = roomy[k]!;
+      if (keep[i] === 1 && (classes === undefined || refused![classes[i]!] !== 1)) out.push(base.slot(i, space));
+    }
     return out;
   }
   const free = base.free;
@@ -678,6 +711,7 @@ export function nodeSlots(s: NodeSubset, space: ResourceSpace, layout: string, l
   const size = space.size;
   next: for (let i = 0; i < keep.length; i++) {
     if (keep[i] !== 1 || accepting[i] !== 1) continue;
+    if (classes !== undefined && refused![classes[i]!] === 1) continue;
     base.remaining(i, space);
     // fits(least, remaining) on the packed copy: no node object read for a node that cannot take a pod.
     for (let d = 0, at = i * size; d < size; d++, at++) if (least[d]! > free[at]!) continue next;

@@ -9,7 +9,7 @@ import type { ResourceList } from '../utils/resources.js';
 import { compileNodePool, preparePool, registerPoolResources, type NodePoolTemplate, type PreparedPool } from './node-pool-template.js';
 import { compilePodShape, podShapeKey, type PodInfo, type PodShape } from './pod-constraints.js';
 import { cachedPodRequests } from './object-facts.js';
-import { existingCounts, NodeBase, nodeAntiTerms, nodeSlots as makeNodeSlots, registerNodeDomains, registerNodeResources } from './node-base.js';
+import { existingCounts, NodeBase, nodeAntiTerms, nodeSlots as makeNodeSlots, refusedTaintClasses, registerNodeDomains, registerNodeResources } from './node-base.js';
 import type { Requirements } from './requirements.js';
 import { ResourceSpace, type Vec } from './resource-space.js';
 import type { SlotContext } from './slots.js';
@@ -148,7 +148,7 @@ export function solve(input: SolverInput): SolverResult {
 
   // Slots only for the nodes some pod of the batch may still fit. At a thousand nodes most are
   // full; they count for topology all the same.
-  const nodeSlots = makeNodeSlots(subset, space, layout, leastRequests(space, pods));
+  const nodeSlots = makeNodeSlots(subset, space, layout, leastRequests(space, pods), refusedByAll(subset.base, pods));
   topology.recordExisting(existingCounts(subset));
   for (const { group, node } of existingAnti) group.recordOwner(nodeFacts[node]!.labels.requirements);
   const slots = initialisedFirst(nodeSlots);
@@ -289,6 +289,20 @@ function leastRequests(space: ResourceSpace, pods: readonly PodInfo[]): Vec {
     for (let d = 0; d < least.length; d++) if (r[d]! < least[d]!) least[d] = r[d]!;
   }
   return least;
+}
+
+/**
+ * The base's taint classes every pod refuses on every rung (see refusedTaintClasses); undefined
+ * without pods. Pods of one shape share their tolerations array: each array is asked about once.
+ */
+function refusedByAll(base: NodeBase, pods: readonly PodInfo[]): Uint8Array | undefined {
+  if (pods.length === 0) return undefined;
+  const tolerations: PodInfo['variant']['tolerations'][] = [];
+  for (let i = 0; i < pods.length; i++) {
+    const t = pods[i]!.variant.tolerations;
+    if (!tolerations.includes(t)) tolerations.push(t);
+  }
+  return refusedTaintClasses(base, tolerations);
 }
 
 /** Largest first (cpu, then memory), as Karpenter orders a batch; ties keep input order. */
