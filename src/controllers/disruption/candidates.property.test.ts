@@ -108,7 +108,7 @@ describe('the carried candidate scan', () => {
     it(`says what a fresh scan says, pass after pass (seed ${seed})`, () => {
       const r = rng(seed);
       let now = T0;
-      let views = Array.from({ length: 30 }, (_, i) => randomView(r, i, now));
+      let views = Array.from({ length: 60 }, (_, i) => randomView(r, i, now));
       let next = views.length;
       let pools = new Map([['a', randomPool(r, 'a')], ['b', randomPool(r, 'b')]]);
       let pdbs = [budget(r, 'web'), budget(r, 'api')];
@@ -118,7 +118,10 @@ describe('the carried candidate scan', () => {
         if (r() < 0.1) now -= Math.floor(r() * 30) * MIN; // a clock set back: protections lapsed since hold again
         views = views.map((v, i) => (r() < 0.15 ? randomView(r, i, now, r() < 0.5 ? v.pods : undefined) : v));
         if (r() < 0.2) views.splice(Math.floor(r() * views.length), 1);
+        if (r() < 0.1) views.splice(Math.floor(r() * views.length), 1 + Math.floor(r() * 25)); // more than the walk looks ahead
         if (r() < 0.2) views.push(randomView(r, next++, now));
+        if (r() < 0.1) views.splice(Math.floor(r() * views.length), 0, randomView(r, next++, now));
+        if (r() < 0.1) views.splice(Math.floor(r() * views.length), 0, ...views.splice(Math.floor(r() * views.length), 1));
         if (r() < 0.1) views.reverse();
         if (r() < 0.2) pools = new Map(pools);
         if (r() < 0.1) {
@@ -134,4 +137,31 @@ describe('the carried candidate scan', () => {
       }
     });
   }
+});
+
+/** A view that counts how often its Node name is read (the scan reads it only to sort the view out). */
+function counted(v: StateNode, reads: { n: number }): StateNode {
+  const name = v.nodeName;
+  return Object.defineProperty({ ...v }, 'nodeName', { get: () => (reads.n++, name), enumerable: true });
+}
+
+describe('what the carried scan reads', () => {
+  it('sorts out no view it carries, whatever run of machines left before it', () => {
+    const now = T0 + 60 * MIN;
+    const r = rng(7);
+    const reads = { n: 0 };
+    // Every view is in pool a and may be disrupted but for its pods (do-not-disrupt, a budget).
+    const views = Array.from({ length: 60 }, (_, i) => counted({
+      ...randomView(r, i, now), nodePool: 'a', managed: true, initialized: true, markedForDeletion: false, disrupted: false, nominatedUntil: undefined,
+    }, reads));
+    const pools = new Map([['a', randomPool(r, 'a')]]);
+    const pdbs = PdbVerdicts.of([{ ...budget(r, 'web'), status: { disruptionsAllowed: 0 } }]);
+    const scanner = new CandidateScanner();
+    const first = scanner.scan(views, pools, pdbs, now);
+    assert.ok(first.candidates.length > 0 && first.blocked.length > 0, 'the setup has both candidates and blocked machines');
+    reads.n = 0;
+    const again = scanner.scan([...views.slice(0, 5), ...views.slice(30)], pools, pdbs, now);
+    assert.ok(again.candidates.length >= 10, `machines after the run are candidates (${again.candidates.length})`);
+    assert.equal(reads.n, again.blocked.length, 'the Node name is read once per blocked machine (sorted out each scan), never for a candidate');
+  });
 });

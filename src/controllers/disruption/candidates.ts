@@ -205,7 +205,7 @@ const COST = 2;
 const LIFETIME = 3;
 const CREATED = 4;
 
-/** How far past its place in the last list the walk looks for a view (machines gone before it). */
+/** How far past its place in the last list the walk looks for a view before asking its facts. */
 const LOOKAHEAD = 16;
 
 /**
@@ -229,11 +229,15 @@ class ScanRecord {
   }
 }
 
-/** The view's place in the last list: `from` or up to LOOKAHEAD places after it, else -1. */
+/**
+ * The view's place in the last list, else -1: `from` or up to LOOKAHEAD places after it (the cache
+ * drops and adds machines keeping the others' order), else anywhere when a scan knew the view (a
+ * longer run of machines gone, or a list in another order).
+ */
 function placeOf(views: readonly StateNode[], node: StateNode, from: number): number {
   const end = Math.min(views.length, from + LOOKAHEAD + 1);
   for (let k = from; k < end; k++) if (views[k] === node) return k;
-  return -1;
+  return viewFacts.has(node) ? views.indexOf(node) : -1;
 }
 
 /** Copies the numbers of one place (ROW) from `from` at r to `to` at t. */
@@ -290,7 +294,7 @@ export class CandidateScanner {
     const { views, facts, kept, rows } = last;
     const carry = last.poolsEpoch === epoch && last.pdbEpoch === pdbs.epoch;
     // Where the last scan's list is, beside this one. The cache drops and adds machines keeping
-    // the others' order, so a view not at its place is a new one, or one a few places on.
+    // the others' order, so a view not at its place is nearly always a new one, or one a few places on.
     let j = 0;
     for (let i = 0; i < nodes.length; i++) {
       const node = nodes[i]!;
