@@ -266,6 +266,22 @@ describe('solverNodes', () => {
     assert.equal(solverNodes({ ledger, pods: [...group].reverse(), placed: new Map(), memo }).nodes, first);
   });
 
+  it('reads a pending pod\'s selectors again when a new object of it shares the spec but not the labels', () => {
+    const ledger = new NodeLedger();
+    ledger.setNode(node('a', { cpu: '4', labels: { [ZONE]: 'a' } }));
+    ledger.setNode(node('b', { cpu: '4', labels: { [ZONE]: 'b' } }));
+    ledger.setPod(pod({ name: 'x', cpu: '1', nodeName: 'a', labels: { app: 'x' } }));
+    ledger.setPod(pod({ name: 'y', cpu: '1', nodeName: 'b', labels: { app: 'y' } }));
+    // The constraint selects the pods labelled as the pending pod is (matchLabelKeys, no selector).
+    const first = pod({ name: 'new', cpu: '1', labels: { app: 'x' }, spread: [{ maxSkew: 1, topologyKey: ZONE, whenUnsatisfiable: 'DoNotSchedule', matchLabelKeys: ['app'] }] });
+    const shown = (p: Pod): string[][] => solverNodes({ ledger, pods: [{ pod: p, requests: podRequests(p) }], placed: new Map() })
+      .nodes.map((n) => [n.name, ...n.pods.map((q) => q.metadata.name ?? '')]).sort();
+    assert.deepEqual(shown(first), [['a', 'x'], ['b']]);
+    // A status write shares spec and labels; a relabel shares the spec alone.
+    assert.deepEqual(shown({ ...first, status: { phase: 'Pending' } }), [['a', 'x'], ['b']]);
+    assert.deepEqual(shown({ ...first, metadata: { ...first.metadata, labels: { app: 'y' } } }), [['a'], ['b', 'y']]);
+  });
+
   it('hides what pods without inter-pod constraints cannot use', () => {
     const ledger = new NodeLedger();
     ledger.setNode(node('full', { cpu: '2' }));

@@ -511,18 +511,28 @@ interface PendingFacts {
   readonly requestsKey: string;
 }
 
-const pendingByPod = new WeakMap<Pod, PendingFacts>();
+/**
+ * By pod spec object: the facts and the labels they were derived with. A status write (marking the
+ * pod Unschedulable) makes a new pod object that shares the spec and labels objects of the last.
+ */
+const pendingBySpec = new WeakMap<Pod['spec'], { readonly labels: Pod['metadata']['labels']; readonly facts: PendingFacts }>();
 
-/** The pending pod's facts (its requests are taken to be what they always are for this pod object). */
+/**
+ * The pending pod's facts, derived from its spec and labels alone, so kept while both are the same
+ * objects (its requests are taken to be what they always are for its spec, as podRequests reads
+ * only the spec).
+ */
 function pendingFacts(p: PlacedPod): PendingFacts {
-  let f = pendingByPod.get(p.pod);
-  if (f === undefined) {
-    let requestsKey = '';
-    for (const name in p.requests) requestsKey += `${name}=${p.requests[name]},`;
-    const selectors = interPodSelectors(p.pod).map((selector) => ({ id: JSON.stringify(selector), selector }));
-    pendingByPod.set(p.pod, (f = { interPod: hasInterPodTerms(p.pod), selectors, requestsKey }));
-  }
-  return f;
+  const spec = p.pod.spec;
+  const labels = p.pod.metadata.labels;
+  const kept = pendingBySpec.get(spec);
+  if (kept !== undefined && kept.labels === labels) return kept.facts;
+  let requestsKey = '';
+  for (const name in p.requests) requestsKey += `${name}=${p.requests[name]},`;
+  const selectors = interPodSelectors(p.pod).map((selector) => ({ id: JSON.stringify(selector), selector }));
+  const facts = { interPod: hasInterPodTerms(p.pod), selectors, requestsKey };
+  pendingBySpec.set(spec, { labels, facts });
+  return facts;
 }
 
 /**
