@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Pod } from '../../apis/core.js';
-import { ConsolidationOrder, consolidationOrder, isConsolidationCandidate } from './consolidation-methods.js';
+import { ConsolidationOrder, isConsolidationCandidate } from './consolidation-methods.js';
 import { Random } from '../../utils/random.js';
 import { byDisruptionValue, resortByDisruptionValue, sortByDisruptionValue } from './method-context.js';
 import type { Candidate } from './types.js';
@@ -15,24 +15,26 @@ function candidate(nodeName: string, disruptionCost: number, price: number | und
   } as unknown as Candidate;
 }
 
-describe('consolidationOrder', () => {
+describe('ConsolidationOrder.of', () => {
   it('is the consolidation candidates by disruption value, each candidate list its own', () => {
+    const order = new ConsolidationOrder();
     const a = candidate('a', 3, 1);
     const b = candidate('b', 1, 1);
     const empty = candidate('empty', 0, 1, 0);
     const unpriced = candidate('unpriced', 0, undefined);
     const first = [a, b, empty, unpriced];
-    assert.deepEqual(consolidationOrder(first).map((c) => c.nodeName), ['b', 'a']);
-    assert.equal(consolidationOrder(first), consolidationOrder(first), 'worked out once per list');
+    assert.deepEqual(order.of(first).map((c) => c.nodeName), ['b', 'a']);
+    assert.equal(order.of(first), order.of(first), 'worked out once per list');
     // The next pass: the same machines, now valued the other way round.
     const next = [candidate('a', 1, 1), candidate('b', 3, 1), candidate('c', 2, 1)];
-    assert.deepEqual(consolidationOrder(next).map((c) => c.nodeName), ['a', 'c', 'b']);
-    assert.deepEqual(consolidationOrder(next), sortByDisruptionValue(next.filter(isConsolidationCandidate)));
+    assert.deepEqual(order.of(next).map((c) => c.nodeName), ['a', 'c', 'b']);
+    assert.deepEqual(order.of(next), sortByDisruptionValue(next.filter(isConsolidationCandidate)));
   });
 });
 
-describe('consolidationOrder over passes', () => {
+describe('ConsolidationOrder.of over passes', () => {
   it('is the sorted consolidation candidates of every pass, when the last pass\'s order still holds and when it does not', () => {
+    const order = new ConsolidationOrder();
     for (let seed = 1; seed <= 200; seed++) {
       const random = new Random(seed);
       const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random.next() * xs.length)]!;
@@ -47,7 +49,7 @@ describe('consolidationOrder over passes', () => {
         if (change === 'unprice' && machines[at]) machines[at] = { ...machines[at], price: undefined };
         if (change === 'tie') machines = machines.map((m) => ({ ...m, cost: 1, price: 1 }));
         const list = machines.map((m) => candidate(m.name, m.cost, m.price));
-        const got = consolidationOrder(list);
+        const got = order.of(list);
         const expected = sortByDisruptionValue(list.filter(isConsolidationCandidate));
         assert.equal(got.length, expected.length, `seed ${seed}, pass ${pass}`);
         got.forEach((c, i) => assert.equal(c, expected[i], `seed ${seed}, pass ${pass}, place ${i}`));
@@ -56,14 +58,15 @@ describe('consolidationOrder over passes', () => {
   });
 
   it('takes the last order only where it is still the order: the same places revalued the other way round', () => {
+    const order = new ConsolidationOrder();
     const first = [candidate('a', 1, 1), candidate('b', 2, 1), candidate('c', 3, 1)];
-    assert.deepEqual(consolidationOrder(first).map((c) => c.nodeName), ['a', 'b', 'c']);
+    assert.deepEqual(order.of(first).map((c) => c.nodeName), ['a', 'b', 'c']);
     const same = [candidate('a', 1.5, 1), candidate('b', 2.5, 1), candidate('c', 3.5, 1)];
-    assert.deepEqual(consolidationOrder(same).map((c) => c.nodeName), ['a', 'b', 'c']);
+    assert.deepEqual(order.of(same).map((c) => c.nodeName), ['a', 'b', 'c']);
     const turned = [candidate('a', 3, 1), candidate('b', 2, 1), candidate('c', 1, 1)];
-    assert.deepEqual(consolidationOrder(turned).map((c) => c.nodeName), ['c', 'b', 'a']);
+    assert.deepEqual(order.of(turned).map((c) => c.nodeName), ['c', 'b', 'a']);
     const tied = [candidate('c', 1, 1), candidate('b', 1, 1), candidate('a', 1, 1)];
-    assert.deepEqual(consolidationOrder(tied).map((c) => c.nodeName), ['a', 'b', 'c']);
+    assert.deepEqual(order.of(tied).map((c) => c.nodeName), ['a', 'b', 'c']);
   });
 });
 

@@ -130,22 +130,11 @@ export class ConsolidationOrder {
   }
 }
 
-/** The order of the callers that keep none of their own. */
-const sharedOrder = new ConsolidationOrder();
-
 /**
- * The candidates consolidation may take (isConsolidationCandidate), cheapest to disrupt per dollar
- * first: worked out once per candidate list, since both methods walk it in the same pass.
+ * Multi-node consolidation (see the module's comment); `order` is the ConsolidationOrder the caller
+ * keeps from pass to pass.
  */
-export function consolidationOrder(candidates: readonly Candidate[], order: ConsolidationOrder = sharedOrder): readonly Candidate[] {
-  return order.of(candidates);
-}
-
-/**
- * Multi-node consolidation (see the module's comment); `order` is the caller's ConsolidationOrder
- * (by default one shared by the callers that keep none).
- */
-export function multiNodeConsolidation(mc: MethodContext, order = sharedOrder, maxCandidates = MAX_MULTI_NODE_CANDIDATES): MethodResult {
+export function multiNodeConsolidation(mc: MethodContext, order: ConsolidationOrder, maxCandidates = MAX_MULTI_NODE_CANDIDATES): MethodResult {
   const gate = new BudgetGate(mc.budgets('Underutilized'));
   const allowed: Candidate[] = [];
   for (const c of order.of(mc.candidates)) {
@@ -207,7 +196,7 @@ export interface VerdictMemo {
  * candidates could not be consolidated, as far as the caller knows that still holds: they are not
  * simulated again, and new verdicts are added. `order` is as for multiNodeConsolidation.
  */
-export function singleNodeConsolidation(mc: MethodContext, known?: VerdictMemo, order = sharedOrder): MethodResult {
+export function singleNodeConsolidation(mc: MethodContext, order: ConsolidationOrder, known?: VerdictMemo): MethodResult {
   const gate = new BudgetGate(mc.budgets('Underutilized'));
   const rejections: NodeRejection[] = [];
   const rejected: Rejection[] = [];

@@ -12,7 +12,7 @@ import type { Quiescent } from '../runtime/reconciler.js';
 import { Singleton } from '../runtime/singleton.js';
 import type { ConsolidationSettings } from './consolidation.js';
 import type { VerdictMemo } from './consolidation-methods.js';
-import { multiNodeConsolidation, singleNodeConsolidation } from './consolidation-methods.js';
+import { ConsolidationOrder, multiNodeConsolidation, singleNodeConsolidation } from './consolidation-methods.js';
 import { BlockedLog } from './decisions.js';
 import { DriftDetector } from './drift-detection.js';
 import { drift } from './drift.js';
@@ -102,6 +102,8 @@ export class DisruptionController implements Quiescent {
    */
   #singleVerdicts: { key: string; pools: readonly PoolInfo[]; verdicts: Map<string, Verdict> } | undefined;
   readonly #room = new RoomEpoch();
+  /** Both consolidation methods' candidate order, started from the last pass's. */
+  readonly #order = new ConsolidationOrder();
   /** What each pass's and validation's simulation base carries from the one before. */
   readonly #carry = new BaseCarry();
   #unsubscribe: (() => void) | undefined;
@@ -218,12 +220,12 @@ export class DisruptionController implements Quiescent {
           const memo = this.#multiMemo;
           const now = ctx.clock.now();
           if (memo && memo.key === key && !this.#room.globalSince(memo.epoch) && now - memo.at < this.#o.verdictRecheckMs) continue;
-          result = multiNodeConsolidation(this.#methodContext(pass, this.#o.multiNodeTimeoutMs));
+          result = multiNodeConsolidation(this.#methodContext(pass, this.#o.multiNodeTimeoutMs), this.#order);
           this.#multiMemo = result.command || result.timedOut ? undefined : { key, at: now, epoch: this.#room.value };
           break;
         }
         case 'single-node-consolidation':
-          result = singleNodeConsolidation(this.#methodContext(pass, this.#o.singleNodeTimeoutMs), this.#verdictsFor(pass));
+          result = singleNodeConsolidation(this.#methodContext(pass, this.#o.singleNodeTimeoutMs), this.#order, this.#verdictsFor(pass));
           break;
       }
       this.#recorder.methodResult(method, result, pass);

@@ -13,7 +13,7 @@ import { subtractResources } from '../../utils/resources.js';
 import { scanCandidates } from './candidates.js';
 import { PdbVerdicts } from './blockers.js';
 import type { VerdictMemo } from './consolidation-methods.js';
-import { singleNodeConsolidation } from './consolidation-methods.js';
+import { ConsolidationOrder, singleNodeConsolidation } from './consolidation-methods.js';
 import { computeConsolidation, simulateConsolidation } from './consolidation.js';
 import type { MethodContext } from './method-context.js';
 import { leastRequests, otherPods, relieved, SimulationBase } from './simulation-base.js';
@@ -108,7 +108,7 @@ describe('single-node consolidation verdicts', () => {
   it('records why a candidate was turned down', () => {
     const { base } = world(false);
     const known = new Map<string, string>();
-    const result = singleNodeConsolidation(context(base), memo(known));
+    const result = singleNodeConsolidation(context(base), new ConsolidationOrder(), memo(known));
     assert.equal(result.command, undefined);
     assert.deepEqual([...known.keys()], ['a']);
     assert.equal(result.rejections[0]?.reason, known.get('a'));
@@ -116,10 +116,10 @@ describe('single-node consolidation verdicts', () => {
 
   it('does not simulate a candidate it has a verdict for, and simulates it without one', () => {
     const { base } = world(true);
-    const held = singleNodeConsolidation(context(base), memo(new Map([['a', 'turned down before']])));
+    const held = singleNodeConsolidation(context(base), new ConsolidationOrder(), memo(new Map([['a', 'turned down before']])));
     assert.equal(held.command, undefined);
     assert.equal(held.rejections[0]?.reason, 'turned down before');
-    assert.equal(singleNodeConsolidation(context(base), memo(new Map())).command?.kind, 'consolidate-delete');
+    assert.equal(singleNodeConsolidation(context(base), new ConsolidationOrder(), memo(new Map())).command?.kind, 'consolidate-delete');
   });
 });
 
