@@ -215,9 +215,52 @@ function checkCarried(w: World, next: Next): void {
   checkOrder(carriedAgain, third, again);
 }
 
+/**
+ * A caller's lineup of a new list with the last: per entry of `noise`, -2 keeps the true index
+ * (-1 for a new node), any other value replaces it (-1: not carried; an index: maybe another node).
+ */
+function lineupOf(truth: readonly number[], noise: readonly number[]): Int32Array {
+  return Int32Array.from(truth, (t, i) => (noise[i] === undefined || noise[i] === -2 ? t : noise[i]));
+}
+
+/**
+ * As checkCarried, each base made with a lineup of its nodes with the last base's: true, partial or
+ * wrong in places (`noise`), or (`stale`) with another array of the same nodes in another order,
+ * which the chain does not use.
+ */
+function checkLinedUp(w: World, next: Next, noise: number[], stale: boolean): void {
+  const first = w.nodes.map(makeNode);
+  const chain = new NodeBaseChain();
+  const previous = chain.next(first);
+  check(w, first, previous);
+  checkOrder(w, first, previous);
+  const fresh = next.fresh.map((g, k) => makeNode(g, 100 + k));
+  const taken = next.take.filter((i) => i < first.length);
+  const nodes = [...fresh.slice(0, 1), ...taken.map((i) => first[i]!), ...fresh.slice(1)];
+  if (nodes.length === 0) return;
+  const truth = [...fresh.slice(0, 1).map(() => -1), ...taken, ...fresh.slice(1).map(() => -1)];
+  const carried: World = { ...w, trials: w.trials.map((t) => ({ ...t, keep: nodes.map((_, i) => t.keep[i % t.keep.length]!) })) };
+  const from = lineupOf(truth, noise);
+  const reversed = [...first].reverse();
+  const base = chain.next(nodes, stale ? { nodes: reversed, from: from.map((j) => (j < 0 ? j : first.length - 1 - j)) } : { nodes: first, from });
+  check(carried, nodes, base);
+  checkOrder(carried, nodes, base);
+  const again = next.again.filter((i) => i < nodes.length);
+  const third = again.map((i) => nodes[i]!);
+  if (third.length === 0) return;
+  const carriedAgain: World = { ...w, trials: w.trials.map((t) => ({ ...t, keep: third.map((_, i) => t.keep[i % t.keep.length]!) })) };
+  const last = chain.next(third, { nodes, from: lineupOf(again, noise.slice().reverse()) });
+  check(carriedAgain, third, last);
+  checkOrder(carriedAgain, third, last);
+}
+
 describe('NodeBase', () => {
   it('solves and counts after a previous base as a fresh base does', () => {
     fc.assert(fc.property(worldGen, nextGen, checkCarried), { numRuns: 300 });
+  });
+  it('solves and counts after a previous base, with a true, partial, wrong or stale lineup, as a fresh base does', () => {
+    const noise = fc.array(fc.oneof({ arbitrary: fc.constant(-2), weight: 3 }, { arbitrary: fc.integer({ min: -1, max: 12 }), weight: 1 }), { maxLength: 13 });
+    fc.assert(fc.property(worldGen, nextGen, noise, fc.boolean(), checkLinedUp), { numRuns: 300 });
   });
 
   it('solves over a subset exactly as over those nodes alone', () => {

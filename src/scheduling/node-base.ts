@@ -135,8 +135,14 @@ export class NodeBase {
    * disruption pass's): what this base derives per node is taken from there for the same node
    * objects instead of derived again, without reading the node (being the same object, it is the
    * same node). Only one base back is kept: `previous` stops carrying.
+   *
+   * `lineup`, when the caller knows it (one entry per node): per node, the index of the very same
+   * node object in `previous.nodes`, or -1 to derive it afresh. It replaces finding each node in
+   * `previous` (a lookup table of all its nodes once any node is new or gone). An entry naming
+   * another object counts as -1 (one pointer test), so a wrong lineup only derives more afresh;
+   * either way the base equals one made without `previous`.
    */
-  constructor(nodes: readonly SolverNode[], previous?: NodeBase) {
+  constructor(nodes: readonly SolverNode[], previous?: NodeBase, lineup?: Int32Array) {
     this.nodes = nodes;
     const count = nodes.length;
     // One pass over the nodes: a base is built per plain solve and per disruption pass, so a node
@@ -156,12 +162,17 @@ export class NodeBase {
       previous.#previous = undefined;
       previous.#from = undefined;
     }
+    const lined = previous !== undefined && lineup !== undefined && lineup.length === count ? lineup : undefined;
     // Where the next node most likely is in the previous base: after the last one found there.
     let hint = 0;
     for (let i = 0; i < count; i++) {
       const n = nodes[i]!;
       let j = -1;
-      if (previous) {
+      if (lined) {
+        j = lined[i]!;
+        if (j >= 0 && previous!.nodes[j] !== n) j = -1;
+        from![i] = j;
+      } else if (previous) {
         j = previous.#indexOf(n, hint);
         // A node replaced by another object of its name keeps its place: the next one follows it.
         if (j >= 0) hint = j + 1;
@@ -551,15 +562,30 @@ export class NodeBase {
 }
 
 /**
+ * Where each node of a new list is in an earlier list of nodes: per new node, the index of the
+ * very same node object in `nodes`, or -1 (see the NodeBase constructor's `lineup`).
+ */
+export interface NodeLineup {
+  readonly nodes: readonly SolverNode[];
+  readonly from: Int32Array;
+}
+
+/**
  * Bases made one after another over mostly the same node objects (a provisioner's rounds), each
  * made after the last so it carries what that one derived.
  */
 export class NodeBaseChain {
   #last: NodeBase | undefined;
 
-  /** A base of `nodes`, made after the last one this chain made. */
-  next(nodes: readonly SolverNode[]): NodeBase {
-    return (this.#last = new NodeBase(nodes, this.#last));
+  /**
+   * A base of `nodes`, made after the last one this chain made. `lineup`: the caller's lineup of
+   * `nodes` with the list it was made of, used only when that is the last base's very node array
+   * (the chain may have made no base of it, or one of another list since).
+   */
+  next(nodes: readonly SolverNode[], lineup?: NodeLineup): NodeBase {
+    const last = this.#last;
+    const from = lineup !== undefined && last !== undefined && last.nodes === lineup.nodes ? lineup.from : undefined;
+    return (this.#last = new NodeBase(nodes, last, from));
   }
 }
 
