@@ -81,6 +81,17 @@ function sameVec(a: Vec, b: Vec): boolean {
   return true;
 }
 
+/**
+ * Whether Placer skips scans over existing nodes that must fail (see Placer.#tryNodes). Always on;
+ * the property test turns it off for the solve it compares against.
+ */
+export const failedScans = { skip: true };
+
+/** True when the two pods give a scan over existing nodes the same inputs besides their variant. */
+function sameInputs(a: PodInfo, b: PodInfo): boolean {
+  return a.requests === b.requests && a.hostPorts === b.hostPorts && a.labels === b.labels && a.namespace === b.namespace;
+}
+
 /** First fit over existing nodes, open claims and new claims, with per-class scan pointers. */
 export class Placer {
   readonly claims: ClaimSlot[] = [];
@@ -93,6 +104,16 @@ export class Placer {
   /** Claims holding a pod SolverInput.stopWhenClaimed counts. */
   readonly #counted = new Set<ClaimSlot>();
   #nextHostname = 0;
+  /**
+   * Bumped whenever something a scan over existing nodes reads may have changed: a pod placed on a
+   * node or a claim (node room and ports, topology counts) or a hostname domain made known with
+   * taints not yet seen for it. Nothing else a node's verdict reads changes during a solve.
+   */
+  #changes = 0;
+  /** Per variant, the pod whose scan over existing nodes last failed, and #changes at that time. */
+  readonly #failedScans = new Map<PodInfo['variant'], { readonly pod: PodInfo; readonly changes: number }>();
+  /** Hostname domains registered by this placer, with the taints objects each was registered with. */
+  readonly #hostnames = new Map<string, Set<NodePoolTemplate['taints']>>();
 
   constructor(
     private readonly ctx: SlotContext,
@@ -272,8 +293,22 @@ export class Placer {
   /** A claim with a fresh hostname, not yet in the plan (#pushClaim adds it once it holds a pod). */
   #newClaim(pool: NodePoolTemplate, types: NodePoolTemplate['instanceTypes']): ClaimSlot {
     const hostname = `hostname-placeholder-${String(this.#nextHostname++).padStart(4, '0')}`;
-    this.ctx.topology.registerDomain(HOSTNAME_LABEL, hostname, pool.taints);
+    this.#registerHostname(hostname, pool);
     return new ClaimSlot(this.ctx, pool, hostname, types);
+  }
+
+  /**
+   * Makes a claim's hostname a domain, with its pool's taints. A failed new claim registers the
+   * next hostname again for every pod that fits nowhere: with taints it was registered with
+   * already, that changes nothing (Topology keeps one taint set per content), so #changes stays.
+   */
+  #registerHostname(hostname: string, pool: NodePoolTemplate): void {
+    this.ctx.topology.registerDomain(HOSTNAME_LABEL, hostname, pool.taints);
+    let seen = this.#hostnames.get(hostname);
+    if (!seen) this.#hostnames.set(hostname, (seen = new Set()));
+    if (seen.has(pool.taints)) return;
+    seen.add(pool.taints);
+    this.#changes++;
   }
 
   /** A class key when every rejection of this pod's rung is permanent, else undefined. */
@@ -285,13 +320,22 @@ export class Placer {
     return cls;
   }
 
+  /**
+   * First fit over existing nodes. A pod of the variant of a pod whose scan failed with nothing
+   * changed since fails without a scan: the scan reads only the variant, the pod's namespace,
+   * labels, requests and host ports (one object each for the pods of a shape) and what #changes
+   * counts. Spread pods blocked by their zone would otherwise each visit every roomy node.
+   */
   #tryNodes(pod: PodInfo, cls: string | undefined): boolean {
+    const failed = this.#failedScans.get(pod.variant);
+    if (failedScans.skip && failed !== undefined && failed.changes === this.#changes && sameInputs(failed.pod, pod)) return false;
     const start = cls ? (this.#nodeStart.get(cls) ?? 0) : 0;
     // Nothing is placed until the scan ends: topology verdicts hold for the whole scan.
     const rejections = new TopologyRejections();
     for (let i = start; i < this.nodes.length; i++) {
       const node = this.nodes[i]!;
       if (node.tryAdd(this.ctx, pod, false, rejections) === undefined) {
+        this.#changes++;
         if (node.placed.length === 1) this.#taken.push(i);
         if (cls) this.#nodeStart.set(cls, i);
         if (this.stopWhenPlaced?.(pod.pod, node.name) === true) throw new Stopped(pod.pod, node.name);
@@ -299,6 +343,7 @@ export class Placer {
       }
     }
     if (cls) this.#nodeStart.set(cls, this.nodes.length);
+    this.#failedScans.set(pod.variant, { pod, changes: this.#changes });
     return false;
   }
 
@@ -329,7 +374,7 @@ export class Placer {
         continue;
       }
       const hostname = `hostname-placeholder-${String(this.#nextHostname).padStart(4, '0')}`;
-      this.ctx.topology.registerDomain(HOSTNAME_LABEL, hostname, pool.taints);
+      this.#registerHostname(hostname, pool);
       const claim = new ClaimSlot(this.ctx, pool, hostname, types);
       const why = claim.tryAdd(this.ctx, pod, false);
       if (why === undefined) {
@@ -353,11 +398,12 @@ export class Placer {
   }
 
   /**
-   * Notes that the pod joined the claim, and ends the solve once more claims hold pods
+   * Notes that the pod joined the claim (a change, see #changes), and ends the solve once more claims hold pods
    * stopWhenClaimed counts than it allows (a claim holding a pod is always planned: #packGroup
    * plans every claim that took one).
    */
   #joined(claim: ClaimSlot, pod: PodInfo): void {
+    this.#changes++;
     const stop = this.stopWhenClaimed;
     if (!stop || this.#counted.has(claim) || !stop.pods(pod.pod)) return;
     this.#counted.add(claim);
