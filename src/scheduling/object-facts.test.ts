@@ -33,6 +33,23 @@ describe('cachedPodRequests', () => {
     });
     assert.deepEqual(safePodRequests(p), { pods: 1 });
   });
+
+  it('answers a pod version sharing the spec with the same object, and one with its own spec anew', () => {
+    const p = pod({ name: 'b', cpu: '500m', memory: '1Gi' });
+    const first = cachedPodRequests(p);
+    const marked: Pod = { ...p, metadata: { ...p.metadata, labels: { app: 'x' } }, status: { phase: 'Pending' } };
+    assert.equal(cachedPodRequests(marked), first);
+    const resized: Pod = { ...p, spec: { ...p.spec, containers: [{ name: 'main', resources: { requests: { cpu: '2' } } }] } };
+    assert.notEqual(cachedPodRequests(resized), first);
+    assert.deepEqual(cachedPodRequests(resized), podRequests(resized));
+  });
+
+  it('counts one pod slot for a pod read without a spec, and does not throw', () => {
+    const { spec: _, ...rest } = pod({ name: 'bare' });
+    const bare = rest as unknown as Pod;
+    assert.deepEqual(safePodRequests(bare), { pods: 1 });
+    assert.throws(() => cachedPodRequests(bare));
+  });
 });
 
 describe('pod list facts', () => {

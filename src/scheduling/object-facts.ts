@@ -17,26 +17,33 @@ import { podRequests } from './pod-requests.js';
 import { Requirements, type Requirement } from './requirements.js';
 import { addInto, type ResourceSpace, type Vec } from './resource-space.js';
 
-const requestsByPod = new WeakMap<Pod, ResourceList | Error>();
+/**
+ * podRequests' answers by pod spec: it reads nothing else, and the versions of a pod that differ
+ * in metadata or status only (marked Unschedulable, relabelled) share their spec object. A pod
+ * read from a manifest without a spec is its own key (podRequests fails on it).
+ */
+const requestsBySpec = new WeakMap<object, ResourceList | Error>();
 
 /** A pod whose requests do not parse still takes a pod slot, as the scheduler counts it. */
 const UNPARSABLE: ResourceList = Object.freeze({ pods: 1 });
 
 function requestsOrError(pod: Pod): ResourceList | Error {
-  let r = requestsByPod.get(pod);
+  const spec: Pod['spec'] | undefined = pod.spec;
+  const key: object = spec ?? pod;
+  let r = requestsBySpec.get(key);
   if (r === undefined) {
     try {
       r = podRequests(pod);
     } catch (err) {
       r = err instanceof Error ? err : new Error(String(err));
     }
-    requestsByPod.set(pod, r);
+    requestsBySpec.set(key, r);
   }
   return r;
 }
 
 /**
- * podRequests(pod), computed once per pod object. Never mutate the result.
+ * podRequests(pod), computed once per pod spec object. Never mutate the result.
  * @throws the error podRequests threw for this pod (the same one each time).
  */
 export function cachedPodRequests(pod: Pod): ResourceList {
