@@ -124,6 +124,14 @@ export class ClusterState {
     return (this.#join.byNodeName(name) ?? this.#join.byClaimName(name))?.view();
   }
 
+  /**
+   * The record of the machine {@link node} finds by `name` (its Node's name, else its NodeClaim's),
+   * without building its view: for callers that read only the machine's Node or NodeClaim.
+   */
+  machineRecord(name: string): MachineRecord | undefined {
+    return this.#join.byNodeName(name) ?? this.#join.byClaimName(name);
+  }
+
   nodeByProviderID(providerID: string): StateNode | undefined {
     return this.#join.byId(providerID)?.view();
   }

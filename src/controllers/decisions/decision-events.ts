@@ -36,9 +36,9 @@ export type MachineKindOf = (name: string) => 'Node' | 'NodeClaim' | undefined;
 /** A resolver over the cluster state: a name the cache knows as a Node is a Node, else a NodeClaim. */
 export function machineKindFromState(state: ClusterState): MachineKindOf {
   return (name) => {
-    const sn = state.node(name);
-    if (!sn) return undefined;
-    return sn.nodeName === name ? 'Node' : 'NodeClaim';
+    const rec = state.machineRecord(name);
+    if (!rec) return undefined;
+    return rec.node?.metadata.name === name ? 'Node' : 'NodeClaim';
   };
 }
 

@@ -13,7 +13,7 @@ import { nodeClaim, testCatalog, waitFor } from '../nodeclaim/fixtures.js';
 import { ClusterState } from '../../state/cluster-state.js';
 import { makeTestEnv } from '../../test/env.js';
 import { harness } from '../termination/fixtures.js';
-import { claimNamed, GarbageCollection, garbageCollector, MachineReader } from './garbage-collection.js';
+import { GarbageCollection, garbageCollector, MachineReader } from './garbage-collection.js';
 import { VirtualClock } from '../../utils/clock.js';
 
 async function setup(cloud: 'sim' | 'fake' = 'sim') {
@@ -162,7 +162,7 @@ describe('gc of a machine with no creation time', () => {
   });
 });
 
-describe('claimNamed', () => {
+describe('ClusterState.machineRecord and MachineReader', () => {
   // Nodes and claims drawn from one small pool of names and providerIDs, so a Node may share its
   // name with another machine's claim, a claim may sit in a machine whose Node has another name,
   // and machines join, split and re-key as objects come and go.
@@ -175,7 +175,7 @@ describe('claimNamed', () => {
   });
   const names = ['m0', 'm1', 'm2', 'm3', 'other'];
 
-  it('answers as the claim name of the machine ClusterState.node finds, after any joins and splits, read afresh or carried', () => {
+  it('find the objects of the machine ClusterState.node finds and of every machine in order, after any joins and splits, read afresh or carried', () => {
     fc.assert(fc.property(fc.array(opArb, { minLength: 1, maxLength: 40 }), (ops) => {
       const state = new ClusterState({ clock: new VirtualClock() });
       // One reader for the whole run carries entries from read to read; a new one reads afresh.
@@ -203,10 +203,16 @@ describe('claimNamed', () => {
         }
         const records = [...state.machineRecords()];
         for (const machines of [new MachineReader().read(records), carried.read(records)]) {
-          assert.equal(machines.list.length, records.length);
-          assert.ok(machines.list.every((m, i) => m.node === records[i]!.node && m.nodeClaim === records[i]!.nodeClaim), 'the same objects');
-          assert.deepEqual(machines.list.map((m) => [m.nodeName, m.claimName]), records.map((r) => [r.node?.metadata.name, r.nodeClaim?.metadata.name]));
-          for (const n of names) assert.equal(claimNamed(machines, n), state.node(n)?.nodeClaimName === n, `${n} after ${JSON.stringify(ops)}`);
+          assert.equal(machines.length, records.length);
+          assert.ok(machines.every((m, i) => m.node === records[i]!.node && m.nodeClaim === records[i]!.nodeClaim), 'the same objects');
+        }
+        for (const n of names) {
+          const rec = state.machineRecord(n);
+          const sn = state.node(n);
+          assert.equal(rec === undefined, sn === undefined, `${n} found by both or neither after ${JSON.stringify(ops)}`);
+          assert.equal(rec?.node, sn?.node, `${n}'s Node after ${JSON.stringify(ops)}`);
+          assert.equal(rec?.nodeClaim, sn?.nodeClaim, `${n}'s NodeClaim after ${JSON.stringify(ops)}`);
+          assert.equal(rec?.view(), sn, `${n}'s view after ${JSON.stringify(ops)}`);
         }
       }
     }), { numRuns: 300 });

@@ -45,63 +45,38 @@ export function isManagedNode(node: Node): boolean {
     || (node.metadata.ownerReferences?.some((o) => o.kind === 'NodeClaim') ?? false);
 }
 
-/** One machine of the cache as a sweep reads it: its two objects and the fields the sweep checks. */
+/** One machine of the cache as a sweep reads it: its two objects. */
 export interface MachineEntry {
   readonly node: Node | undefined;
   readonly nodeClaim: NodeClaim | undefined;
-  /** The Node's name ('' for a Node without one), undefined without a Node. */
-  readonly nodeName: string | undefined;
-  readonly claimName: string | undefined;
-}
-
-/** The cache's machines as one sweep reads them (see MachineReader). */
-export interface Machines {
-  readonly list: readonly MachineEntry[];
-  /** Per Node name, the name of the NodeClaim in the Node's machine (undefined: none). */
-  readonly claimOfNode: ReadonlyMap<string, string | undefined>;
-  /** The names of every NodeClaim in the cache. */
-  readonly claimNames: ReadonlySet<string>;
-}
-
-/**
- * Whether the machine the cache finds by `name` (its Node's name, else its NodeClaim's: see
- * ClusterState.node) holds a NodeClaim of that name, without building that machine's view.
- */
-export function claimNamed(machines: Machines, name: string): boolean {
-  return machines.claimOfNode.has(name) ? machines.claimOfNode.get(name) === name : machines.claimNames.has(name);
 }
 
 /**
  * Reads each machine's Node and NodeClaim, in the cache's order, into a list of its own (the sweep
- * awaits between machines, and the cache changes meanwhile), with the names claimNamed looks up.
- * Reads no views. A machine's entry is carried from the last read while the record at its position
- * has the version it had then: versions are unique to a record and move whenever its Node or
- * NodeClaim is set, so the entry holds the same two objects. Only machines written since are read again.
+ * awaits between machines, and the cache changes meanwhile). Reads no views. A machine's entry is
+ * carried from the last read while the record at its position has the version it had then:
+ * versions are unique to a record and move whenever its Node or NodeClaim is set, so the entry
+ * holds the same two objects. Only machines written since are read again.
  */
 export class MachineReader {
   readonly #versions: number[] = [];
   readonly #entries: MachineEntry[] = [];
 
-  read(records: Iterable<Pick<MachineRecord, 'node' | 'nodeClaim' | 'version'>>): Machines {
+  read(records: Iterable<Pick<MachineRecord, 'node' | 'nodeClaim' | 'version'>>): readonly MachineEntry[] {
     const list: MachineEntry[] = [];
-    const claimOfNode = new Map<string, string | undefined>();
-    const claimNames = new Set<string>();
     const versions = this.#versions;
     const entries = this.#entries;
     for (const rec of records) {
       const i = list.length;
       let e = entries[i];
       if (e === undefined || versions[i] !== rec.version) {
-        const { node, nodeClaim } = rec;
-        entries[i] = e = { node, nodeClaim, nodeName: node && (node.metadata.name ?? ''), claimName: nodeClaim?.metadata.name };
+        entries[i] = e = { node: rec.node, nodeClaim: rec.nodeClaim };
         versions[i] = rec.version;
       }
       list.push(e);
-      if (e.nodeName !== undefined) claimOfNode.set(e.nodeName, e.claimName);
-      if (e.claimName !== undefined) claimNames.add(e.claimName);
     }
     versions.length = entries.length = Math.min(entries.length, list.length);
-    return { list, claimOfNode, claimNames };
+    return list;
   }
 }
 
@@ -137,16 +112,15 @@ export class GarbageCollection implements SingletonReconciler {
       instances = await this.#ctx.cloud.list();
     });
     // What the cache holds, read once and kept until the sweep next awaits (the cache may change then).
-    let machines: Machines | undefined;
-    const current = (): Machines => (machines ??= this.#reader.read(this.#ctx.state.machineRecords()));
+    let machines: readonly MachineEntry[] | undefined;
+    const current = (): readonly MachineEntry[] => (machines ??= this.#reader.read(this.#ctx.state.machineRecords()));
     if (instances) {
       const listed = instances;
       // The checks that clear a machine or a claim are synchronous: a sweep over a healthy cluster
       // of a thousand machines awaits nothing.
       for (const m of listed) {
-        if (this.#claimed(m, current())) continue;
+        if (this.#claimed(m)) continue;
         await attempt(`deleting leaked machine ${m.status?.providerID ?? ''}`, () => this.#leaked(m));
-        machines = undefined;
       }
       this.#forgetOthers(listed);
       const live = new Set<string>();
@@ -154,7 +128,7 @@ export class GarbageCollection implements SingletonReconciler {
         const providerID = m.status?.providerID;
         if (providerID !== undefined) live.add(providerID);
       }
-      for (const { nodeClaim } of current().list) {
+      for (const { nodeClaim } of current()) {
         const providerID = nodeClaim?.status?.providerID;
         if (nodeClaim && providerID !== undefined && this.#mayHaveVanished(nodeClaim, providerID, live)) {
           await attempt(`checking nodeclaim ${nodeClaim.metadata.name ?? ''}`, () => this.#vanished(nodeClaim, providerID));
@@ -162,19 +136,20 @@ export class GarbageCollection implements SingletonReconciler {
         }
       }
     }
-    for (const { node, nodeClaim } of current().list) {
+    for (const { node, nodeClaim } of current()) {
       if (node && !nodeClaim) await attempt(`deleting node ${node.metadata.name ?? ''}`, () => this.#orphan(node));
     }
     if (failures.length > 0) throw new GarbageCollectionError(failures);
   }
 
   /**
-   * Whether the cache holds a NodeClaim for the machine (`machines` read since the sweep last
-   * awaited); a claimed machine's first-seen time is forgotten.
+   * Whether the cache holds a NodeClaim for the machine: the machine the cache finds by the
+   * machine's name (see ClusterState.node) holds a claim of that name, or the one it finds by its
+   * providerID holds a claim. A claimed machine's first-seen time is forgotten.
    */
-  #claimed(machine: NodeClaim, machines: Machines): boolean {
+  #claimed(machine: NodeClaim): boolean {
     const name = machine.metadata.name;
-    const byName = name !== undefined && claimNamed(machines, name);
+    const byName = name !== undefined && this.#ctx.state.machineRecord(name)?.nodeClaim?.metadata.name === name;
     // Most machines are claimed by name, and none is waiting out its grace: no id to read then.
     if (byName && this.#firstSeen.size === 0) return true;
     const providerID = machine.status?.providerID ?? '';

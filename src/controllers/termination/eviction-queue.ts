@@ -83,7 +83,7 @@ export class EvictionQueue implements Quiescent {
   async #evict(key: string): Promise<ReconcileResult | void> {
     const p = this.#pending.get(key);
     if (!p) return;
-    if (!this.#ctx.state.node(p.nodeName)) {
+    if (this.#ctx.state.machineRecord(p.nodeName) === undefined) {
       this.#pending.delete(key);
       return;
     }

@@ -57,10 +57,13 @@ export class NodeTermination implements Reconciler {
    * @throws KubeError (conflicts, API failures): the runtime retries with backoff.
    */
   async reconcile(key: string): Promise<ReconcileResult | void> {
-    const sn = this.#ctx.state.node(key);
-    const cached = sn?.nodeName === key ? sn.node : await getIfExists(this.#ctx.kube, 'Node', key);
+    // The machine's objects as the cache holds them now (the record changes across the awaits below).
+    const rec = this.#ctx.state.machineRecord(key);
+    const inCache = rec?.node?.metadata.name === key;
+    const cachedClaim = inCache ? rec.nodeClaim : undefined;
+    const cached = inCache ? rec.node : await getIfExists(this.#ctx.kube, 'Node', key);
     if (!cached?.metadata.deletionTimestamp || !cached.metadata.finalizers?.includes(TERMINATION_FINALIZER)) return;
-    let claim = (sn?.nodeName === key ? sn.nodeClaim : undefined) ?? await this.#ownerClaim(cached);
+    let claim = cachedClaim ?? await this.#ownerClaim(cached);
     if (claim && !claim.metadata.deletionTimestamp) {
       // Deleting a Node deletes its claim: the machine is going either way.
       await deleteIfExists(this.#ctx.kube, 'NodeClaim', claim.metadata.name ?? '');

@@ -29,8 +29,9 @@ export class TerminationControllers implements Quiescent {
     this.evictions = new EvictionQueue(ctx, { concurrency: options.evictionConcurrency });
     const deletingNode = (name: string | undefined): boolean => {
       if (name === undefined) return false;
-      const sn = ctx.state.node(name);
-      return sn?.nodeName === name && sn.node?.metadata.deletionTimestamp !== undefined;
+      // The record's Node alone is read: no view of the machine is built for every pod change.
+      const node = ctx.state.machineRecord(name)?.node;
+      return node?.metadata.name === name && node.metadata.deletionTimestamp !== undefined;
     };
     this.node = new StateDrivenController(new NodeTermination(ctx, this.evictions), ctx, {
       concurrency: options.nodeConcurrency ?? 100,
