@@ -61,21 +61,6 @@ export interface PassReport {
   readonly reason?: string;
 }
 
-/** Why a candidate could not be consolidated, and against what it was decided. */
-interface Verdict {
-  readonly mark: CandidateMark;
-  readonly reason: string;
-  readonly at: number;
-  /** The RoomEpoch value it was last checked at. */
-  epoch: number;
-  /**
-   * A machine view and pool the candidate had the mark in: a candidate with both has it (its
-   * price, stability and pods follow from them), so most checks need no mark read.
-   */
-  view: StateNode;
-  pool: PoolInfo;
-}
-
 export const METHOD_ORDER: readonly MethodName[] = ['emptiness', 'drift', 'multi-node-consolidation', 'single-node-consolidation'];
 
 export class DisruptionController implements Quiescent {
@@ -100,7 +85,7 @@ export class DisruptionController implements Quiescent {
    * pods fits where room was made (RoomEpoch) or the verdict is younger than verdictRecheckMs, and
    * the verdict is younger than consolidatedTtlMs.
    */
-  #singleVerdicts: { key: string; pools: readonly PoolInfo[]; verdicts: Map<string, Verdict> } | undefined;
+  #singleVerdicts: { key: string; pools: readonly PoolInfo[]; verdicts: SingleVerdicts } | undefined;
   readonly #room = new RoomEpoch();
   /** Both consolidation methods' candidate order, started from the last pass's. */
   readonly #order = new ConsolidationOrder();
@@ -275,27 +260,84 @@ export class DisruptionController implements Quiescent {
     const key = `${this.#ctx.unavailableOfferings.generation}`;
     let v = this.#singleVerdicts;
     if (!v || v.key !== key || v.pools.length !== pools.length || !v.pools.every((p, i) => p === pools[i])) {
-      v = this.#singleVerdicts = { key, pools, verdicts: new Map() };
+      v = this.#singleVerdicts = { key, pools, verdicts: new SingleVerdicts(this.#room, this.#o.consolidatedTtlMs, this.#o.verdictRecheckMs) };
     }
-    const verdicts = v.verdicts;
+    return v.verdicts.memo(this.#ctx.clock.now(), pass.snapshot.stateNodes, pass.snapshot.machinesVersion);
+  }
+
+  /** What multi-node consolidation's answer depends on besides room, pods and candidates: the offerings and pools. */
+  #multiKey(pass: PassState): string {
+    return `${this.#ctx.unavailableOfferings.generation}/${[...pass.pools.keys()].join(',')}`;
+  }
+}
+
+/** Why a candidate could not be consolidated, and against what it was decided. */
+interface Verdict {
+  readonly mark: CandidateMark;
+  readonly reason: string;
+  readonly at: number;
+  /** The RoomEpoch value it was last checked at. */
+  epoch: number;
+  /**
+   * A machine view and pool the candidate had the mark in: a candidate with both has it (its
+   * price, stability and pods follow from them), so most checks need no mark read.
+   */
+  view: StateNode;
+  pool: PoolInfo;
+}
+
+/**
+ * Single-node consolidation's verdicts by claim name, for one set of offerings and pools: a verdict
+ * holds while the candidate's own pods are the same (CandidateMark), nothing made room anywhere,
+ * none of its pods fits where room was made (RoomEpoch) or it is younger than recheckMs, and it is
+ * younger than ttlMs. A disruption pass asks about most of a thousand machines; each pass only
+ * reads their epochs: the verdicts are kept in the order they were made, so expired ones are the
+ * first, and they are checked against room made anywhere only when some was made since the last check.
+ */
+export class SingleVerdicts {
+  /** By claim name, in the order they were made (made again: moved to the end), so `at` ascends. */
+  readonly #verdicts = new Map<string, Verdict>();
+  readonly #room: RoomEpoch;
+  readonly #ttlMs: number;
+  readonly #recheckMs: number;
+  /** The room epoch at the last check of every verdict against room made anywhere. */
+  #checkedAt: number;
+
+  constructor(room: RoomEpoch, ttlMs: number, recheckMs: number) {
+    this.#room = room;
+    this.#ttlMs = ttlMs;
+    this.#recheckMs = recheckMs;
+    this.#checkedAt = room.value;
+  }
+
+  /**
+   * The memo for a pass at `now` over the snapshot's `nodes` (and its machines version). Drops the
+   * verdicts that no longer hold whatever the candidate, and lets the RoomEpoch forget room made
+   * up to the oldest verdict's epoch (the answers only read later room).
+   */
+  memo(now: number, nodes: readonly StateNode[], machinesVersion: number | undefined): VerdictMemo {
+    const verdicts = this.#verdicts;
     const room = this.#room;
-    const now = this.#ctx.clock.now();
-    let oldest = room.value;
     for (const [name, e] of verdicts) {
-      if (now - e.at >= this.#o.consolidatedTtlMs || room.globalSince(e.epoch)) verdicts.delete(name);
-      else oldest = Math.min(oldest, e.epoch);
+      if (now - e.at < this.#ttlMs) break;
+      verdicts.delete(name);
     }
+    if (room.globalSince(this.#checkedAt)) this.#dropGlobal();
+    let oldest = room.value;
+    for (const e of verdicts.values()) if (e.epoch < oldest) oldest = e.epoch;
     room.forgetUpTo(oldest);
     // Built on first need: the walk runs without yielding, so no change arrives while it is in use.
     let freed: FreedRoom | undefined;
     const stillHolds = (c: Candidate, e: Verdict): boolean => {
+      // Expired ones left behind the first live one (a clock that stepped back) do not hold either.
+      if (now - e.at >= this.#ttlMs) return false;
       if (c.stateNode !== e.view || c.pool !== e.pool) {
         if (!hasMark(c, e.mark)) return false;
         e.view = c.stateNode;
         e.pool = c.pool;
       }
-      if (now - e.at < this.#o.verdictRecheckMs) return true;
-      freed ??= room.freedRoom(pass.snapshot.stateNodes, pass.snapshot.machinesVersion);
+      if (now - e.at < this.#recheckMs) return true;
+      freed ??= room.freedRoom(nodes, machinesVersion);
       if (freed.fitsSince(e.epoch, c.reschedulablePods, c.nodeName)) return false;
       e.epoch = room.value; // checked against all room made so far
       return true;
@@ -305,12 +347,17 @@ export class DisruptionController implements Quiescent {
         const e = verdicts.get(c.claimName);
         return e && stillHolds(c, e) ? e.reason : undefined;
       },
-      set: (c, reason) => void verdicts.set(c.claimName, { mark: markOf(c), reason, at: now, epoch: room.value, view: c.stateNode, pool: c.pool }),
+      set: (c, reason) => {
+        verdicts.delete(c.claimName);
+        verdicts.set(c.claimName, { mark: markOf(c), reason, at: now, epoch: room.value, view: c.stateNode, pool: c.pool });
+      },
     };
   }
 
-  /** What multi-node consolidation's answer depends on besides room, pods and candidates: the offerings and pools. */
-  #multiKey(pass: PassState): string {
-    return `${this.#ctx.unavailableOfferings.generation}/${[...pass.pools.keys()].join(',')}`;
+  /** Drops the verdicts checked before room was last made anywhere. */
+  #dropGlobal(): void {
+    const room = this.#room;
+    for (const [name, e] of this.#verdicts) if (room.globalSince(e.epoch)) this.#verdicts.delete(name);
+    this.#checkedAt = room.value;
   }
 }
