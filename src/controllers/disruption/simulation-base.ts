@@ -14,7 +14,7 @@
 import type { Pod } from '../../apis/core.js';
 import { keyOf } from '../../apis/core.js';
 import { HOSTNAME_LABEL } from '../../apis/labels.js';
-import { NodeBase, NodeBaseChain, type NodeSubset } from '../../scheduling/node-base.js';
+import { NodeBase, NodeBaseChain, type NodeLineup, type NodeSubset } from '../../scheduling/node-base.js';
 import { safePodRequests } from '../../scheduling/object-facts.js';
 import type { SolverNode, SolverNodePool, SolverOptions } from '../../scheduling/types.js';
 import type { ClusterSnapshot } from '../../state/snapshot.js';
@@ -235,6 +235,8 @@ export class SimulationBase {
    */
   #freeFrom: { readonly order: readonly number[][]; readonly to: Int32Array; readonly added: readonly number[] } | undefined;
   readonly #carry: BaseCarry | undefined;
+  /** #nodes lined up with those of the base carried from (see carriedIndexes), for the next NodeBase. */
+  readonly #lineup: NodeLineup | undefined;
   #inFlight: ReadonlySet<string> | undefined;
   #deletingPods: ReadonlySet<string> | undefined;
   #others: OtherPods | undefined;
@@ -303,6 +305,7 @@ export class SimulationBase {
     const same = aligned && changed.length === 0;
     this.#fullKeeps = same && from.#signatures === ids.size ? from.#fullKeeps : new Map<string, FullKeep>();
     if (from) this.#carryLazy(from, same, inPlace, changed, carried!);
+    this.#lineup = from && carried ? { nodes: from.#nodes, from: carried } : undefined;
   }
 
   /**
@@ -392,7 +395,7 @@ export class SimulationBase {
         break;
       }
     }
-    return { base: (this.#nodeBase ??= this.#carry ? this.#carry.nodeBases.next(this.#nodes) : new NodeBase(this.#nodes)), keep };
+    return { base: (this.#nodeBase ??= this.#carry ? this.#carry.nodeBases.next(this.#nodes, this.#lineup) : new NodeBase(this.#nodes)), keep };
   }
 
   /**

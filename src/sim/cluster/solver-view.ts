@@ -12,6 +12,7 @@
  * where kube-scheduler's default LeastAllocated scoring would put it.
  */
 import type { LabelSelector, Pod } from '../../apis/core.js';
+import { carriedIndexes } from '../../controllers/provisioning/carry-by-identity.js';
 import { NodeBase, type NodeSubset } from '../../scheduling/node-base.js';
 import type { SolverNode } from '../../scheduling/types.js';
 import type { ResourceList } from '../../utils/resources.js';
@@ -560,7 +561,7 @@ export class SolverNodeBase {
     if (base?.nodes === nodes) return base.all();
     const keep = base && subsequence(base.nodes, nodes);
     if (base && keep) return { base, keep };
-    const made = new NodeBase(nodes, base);
+    const made = new NodeBase(nodes, base, base && carriedIndexes(base.nodes, nodes));
     this.#bases.set(lineage, made);
     return made.all();
   }
