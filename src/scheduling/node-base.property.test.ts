@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import type { Affinity, Pod, Taint, TopologySpreadConstraint } from '../apis/core.js';
 import { instanceType, nodePool, placements, pod, solverNode } from '../test/builders.js';
-import { existingCounts, NodeBase, NodeBaseChain, registerNodeDomains, registerNodeResources } from './node-base.js';
+import { existingCounts, NodeBase, NodeBaseChain, type NodeLineup, registerNodeDomains, registerNodeResources } from './node-base.js';
 import { ResourceSpace } from './resource-space.js';
 import { requiredAntiAffinityTerms } from './pod-constraints.js';
 import { Topology } from './topology.js';
@@ -188,31 +188,11 @@ const nextGen: fc.Arbitrary<Next> = fc.record({
   again: fc.uniqueArray(fc.nat({ max: 12 }), { maxLength: 13 }),
 });
 
-/**
- * A base made after another (carrying what it derived for the same node objects: facts, domains,
- * term counts, roomy nodes, whether each accepts pods and holds pods, its resource names) solves
- * and counts as a fresh one, and so does a third made after that one.
- */
-function checkCarried(w: World, next: Next): void {
-  const first = w.nodes.map(makeNode);
-  const chain = new NodeBaseChain();
-  const previous = chain.next(first);
-  // Solves over the previous base first, so it has derived domains and term counts to hand over.
-  check(w, first, previous);
-  checkOrder(w, first, previous);
-  const fresh = next.fresh.map((g, k) => makeNode(g, 100 + k));
-  const nodes = [...fresh.slice(0, 1), ...next.take.filter((i) => i < first.length).map((i) => first[i]!), ...fresh.slice(1)];
-  if (nodes.length === 0) return;
-  const carried: World = { ...w, trials: w.trials.map((t) => ({ ...t, keep: nodes.map((_, i) => t.keep[i % t.keep.length]!) })) };
-  const base = chain.next(nodes);
-  check(carried, nodes, base);
-  checkOrder(carried, nodes, base);
-  const third = next.again.filter((i) => i < nodes.length).map((i) => nodes[i]!);
-  if (third.length === 0) return;
-  const carriedAgain: World = { ...w, trials: w.trials.map((t) => ({ ...t, keep: third.map((_, i) => t.keep[i % t.keep.length]!) })) };
-  const again = chain.next(third);
-  check(carriedAgain, third, again);
-  checkOrder(carriedAgain, third, again);
+/** Checks a base of `nodes` solves and counts as a fresh one, each trial keeping nodes as it kept w's. */
+function checkBase(w: World, nodes: SolverNode[], base: NodeBase): void {
+  const kept: World = { ...w, trials: w.trials.map((t) => ({ ...t, keep: nodes.map((_, i) => t.keep[i % t.keep.length]!) })) };
+  check(kept, nodes, base);
+  checkOrder(kept, nodes, base);
 }
 
 /**
@@ -224,43 +204,43 @@ function lineupOf(truth: readonly number[], noise: readonly number[]): Int32Arra
 }
 
 /**
- * As checkCarried, each base made with a lineup of its nodes with the last base's: true, partial or
- * wrong in places (`noise`), or (`stale`) with another array of the same nodes in another order,
- * which the chain does not use.
+ * A base made after another (carrying what it derived for the same node objects: facts, domains,
+ * term counts, roomy nodes, whether each accepts pods and holds pods, its resource names) solves
+ * and counts as a fresh one, and so does a third made after that one. With `lined`, each base is
+ * made with a lineup of its nodes with the last base's: true, partial or wrong in places (`noise`),
+ * or (`stale`) with another array of the same nodes in another order, which the chain does not use.
  */
-function checkLinedUp(w: World, next: Next, noise: number[], stale: boolean): void {
+function checkCarried(w: World, next: Next, lined?: { noise: readonly number[]; stale: boolean }): void {
   const first = w.nodes.map(makeNode);
   const chain = new NodeBaseChain();
   const previous = chain.next(first);
+  // Solves over the previous base first, so it has derived domains and term counts to hand over.
   check(w, first, previous);
   checkOrder(w, first, previous);
   const fresh = next.fresh.map((g, k) => makeNode(g, 100 + k));
   const taken = next.take.filter((i) => i < first.length);
   const nodes = [...fresh.slice(0, 1), ...taken.map((i) => first[i]!), ...fresh.slice(1)];
   if (nodes.length === 0) return;
-  const truth = [...fresh.slice(0, 1).map(() => -1), ...taken, ...fresh.slice(1).map(() => -1)];
-  const carried: World = { ...w, trials: w.trials.map((t) => ({ ...t, keep: nodes.map((_, i) => t.keep[i % t.keep.length]!) })) };
-  const from = lineupOf(truth, noise);
-  const reversed = [...first].reverse();
-  const base = chain.next(nodes, stale ? { nodes: reversed, from: from.map((j) => (j < 0 ? j : first.length - 1 - j)) } : { nodes: first, from });
-  check(carried, nodes, base);
-  checkOrder(carried, nodes, base);
+  let lineup: NodeLineup | undefined;
+  if (lined) {
+    const from = lineupOf([...fresh.slice(0, 1).map(() => -1), ...taken, ...fresh.slice(1).map(() => -1)], lined.noise);
+    const reversed = [...first].reverse();
+    lineup = lined.stale ? { nodes: reversed, from: from.map((j) => (j < 0 ? j : first.length - 1 - j)) } : { nodes: first, from };
+  }
+  checkBase(w, nodes, chain.next(nodes, lineup));
   const again = next.again.filter((i) => i < nodes.length);
   const third = again.map((i) => nodes[i]!);
   if (third.length === 0) return;
-  const carriedAgain: World = { ...w, trials: w.trials.map((t) => ({ ...t, keep: third.map((_, i) => t.keep[i % t.keep.length]!) })) };
-  const last = chain.next(third, { nodes, from: lineupOf(again, noise.slice().reverse()) });
-  check(carriedAgain, third, last);
-  checkOrder(carriedAgain, third, last);
+  checkBase(w, third, chain.next(third, lined ? { nodes, from: lineupOf(again, lined.noise.slice().reverse()) } : undefined));
 }
 
 describe('NodeBase', () => {
   it('solves and counts after a previous base as a fresh base does', () => {
-    fc.assert(fc.property(worldGen, nextGen, checkCarried), { numRuns: 300 });
+    fc.assert(fc.property(worldGen, nextGen, (w, next) => checkCarried(w, next)), { numRuns: 300 });
   });
   it('solves and counts after a previous base, with a true, partial, wrong or stale lineup, as a fresh base does', () => {
     const noise = fc.array(fc.oneof({ arbitrary: fc.constant(-2), weight: 3 }, { arbitrary: fc.integer({ min: -1, max: 12 }), weight: 1 }), { maxLength: 13 });
-    fc.assert(fc.property(worldGen, nextGen, noise, fc.boolean(), checkLinedUp), { numRuns: 300 });
+    fc.assert(fc.property(worldGen, nextGen, noise, fc.boolean(), (w, next, n, stale) => checkCarried(w, next, { noise: n, stale })), { numRuns: 300 });
   });
 
   it('solves over a subset exactly as over those nodes alone', () => {
