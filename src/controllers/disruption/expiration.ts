@@ -27,6 +27,24 @@ export function expiresAt(claim: NodeClaim): number | undefined {
   return created + after;
 }
 
+/** A claim's creation time and expireAfter, and the expiry they give (NaN: none). */
+interface ExpiryInputs {
+  readonly created: string | undefined;
+  readonly after: string | undefined;
+  readonly at: number;
+}
+
+/**
+ * The claim's ExpiryInputs: `last` itself while the claim has the same two strings (an updated
+ * claim, a new object, nearly always keeps both), so they are parsed again only when they changed.
+ */
+function expiryOf(claim: NodeClaim, last: ExpiryInputs | undefined): ExpiryInputs {
+  const created = claim.metadata.creationTimestamp;
+  const after = claim.spec.expireAfter;
+  if (last !== undefined && last.created === created && last.after === after) return last;
+  return { created, after, at: expiresAt(claim) ?? NaN };
+}
+
 /** Claims told of between passes kept at most; past it the bound is dropped (the next pass walks). */
 const MAX_TOLD = 4096;
 
@@ -46,7 +64,7 @@ export class ExpirationController implements Quiescent {
   readonly #expiries: number[] = [];
   readonly #deleting: boolean[] = [];
   /** The creation time and expireAfter of the claim last parsed at each position, and its expiry (NaN: none). */
-  readonly #inputs: ({ readonly created: string | undefined; readonly after: string | undefined; readonly at: number } | undefined)[] = [];
+  readonly #inputs: (ExpiryInputs | undefined)[] = [];
   /**
    * Whether a Node or NodeClaim may have changed since the last walk began: set by every machine
    * change the cache tells of while started (a Node or NodeClaim moving to another record is told of
@@ -68,7 +86,7 @@ export class ExpirationController implements Quiescent {
   /** The claims machine changes told of since #bound was last brought up to date, in order (repeats too). */
   #told: NodeClaim[] = [];
   /** Per claim name, the creation time and expireAfter last counted into #bound and the expiry they give (NaN: never). */
-  readonly #toldInputs = new Map<string | undefined, { readonly created: string | undefined; readonly after: string | undefined; readonly at: number }>();
+  readonly #toldInputs = new Map<string | undefined, ExpiryInputs>();
   #unsubscribe: (() => void) | undefined;
 
   constructor(ctx: ControllerContext) {
@@ -186,12 +204,9 @@ export class ExpirationController implements Quiescent {
       if (claim === last) continue;
       last = claim;
       const name = claim.metadata.name;
-      const created = claim.metadata.creationTimestamp;
-      const after = claim.spec.expireAfter;
-      let known = this.#toldInputs.get(name);
-      if (known === undefined || known.created !== created || known.after !== after) {
-        this.#toldInputs.set(name, (known = { created, after, at: expiresAt(claim) ?? NaN }));
-      }
+      const counted = this.#toldInputs.get(name);
+      const known = expiryOf(claim, counted);
+      if (known !== counted) this.#toldInputs.set(name, known);
       if (known.at < bound) bound = known.at;
     }
     this.#bound = bound;
@@ -215,19 +230,9 @@ export class ExpirationController implements Quiescent {
     this.#deleting[i] = claim !== undefined && !!(rec.node?.metadata.deletionTimestamp ?? claim.metadata.deletionTimestamp);
   }
 
-  /**
-   * The claim's expiry (NaN for none). An expiry follows from the creation time and expireAfter
-   * alone, and a claim updated (a new object) nearly always keeps both: while the claim read last
-   * at this position had the same two strings, its expiry is taken instead of parsing them again.
-   */
+  /** The claim's expiry (NaN for none), parsed again only when the claim last read at this position had other inputs (see expiryOf). */
   #claimExpiry(i: number, claim: NodeClaim): number {
-    const created = claim.metadata.creationTimestamp;
-    const after = claim.spec.expireAfter;
-    const last = this.#inputs[i];
-    if (last !== undefined && last.created === created && last.after === after) return last.at;
-    const at = expiresAt(claim) ?? NaN;
-    this.#inputs[i] = { created, after, at };
-    return at;
+    return (this.#inputs[i] = expiryOf(claim, this.#inputs[i])).at;
   }
 
   /** Drops what is known of positions from `count` on (machines the cache no longer has). */
